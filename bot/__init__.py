@@ -1,0 +1,1 @@
+"""newsbot's Discord front end and the `newsbot` command line."""

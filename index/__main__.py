@@ -1,0 +1,7 @@
+"""`python -m index`: the index-side `newsbot` commands without the Discord bot."""
+
+import sys
+
+from index.cli import main
+
+sys.exit(main())
