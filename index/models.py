@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 _WS = re.compile(r"\s+")
@@ -87,3 +88,70 @@ class Passage:
     paragraph_end: int
     char_start: int
     char_end: int
+
+
+@dataclass(slots=True)
+class Query:
+    """A parsed query (see ``index.query.parse``): what is scored, what must or must not match, and filters.
+
+    ``terms`` are the BM25 terms (tokenized free words and the words of phrases, repeats kept, as rank-bm25
+    scores repeats); ``phrases`` must occur as written in the passage (or its headline); ``title_terms`` must be
+    in the headline; ``after`` is inclusive and ``before`` exclusive (dates, UTC); ``sources`` match an
+    article's outlet or its URL's domain, case-insensitively; ``window`` is the date range a time expression
+    ("last week") resolved to, which boosts rather than filters; ``notes`` says how odd input was read.
+    """
+
+    raw: str
+    terms: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    exclude_terms: list[str] = field(default_factory=list)
+    exclude_phrases: list[str] = field(default_factory=list)
+    title_terms: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    after: date | None = None
+    before: date | None = None
+    window: tuple[date, date] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to score (empty or stopword-only text)."""
+        return not (self.terms or self.title_terms)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search result: a passage, its article's citation data, and where the query matched.
+
+    Offsets in ``highlights`` and ``best_sentence`` are into ``text`` (the passage), so a front end can mark
+    them in its own markup after escaping the text.
+    """
+
+    passage_id: int
+    article_id: int  # the store's article row id
+    source_id: str  # the id the article has in its source (JSONL id, else file path)
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    paragraph: int
+    paragraph_end: int
+    text: str
+    score: float
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    best_sentence: tuple[int, int] | None = None
+    also_in: list[dict[str, Any]] = field(default_factory=list)  # same story elsewhere: {outlet, url, title, ...}
+    matched_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Results:
+    """The answer to one search: ranked hits plus what a front end needs to explain them."""
+
+    query: Query
+    hits: list[Hit]
+    total: int  # candidates that matched before paging
+    took_ms: float
+    offset: int = 0
+    generation: str | None = None
+    message: str | None = None  # set when there is nothing to search or nothing matched; say it to the user
