@@ -157,9 +157,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Apply the pending migrations in order; returns the schema version now in force."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot"
-        )
+        raise RuntimeError(f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot")
     for version, sql in MIGRATIONS:
         if version <= current:
             continue
