@@ -107,6 +107,7 @@ class Query:
     exclude_terms: list[str] = field(default_factory=list)
     exclude_phrases: list[str] = field(default_factory=list)
     title_terms: list[str] = field(default_factory=list)
+    title_phrases: list[str] = field(default_factory=list)  # title:"a phrase": its words are in title_terms too
     sources: list[str] = field(default_factory=list)
     after: date | None = None
     before: date | None = None
