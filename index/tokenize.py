@@ -104,6 +104,27 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def tokenize_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The terms of ``text`` run by run, with each run's offsets: ``(start, end, terms)`` for runs with terms.
+
+    Concatenating the terms gives ``tokenize(text)`` for text already in NFC form (stored text is); answers use
+    it to mark the words of a passage that match a query.
+    """
+    keep_caps = not text.isupper()
+    cache = _CACHES[keep_caps]
+    out: list[tuple[int, int, tuple[str, ...]]] = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        terms = cache.get(run)
+        if terms is None:
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            terms = cache[run] = _terms(run, keep_caps)
+        if terms:
+            out.append((m.start(), m.end(), terms))
+    return out
+
+
 def tokens_to_text(tokens: list[str]) -> str:
     """Serialise tokens for storage (tokens never contain whitespace)."""
     return " ".join(tokens)
