@@ -119,9 +119,13 @@ def best_sentence(
         while si < len(sentences) - 1 and start >= sentences[si][1]:
             si += 1
         bags[si].extend(terms)
+    asks = _ASKS_NUMBER.search(query.raw)
+    if asks:
+        # "how many", "what year": the question's own words say what kind of answer, not what it is about.
+        wanted = (wanted - set(tokenize(asks.group()))) or wanted
     weights = _weights(wanted, bags, idf)
     avg_len = max(1.0, sum(len(b) for b in bags) / len(bags))
-    asks_number = bool(_ASKS_NUMBER.search(query.raw))
+    asks_number = asks is not None
     best, best_score = None, 0.0
     n = len(sentences)
     for i, ((start, end), bag) in enumerate(zip(sentences, bags, strict=True)):
