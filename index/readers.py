@@ -1,0 +1,397 @@
+"""Readers: turn one input file (text, HTML, JSON/JSONL, Markdown, feed; optionally gzipped) into Articles."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from index.clean import clean_page, clean_paragraphs, normalise, split_paragraphs
+from index.models import Article, Problem
+from index.readers_fields import (
+    TEXT_KEYS,
+    authors_of,
+    first_str,
+    id_of,
+    list_in_container,
+    outlet_of,
+    parse_date,
+    published_of,
+    url_of,
+)
+from index.readers_io import (
+    MAX_ARTICLE_CHARS,
+    MAX_JSON_BYTES,
+    MAX_JSONL_LINE,
+    MAX_TEXT_BYTES,
+    SNIFF_BYTES,
+    Source,
+    Unreadable,
+    binary_kind,
+    decode,
+    read_capped,
+    read_head,
+    read_text_file,
+)
+
+log = logging.getLogger(__name__)
+
+SUPPORTED: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
+
+
+def _base_suffix(path: Path) -> tuple[str, bool]:
+    """The suffix that names the format (".gz" peeled off) and whether the name ends in ".gz"."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    return (suffixes[-1] if suffixes else ""), gz
+
+
+def reader_for(path: Path) -> str | None:
+    """Name the reader for a file: by suffix, else by sniffing its first bytes.
+
+    Args:
+        path: the file; a trailing ".gz" is allowed on any supported suffix.
+
+    Returns:
+        "text", "html", "json", "jsonl", "markdown" or "feed"; None when the file is not one of them (binary,
+        unreadable, or text of no recognisable kind is still "text").
+    """
+    suffix, _ = _base_suffix(path)
+    if suffix in SUPPORTED:
+        return SUPPORTED[suffix]
+    try:
+        head = read_head(path)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return _sniff(head)
+
+
+def _sniff(head: bytes) -> str | None:
+    """Guess the reader from the first bytes; None for binary data."""
+    if binary_kind(head):
+        return None
+    try:
+        text = decode(head, partial=True)[0]
+    except UnicodeError:
+        return None
+    start = text.lstrip()[:2000]
+    low = start.lower()
+    if start.startswith(("{", "[")):
+        first = start.split("\n", 1)[0].strip()
+        if first.startswith("{") and first.endswith("}") and "\n{" in start:
+            return "jsonl"
+        return "json"
+    if low.startswith("<?xml") or low.startswith(("<rss", "<feed", "<rdf")):
+        if "<rss" in low or "<feed" in low or "<rdf:rdf" in low:
+            return "feed"
+        return "html" if "<html" in low else None
+    if low.startswith(("<!doctype html", "<html", "<head", "<body", "<meta", "<!--")) or "<html" in low[:500]:
+        return "html"
+    if start.startswith("---\n"):
+        return "markdown"
+    return "text"
+
+
+def read_path(path: Path) -> Iterator[Article | Problem]:
+    """Read every article in one file, and report every problem, without ever raising for bad input.
+
+    Args:
+        path: a file with a supported suffix (optionally ending ".gz") or sniffable content.
+
+    Yields:
+        Articles in file order, and Problems (level "error" for input that was lost, "skip" for records with
+        nothing to index) where something could not be used.
+    """
+    where = str(path)
+    try:
+        if path.is_dir():
+            yield Problem(where, "is a directory, not a file (pass it to `newsbot index` to read its files)")
+            return
+        if not path.exists():
+            reason = "broken symbolic link" if path.is_symlink() else "no such file"
+            yield Problem(where, reason)
+            return
+        if path.stat().st_size == 0:
+            yield Problem(where, "empty file (0 bytes)", level="skip")
+            return
+        name = reader_for(path)
+        if name is None:
+            yield Problem(where, _unknown_reason(path))
+            return
+        yield from _READERS[name](path)
+    except Unreadable as err:
+        yield Problem(where, str(err))
+    except PermissionError:
+        yield Problem(where, "permission denied; check the file's read permission")
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        yield Problem(where, f"corrupt or truncated gzip data ({err}); re-download or re-compress the file")
+    except OSError as err:
+        yield Problem(where, f"cannot read: {err.strerror or err}")
+    except Exception as err:  # a reader bug must not stop an ingest run: report it and go on
+        log.exception("reader failed on %s", where)
+        yield Problem(where, f"reader failed: {type(err).__name__}: {err}")
+
+
+def _unknown_reason(path: Path) -> str:
+    """Why a file has no reader: binary content, or unreadable."""
+    try:
+        kind = binary_kind(read_head(path))
+    except (OSError, EOFError, zlib.error) as err:
+        return f"cannot read: {err}"
+    suffix = "".join(path.suffixes) or "no suffix"
+    if kind:
+        return f"not text ({kind}, {suffix}); convert it to text, HTML or JSON first"
+    return f"unknown file type ({suffix}); supported: {', '.join(sorted(SUPPORTED))} (optionally .gz)"
+
+
+def extract(path: Path) -> list[Article | Problem]:
+    """Everything :func:`read_path` yields for one file, as a list (for `newsbot clean FILE`).
+
+    Args:
+        path: the file.
+
+    Returns:
+        Articles and Problems in file order.
+    """
+    return list(read_path(path))
+
+
+# --- plain text ---------------------------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> Iterator[Article | Problem]:
+    """One article from a text file: a clean "headline, blank line, body" file or a scraped page."""
+    text, extra = read_text_file(path, MAX_TEXT_BYTES, "text page")
+    cleaned = clean_page(text)
+    if not cleaned.paragraphs:
+        what = "only a headline" if cleaned.title else "no text"
+        yield Problem(str(path), f"nothing to index: {what} left after cleaning", level="skip")
+        return
+    extra.update(cleaned.extra)
+    yield Article(
+        source_id=str(path),
+        title=cleaned.title,
+        paragraphs=cleaned.paragraphs,
+        outlet=cleaned.outlet,
+        origin_path=str(path),
+        reader="text",
+        extra=extra,
+    )
+
+
+# --- JSON and JSON lines ------------------------------------------------------------------------------------
+
+
+def record_to_article(
+    record: dict[str, Any], *, source_id: str, path: str, line: int | None, reader: str
+) -> Article | Problem:
+    """Map one JSON record with the usual field names to an Article, or a Problem when it has no text.
+
+    Args:
+        record: the decoded object.
+        source_id: the id to use when the record has none of its own.
+        path: the file it came from.
+        line: its line (JSONL) or item number (JSON array), 1-based.
+        reader: "json" or "jsonl".
+
+    Returns:
+        The Article, or a "skip" Problem for a record without text, or an "error" Problem for one too large.
+    """
+    body = None
+    for key in TEXT_KEYS:
+        value = record.get(key)
+        if isinstance(value, list):
+            value = "\n\n".join(v for v in value if isinstance(v, str))
+        if isinstance(value, str) and value.strip():
+            body = value
+            break
+    title = first_str(record, ("title", "headline", "name")) or ""
+    if body is None:
+        what = f"record {title[:60]!r}" if title else "record"
+        return Problem(path, f"{what} has no text (empty text/body/content)", line=line, level="skip")
+    if len(body) > MAX_ARTICLE_CHARS:
+        return Problem(path, f"too large: {len(body):,} characters of text in one record", line=line)
+    from index.readers_web import html_fragment_paragraphs, looks_like_html
+
+    paragraphs = html_fragment_paragraphs(body) if looks_like_html(body) else split_paragraphs(normalise(body))
+    cleaned = clean_paragraphs(paragraphs)
+    if not cleaned.paragraphs:
+        return Problem(path, "record has only boilerplate text", line=line, level="skip")
+    extra: dict[str, Any] = dict(cleaned.extra)
+    published, raw_date = published_of(record)
+    if raw_date is not None and published is None:
+        extra["date_raw"] = raw_date
+    category = record.get("category") or record.get("section")
+    if isinstance(category, str | list) and category:
+        extra["category"] = category
+    return Article(
+        source_id=id_of(record) or source_id,
+        title=normalise(title),
+        paragraphs=cleaned.paragraphs,
+        outlet=outlet_of(record) or cleaned.outlet,
+        published=published,
+        url=url_of(record),
+        authors=authors_of(record),
+        origin_path=path,
+        origin_line=line,
+        reader=reader,
+        extra=extra,
+    )
+
+
+def read_jsonl(path: Path) -> Iterator[Article | Problem]:
+    """One article per line of a JSON-lines file, streamed; each bad line is one Problem and reading goes on."""
+    where = str(path)
+    with Source(path) as src:
+        stream = src.stream
+        number = 0
+        while True:
+            try:
+                raw = stream.readline(MAX_JSONL_LINE)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+                yield Problem(
+                    where,
+                    f"corrupt or truncated gzip data after line {number} ({err}); lines after it are lost",
+                    line=number + 1,
+                )
+                return
+            if not raw:
+                return
+            number += 1
+            if len(raw) >= MAX_JSONL_LINE and not raw.endswith(b"\n"):
+                skipped = _skip_rest_of_line(stream)
+                yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
+                continue
+            item = _parse_json_line(raw, where, number)
+            if isinstance(item, Problem):
+                yield item
+            elif item is not None:
+                yield record_to_article(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+
+
+def _skip_rest_of_line(stream: IO[bytes]) -> int:
+    """Read past the rest of an over-long line in bounded chunks; returns how many bytes were skipped."""
+    skipped = 0
+    while True:
+        chunk = stream.readline(1 << 20)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Problem | None:
+    """Decode one JSONL line: the object, a Problem, or None for a blank line."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = decode(raw)[0]
+        except UnicodeError:
+            return Problem(where, "line is not valid text in any encoding", line=number)
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as err:
+        return Problem(where, f"malformed JSON: {err.msg} at column {err.colno}", line=number)
+    except RecursionError:
+        return Problem(where, "malformed JSON: nested too deeply", line=number)
+    if not isinstance(item, dict):
+        return Problem(where, f"line is a JSON {type(item).__name__}, not an object", line=number)
+    return item
+
+
+def read_json(path: Path) -> Iterator[Article | Problem]:
+    """Articles from a JSON document: one object, a list of objects, or an object holding such a list."""
+    where = str(path)
+    data = read_capped(path, MAX_JSON_BYTES, "JSON document (use JSON lines for big collections)")
+    if not data.strip():
+        raise Unreadable("empty file")
+    kind = binary_kind(data[:SNIFF_BYTES])
+    if kind:
+        raise Unreadable(f"not text ({kind}); convert it to text, HTML or JSON first")
+    try:
+        text = decode(data)[0]
+    except UnicodeError as err:
+        raise Unreadable(f"cannot decode the JSON ({err}); save it as UTF-8") from None
+    del data
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg == "Extra data":
+            # Several objects one after another: it is JSON lines under a .json name.
+            log.info("%s holds several JSON values; reading it as JSON lines", where)
+            yield from read_jsonl(path)
+            return
+        yield Problem(where, f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}", line=err.lineno)
+        return
+    except RecursionError:
+        yield Problem(where, "malformed JSON: nested too deeply")
+        return
+    del text
+    items = list_in_container(doc)
+    if items is None:
+        if isinstance(doc, dict):
+            yield record_to_article(doc, source_id=where, path=where, line=None, reader="json")
+        else:
+            yield Problem(where, f"JSON holds a {type(doc).__name__}, not articles (objects with a text field)")
+        return
+    if not items:
+        yield Problem(where, "JSON holds an empty list of articles", level="skip")
+    for n, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            yield record_to_article(item, source_id=f"{where}#{n}", path=where, line=n, reader="json")
+        else:
+            yield Problem(where, f"item {n} is a JSON {type(item).__name__}, not an object", line=n)
+
+
+def _read_html(path: Path) -> Iterator[Article | Problem]:
+    from index.readers_web import read_html
+
+    yield from read_html(path)
+
+
+def _read_markdown(path: Path) -> Iterator[Article | Problem]:
+    from index.readers_web import read_markdown
+
+    yield from read_markdown(path)
+
+
+def _read_feed(path: Path) -> Iterator[Article | Problem]:
+    from index.readers_web import read_feed
+
+    yield from read_feed(path)
+
+
+_READERS = {
+    "text": read_text,
+    "json": read_json,
+    "jsonl": read_jsonl,
+    "html": _read_html,
+    "markdown": _read_markdown,
+    "feed": _read_feed,
+}
+
+__all__ = ["MAX_ARTICLE_CHARS", "SUPPORTED", "extract", "parse_date", "read_path", "reader_for", "record_to_article"]
