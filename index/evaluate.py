@@ -1,0 +1,348 @@
+"""Retrieval evaluation: Recall@1/5/10 and MRR@10 over distinct articles for questions with known gold articles."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from index.models import Hit, Results
+from index.query import parse_date
+
+log = logging.getLogger(__name__)
+
+CUTOFFS = (1, 5, 10)
+
+
+class SearchesText(Protocol):
+    """What evaluation needs of a searcher (``index.search.Searcher`` fits)."""
+
+    def search(self, query: str, k: int = 10, *, as_of: Any = None) -> Results: ...
+
+
+@dataclass(slots=True)
+class Question:
+    """One evaluation question and the articles that answer it."""
+
+    qid: str
+    question: str
+    gold_ids: frozenset[str]  # source ids (the JSONL ``id``, else the file path)
+    gold_urls: frozenset[str]  # normalised with normalise_url()
+    as_of: date | None = None
+    line: int = 0
+
+    @property
+    def has_gold(self) -> bool:
+        return bool(self.gold_ids or self.gold_urls)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How one question fared: the 1-based rank of its first gold article among distinct articles, or None."""
+
+    qid: str
+    question: str
+    rank: int | None
+    took_ms: float
+    time_words: bool  # the query parser found a time expression (Query.window set)
+    top: list[dict[str, Any]] = field(default_factory=list)  # the first distinct articles returned
+
+
+@dataclass(slots=True)
+class Metrics:
+    """Averages over a set of outcomes."""
+
+    n: int
+    recall: dict[int, float]  # cutoff -> share of questions with a gold article at or above it
+    mrr: float  # mean reciprocal rank at k (0 for a miss)
+    mean_ms: float
+
+
+@dataclass(slots=True)
+class Run:
+    """One pass over the questions (with or without as-of dates) and its metrics, overall and by subset."""
+
+    label: str
+    k: int
+    as_of: bool
+    outcomes: list[Outcome]
+    metrics: Metrics
+    subsets: dict[str, Metrics]
+
+    @property
+    def missed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.rank is None]
+
+
+@dataclass(slots=True)
+class Report:
+    """Every run, plus the questions that could not be scored."""
+
+    path: str
+    scored: int
+    no_gold: list[Question]
+    runs: list[Run]
+
+
+def normalise_url(url: str) -> str:
+    """The form URLs are compared in: no scheme, ``www.``, query, fragment, trailing slash or ``index.html``.
+
+    Args:
+        url: any URL as found in an article or a question file.
+
+    Returns:
+        Host (lower case) and path, e.g. ``cnn.com/2022/01/02/world/sudan``.
+    """
+    url = url.strip()
+    parts = urlsplit(url if "://" in url else "//" + url)
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path.rstrip("/")
+    path = re.sub(r"/index\.html?$", "", path).rstrip("/")
+    return host + path
+
+
+def load_questions(path: str | os.PathLike[str]) -> list[Question]:
+    """Read questions from JSONL: ``question`` plus ``gold_article_ids`` / ``gold_source_ids`` and/or ``gold_urls``.
+
+    ``qid`` (or ``id``) names a question (default: its line number) and ``date`` (or ``as_of``: YYYY-MM-DD or
+    YYYY/MM/DD) is its as-of date. Blank lines are skipped.
+
+    Args:
+        path: the JSONL file.
+
+    Returns:
+        The questions in file order.
+
+    Raises:
+        ValueError: a line is not a JSON object with a ``question`` (the message names the line).
+    """
+    out: list[Question] = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            if not isinstance(rec, dict) or not isinstance(rec.get("question"), str):
+                raise ValueError(f'{path}:{n}: expected a JSON object with a "question" string')
+            ids = _strings(rec, "gold_article_ids", "gold_source_ids", "gold_ids", "gold_article_id")
+            urls = _strings(rec, "gold_urls", "gold_url")
+            when = rec.get("date") or rec.get("as_of")
+            as_of = parse_date(str(when)[:10]) if when else None
+            if when and (as_of is None or len(str(when)) < 10):
+                log.warning("%s:%d: date %r is not YYYY-MM-DD; the question has no as-of date", path, n, when)
+                as_of = None
+            out.append(
+                Question(
+                    qid=str(rec.get("qid") or rec.get("id") or n),
+                    question=rec["question"],
+                    gold_ids=frozenset(ids),
+                    gold_urls=frozenset(normalise_url(u) for u in urls if u),
+                    as_of=as_of,
+                    line=n,
+                )
+            )
+    return out
+
+
+def _strings(rec: dict[str, Any], *keys: str) -> list[str]:
+    """The strings under the first of ``keys`` present (a single string counts as a list of one)."""
+    for key in keys:
+        value = rec.get(key)
+        if value:
+            return [value] if isinstance(value, str) else [str(v) for v in value if v]
+    return []
+
+
+def distinct_articles(hits: Iterable[Hit], k: int) -> list[Hit]:
+    """The first hit of each article, in rank order, at most ``k`` of them."""
+    seen: set[int] = set()
+    out: list[Hit] = []
+    for hit in hits:
+        if hit.article_id in seen:
+            continue
+        seen.add(hit.article_id)
+        out.append(hit)
+        if len(out) == k:
+            break
+    return out
+
+
+def is_gold(hit: Hit, question: Question) -> bool:
+    """True when the hit's article, or a copy of the same story folded into it, is a gold article."""
+    if hit.source_id in question.gold_ids or (hit.url and normalise_url(hit.url) in question.gold_urls):
+        return True
+    for other in hit.also_in:
+        sid, url = other.get("source_id"), other.get("url")
+        if sid in question.gold_ids or (url and normalise_url(url) in question.gold_urls):
+            return True
+    return False
+
+
+def gold_rank(hits: Sequence[Hit], question: Question) -> int | None:
+    """The 1-based rank of the first gold hit in ``hits`` (already distinct articles), or None."""
+    for rank, hit in enumerate(hits, 1):
+        if is_gold(hit, question):
+            return rank
+    return None
+
+
+def metrics(outcomes: Sequence[Outcome], k: int) -> Metrics:
+    """Recall at each cutoff up to ``k`` and MRR@k over the outcomes (zeros for an empty set)."""
+    n = len(outcomes)
+    cutoffs = [c for c in CUTOFFS if c < k] + [k]
+    if not n:
+        return Metrics(0, dict.fromkeys(cutoffs, 0.0), 0.0, 0.0)
+    recall = {c: sum(1 for o in outcomes if o.rank is not None and o.rank <= c) / n for c in cutoffs}
+    mrr = sum(1 / o.rank for o in outcomes if o.rank is not None) / n
+    return Metrics(n, recall, mrr, sum(o.took_ms for o in outcomes) / n)
+
+
+def run(searcher: SearchesText, questions: Sequence[Question], *, k: int = 10, use_as_of: bool = True) -> Run:
+    """Ask every question with gold articles and score where the first gold article ranks.
+
+    Args:
+        searcher: anything with ``search(text, k, as_of=...) -> Results``.
+        questions: the questions; those without gold are skipped.
+        k: how many distinct articles count (Recall@k, MRR@k).
+        use_as_of: pass each question's date as the as-of moment.
+
+    Returns:
+        The run with its outcomes and metrics, overall and for questions with and without time words.
+    """
+    outcomes: list[Outcome] = []
+    for q in questions:
+        if not q.has_gold:
+            continue
+        as_of = q.as_of if use_as_of else None
+        t0 = time.perf_counter()
+        # Ask for more than k so that k distinct articles remain even if a searcher repeats one.
+        results = searcher.search(q.question, k=2 * k, as_of=as_of)
+        took = (time.perf_counter() - t0) * 1000
+        top = distinct_articles(results.hits, k)
+        outcomes.append(
+            Outcome(
+                qid=q.qid,
+                question=q.question,
+                rank=gold_rank(top, q),
+                took_ms=took,
+                time_words=results.query.window is not None,
+                top=[{"article_id": h.source_id, "title": h.title, "date": h.published} for h in top[:3]],
+            )
+        )
+    subsets = {
+        "with time words": metrics([o for o in outcomes if o.time_words], k),
+        "without time words": metrics([o for o in outcomes if not o.time_words], k),
+    }
+    label = "with as-of dates" if use_as_of else "without as-of dates"
+    return Run(label, k, use_as_of, outcomes, metrics(outcomes, k), subsets)
+
+
+def evaluate(searcher: SearchesText, path: str | os.PathLike[str], *, k: int = 10, use_as_of: bool = True) -> Report:
+    """Evaluate a searcher on a question file; with as-of dates (when the questions have them) and without.
+
+    Args:
+        searcher: see :func:`run`.
+        path: the questions (JSONL; see :func:`load_questions`).
+        k: how many distinct articles count.
+        use_as_of: also run with each question's date as its as-of moment (the first run in the report).
+
+    Returns:
+        The report: one run without as-of dates, preceded by one with them when asked for and available.
+    """
+    questions = load_questions(path)
+    scored = [q for q in questions if q.has_gold]
+    runs: list[Run] = []
+    if use_as_of and any(q.as_of for q in scored):
+        runs.append(run(searcher, scored, k=k, use_as_of=True))
+    runs.append(run(searcher, scored, k=k, use_as_of=False))
+    return Report(str(Path(path)), len(scored), [q for q in questions if not q.has_gold], runs)
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready data."""
+
+    def m(x: Metrics) -> dict[str, Any]:
+        d = {f"recall@{c}": round(v, 4) for c, v in x.recall.items()}
+        return {"n": x.n, **d, f"mrr@{k}": round(x.mrr, 4), "mean_ms": round(x.mean_ms, 3)}
+
+    out: dict[str, Any] = {
+        "questions": report.path,
+        "scored": report.scored,
+        "no_gold": [{"qid": q.qid, "question": q.question} for q in report.no_gold],
+        "runs": [],
+    }
+    for r in report.runs:
+        k = r.k
+        out["runs"].append(
+            {
+                "label": r.label,
+                "as_of": r.as_of,
+                "k": k,
+                **m(r.metrics),
+                "subsets": {name: m(x) for name, x in r.subsets.items()},
+                "missed": [asdict(o) for o in r.missed],
+                "ranks": {o.qid: o.rank for o in r.outcomes},
+            }
+        )
+    return out
+
+
+def format_report(report: Report, *, missed: int = 50) -> str:
+    """The report as a table for the terminal, then the questions missed in the first run.
+
+    Args:
+        report: the evaluation report.
+        missed: list at most this many missed questions.
+
+    Returns:
+        The text, ending with a newline.
+    """
+    lines = [f"{report.scored} questions with gold articles in {report.path}"]
+    if report.no_gold:
+        lines.append(
+            f"{len(report.no_gold)} without gold articles, not scored: " + ", ".join(q.qid for q in report.no_gold)
+        )
+    if not report.runs:
+        return "\n".join(lines) + "\n"
+    k = report.runs[0].k
+    cutoffs = list(report.runs[0].metrics.recall)
+    head = f"{'':34}{'n':>5}" + "".join(f"{'R@' + str(c):>8}" for c in cutoffs) + f"{'MRR@' + str(k):>9}{'ms/q':>8}"
+    lines += ["", head]
+
+    def row(name: str, x: Metrics) -> str:
+        cells = "".join(f"{x.recall[c]:>8.3f}" for c in cutoffs)
+        return f"{name:34}{x.n:>5}{cells}{x.mrr:>9.3f}{x.mean_ms:>8.2f}"
+
+    for r in report.runs:
+        lines.append(row(r.label, r.metrics))
+        for name, x in r.subsets.items():
+            if x.n:
+                lines.append(row("  " + name, x))
+    first = report.runs[0]
+    if first.missed:
+        lines += ["", f"Missed ({first.label}): gold not in the top {k} distinct articles"]
+        for o in first.missed[:missed]:
+            lines.append(f"  {o.qid}  {_clip(o.question, 90)}")
+            if o.top:
+                lines.append(f"      top: {_clip(o.top[0]['title'] or '(untitled)', 80)} [{o.top[0]['article_id']}]")
+        if len(first.missed) > missed:
+            lines.append(f"  ... and {len(first.missed) - missed} more (--json lists them all)")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
