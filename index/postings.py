@@ -1,13 +1,895 @@
-"""Placeholder: the postings index (search issue) replaces this module."""
+"""The search postings: per-term passage lists with precomputed BM25 scores, saved as memory-mapped generations."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
+import math
+import mmap
+import os
+import re
+import shutil
+import threading
+import time
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import count
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from index.store import connect
+from index.tokenize import TOKENIZER_VERSION, text_to_tokens
 
 log = logging.getLogger(__name__)
 
+FORMAT_VERSION = 1
+INDEX_SUFFIX = ".index"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "build.lock"
+KEEP_GENERATIONS = 2  # the current one and the one before, which a reader that has not reloaded may still use
+_GEN_RE = re.compile(r"gen-(\d+)")
 
-def rebuild(db_path: Path, *, progress: bool = True) -> None:
-    """Rebuild the search postings from the store's passages (not implemented yet)."""
-    log.warning("search postings are not built yet (%s)", db_path)
+VARIANTS = ("okapi", "plus", "l")
+TITLE_MODES = ("every", "first", "none")
+UNDATED_DAY = -1
+UNDATED_TS = np.iinfo(np.int64).max  # sorts after every real time; the as-of filter lets undated through
+MIN_STORY_TITLE_TERMS = 4  # shorter headlines ("Opinion", "Live updates") say too little to fold stories on
+
+
+@dataclass(slots=True)
+class BM25Params:
+    """How passages are scored; stored in each generation's ``params.json``.
+
+    Attributes:
+        variant: "okapi" (rank-bm25's BM25Okapi, the default), "plus" (BM25Plus) or "l" (BM25L, the
+            published formula: rank-bm25 0.2.2 multiplies its term score by tf once more, its issue #5).
+        k1, b: the usual BM25 saturation and length-normalisation parameters (rank-bm25's defaults).
+        epsilon: Okapi only: a term in more than half the passages gets idf ``epsilon * mean idf``.
+        delta: BM25Plus/BM25L lower-bound shift; None uses rank-bm25's default (1.0 for plus, 0.5 for l).
+        title: how headline terms join passage text: "every" passage of the article (default, chosen on the
+            dev questions, see docs/search.md), only the "first", or "none".
+    """
+
+    variant: str = "okapi"
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    delta: float | None = None
+    title: str = "every"
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown BM25 variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.title not in TITLE_MODES:
+            raise ValueError(f"unknown title mode {self.title!r}: use one of {', '.join(TITLE_MODES)}")
+        if self.delta is None:
+            self.delta = {"okapi": 0.0, "plus": 1.0, "l": 0.5}[self.variant]
+
+
+@dataclass(slots=True)
+class BuildInfo:
+    """What a rebuild produced."""
+
+    generation: str
+    path: Path
+    passages: int
+    articles: int
+    terms: int
+    postings: int
+    seconds: float
+    bytes: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class SearchError(Exception):
+    """Base class for search-side errors a front end should show to the user."""
+
+
+class IndexMissing(SearchError):
+    """There is no search index for this database yet."""
+
+
+class IndexOutdated(SearchError):
+    """The index was built by an incompatible tokenizer or file format and must be rebuilt."""
+
+
+# ---------------------------------------------------------------------------------------------------- locations
+
+
+def index_dir(db_path: str | os.PathLike[str]) -> Path:
+    """The folder beside the database that holds the postings generations (``<db>.index``)."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + INDEX_SUFFIX)
+
+
+def current_generation(db_path: str | os.PathLike[str]) -> str | None:
+    """The name of the generation in service (``gen-000003``), or None when no index was built yet.
+
+    Args:
+        db_path: the SQLite database the index belongs to.
+
+    Returns:
+        The generation name read from the ``CURRENT`` pointer file, or None.
+    """
+    try:
+        name = (index_dir(db_path) / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if _GEN_RE.fullmatch(name) else None
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes a rename durable; not possible on every platform, where the rename itself is still atomic.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """One rebuild at a time per index folder (a second one waits for the first)."""
+    import fcntl
+
+    with open(root / LOCK_FILE, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------------------------------------------ scoring
+
+
+def idf_for(params: BM25Params, df: np.ndarray, n_passages: int) -> np.ndarray:
+    """The idf of each term, with rank-bm25 0.2.2's definitions (terms with df 0 get 0: they score nothing).
+
+    Args:
+        params: the BM25 variant and parameters.
+        df: passages holding each term.
+        n_passages: passages in the index.
+
+    Returns:
+        float64 idf per term.
+    """
+    df64 = df.astype(np.float64)
+    present = df > 0
+    idf = np.zeros(len(df), dtype=np.float64)
+    n = float(n_passages)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if params.variant == "okapi":
+            raw = np.log(n - df64 + 0.5) - np.log(df64 + 0.5)
+            idf[present] = raw[present]
+            if present.any():
+                # rank-bm25: the mean is over every term's raw idf, negatives included, then negatives are floored.
+                floor = params.epsilon * float(idf[present].mean())
+                idf[present & (raw < 0)] = floor
+        elif params.variant == "plus":
+            idf[present] = np.log((n + 1) / df64[present])
+        else:
+            idf[present] = np.log(n + 1) - np.log(df64[present] + 0.5)
+    return idf
+
+
+def term_scores(params: BM25Params, idf: np.ndarray, tf: np.ndarray, doc_len: np.ndarray, avgdl: float) -> np.ndarray:
+    """The BM25 contribution of a term to a passage, for aligned arrays of (idf, tf, passage length).
+
+    For BM25Plus this leaves out the ``idf * delta`` every passage gets for every known query term (it is a
+    per-query constant, added at search time); BM25L follows the published formula (no extra tf factor).
+    """
+    k1, b = params.k1, params.b
+    tf = tf.astype(np.float64)
+    norm = k1 * (1 - b + b * doc_len / avgdl)
+    if params.variant == "okapi":
+        return idf * (tf * (k1 + 1) / (tf + norm))
+    if params.variant == "plus":
+        return idf * (tf * (k1 + 1) / (norm + tf))
+    ctd = tf / (1 - b + b * doc_len / avgdl)
+    delta = float(params.delta or 0.0)
+    return idf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
+
+
+# ---------------------------------------------------------------------------------------------------- the index
+
+
+@dataclass(slots=True)
+class Matches:
+    """Candidate passages for a query and their scores.
+
+    Every passage not in ``docs`` scores at most ``bound`` (``-inf`` when ``docs`` holds every passage that
+    matched a query term). ``constant`` is added to every passage's score, matched or not (BM25Plus's
+    ``delta * idf``); it is already included in ``scores`` and in ``bound``.
+    """
+
+    docs: np.ndarray  # int32 passage numbers (index order), unique
+    scores: np.ndarray  # float32
+    bound: float
+    constant: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        """True when ``docs`` holds every matching passage."""
+        return self.bound == -math.inf
+
+
+class _Vocabulary:
+    """Sorted terms as one UTF-8 blob plus offsets: looked up by binary search, nothing built at load."""
+
+    def __init__(self, blob: bytes | mmap.mmap, offsets: np.ndarray) -> None:
+        self._blob = blob
+        self._offsets = offsets
+        self._n = len(offsets) - 1
+        self._cache: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def term(self, i: int) -> str:
+        """The term with id ``i``."""
+        return bytes(self._blob[int(self._offsets[i]) : int(self._offsets[i + 1])]).decode("utf-8")
+
+    def lookup(self, term: str) -> int:
+        """The id of ``term``, or -1 when the index has never seen it."""
+        got = self._cache.get(term)
+        if got is not None:
+            return got
+        key = term.encode("utf-8")
+        lo, hi = 0, self._n
+        offs, blob = self._offsets, self._blob
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if blob[int(offs[mid]) : int(offs[mid + 1])] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        found = lo if lo < self._n and blob[int(offs[lo]) : int(offs[lo + 1])] == key else -1
+        if len(self._cache) > 100_000:  # bounded: a long-running bot sees unbounded distinct query words
+            self._cache.clear()
+        self._cache[term] = found
+        return found
+
+
+class Postings:
+    """A loaded generation: vocabulary, per-term postings with scores, and per-passage/per-article arrays.
+
+    Passages are numbered 0..n-1 in (article, ordinal) order, so an article's passages are a contiguous run.
+    Arrays are read-only (memory-mapped when loaded from disk); per-thread scratch buffers make :meth:`match`
+    safe to call from several threads at once.
+    """
+
+    # Queries whose terms' postings add up to less than this share of the passages use sort-based merging.
+    _SPARSE_SHARE = 16
+    # A term whose postings are longer than this is scored only for candidates found via rarer terms, when
+    # its upper bound cannot lift an unseen passage into the top (MaxScore-style); see match().
+    _LIGHT_MIN = 4096
+
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        params: dict[str, Any],
+        vocab: _Vocabulary,
+        sources: list[list[str | None]],
+        path: Path | None = None,
+    ) -> None:
+        self.arrays = arrays
+        self.params = params
+        self.bm25 = BM25Params(**params["bm25"])
+        self.vocab = vocab
+        self.sources = sources
+        self.path = path
+        self.generation: str = params.get("generation", "memory")
+        self.offsets = arrays["offsets"]
+        self.docs = arrays["docs"]
+        self.scores = arrays["scores"]
+        self.term_max = arrays["term_max"]
+        self.idf = arrays["idf"]
+        self.doc_len = arrays["doc_len"]
+        self.n_passages = int(params["passages"])
+        self.n_articles = int(params.get("articles", 0))
+        self._local = threading.local()
+
+    # -- loading
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        """Memory-map a generation folder (fast: nothing is parsed into Python objects).
+
+        Raises:
+            IndexOutdated: written by another tokenizer version or file format.
+            FileNotFoundError: the folder or one of its files is missing.
+        """
+        params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+        if params.get("format") != FORMAT_VERSION:
+            raise IndexOutdated(
+                f"the search index at {folder} has format {params.get('format')}, this newsbot reads "
+                f"{FORMAT_VERSION}: rebuild it with `newsbot index`"
+            )
+        if params.get("tokenizer_version") != TOKENIZER_VERSION:
+            raise IndexOutdated(
+                f"the search index at {folder} was built with tokenizer {params.get('tokenizer_version')}, "
+                f"this newsbot uses {TOKENIZER_VERSION}: rebuild it with `newsbot index`"
+            )
+        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in folder.glob("*.npy")}
+        with open(folder / "vocab.bin", "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        vocab = _Vocabulary(blob, arrays["vocab_offsets"])
+        sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
+        return cls(arrays, params, vocab, sources, folder)
+
+    @classmethod
+    def from_tokens(cls, passages: Sequence[Sequence[str]], params: BM25Params | None = None) -> Postings:
+        """An in-memory index over already tokenized passages (one article each, undated): tests and benchmarks.
+
+        Args:
+            passages: the token list of each passage, exactly as a rank-bm25 reference would be built on.
+            params: the BM25 variant and parameters (default: BM25Okapi with rank-bm25's defaults).
+
+        Returns:
+            The index, numbered as ``passages`` is ordered.
+        """
+        params = params or BM25Params()
+        n = len(passages)
+        enc = _Encoder()
+        for toks in passages:
+            enc.add(toks)
+        core = enc.finish(params)
+        arrays = dict(core.arrays)
+        arrays.update(_passage_arrays_trivial(n))
+        meta = _params_json(params, "memory", n, n, core)
+        return cls(arrays, meta, _Vocabulary(core.blob, arrays["vocab_offsets"]), [[None, None]])
+
+    # -- per-term access
+
+    def term_id(self, term: str) -> int:
+        """The id of ``term`` in this index, or -1."""
+        return self.vocab.lookup(term)
+
+    def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage numbers (ascending) and their score contributions for term id ``tid``."""
+        a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        return self.docs[a:b], self.scores[a:b]
+
+    def df(self, tid: int) -> int:
+        """How many passages hold term id ``tid``."""
+        return int(self.offsets[tid + 1] - self.offsets[tid])
+
+    def term_idf(self, term: str) -> float:
+        """The idf the index gives ``term`` (0 when unknown)."""
+        tid = self.term_id(term)
+        return float(self.idf[tid]) if tid >= 0 else 0.0
+
+    def weights(self, terms: Iterable[str]) -> list[tuple[int, int]]:
+        """Known query terms as (term id, how many times the query repeats it); unknown terms score 0."""
+        counts = Counter(self.term_id(t) for t in terms)
+        counts.pop(-1, None)
+        return sorted(counts.items())
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's zeroed score accumulator and candidate mark (callers leave them zeroed)."""
+        buf = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = (np.zeros(self.n_passages, np.float32), np.zeros(self.n_passages, np.bool_))
+        return buf
+
+    # -- scoring
+
+    def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """Every passage's score, like rank-bm25's ``get_scores`` (float64; used by tests and benchmarks)."""
+        out = np.zeros(self.n_passages, np.float64)
+        for tid, w in self.weights(terms):
+            d, s = self.postings(tid)
+            out[d] += w * s.astype(np.float64)
+        return out + self._constant(self.weights(terms))
+
+    def _constant(self, weights: list[tuple[int, int]]) -> float:
+        if self.bm25.variant != "plus":
+            return 0.0
+        return float(sum(w * self.idf[tid] for tid, w in weights)) * float(self.bm25.delta or 0.0)
+
+    def match(
+        self,
+        terms: Sequence[str],
+        *,
+        eligible: Callable[[np.ndarray], np.ndarray] | None = None,
+        depth: int = 10,
+        exact: bool = False,
+    ) -> Matches:
+        """Score the passages that hold at least one query term.
+
+        For speed, terms held by many passages may be scored only for the candidates the rarer terms found,
+        when the sum of their largest contributions cannot lift any other passage above the ``depth``-th
+        best eligible candidate; ``Matches.bound`` then says how high an unseen passage could score, and a
+        caller that needs to go deeper than the candidates above it calls again with ``exact=True``.
+
+        Args:
+            terms: query terms, repeats kept (a repeated term counts again, as in rank-bm25).
+            eligible: the filters: maps passage numbers to a bool mask of those allowed.
+            depth: how many eligible passages the caller expects to need.
+            exact: score every passage that matches a term (no pruning).
+
+        Returns:
+            The candidates with their scores.
+        """
+        weights = self.weights(terms)
+        constant = self._constant(weights)
+        if not weights:
+            return Matches(np.zeros(0, np.int32), np.zeros(0, np.float32), -math.inf, constant)
+        if exact or len(weights) == 1:
+            docs, scores = self._accumulate(weights, [])
+            return Matches(docs, scores + np.float32(constant), -math.inf, constant)
+        # Rarest first: the rare terms carry the score and have short postings.
+        by_df = sorted(weights, key=lambda tw: self.df(tw[0]))
+        light_max = max(self._LIGHT_MIN, self.n_passages // 32)
+        light = [tw for tw in by_df if self.df(tw[0]) <= light_max] or by_df[:1]
+        heavy = by_df[len(light) :]
+        if not heavy:
+            docs, scores = self._accumulate(weights, [])
+            return Matches(docs, scores + np.float32(constant), -math.inf, constant)
+        docs, scores = self._accumulate(light, heavy)
+        theta = self._kth(docs, scores, eligible, depth)
+        # Demote to "heavy" the commonest terms whose upper bounds together stay below theta.
+        ub = [w * float(self.term_max[tid]) for tid, w in by_df]
+        split = len(by_df)
+        total = 0.0
+        while split > 1 and total + ub[split - 1] < theta:
+            total += ub[split - 1]
+            split -= 1
+        if split < len(light):
+            split = len(light)  # the first pass already scored these in full; keep them light
+        if split != len(light):
+            if split == len(by_df):
+                docs, scores = self._accumulate(weights, [])
+                return Matches(docs, scores + np.float32(constant), -math.inf, constant)
+            light, heavy = by_df[:split], by_df[split:]
+            docs, scores = self._accumulate(light, heavy)
+        bound = sum(w * float(self.term_max[tid]) for tid, w in heavy)
+        return Matches(docs, scores + np.float32(constant), bound + constant, constant)
+
+    @staticmethod
+    def _kth(
+        docs: np.ndarray, scores: np.ndarray, eligible: Callable[[np.ndarray], np.ndarray] | None, depth: int
+    ) -> float:
+        if eligible is not None and len(docs):
+            scores = scores[eligible(docs)]
+        if len(scores) < depth or depth <= 0:
+            return -math.inf
+        return float(np.partition(scores, len(scores) - depth)[len(scores) - depth])
+
+    def _accumulate(self, light: list[tuple[int, int]], heavy: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Union of the light terms' postings, scored on every term (heavy ones looked up for those only)."""
+        if len(light) == 1 and not heavy:
+            tid, w = light[0]
+            d, s = self.postings(tid)
+            return np.asarray(d), (s * np.float32(w)) if w != 1 else np.array(s)
+        acc, mark = self._scratch()
+        lists = [(*self.postings(tid), w) for tid, w in light]
+        total = sum(len(d) for d, _, _ in lists)
+        cand: np.ndarray | None = None
+        try:
+            for d, s, w in lists:
+                # Passages are unique within one term's postings, so a buffered fancy-index add is exact.
+                acc[d] += s if w == 1 else s * np.float32(w)
+            if total * self._SPARSE_SHARE < self.n_passages:
+                cand = np.unique(np.concatenate([d for d, _, _ in lists]))
+            else:
+                for d, _, _ in lists:
+                    mark[d] = True
+                cand = np.flatnonzero(mark).astype(np.int32)
+                mark[cand] = False
+            for tid, w in heavy:
+                d, s = self.postings(tid)
+                if len(cand) * 24 < len(d):
+                    pos = np.searchsorted(d, cand)
+                    pos[pos == len(d)] = 0
+                    found = d[pos] == cand
+                    add = s[pos[found]]
+                    acc[cand[found]] += add if w == 1 else add * np.float32(w)
+                else:
+                    mark[cand] = True
+                    sel = mark[d]
+                    mark[cand] = False
+                    add = s[sel]
+                    acc[d[sel]] += add if w == 1 else add * np.float32(w)
+            scores = acc[cand]
+        finally:
+            if cand is not None:
+                acc[cand] = 0
+            else:  # an error before the candidates were known: clear the lot
+                acc[:] = 0
+                mark[:] = False
+        return cand, scores
+
+    # -- per-passage data
+
+    def passage_ids(self, docs: np.ndarray) -> np.ndarray:
+        """The store's passage row ids for passage numbers."""
+        return self.arrays["doc_pid"][docs]
+
+    def title_articles(self, term: str) -> np.ndarray:
+        """Article numbers (ascending) whose headline holds ``term``."""
+        tid = self.term_id(term)
+        if tid < 0:
+            return np.zeros(0, np.int32)
+        offs = self.arrays["title_offsets"]
+        return self.arrays["title_arts"][int(offs[tid]) : int(offs[tid + 1])]
+
+
+# ------------------------------------------------------------------------------------------------------ building
+
+
+@dataclass(slots=True)
+class _Core:
+    arrays: dict[str, np.ndarray]
+    blob: bytes
+    avgdl: float
+    n_postings: int
+
+
+class _Encoder:
+    """Collects passages' tokens as int ids (one dict lookup per token, no per-token Python objects kept)."""
+
+    def __init__(self) -> None:
+        self.ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.tokens = array("i")
+        self.lens = array("i")
+
+    def add(self, toks: Sequence[str]) -> None:
+        self.tokens.extend(map(self.ids.__getitem__, toks))
+        self.lens.append(len(toks))
+
+    def add_text(self, stored: str) -> None:
+        self.add(stored.split())
+
+    def term_id(self, term: str) -> int:
+        return self.ids[term]
+
+    def finish(self, params: BM25Params, extra_terms: Iterable[str] = ()) -> _Core:
+        """Sort the vocabulary, count (term, passage) pairs and precompute their scores."""
+        for t in extra_terms:
+            # Registers headline-only terms so title: filters can find them.
+            self.ids[t]
+        terms = list(self.ids)
+        n_terms = len(terms)
+        order = sorted(range(n_terms), key=terms.__getitem__)
+        rank = np.empty(n_terms, np.int64)
+        rank[np.asarray(order, np.int64)] = np.arange(n_terms, dtype=np.int64)
+        encoded = [terms[i].encode("utf-8") for i in order]
+        blob = b"".join(encoded)
+        vocab_offsets = np.zeros(n_terms + 1, np.int64)
+        np.cumsum([len(e) for e in encoded], out=vocab_offsets[1:])
+        self.rank = rank
+
+        lens = np.frombuffer(self.lens, dtype=np.int32).copy()
+        n = len(lens)
+        tok = np.frombuffer(self.tokens, dtype=np.int32)
+        # One int64 key per token, (term << 32 | passage): a single sort groups postings by term, then passage.
+        key = rank[tok] << 32
+        key |= np.repeat(np.arange(n, dtype=np.int64), lens)
+        del tok
+        key.sort()
+        if len(key):
+            new = np.empty(len(key), np.bool_)
+            new[0] = True
+            np.not_equal(key[1:], key[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            del new
+            tf = np.diff(np.append(starts, len(key))).astype(np.int32)
+            pairs = key[starts]
+        else:
+            tf = np.zeros(0, np.int32)
+            pairs = np.zeros(0, np.int64)
+        del key
+        term = (pairs >> 32).astype(np.int32)
+        docs = (pairs & 0xFFFFFFFF).astype(np.int32)
+        del pairs
+        df = np.bincount(term, minlength=n_terms).astype(np.int64)
+        offsets = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(df, out=offsets[1:])
+        total = int(lens.sum())
+        avgdl = total / n if n else 0.0
+        idf = idf_for(params, df, n)
+        if len(docs):
+            dl = lens[docs].astype(np.float64)
+            scores = term_scores(params, idf[term], tf, dl, avgdl).astype(np.float32)
+            term_max = np.full(n_terms, -np.inf, np.float32)
+            _segment_max(scores, offsets, term_max)
+        else:
+            scores = np.zeros(0, np.float32)
+            term_max = np.zeros(n_terms, np.float32)
+        term_max[df == 0] = 0
+        arrays = {
+            "vocab_offsets": vocab_offsets,
+            "offsets": offsets,
+            "docs": docs,
+            "scores": scores,
+            "term_max": term_max,
+            "idf": idf,
+            "doc_len": lens,
+        }
+        return _Core(arrays, blob, avgdl, len(docs))
+
+
+def _segment_max(values: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    """Max of each non-empty segment ``values[offsets[i]:offsets[i+1]]`` into ``out[i]``."""
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(nonempty):
+        out[nonempty] = np.maximum.reduceat(values, offsets[:-1][nonempty])
+
+
+def _passage_arrays_trivial(n: int) -> dict[str, np.ndarray]:
+    """Per-passage arrays for an in-memory index where each passage is its own undated article."""
+    ids = np.arange(n, dtype=np.int32)
+    return {
+        "doc_pid": ids.astype(np.int64),
+        "doc_article": ids,
+        "doc_day": np.full(n, UNDATED_DAY, np.int32),
+        "doc_ts": np.full(n, UNDATED_TS, np.int64),
+        "doc_source": np.zeros(n, np.int32),
+        "art_rowid": ids.astype(np.int64),
+        "art_first": np.arange(n + 1, dtype=np.int32),
+        "art_story": np.zeros(n, np.int64),
+        "title_offsets": np.zeros(1, np.int64),
+        "title_arts": np.zeros(0, np.int32),
+    }
+
+
+def _params_json(params: BM25Params, generation: str, passages: int, articles: int, core: _Core) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "generation": generation,
+        "bm25": asdict(params),
+        "tokenizer_version": TOKENIZER_VERSION,
+        "passages": passages,
+        "articles": articles,
+        "terms": len(core.arrays["vocab_offsets"]) - 1,
+        "postings": core.n_postings,
+        "avgdl": core.avgdl,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def parse_published(value: str | None) -> tuple[int, int]:
+    """An article's publication time as (UTC day ordinal, UTC epoch seconds); undated -> (-1, UNDATED_TS).
+
+    A date without a time counts from the start of that day, so an as-of moment later that day includes it.
+    """
+    if not value:
+        return UNDATED_DAY, int(UNDATED_TS)
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text[:10].replace("/", "-"))
+        except ValueError:
+            return UNDATED_DAY, int(UNDATED_TS)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.date().toordinal(), int(moment.timestamp())
+
+
+def source_key(outlet: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """An article's (outlet, domain) in the case-folded forms source filters compare against."""
+    domain = None
+    if url:
+        with contextlib.suppress(ValueError):
+            domain = (urlsplit(url).hostname or "").lower() or None
+        if domain and domain.startswith("www."):
+            domain = domain[4:]
+    return (outlet.strip().casefold() or None) if outlet else None, domain
+
+
+def _story_key(title_tokens: str) -> int:
+    terms = title_tokens.split()
+    if len(terms) < MIN_STORY_TITLE_TERMS:
+        return 0
+    digest = hashlib.blake2b(" ".join(terms).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
+
+
+def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: BM25Params | None = None) -> BuildInfo:
+    """Build a new postings generation from the store's passages and switch the index to it atomically.
+
+    Reads the stored tokens (no input file is read again); duplicates have no passages and are left out.
+    The new generation is written beside the one in service and ``CURRENT`` is switched only once it is
+    complete, so a crash leaves the old one serving; generations older than the last two are removed.
+
+    Args:
+        db_path: the SQLite database.
+        progress: show a progress bar on stderr while reading passages.
+        params: BM25 variant and parameters (default: BM25Okapi with rank-bm25's defaults, headline in
+            every passage).
+
+    Returns:
+        What was built.
+    """
+    db_path = Path(db_path)
+    params = params or BM25Params()
+    if not db_path.exists():
+        raise IndexMissing(f"no database at {db_path}: ingest some articles first with `newsbot index PATH`")
+    root = index_dir(db_path)
+    root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with _build_lock(root):
+        for stale in root.glob(".tmp-*"):  # left by a crashed build: we hold the lock, so nobody is writing it
+            shutil.rmtree(stale, ignore_errors=True)
+        numbers = [int(m.group(1)) for p in root.iterdir() if (m := _GEN_RE.fullmatch(p.name))]
+        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        tmp = root / f".tmp-{name}-{os.getpid()}"
+        tmp.mkdir()
+        try:
+            meta = _build_into(db_path, tmp, name, params, progress)
+            os.rename(tmp, root / name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _fsync_dir(root)
+        pointer = root / f".{CURRENT_FILE}.tmp-{os.getpid()}"
+        with open(pointer, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, root / CURRENT_FILE)
+        _fsync_dir(root)
+        _prune(root, name)
+    folder = root / name
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    info = BuildInfo(
+        generation=name,
+        path=folder,
+        passages=meta["passages"],
+        articles=meta["articles"],
+        terms=meta["terms"],
+        postings=meta["postings"],
+        seconds=time.perf_counter() - started,
+        bytes=size,
+        params=meta["bm25"],
+    )
+    log.info("built search index %s: %d passages, %d terms in %.1f s", name, info.passages, info.terms, info.seconds)
+    return info
+
+
+def _prune(root: Path, current: str) -> None:
+    """Remove generations older than the last KEEP_GENERATIONS (never the current one)."""
+    gens = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := _GEN_RE.fullmatch(p.name)) and p.is_dir())
+    for _, path in gens[:-KEEP_GENERATIONS]:
+        if path.name != current:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, progress: bool) -> dict[str, Any]:
+    conn = connect(db_path, readonly=True)
+    conn.row_factory = None
+    try:
+        # One read transaction: articles and passages come from the same snapshot even if an ingest is running.
+        conn.execute("BEGIN")
+        (n_expected,) = conn.execute(
+            "SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL"
+        ).fetchone()
+        articles: dict[int, tuple[str, str | None, str | None, str | None]] = {}
+        for rowid, title_tokens, published, outlet, url in conn.execute(
+            "SELECT id, title_tokens, published, outlet, url FROM articles WHERE duplicate_of IS NULL"
+        ):
+            articles[rowid] = (title_tokens or "", published, outlet, url)
+        rows = conn.execute(
+            "SELECT p.id, p.article_id, p.tokens FROM passages p JOIN articles a ON a.id = p.article_id "
+            "WHERE a.duplicate_of IS NULL ORDER BY p.article_id, p.ordinal"
+        )
+        enc = _Encoder()
+        pids = array("q")
+        doc_art = array("i")
+        art_rows: list[int] = []
+        art_first = array("i")
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=n_expected, unit="passage", desc="postings", leave=False)
+        last_article = None
+        title_mode = params.title
+        title = ""
+        while batch := rows.fetchmany(20_000):
+            for pid, aid, tokens in batch:
+                if aid != last_article:
+                    last_article = aid
+                    art_first.append(len(pids))
+                    art_rows.append(aid)
+                    title = articles[aid][0] if title_mode != "none" else ""
+                    enc.add_text(f"{title} {tokens}" if title else tokens)
+                    if title_mode == "first":
+                        title = ""
+                else:
+                    enc.add_text(f"{title} {tokens}" if title else tokens)
+                pids.append(pid)
+                doc_art.append(len(art_rows) - 1)
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+    n = len(pids)
+    n_art = len(art_rows)
+    art_first.append(n)
+    titles = [text_to_tokens(articles[a][0]) for a in art_rows]
+    core = enc.finish(params, (t for tt in titles for t in tt))
+    # Headline postings (article numbers per term) serve title: filters whatever the title mode.
+    rank = enc.rank
+    t_terms: list[int] = []
+    t_arts: list[int] = []
+    for i, tt in enumerate(titles):
+        for t in set(tt):
+            t_terms.append(int(rank[enc.term_id(t)]))
+            t_arts.append(i)
+    t_term_arr = np.asarray(t_terms, np.int64)
+    t_art_arr = np.asarray(t_arts, np.int32)
+    order = np.lexsort((t_art_arr, t_term_arr))
+    n_terms = len(core.arrays["vocab_offsets"]) - 1
+    title_offsets = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(np.bincount(t_term_arr, minlength=n_terms), out=title_offsets[1:])
+
+    # Per-article facts, then spread to passages so filters are one gather per candidate.
+    art_day = np.empty(n_art, np.int32)
+    art_ts = np.empty(n_art, np.int64)
+    art_src = np.empty(n_art, np.int32)
+    art_story = np.empty(n_art, np.int64)
+    src_ids: dict[tuple[str | None, str | None], int] = {}
+    for i, a in enumerate(art_rows):
+        title_tokens, published, outlet, url = articles[a]
+        art_day[i], art_ts[i] = parse_published(published)
+        art_src[i] = src_ids.setdefault(source_key(outlet, url), len(src_ids))
+        art_story[i] = _story_key(title_tokens)
+    doc_article = np.frombuffer(doc_art, dtype=np.int32).copy()
+    arrays = dict(core.arrays)
+    arrays.update(
+        {
+            "doc_pid": np.frombuffer(pids, dtype=np.int64).copy(),
+            "doc_article": doc_article,
+            "doc_day": art_day[doc_article],
+            "doc_ts": art_ts[doc_article],
+            "doc_source": art_src[doc_article],
+            "art_rowid": np.asarray(art_rows, np.int64),
+            "art_first": np.frombuffer(art_first, dtype=np.int32).copy(),
+            "art_story": art_story,
+            "title_offsets": title_offsets,
+            "title_arts": t_art_arr[order],
+        }
+    )
+    for key, arr in arrays.items():
+        _save(folder / f"{key}.npy", arr)
+    _write_bytes(folder / "vocab.bin", core.blob)
+    sources = [list(k) for k in sorted(src_ids, key=src_ids.__getitem__)]
+    _write_bytes(folder / "sources.json", json.dumps(sources).encode("utf-8"))
+    meta = _params_json(params, name, n, n_art, core)
+    # params.json last: a folder without it is incomplete (the rename happens only after it is written anyway).
+    _write_bytes(folder / "params.json", json.dumps(meta, indent=2).encode("utf-8"))
+    return meta
+
+
+def _save(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(arr), allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
