@@ -6,11 +6,11 @@ import argparse
 import logging
 import os
 
-from index.cli import ingest
+from index.cli import ingest, search
 
 # Each module adds its subcommands with register(subparsers); a handler takes the parsed args and returns the
 # process exit status. Modules are imported here so `python -m index` works without the bot installed.
-COMMAND_MODULES = [ingest]
+COMMAND_MODULES = [ingest, search]
 
 
 def add_common(parser: argparse.ArgumentParser, *, db: bool = True, json_flag: bool = True) -> None:

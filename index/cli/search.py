@@ -1,0 +1,368 @@
+"""Search-side commands: search (one query or a batch), ask (the answer as the bot gives it), eval."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from index.answer import assess, citation, render_answer, snippet
+from index.models import Hit, Results
+from index.query import EMPTY_MESSAGE, parse, parse_date
+from index.store import db_path_from_env
+
+NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
+
+SEARCH_EXAMPLES = """\
+query language:
+  "exact phrase"      the words must occur together, as written
+  -word  -"phrase"    leave out passages that have them
+  source:cnn.com      only this outlet or site (repeat for several: any of them)
+  after:2022-01-01    on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)
+  before:2022-02      before this date
+  title:word          the headline must contain the word (title:"a phrase" too)
+
+examples:
+  newsbot search 'sanctions "North Korea" -missile'
+  newsbot search 'vaccine mandate source:cnn.com after:2021-09' --sort newest
+  newsbot search inflation --after 2022-01 --before 2022-07 --k 5 --json
+  newsbot search --batch queries.txt > results.jsonl
+  printf '%s\\n' 'first query' '{"query": "storm damage", "as_of": "2022-01-07"}' | newsbot search --batch -
+"""
+
+ASK_EXAMPLES = """\
+examples:
+  newsbot ask "Who won the Australian Open men's final?"
+  newsbot ask what did the council decide about the budget --as-of 2022-03-01
+  newsbot ask "How many people were arrested?" --json
+"""
+
+EVAL_EXAMPLES = """\
+The question file is JSONL: {"question": ..., "gold_article_ids": [...]} and/or "gold_urls": [...]
+("gold_source_ids" as in corpus/questions.jsonl also works); "date" is the question's as-of date.
+
+examples:
+  newsbot eval ../shared/data/realtimeqa/dev_questions.jsonl
+  newsbot eval corpus/questions.jsonl --k 5 --json
+  newsbot eval questions.jsonl --no-as-of
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add search, ask and eval."""
+    from index.cli import add_common
+
+    p = sub.add_parser(
+        "search",
+        help="search the archive: ranked articles with snippets",
+        description="Search the indexed archive. Each article appears once, with its best passage.",
+        epilog=SEARCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="*", help="what to search for (the query language below works here)")
+    p.add_argument("--k", type=_positive, default=10, help="how many results (default 10)")
+    p.add_argument("--sort", choices=("relevance", "newest"), default="relevance", help="result order")
+    p.add_argument("--source", action="append", default=[], help="only this outlet or site (repeatable)")
+    p.add_argument("--after", type=_date_arg, help="on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    p.add_argument("--before", type=_date_arg, help="before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    p.add_argument("--as-of", type=_day_arg, help="search as on this day: nothing published later (YYYY-MM-DD)")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help='one query per line ("-" for stdin; a JSON line may carry "query" and "as_of"); one JSON line out each',
+    )
+    add_common(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "ask",
+        help="ask a question: the answer as the bot gives it",
+        description="Answer a question from the archive: the best sentence quoted, then the top passages cited.",
+        epilog=ASK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("question", nargs="+", help="the question (quotes optional)")
+    p.add_argument("--as-of", type=_day_arg, help="answer as on this day: nothing published later (YYYY-MM-DD)")
+    p.add_argument("--passages", type=_positive, default=3, help="how many passages to cite (default 3)")
+    add_common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "eval",
+        help="measure retrieval: Recall@1/5/10 and MRR@10 on questions with known answers",
+        description="Ask every question in a JSONL file and score where its gold article ranks.",
+        epilog=EVAL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("questions", help="JSONL file of questions with gold articles")
+    p.add_argument("--k", type=_positive, default=10, help="distinct articles that count (default 10)")
+    p.add_argument("--no-as-of", action="store_true", help="ignore the questions' dates (no as-of run)")
+    add_common(p)
+    p.set_defaults(func=cmd_eval)
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return n
+
+
+def _date_arg(value: str) -> date:
+    day = parse_date(value)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+    return day
+
+
+def _day_arg(value: str) -> date:
+    day = parse_date(value)
+    if day is None or len(value.strip()) < 8:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day: use YYYY-MM-DD")
+    return day
+
+
+def _open_searcher(args: argparse.Namespace) -> Any | None:
+    """The searcher for --db, or None after telling the user the archive is not indexed."""
+    path = db_path_from_env(args.db)
+    if not path.exists():
+        print(NOT_INDEXED, file=sys.stderr)
+        return None
+    from index.search import IndexMissing, Searcher
+
+    try:
+        return Searcher.open(path)
+    except IndexMissing:
+        print(NOT_INDEXED, file=sys.stderr)
+        return None
+
+
+# --- search --------------------------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """`newsbot search`: one query (text or JSON out) or a batch (JSON lines out)."""
+    text = " ".join(args.query).strip()
+    if args.batch and text:
+        print("Give either a QUERY or --batch FILE, not both.", file=sys.stderr)
+        return 2
+    if not args.batch and not text:
+        print(f"{EMPTY_MESSAGE} Example: newsbot search 'storm damage'", file=sys.stderr)
+        return 2
+    if text and parse(text).empty:
+        print(EMPTY_MESSAGE, file=sys.stderr)
+        return 1
+    searcher = _open_searcher(args)
+    if searcher is None:
+        return 1
+    filters = {"sort": args.sort, "sources": args.source or None, "after": args.after, "before": args.before}
+    if args.batch:
+        try:
+            # The file is closed by the with-block below; stdin is left open.
+            stream = contextlib.nullcontext(sys.stdin) if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            print(f"Cannot read {args.batch}: {e.strerror}. Check the path.", file=sys.stderr)
+            return 1
+        with stream as lines:
+            run_batch(searcher, lines, sys.stdout, k=args.k, as_of=args.as_of, **filters)
+        return 0
+    results = searcher.search(text, k=args.k, as_of=args.as_of, **filters)
+    if args.json:
+        print(json.dumps(results_dict(results), ensure_ascii=False))
+    else:
+        sys.stdout.write(render_results(results, bold=sys.stdout.isatty()))
+    return 0 if not results.query.empty else 1
+
+
+def run_batch(searcher: Any, lines: TextIO, out: TextIO, *, k: int, as_of: date | None = None, **filters: Any) -> int:
+    """Answer one query per input line with one JSON line each, in order; returns how many lines were answered.
+
+    A plain line is the query; a line holding a JSON object carries ``query`` and optionally ``as_of``
+    (YYYY-MM-DD). Blank lines are skipped; a line that cannot be used gets ``{"query", "error"}``.
+    """
+    answered = 0
+    for raw, query, day, error in _batch_items(lines, as_of):
+        if error:
+            record: dict[str, Any] = {"query": query if query is not None else raw, "error": error, "results": []}
+        else:
+            t0 = time.perf_counter()
+            try:
+                results = searcher.search(query, k=k, as_of=day, **filters)
+            except (ValueError, TypeError) as e:
+                record = {"query": query, "error": f"cannot search this query: {e}", "results": []}
+            else:
+                took = (time.perf_counter() - t0) * 1000
+                record = {"query": query, "took_ms": round(took, 3), "results": [batch_hit(h) for h in results.hits]}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        answered += 1
+    out.flush()
+    return answered
+
+
+def _batch_items(lines: TextIO, as_of: date | None) -> Iterator[tuple[str, str | None, date | None, str | None]]:
+    """(raw line, query, as-of, error) for each non-blank line."""
+    for line in lines:
+        raw = line.rstrip("\r\n")
+        if not raw.strip():
+            continue
+        if not raw.lstrip().startswith("{"):
+            yield raw, raw.strip(), as_of, None
+            continue
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError:
+            yield raw, None, None, 'not valid JSON: give a plain query or {"query": ..., "as_of": "YYYY-MM-DD"}'
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("query"), str):
+            yield raw, None, None, 'a JSON line needs a "query" string'
+            continue
+        day = as_of
+        if rec.get("as_of") is not None:
+            value = str(rec["as_of"])
+            day = parse_date(value[:10]) if len(value) >= 10 else None
+            if day is None:
+                yield raw, rec["query"], None, f"as_of {value!r} is not a date: use YYYY-MM-DD"
+                continue
+        yield raw, rec["query"], day, None
+
+
+def batch_hit(hit: Hit) -> dict[str, Any]:
+    """A hit as one item of a --batch output line."""
+    return {
+        "article_id": hit.source_id,
+        "url": hit.url,
+        "title": hit.title,
+        "source": hit.outlet,
+        "date": hit.published,
+        "passage": hit.text,
+        "score": round(hit.score, 6),
+    }
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    """A hit with everything a front end needs: citation, passage, offsets of matches and best sentence."""
+    return {
+        **batch_hit(hit),
+        "paragraph": hit.paragraph,
+        "paragraph_end": hit.paragraph_end,
+        "snippet": snippet(hit),
+        "highlights": [list(s) for s in hit.highlights],
+        "best_sentence": list(hit.best_sentence) if hit.best_sentence else None,
+        "matched_terms": hit.matched_terms,
+        "also_in": hit.also_in,
+    }
+
+
+def results_dict(results: Results) -> dict[str, Any]:
+    """`newsbot search --json` output."""
+    return {
+        "query": results.query.raw,
+        "took_ms": round(results.took_ms, 3),
+        "total": results.total,
+        "offset": results.offset,
+        "notes": results.query.notes,
+        "message": results.message or (EMPTY_MESSAGE if results.query.empty else None),
+        "results": [hit_dict(h) for h in results.hits],
+    }
+
+
+def render_results(results: Results, *, bold: bool = False) -> str:
+    """A ranked list for the terminal: headline, outlet, date, score, snippet and link per article."""
+
+    def mark(word: str) -> str:
+        return f"\033[1m{word}\033[0m" if bold else f"**{word}**"
+
+    lines = [f"Note: {n}" for n in results.query.notes]
+    if results.query.empty:
+        return "\n".join([*lines, EMPTY_MESSAGE]) + "\n"
+    if not results.hits:
+        verdict = assess(results)
+        lines.append(results.message or verdict.message or "Nothing matched.")
+        lines.extend(verdict.suggestions)
+        return "\n".join(lines) + "\n"
+    shown = f"{results.offset + 1}-{results.offset + len(results.hits)}"
+    lines.append(f"{shown} of {results.total} matching ({results.took_ms:.1f} ms)")
+    lines.append("")
+    for n, hit in enumerate(results.hits, results.offset + 1):
+        lines.append(f"{n:>2}. {citation(hit)}  [score {hit.score:.2f}]")
+        lines.append("    " + snippet(hit, 240, mark=mark))
+        if hit.url:
+            lines.append(f"    {hit.url}")
+        if hit.also_in:
+            where = ", ".join(str(a.get("outlet") or a.get("url") or "?") for a in hit.also_in[:3])
+            lines.append(f"    also ran in: {where}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- ask -----------------------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """`newsbot ask`: the bot's answer, for the terminal or as JSON."""
+    question = " ".join(args.question).strip()
+    if parse(question).empty:
+        print(EMPTY_MESSAGE, file=sys.stderr)
+        return 1
+    searcher = _open_searcher(args)
+    if searcher is None:
+        return 1
+    # A few more than shown, so the confidence check sees the neighbourhood of the best hit.
+    results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
+    if args.json:
+        verdict = assess(results)
+        top = results.hits[0] if results.hits and verdict.confident else None
+        sentence = top.text[top.best_sentence[0] : top.best_sentence[1]] if top and top.best_sentence else None
+        print(
+            json.dumps(
+                {
+                    "question": question,
+                    "took_ms": round(results.took_ms, 3),
+                    "confident": verdict.confident,
+                    "message": verdict.message,
+                    "suggestions": verdict.suggestions,
+                    "notes": results.query.notes,
+                    "answer": sentence,
+                    "passages": [hit_dict(h) for h in results.hits[: args.passages]] if verdict.confident else [],
+                    "closest": [{"title": h.title, "source": h.outlet, "date": h.published} for h in verdict.closest],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        sys.stdout.write(render_answer(results, bold=sys.stdout.isatty(), passages=args.passages))
+    return 0 if not results.query.empty else 1
+
+
+# --- eval ----------------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`newsbot eval`: retrieval metrics on a question file."""
+    from index.evaluate import evaluate, format_report, report_dict
+
+    if not Path(args.questions).is_file():
+        print(f"No question file at {args.questions}: give a JSONL file of questions.", file=sys.stderr)
+        return 1
+    searcher = _open_searcher(args)
+    if searcher is None:
+        return 1
+    try:
+        report = evaluate(searcher, args.questions, k=args.k, use_as_of=not args.no_as_of)
+    except ValueError as e:
+        print(f"{e}. Fix that line and run again.", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report_dict(report), ensure_ascii=False))
+    else:
+        sys.stdout.write(format_report(report))
+    return 0
