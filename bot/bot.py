@@ -1,0 +1,151 @@
+"""NewsBot: the Discord client that holds the store and the search index and loads the feature cogs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import errors
+from bot.config import Settings
+from bot.engine import Engine
+from index.asyncstore import AsyncStore
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.search",
+    "bot.exts.article",
+    "bot.exts.info",
+    "bot.exts.admin",
+    "bot.exts.mentions",
+)
+COMMANDS_HASH_KEY = "discord_commands_hash"
+NONE = discord.AllowedMentions.none()
+
+
+class Cooldowns:
+    """One per-user cooldown shared by every command that searches (so /ask and mentions cannot be alternated)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def retry_after(self, user_id: int, now: float | None = None) -> float:
+        """0 when the user may go ahead (and the use is counted), else the seconds left to wait."""
+        if self.seconds <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        if len(self._buckets) > 10_000:  # forget users whose window has passed, so memory stays bounded
+            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens(now) < b.rate}
+        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(1, self.seconds))
+        return bucket.update_rate_limit(now) or 0.0
+
+    def check(self, interaction: discord.Interaction) -> None:
+        """Raise CommandOnCooldown (answered with a friendly wait message) when the user must wait."""
+        wait = self.retry_after(interaction.user.id)
+        if wait:
+            raise app_commands.CommandOnCooldown(app_commands.Cooldown(1, self.seconds), wait)
+
+
+class NewsTree(app_commands.CommandTree):
+    """The command tree, with the bot's one error handler."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await errors.report(interaction, error)
+
+
+def intents() -> discord.Intents:
+    """Guilds and messages, without the privileged Message Content intent: mentions and DMs carry their text."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class NewsBot(commands.Bot):
+    """The bot process's client: opens the store and the index once, loads the cogs, syncs commands when needed."""
+
+    def __init__(self, settings: Settings, *, engine: Engine | None = None, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=options.pop("intents", intents()),
+            help_command=None,
+            allowed_mentions=NONE,
+            tree_cls=NewsTree,
+            **options,
+        )
+        self.settings = settings
+        self.engine = engine or Engine(settings.db)
+        self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
+        self.cooldowns = Cooldowns(settings.cooldown_seconds)
+        self.live_views: dict[int, discord.ui.View] = {}
+        self.started = time.time()
+
+    async def setup_hook(self) -> None:
+        self.store = await AsyncStore.open(self.settings.db)
+        await self.engine.open()
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> str:
+        """Sync slash commands: to the dev server at once if set, else globally only when the tree changed.
+
+        Global sync is rate-limited and takes a while to reach every server, so an unchanged tree (same hash of its
+        JSON as at the last sync, kept in the store's meta table) is not sent again.
+
+        Returns:
+            "guild", "global" or "unchanged".
+        """
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            log.info("slash commands synced to development server %s", self.settings.dev_guild_id)
+            return "guild"
+        digest = self.commands_hash()
+        if await self.store.get_meta(COMMANDS_HASH_KEY) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return "unchanged"
+        await self.tree.sync()
+        await self.store.set_meta(COMMANDS_HASH_KEY, digest)
+        log.info("slash commands synced globally (they can take a while to appear everywhere)")
+        return "global"
+
+    def commands_hash(self) -> str:
+        """A hash of the global command tree as Discord receives it."""
+        payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands()]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def on_message(self, message: discord.Message) -> None:
+        # No prefix commands: mentions and DMs are answered by the mentions cog's listener.
+        return
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer presses on buttons whose view is gone (timed out, or the bot restarted) instead of failing."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        cid = (interaction.data or {}).get("custom_id", "")
+        if not str(cid).startswith("nb:") or interaction.message is None:
+            return
+        if interaction.message.id in self.live_views:
+            return
+        await errors.report(interaction, errors.ButtonsExpired())
+
+    async def close(self) -> None:
+        log.info("shutting down")
+        try:
+            await super().close()
+        finally:
+            if self.store is not None:
+                await self.store.close()
+                self.store = None  # type: ignore[assignment]

@@ -1,0 +1,146 @@
+"""The bot's settings, read from the environment and `.env` when the process starts (never at import)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from index.store import DEFAULT_DB
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which one and how to fix it (never its value)."""
+
+
+class Secret:
+    """A string that never shows itself in reprs, logs or tracebacks; ``reveal()`` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot process is configured with."""
+
+    token: Secret = field(repr=False)
+    db: Path = Path(DEFAULT_DB)
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    cooldown_seconds: float = 5.0
+    archive: Path | None = None  # default folder or file for /reindex
+
+
+def check_token(token: str) -> str:
+    """Return the token stripped of spaces and any "Bot " prefix, or raise ConfigError when it is not token-shaped.
+
+    A bot token is three dot-separated base64url parts, the first being the bot's user id in base64; checking the
+    shape catches the usual mistakes (pasting the client secret, the application id or a quoted value) before
+    Discord rejects the login.
+    """
+    token = token.strip().strip("'\"").strip()
+    if token.lower().startswith("bot "):
+        token = token[4:].strip()
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set. Put it in the environment or in .env (see .env.example); "
+            "get it from the Discord developer portal: your application -> Bot -> Reset Token."
+        )
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_TOKEN_PART.match(p) for p in parts):
+        raise ConfigError(
+            "DISCORD_TOKEN does not look like a bot token (expected three dot-separated base64 parts). "
+            "Copy it again from the developer portal: your application -> Bot -> Reset Token "
+            "(not the client secret or the application id)."
+        )
+    try:
+        user_id = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        user_id = ""
+    if not user_id.isdigit():
+        raise ConfigError(
+            "DISCORD_TOKEN does not look like a bot token (its first part should encode the bot's user id). "
+            "Copy it again from the developer portal: your application -> Bot -> Reset Token."
+        )
+    return token
+
+
+def _optional_int(env: Mapping[str, str], key: str) -> int | None:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{key} must be a server id (digits only; right-click the server -> Copy Server ID).")
+    return int(raw)
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number of seconds, like 5 or 2.5.") from None
+    if value < 0:
+        raise ConfigError(f"{key} must be zero or more seconds.")
+    return value
+
+
+def load_settings(
+    *,
+    db: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    dotenv_path: str | os.PathLike[str] | None = ".env",
+) -> Settings:
+    """Build the settings from ``env`` (default: the process environment) over the values in ``dotenv_path``.
+
+    Args:
+        db: a database path that overrides NEWSBOT_DB (the ``--db`` option of ``newsbot run``).
+        env: the environment to read; real environment variables win over `.env` values.
+        dotenv_path: the `.env` file to read, if it exists; None to read none.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: a setting is missing or malformed; the message names it (never the token's value).
+    """
+    merged: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    merged.update(os.environ if env is None else env)
+
+    token = check_token(merged.get("DISCORD_TOKEN", ""))
+    level = (merged.get("NEWSBOT_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LEVELS:
+        raise ConfigError(f"NEWSBOT_LOG_LEVEL must be one of {', '.join(LEVELS)}.")
+    archive = (merged.get("NEWSBOT_ARCHIVE") or "").strip()
+    return Settings(
+        token=Secret(token),
+        db=Path(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
+        dev_guild_id=_optional_int(merged, "NEWSBOT_DEV_GUILD_ID"),
+        log_level=level,
+        cooldown_seconds=_float(merged, "NEWSBOT_COOLDOWN_SECONDS", 5.0),
+        archive=Path(archive) if archive else None,
+    )

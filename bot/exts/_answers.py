@@ -1,0 +1,123 @@
+"""The question -> cited answer path shared by /ask, mentions, DMs and the "More" button."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.exts import _format as fmt
+from index.answer import Assessment, annotate, assess
+from index.asyncstore import QueryLogEntry
+from index.models import Results
+
+if TYPE_CHECKING:
+    from bot.bot import NewsBot
+
+log = logging.getLogger(__name__)
+
+PASSAGES = 3  # passages per answer page
+EMPTY_QUESTION = (
+    "Ask me a question about the news, for example `/ask question: what did the council decide about the budget?`"
+)
+
+
+@dataclass(slots=True)
+class AskRequest:
+    """One question and everything needed to answer it again for the next page."""
+
+    question: str
+    as_of: datetime  # the interaction's or message's timestamp: the search never sees later articles
+    user_id: int
+    query_id: int  # the interaction or message id: also the query_log row id, so buttons can name it
+    surface: str = "slash"  # slash | mention | dm
+    guild_id: int | None = None
+    channel_id: int | None = None
+    sources: list[str] = field(default_factory=list)
+    after: date | None = None
+    before: date | None = None
+    private: bool = False
+    offset: int = 0
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``Searcher.search``."""
+        return {
+            "offset": self.offset,
+            "sources": self.sources or None,
+            "after": self.after,
+            "before": self.before,
+            "as_of": self.as_of,
+        }
+
+    def next_page(self) -> AskRequest:
+        """The same question, the following passages."""
+        return replace(self, offset=self.offset + PASSAGES)
+
+
+@dataclass(slots=True)
+class Answer:
+    """What a question produced: the rendered embed and the data behind it."""
+
+    embed: discord.Embed
+    results: Results | None
+    assessment: Assessment | None
+
+    @property
+    def has_more(self) -> bool:
+        r = self.results
+        return bool(r and self.assessment and self.assessment.confident and r.total > r.offset + len(r.hits))
+
+    @property
+    def top_article(self) -> int | None:
+        return self.results.hits[0].article_id if self.results and self.results.hits else None
+
+
+def _search_and_assess(searcher: Any, req: AskRequest) -> tuple[Results, Assessment]:
+    """Runs in a worker thread: search, mark the matched words, judge whether the best hit answers."""
+    results = searcher.search(req.question, PASSAGES, **req.options())
+    for hit in results.hits:
+        if not hit.highlights and hit.best_sentence is None:
+            annotate(hit, results.query)
+    return results, assess(results)
+
+
+def empty_embed() -> discord.Embed:
+    """The reply to a blank question."""
+    return discord.Embed(title="What would you like to know?", description=EMPTY_QUESTION, colour=fmt.NO_MATCH_COLOUR)
+
+
+async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = None, log_id: int | None = None) -> Answer:
+    """Search off the event loop, log the question, and render the answer embed.
+
+    Args:
+        bot: the running bot (its engine and store).
+        req: the question.
+        log_surface: the query-log surface (default ``req.surface``; "more" for later pages).
+        log_id: the query-log row id (default ``req.query_id``; a "More" press logs under its own interaction).
+
+    Raises:
+        IndexNotReady: nothing is indexed yet.
+        IndexBusy: the index moved under the search twice.
+    """
+    if not req.question.strip():
+        return Answer(empty_embed(), None, None)
+    results, assessment = await bot.engine.run(lambda s: _search_and_assess(s, req))
+    bot.store.log_query(
+        QueryLogEntry(
+            id=log_id or req.query_id,
+            surface=log_surface or req.surface,
+            query=req.question,
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            user_id=req.user_id,
+            as_of=req.as_of.isoformat(),
+            took_ms=results.took_ms,
+            n_results=results.total,
+            results=[h.passage_id for h in results.hits],
+        )
+    )
+    embed = fmt.answer_embed(req.question, results, assessment, as_of=req.as_of, passages=PASSAGES)
+    return Answer(embed, results, assessment)

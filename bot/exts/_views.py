@@ -1,0 +1,204 @@
+"""Buttons under answers, search results and articles: paging for the asker, article and feedback for all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import errors
+from bot.exts import _answers
+from bot.exts import _format as fmt
+
+if TYPE_CHECKING:
+    from bot.bot import NewsBot
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 600.0  # seconds; under the 15 minutes an interaction token lasts, so the expiry edit still works
+NONE = discord.AllowedMentions.none()
+Callback = Callable[[discord.Interaction], Awaitable[Any]]
+
+
+def expired_note(timeout: float) -> str:
+    minutes = max(1, round(timeout / 60))
+    return f"-# Buttons expired after {minutes} minute{'s' if minutes != 1 else ''} — ask again for more."
+
+
+class BaseView(discord.ui.View):
+    """Buttons with an owner (the asker), one error handler, and an expiry that disables them and says so."""
+
+    def __init__(self, bot: NewsBot, owner_id: int, *, timeout: float = TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.bot = bot
+        self.owner_id = owner_id
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        self.owner_only: set[str] = set()
+
+    def button(
+        self,
+        action: str,
+        key: object,
+        callback: Callback,
+        *,
+        label: str | None = None,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        owner_only: bool = False,
+        disabled: bool = False,
+    ) -> discord.ui.Button:
+        """Add a button whose custom_id is "nb:<action>:<key>"."""
+        cid = fmt.custom_id(action, key)
+        item: discord.ui.Button = discord.ui.Button(
+            label=label, emoji=emoji, style=style, custom_id=cid, disabled=disabled
+        )
+        item.callback = callback  # type: ignore[method-assign]
+        self.add_item(item)
+        if owner_only:
+            self.owner_only.add(cid)
+        return item
+
+    def attach(self, message: discord.Message | discord.WebhookMessage) -> None:
+        """Remember the message the buttons are on (for the expiry edit and for spotting expired buttons)."""
+        self.message = message
+        self.bot.live_views[message.id] = self
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        cid = (interaction.data or {}).get("custom_id")
+        if cid in self.owner_only and interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the person who asked can page these results — ask your own with /ask.",
+                ephemeral=True,
+                allowed_mentions=NONE,
+            )
+            return False
+        return True
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is None:
+            return
+        self.bot.live_views.pop(self.message.id, None)
+        try:
+            await self.message.edit(content=expired_note(self.timeout or TIMEOUT), view=self, allowed_mentions=NONE)
+        except discord.HTTPException as e:
+            log.info("could not mark buttons of message %s as expired: %s", self.message.id, e)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        await errors.report(interaction, error)
+
+
+class AskView(BaseView):
+    """Under an answer: More (the asker's next passages), Article (the first cited article), 👍 / 👎 feedback."""
+
+    def __init__(self, bot: NewsBot, req: _answers.AskRequest, ans: _answers.Answer) -> None:
+        super().__init__(bot, req.user_id)
+        self.req = req
+        self.article_id = ans.top_article
+        qid = req.query_id
+        self.more = self.button(
+            "more", qid, self.on_more, label="More", style=discord.ButtonStyle.primary, owner_only=True
+        )
+        self.article = self.button("article", qid, self.on_article, label="Article")
+        self.button("up", qid, self.on_up, emoji="👍")
+        self.button("down", qid, self.on_down, emoji="👎")
+        self.sync(ans)
+
+    def sync(self, ans: _answers.Answer) -> None:
+        """Enable only what makes sense for the page shown."""
+        self.more.disabled = not ans.has_more
+        self.article.disabled = ans.top_article is None
+        self.article_id = ans.top_article
+
+    async def on_more(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        self.req = self.req.next_page()
+        ans = await _answers.answer(self.bot, self.req, log_surface="more", log_id=interaction.id)
+        self.sync(ans)
+        await interaction.edit_original_response(embed=ans.embed, view=self, allowed_mentions=NONE)
+
+    async def on_article(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if self.article_id is None:
+            raise errors.ArticleGone()
+        await send_article(self.bot, interaction, self.article_id, ephemeral=True)
+
+    async def on_up(self, interaction: discord.Interaction) -> None:
+        await self._feedback(interaction, 1)
+
+    async def on_down(self, interaction: discord.Interaction) -> None:
+        await self._feedback(interaction, -1)
+
+    async def _feedback(self, interaction: discord.Interaction, value: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await self.bot.store.add_feedback(self.req.query_id, interaction.user.id, value)
+        except LookupError as e:
+            raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
+        thanks = "Thanks — glad it helped." if value > 0 else "Thanks — noted. Try /search to dig further."
+        interaction.extras["answered"] = True
+        await interaction.followup.send(thanks, ephemeral=True, allowed_mentions=NONE)
+
+
+class PagerView(BaseView):
+    """Previous / Next for the owner, over pages produced by ``render(page) -> Embed`` (async)."""
+
+    def __init__(
+        self,
+        bot: NewsBot,
+        owner_id: int,
+        key: object,
+        render: Callable[[int], Awaitable[tuple[discord.Embed, bool]]],
+        *,
+        page: int = 0,
+        has_next: bool = False,
+    ) -> None:
+        super().__init__(bot, owner_id)
+        self.page = page
+        self.render = render
+        self.prev = self.button("prev", key, self.on_prev, label="Previous", owner_only=True, disabled=page == 0)
+        self.next = self.button("next", key, self.on_next, label="Next", owner_only=True, disabled=not has_next)
+
+    async def _go(self, interaction: discord.Interaction, page: int) -> None:
+        await interaction.response.defer()
+        embed, has_next = await self.render(page)
+        self.page = page
+        self.prev.disabled = page == 0
+        self.next.disabled = not has_next
+        await interaction.edit_original_response(embed=embed, view=self, allowed_mentions=NONE)
+
+    async def on_prev(self, interaction: discord.Interaction) -> None:
+        await self._go(interaction, max(0, self.page - 1))
+
+    async def on_next(self, interaction: discord.Interaction) -> None:
+        await self._go(interaction, self.page + 1)
+
+
+async def send_article(bot: NewsBot, interaction: discord.Interaction, article_id: int, *, ephemeral: bool) -> None:
+    """Follow up a deferred interaction with one article, its body paged if long.
+
+    Raises:
+        ArticleGone: the article is no longer stored.
+    """
+    article = await bot.store.get_article(article_id)
+    if article is None:
+        raise errors.ArticleGone()
+    pages = fmt.article_pages(article.paragraphs)
+    as_of = interaction.created_at
+
+    async def render(page: int) -> tuple[discord.Embed, bool]:
+        page = min(page, len(pages) - 1)
+        return fmt.article_embed(article, page, pages, as_of=as_of), page + 1 < len(pages)
+
+    embed, has_next = await render(0)
+    interaction.extras["answered"] = True
+    if len(pages) <= 1:
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NONE)
+        return
+    view = PagerView(bot, interaction.user.id, f"art{article.id}:{interaction.id}", render, has_next=has_next)
+    msg = await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral, wait=True, allowed_mentions=NONE)
+    view.attach(msg)

@@ -1,0 +1,152 @@
+"""Server-admin commands: /reindex (ingest and rebuild in the background) and /config (where and how to answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import errors
+from bot.bot import NewsBot
+from bot.exts import _format as fmt
+from bot.reindex import ReindexJob, run_reindex, summarise
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+PROGRESS_EVERY = 5.0  # seconds between edits of the progress message (well inside Discord's edit rate limit)
+TOKEN_LIFE = 14 * 60.0  # an interaction token lasts 15 minutes; after that the message is edited as a bot
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+class Admin(commands.Cog):
+    """Commands for server admins (Manage Server by default)."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.job: ReindexJob | None = None
+        self.work = run_reindex  # replaced in tests
+
+    @app_commands.command()
+    @app_commands.describe(
+        path="A folder or file to index (default: the NEWSBOT_ARCHIVE folder)",
+        prune="Also remove articles whose files are gone from that folder",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def reindex(self, interaction: discord.Interaction, path: str | None = None, prune: bool = False) -> None:
+        """Re-read the news archive and rebuild the search index; the bot keeps answering meanwhile."""
+        if self.job is not None and self.job.running:
+            raise errors.ReindexRunning()
+        target = Path(path).expanduser() if path else self.bot.settings.archive
+        if target is None:
+            raise errors.BadInput(
+                "No archive folder is configured: set NEWSBOT_ARCHIVE in the bot's .env, or give `path`."
+            )
+        if not target.exists():
+            raise errors.BadInput(f"`{fmt.fit(str(target), 200, lambda t: t)}` does not exist on the bot's machine.")
+        job = ReindexJob([target], self.bot.settings.db, prune=prune, work=self.work)
+        self.job = job
+        callback = await interaction.response.send_message(
+            f"Re-indexing `{fmt.fit(str(target), 300, lambda t: t.replace('`', ''))}` — starting…",
+            allowed_mentions=NONE,
+        )
+        message_id = getattr(callback, "message_id", None)
+        future = job.start()
+        interaction.extras["answered"] = True
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=PROGRESS_EVERY)
+            if done:
+                break
+            await self._show(interaction, message_id, job, f"Re-indexing — {job.phase}… ({_elapsed(job.elapsed)})")
+        try:
+            summary = future.result()
+        except Exception as e:
+            log.exception("re-index of %s failed", target)
+            await self._show(
+                interaction,
+                message_id,
+                job,
+                f"Re-index failed after {_elapsed(job.elapsed)}: {fmt.fit(str(e), 300)}. "
+                "The previous index is still in service; the bot log has the details.",
+            )
+            return
+        changed = await self.bot.engine.reload()
+        generation = self.bot.engine.generation or "none"
+        note = "now in service" if changed else "unchanged"
+        counts = summarise(summary)
+        text = f"Re-index done in {_elapsed(job.elapsed)}. Index generation {fmt.fit(generation, 60)} {note}."
+        if counts:
+            text += f"\n-# {fmt.fit(counts, 600)}"
+        await self._show(interaction, message_id, job, text)
+
+    async def _show(self, interaction: discord.Interaction, message_id: int | None, job: ReindexJob, text: str) -> None:
+        """Edit the one progress message (as the interaction while its token lives, then as the bot)."""
+        text = text[: fmt.CONTENT]
+        try:
+            if job.elapsed < TOKEN_LIFE or message_id is None:
+                await interaction.edit_original_response(content=text, allowed_mentions=NONE)
+            elif isinstance(interaction.channel, discord.abc.Messageable):
+                await interaction.channel.get_partial_message(message_id).edit(content=text, allowed_mentions=NONE)
+        except discord.HTTPException as e:
+            log.info("could not update the re-index progress message: %s", e)
+
+    @app_commands.command()
+    @app_commands.describe(
+        answer_in="Answer @mentions in this channel (adds it to the list)",
+        stop_answering_in="Stop answering @mentions in this channel",
+        everywhere="Answer @mentions in every channel again (clears the list)",
+        private="Make /ask answers visible only to the asker by default",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def config(
+        self,
+        interaction: discord.Interaction,
+        answer_in: discord.TextChannel | discord.Thread | None = None,
+        stop_answering_in: discord.TextChannel | discord.Thread | None = None,
+        everywhere: bool | None = None,
+        private: bool | None = None,
+    ) -> None:
+        """Choose where the bot answers @mentions and whether answers are private by default; no options shows them."""
+        assert interaction.guild_id is not None  # guild_only
+        # A write can wait for a re-index's lock longer than Discord's 3 seconds: defer first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        current = self.bot.store.guild_settings(interaction.guild_id)
+        channels = list(current.answer_channels)
+        if everywhere:
+            channels = []
+        if answer_in is not None and answer_in.id not in channels:
+            channels.append(answer_in.id)
+        if stop_answering_in is not None:
+            with contextlib.suppress(ValueError):
+                channels.remove(stop_answering_in.id)
+        changed = everywhere or answer_in or stop_answering_in or private is not None
+        if changed:
+            current = await self.bot.store.set_guild_settings(
+                interaction.guild_id, answer_channels=channels, private_default=private
+            )
+        where = ", ".join(f"<#{c}>" for c in current.answer_channels) if current.answer_channels else "every channel"
+        text = (
+            f"{'Saved. ' if changed else ''}I answer @mentions in: {where}.\n"
+            f"/ask answers are {'private (only the asker sees them)' if current.private_default else 'public'} "
+            "by default."
+        )
+        interaction.extras["answered"] = True
+        await interaction.followup.send(fmt.fit(text, fmt.CONTENT, lambda t: t), ephemeral=True, allowed_mentions=NONE)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Load the Admin cog."""
+    await bot.add_cog(Admin(bot))

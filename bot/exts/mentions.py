@@ -1,0 +1,99 @@
+"""Mentions and DMs: "@newsbot question" in an enabled channel, or any DM, is answered like /ask, as a reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord.ext import commands
+
+from bot import errors
+from bot.bot import NewsBot
+from bot.exts import _answers, _views
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+
+
+class Mentions(commands.Cog):
+    """Answers to messages that mention the bot, and to DMs."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    def question(self, message: discord.Message) -> str | None:
+        """The question in a message meant for the bot, or None when the message is not for it."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None or message.author.id == me.id:
+            return None
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return None
+        if message.guild is None:
+            text = message.content
+        else:
+            # Only a direct mention of the bot counts (not @everyone, not a reply that merely pings it).
+            if me.id not in message.raw_mentions or not re.search(rf"<@!?{me.id}>", message.content):
+                return None
+            settings = self.bot.store.guild_settings(message.guild.id)
+            parent = getattr(message.channel, "parent_id", None)
+            if not settings.answers_in(message.channel.id, parent):
+                return None
+            text = re.sub(rf"<@!?{me.id}>", " ", message.content)
+        return " ".join(text.split())
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question(message)
+        if question is None:
+            return
+        try:
+            await self.reply(message, question)
+        except Exception as e:
+            await self.report(message, e)
+
+    async def reply(self, message: discord.Message, question: str) -> None:
+        wait = self.bot.cooldowns.retry_after(message.author.id)
+        if wait:
+            await message.reply(
+                f"Easy there — you can ask again in {max(1, round(wait))} s.",
+                mention_author=False,
+                allowed_mentions=NONE,
+            )
+            return
+        req = _answers.AskRequest(
+            question=question,
+            as_of=message.created_at,
+            user_id=message.author.id,
+            query_id=message.id,
+            surface="dm" if message.guild is None else "mention",
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id,
+        )
+        ans = await _answers.answer(self.bot, req)
+        if ans.results is None:
+            await message.reply(embed=ans.embed, mention_author=False, allowed_mentions=NONE)
+            return
+        view = _views.AskView(self.bot, req, ans)
+        sent = await message.reply(embed=ans.embed, view=view, mention_author=False, allowed_mentions=NONE)
+        view.attach(sent)
+
+    async def report(self, message: discord.Message, error: BaseException) -> None:
+        """The mentions counterpart of the interaction error handler: a short reply, details in the log."""
+        text, expected = errors.describe(error)
+        where = f"message={message.id} user={message.author.id} guild={message.guild and message.guild.id} "
+        where += f"channel={message.channel.id}"
+        if expected:
+            log.info("%s: %s (%s)", type(error).__name__, error, where)
+        else:
+            log.error("mention failed (%s)", where, exc_info=error)
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NONE)
+        except discord.HTTPException as e:
+            log.warning("could not tell the user about the error (%s; %s)", e, where)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Load the Mentions cog."""
+    await bot.add_cog(Mentions(bot))

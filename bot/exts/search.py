@@ -1,0 +1,98 @@
+"""/search: matching articles, one line each, paged with buttons; the query language works here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import NewsBot
+from bot.exts import _format as fmt
+from bot.exts import _views
+from bot.exts._options import DateOption, source_choices, sources_option
+from index.asyncstore import QueryLogEntry
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+PAGE = 5  # articles per page
+
+
+class Search(commands.Cog):
+    """Article search in slash commands."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    @app_commands.describe(
+        query='Words to find; "exact phrase", -exclude, source:cnn.com, after:2022-01-01, before:2022-02, title:word',
+        source="Only articles from this outlet or site, e.g. cnn.com",
+        after="Only articles published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+        before="Only articles published before this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+        sort="Best matches first (relevance) or most recent first (newest)",
+    )
+    @app_commands.autocomplete(source=source_choices)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 2000],
+        source: str | None = None,
+        after: app_commands.Transform[date, DateOption] | None = None,
+        before: app_commands.Transform[date, DateOption] | None = None,
+        sort: Literal["relevance", "newest"] | None = None,
+    ) -> None:
+        """Find articles in the archive: headline, outlet, date and a snippet for each."""
+        self.bot.cooldowns.check(interaction)
+        await interaction.response.defer(thinking=True)
+        as_of = interaction.created_at
+        options = {
+            "sources": sources_option(source) or None,
+            "after": after,
+            "before": before,
+            "as_of": as_of,
+            "per_article": True,
+        }
+        if sort:
+            options["sort"] = sort
+        first = True
+
+        async def render(page: int) -> tuple[discord.Embed, bool]:
+            nonlocal first
+            results = await self.bot.engine.search(query, PAGE, offset=page * PAGE, **options)
+            if first:
+                first = False
+                self.bot.store.log_query(
+                    QueryLogEntry(
+                        id=interaction.id,
+                        surface="search",
+                        query=query,
+                        guild_id=interaction.guild_id,
+                        channel_id=interaction.channel_id,
+                        user_id=interaction.user.id,
+                        as_of=as_of.isoformat(),
+                        took_ms=results.took_ms,
+                        n_results=results.total,
+                        results=[h.passage_id for h in results.hits],
+                    )
+                )
+            embed = fmt.search_embed(query, results, as_of=as_of, page_size=PAGE)
+            return embed, results.total > (page + 1) * PAGE
+
+        embed, has_next = await render(0)
+        interaction.extras["answered"] = True
+        if not has_next:
+            await interaction.followup.send(embed=embed, allowed_mentions=NONE)
+            return
+        view = _views.PagerView(self.bot, interaction.user.id, interaction.id, render, has_next=True)
+        msg = await interaction.followup.send(embed=embed, view=view, wait=True, allowed_mentions=NONE)
+        view.attach(msg)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Load the Search cog."""
+    await bot.add_cog(Search(bot))

@@ -1,0 +1,96 @@
+"""Re-indexing from the bot: ingest and postings rebuild in a background thread while questions keep coming."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[Sequence[Path], Path, bool, Callable[[str], None]], Any]
+
+
+def run_reindex(paths: Sequence[Path], db_path: Path, prune: bool, phase: Callable[[str], None]) -> Any:
+    """Ingest ``paths`` into the store, then build a new postings generation (runs in a worker thread).
+
+    The searcher in service keeps its generation until the bot reloads after this returns, so questions asked
+    meanwhile are answered from the complete old index, never from a half-built one.
+    """
+    from index.pipeline import ingest
+
+    from index.postings import rebuild
+
+    phase("reading and storing articles")
+    summary = ingest(list(paths), db_path, prune=prune, progress=False)
+    phase("building the search index")
+    rebuild(db_path, progress=False)
+    return summary
+
+
+def summarise(summary: Any) -> str:
+    """A run summary's counts as "articles_added 12 · passages 340 …" (whatever counts it has)."""
+    if summary is None:
+        return ""
+    if dataclasses.is_dataclass(summary):
+        items = dataclasses.asdict(summary).items()
+    elif isinstance(summary, dict):
+        items = summary.items()
+    else:
+        return str(summary)[:300]
+    counts = [f"{k.replace('_', ' ')} {v:,}" for k, v in items if isinstance(v, int) and not isinstance(v, bool)]
+    return " · ".join(counts[:8])
+
+
+class ReindexJob:
+    """One re-index: the work runs in a daemon thread (so a shutdown never waits for it) and reports its phase."""
+
+    def __init__(self, paths: Sequence[Path], db_path: Path, *, prune: bool = False, work: Work = run_reindex) -> None:
+        self.paths = list(paths)
+        self.db_path = db_path
+        self.prune = prune
+        self.phase = "starting"
+        self.started = time.monotonic()
+        self._work = work
+        self._future: asyncio.Future[Any] | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _set_phase(self, phase: str) -> None:
+        self.phase = phase
+
+    def start(self) -> asyncio.Future[Any]:
+        """Start the thread; the returned future resolves (on the loop) with the run summary or its exception."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        def target() -> None:
+            try:
+                result = self._work(self.paths, self.db_path, self.prune, self._set_phase)
+            except BaseException as e:
+                loop.call_soon_threadsafe(settle, None, e)
+            else:
+                loop.call_soon_threadsafe(settle, result, None)
+
+        threading.Thread(target=target, name="newsbot-reindex", daemon=True).start()
+        self._future = future
+        return future
+
+    @property
+    def running(self) -> bool:
+        return self._future is not None and not self._future.done()
