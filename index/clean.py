@@ -7,12 +7,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-# Characters that render as nothing or as a plain space; scrapes are full of them.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"), " ")
-_TRANSLATE = {**_INVISIBLE, **_SPACES, ord("\t"): " ", ord("\f"): "\n", ord("\v"): "\n"}
-# C0/C1 control characters other than newline (tab, form feed, vertical tab are translated first).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Characters that render as nothing, and odd spaces that render as a plain space; scrapes are full of them.
+# Regexes, not str.translate: translate with a table is several times slower on non-ASCII text.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# Control characters other than newline (tab, form feed and vertical tab are dealt with first).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_WS = re.compile(r" {2,}")
 _BLANK_RUN = re.compile(r"\n[ \n]*\n")
 
@@ -32,10 +32,12 @@ def normalise(text: str) -> str:
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\f" in text or "\v" in text:
+        text = text.replace("\f", "\n").replace("\v", "\n")
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
-    else:
-        text = text.replace("\t", " ").replace("\f", "\n").replace("\v", "\n")
+        text = unicodedata.normalize("NFC", _ODD_SPACE.sub(" ", _INVISIBLE.sub("", text)))
+    elif "\t" in text:
+        text = text.replace("\t", " ")
     text = _CONTROL.sub("", text)
     if "  " in text:
         text = _INNER_WS.sub(" ", text)
@@ -62,7 +64,7 @@ def split_paragraphs(text: str) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-# Whole lines that are boilerplate wherever they appear, compared after _key(): lower case, outer punctuation
+# Whole lines that are boilerplate wherever they appear, compared after key_of(): lower case, outer punctuation
 # and spaces stripped. Only phrases that never make up a sentence of an article on their own.
 BOILERPLATE_LINES: frozenset[str] = frozenset(
     {
@@ -218,7 +220,7 @@ _TRUST_FOOTER = re.compile(r"^why you can trust\s+(?P<who>.{1,60}?)[.!]?$", re.I
 _KEY_STRIP = " \t.:;,!?|»«›‹>•·*-–—_#=+~[](){}\"'“”‘’"
 
 
-def _key(line: str) -> str:
+def key_of(line: str) -> str:
     """Lower-case comparison key of a short line, outer punctuation stripped."""
     return line.strip(_KEY_STRIP).lower()
 
@@ -236,7 +238,7 @@ def is_boilerplate_line(line: str) -> bool:
     """
     if len(line) > _PROMO_MAX:
         return False
-    key = _key(line)
+    key = key_of(line)
     if not key:
         return True
     if key in BOILERPLATE_LINES:
@@ -280,6 +282,13 @@ class CleanText:
     outlet: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def note_copyright(self, owner: str | None, year: int | None) -> None:
+        """Record a copyright note: its owner becomes the outlet (the first one wins), its year is kept."""
+        if owner and not self.outlet:
+            self.outlet = owner
+        if year and "copyright_year" not in self.extra:
+            self.extra["copyright_year"] = year
+
 
 def clean_paragraphs(paragraphs: list[str]) -> CleanText:
     """Light, safe cleaning for text that came from a structured record (JSON, feed, Markdown).
@@ -300,140 +309,7 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanText:
             continue
         para, owner, year = take_copyright(para)
         if owner or year:
-            _note_copyright(result, owner, year)
+            result.note_copyright(owner, year)
         if para:
             out.append(para)
     return result
-
-
-def _note_copyright(result: CleanText, owner: str | None, year: int | None) -> None:
-    """Record a copyright note's owner as the outlet (first one wins) and its year."""
-    if owner and not result.outlet:
-        result.outlet = owner
-    if year and "copyright_year" not in result.extra:
-        result.extra["copyright_year"] = year
-
-
-# "caption: ...", "Image caption ...", "Photo caption: ..." lines introduce an image's caption.
-_CAPTION = re.compile(r"^(?:image |photo |video )?caption\s*[:\-–]?\s*", re.IGNORECASE)
-# Agencies and picture libraries that credit photos; a credit line is short and names one of them.
-_AGENCIES = (
-    r"ap|afp|reuters|getty(?: images)?|epa|efe|ansa|dpa|xinhua|tass|upi|pa(?: images| wire| media)?|"
-    r"associated press|shutterstock|istock(?:photo)?|alamy|corbis|bloomberg|sipa|zuma(?: press| wire)?|"
-    r"imago|rex features|rex|nurphoto|anadolu(?: agency)?|sopa images|lightrocket|mediapunch|wireimage|"
-    r"filmmagic|ap images|the associated press|courtesy|handout|file|file photo|pool|staff|nasa|nbc|cbs|abc|"
-    r"cnn|usa today(?: network)?|imagn(?: images)?|usa today sports"
-)
-_CREDIT = re.compile(
-    rf"""^(?:
-        (?:photo|image|picture|credit|photograph|illustration|video|source)s?(?:\s+(?:by|credit))?\s*[:\-–/]\s*.{{1,80}}
-      | (?:photo|image|picture|illustration)s?\s+(?:by|courtesy\s+of)\s+.{{1,80}}
-      | courtesy(?:\s+of)?\s+.{{1,80}}
-      | (?:.{{1,60}}\s*[/|]\s*)?(?:{_AGENCIES})(?:\s*(?:via|/|for)\s*.{{1,60}})?
-      | (?:.{{1,60}}\s+(?:for|via)\s+)(?:{_AGENCIES}|the\ .{{1,40}})
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_CREDIT_MAX_WORDS = 10
-
-
-def is_credit_line(line: str) -> bool:
-    """True for a photo credit: a short line naming an agency or photographer ("AP", "Jane Doe/Getty Images")."""
-    if len(line) > 120 or len(line.split()) > _CREDIT_MAX_WORDS:
-        return False
-    stripped = line.strip(" ()[]")
-    if stripped.endswith((".", "!", "?", '"', "”")) and not stripped.lower().endswith(("images.", "photo.", "ap.")):
-        return False
-    return bool(_CREDIT.match(stripped))
-
-
-def _copyright_line(line: str) -> tuple[str | None, int | None] | None:
-    """(owner, year) when a whole line is a copyright note, else None."""
-    rest, owner, year = take_copyright(line)
-    if (owner or year) and not rest:
-        return owner, year
-    return None
-
-
-def clean_page(text: str) -> CleanText:
-    """Clean a news page scraped to plain text: find its headline and drop the page furniture around the story.
-
-    Removes skip links, captions ("caption: ..." lines) and their repeats, "Enlarge Icon"/"toggle caption"
-    controls, photo credits, advertising and promotion lines, share lines and outlet footers; turns copyright
-    notes ("[Copyright 2019 NPR]") and "Why you can trust KUOW" footers into metadata. A clean text file
-    (headline, blank line, body) comes through unchanged.
-
-    Args:
-        text: the page text as decoded from the file.
-
-    Returns:
-        The headline (first substantial line), the body paragraphs, the outlet from a copyright note, and
-        ``extra`` with ``copyright_year`` and ``publisher`` when found.
-    """
-    blocks = [block.split("\n") for block in normalise(text).split("\n\n") if block]
-    result = CleanText(title="", paragraphs=[])
-    seen: set[str] = set()
-    kept: list[list[str]] = []
-    for block in blocks:
-        out: list[str] = []
-        after_caption = False
-        for line in block:
-            key = _key(line)
-            if key in seen and len(key) > 0:
-                after_caption = after_caption or len(line.split()) > 3
-                continue
-            if _CAPTION.match(line) and len(line.split()) > 1:
-                seen.add(_key(_CAPTION.sub("", line, count=1)))
-                after_caption = True
-                continue
-            if is_boilerplate_line(line):
-                continue
-            trust = _TRUST_FOOTER.match(line)
-            if trust:
-                result.extra.setdefault("publisher", trust.group("who").strip())
-                continue
-            note = _copyright_line(line)
-            if note:
-                _note_copyright(result, *note)
-                continue
-            if is_credit_line(line) or (after_caption and _looks_like_byline_credit(line)):
-                after_caption = False
-                continue
-            after_caption = False
-            if len(key) > 20:
-                seen.add(key)
-            out.append(line)
-        if out:
-            kept.append(out)
-    paragraphs: list[str] = []
-    for block in kept:
-        # One-line-per-node scrapes put every paragraph on its own line without blank lines between; a block
-        # of several sentence lines is then several paragraphs. Wrapped prose (lines not ending a sentence)
-        # is joined instead.
-        if len(block) > 1 and sum(1 for ln in block if ln.endswith((".", "!", "?", '"', "”", ":"))) >= len(block) // 2:
-            paragraphs.extend(block)
-        else:
-            paragraphs.append(" ".join(block))
-    final: list[str] = []
-    for para in paragraphs:
-        para, owner, year = take_copyright(para)
-        if owner or year:
-            _note_copyright(result, owner, year)
-        if para:
-            final.append(para)
-    if final and _is_headline(final[0]):
-        result.title = final.pop(0)
-    result.paragraphs = final
-    return result
-
-
-def _looks_like_byline_credit(line: str) -> bool:
-    """A short line without sentence punctuation right after a caption: the photographer's name."""
-    words = line.split()
-    return 0 < len(words) <= 6 and not line.endswith((".", "!", "?", ":"))
-
-
-def _is_headline(line: str) -> bool:
-    """A line that can be a headline: a few words, not a sentence-long paragraph."""
-    words = len(line.split())
-    return 2 <= words <= 30 and len(line) <= 250

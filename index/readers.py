@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from index.clean import clean_page, clean_paragraphs, normalise, split_paragraphs
+from index.clean import clean_paragraphs, normalise, split_paragraphs
+from index.clean_scrape import clean_page
 from index.models import Article, Problem
 from index.readers_fields import (
     TEXT_KEYS,
