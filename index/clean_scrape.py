@@ -48,6 +48,8 @@ _DATELINE = re.compile(
             (?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d\d(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?)\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Lines about the page rather than the story: sharing, following, commenting, timestamps of posting.
+_SOCIAL = re.compile(r"\b(?:follow|twitter|facebook|e-?mail|comments?|share|subscribe|posted|updated)\b", re.I)
 _LIST_ITEM = re.compile(r"^(?:[-*•·–—]|\d{1,2}[.)])\s+\S")
 # Sentence ends, including a closing quote or bracket after the stop.
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")", ":", ";")
@@ -214,7 +216,12 @@ def _is_english(lines: list[_Line]) -> bool:
 
 
 def _score(line: _Line, english: bool) -> float:
-    """How much a line counts as story text: its word count for running prose, negative for page furniture."""
+    """How much a line counts as story text, in words: positive for running prose, negative for furniture.
+
+    A story's paragraphs are sentences: ten or more words, ending in sentence punctuation, with the function
+    words of running prose. Everything else (menus, link lists, headlines of other stories, buttons) costs as
+    many words as it has, so the best stretch of lines stops where the furniture starts to outweigh the prose.
+    """
     text, words = line.text, line.words
     if words < 60 and _LEGAL.search(text):
         return -5.0
@@ -223,11 +230,13 @@ def _score(line: _Line, english: bool) -> float:
         tokens = _WORD.findall(text.lower())
         density = sum(1 for t in tokens if t in _FUNCTION_WORDS) / len(tokens) if tokens else 0.0
     sentence = text.endswith(_SENTENCE_END)
-    if words >= 10 and density >= 0.15:
+    if words >= 10 and sentence and density >= 0.15:
         return float(words)
+    if words >= 25 and density >= 0.15:
+        return words / 2  # a long paragraph whose last sentence lost its stop (or ends in a link)
     if words >= 5 and sentence and density >= 0.1:
         return words / 2
-    return -3.0 if words <= 4 else -2.0
+    return -max(3.0, float(words))
 
 
 def _best_region(scores: list[float]) -> tuple[int, int]:
@@ -244,12 +253,18 @@ def _best_region(scores: list[float]) -> tuple[int, int]:
 
 
 def _title_before(lines: list[_Line], start: int) -> int | None:
-    """The headline of a page dump: the nearest headline-like line above the story."""
+    """The headline of a page dump: among the headline-like lines just above the story, the one sharing most
+    words with the story's opening (headlines restate the lead; menu entries and teasers do not)."""
+    lead = {w for ln in lines[start : start + 3] for w in _WORD.findall(ln.text.lower()) if w not in _FUNCTION_WORDS}
+    best, best_shared = None, 0
     for i in range(start - 1, max(-1, start - 13), -1):
         text = lines[i].text
-        if 3 <= lines[i].words <= 30 and _is_headline(text) and not _LEGAL.search(text):
-            return i
-    return None
+        if not (3 <= lines[i].words <= 30 and _is_headline(text)) or _LEGAL.search(text) or _SOCIAL.search(text):
+            continue
+        shared = len({w for w in _WORD.findall(text.lower()) if w not in _FUNCTION_WORDS} & lead)
+        if shared > best_shared:
+            best, best_shared = i, shared
+    return best
 
 
 def _is_headline(text: str) -> bool:
