@@ -20,8 +20,8 @@ How it reads time (decisions the issue left open):
 - A month name needs an anchor: a preposition ("in", "on", "since", "during", "until", "through",
   "throughout", "from", "between"), "this/last/next", "early/mid/late", or an adjacent day or year. So "May I
   ask", "Theresa May" and "the March on Washington" are not dates. Lower-case "may"/"march" after a preposition
-  count only at the end of a clause ("in may.") or beside a day or year; abbreviations ("Jan", "Sept") need a
-  day, a year or a full stop.
+  count only before the end of a clause or a function word ("in may.", "in march in ohio") or beside a day or
+  year; abbreviations ("Jan", "Sept") need a day, a year or a full stop.
 - A bare year is not a window ("what did the 1975 treaty say"); it is one with "in", "during", "since",
   "throughout", "until", "through", "from" or "between" ("in 2021"), with "early/mid/late", or with a month.
 - A weekday ("Monday", "on Monday") is the most recent such day on or before the as-of day; "last Monday" the
@@ -122,7 +122,10 @@ _HOLIDAYS = {"cyber", "black", "good", "super", "ash", "easter", "palm", "fat", 
 _TITLES = {"times", "telegraph", "mirror", "express", "post", "herald", "people", "sport", "independent"}
 _QUANTITIES = {"million", "billion", "trillion", "thousand", "hundred", "percent", "per", "%", "people"}
 _VERB_AFTER_MAY = {"be", "have", "not", "also", "well", "still", "never", "soon", "need", "want", "take"}
-_CLAUSE_END = {".", ",", ";", ":", "?", "!", ")"}
+# What may follow a lower-case "may"/"march" that is a month: the end of a clause or a function word ("in march
+# in ohio"); "in may be", "in march on" are a verb and a noun.
+_AFTER_LOWER_MONTH = {".", ",", ";", ":", "?", "!", ")", "in", "at", "and", "or", "but", "when", "while", "after",
+                      "before", "with", "by", "this", "last"}  # fmt: skip
 _SEASON_NOUNS = {"olympics", "games", "storm", "storms", "break", "camp", "solstice", "equinox", "training"}
 
 # Words that can start or anchor an expression; a question with none of them (and no digit) is not scanned.
@@ -234,7 +237,7 @@ def _latest_month(today: date, month: int, strictly_before: bool = False) -> int
     return today.year - 1
 
 
-def _period(today: date, unit: str, which: str) -> tuple[Window, str] | None:
+def _period(today: date, unit: str, which: str) -> tuple[Window, str]:
     """'this', 'last' or 'next' week, weekend, month, year or decade."""
     if unit == "weekend":
         fn = {"this": _this_weekend, "last": _last_weekend}.get(which)
@@ -256,7 +259,7 @@ def _period(today: date, unit: str, which: str) -> tuple[Window, str] | None:
     if unit == "decade":
         start = today.year // 10 * 10 + 10 * step
         return (date(start, 1, 1), date(start + 9, 12, 31)), "decade"
-    return None
+    raise ValueError(f"not a calendar period: {unit!r}")
 
 
 # --- explicit dates (dateparser) -----------------------------------------------------------------------------
@@ -283,6 +286,14 @@ def _calendar_date(span: str) -> tuple[int, int, int | None] | None:
         log.debug("not a calendar date: %r", span)
         return None
     return data.date_obj.month, data.date_obj.day, data.date_obj.year if "year" in parts else None
+
+
+def warm_up() -> None:
+    """Load dateparser now (about half a second), so the first question with a calendar date does not wait.
+
+    Call it where the process starts (the bot's setup hook, a batch run); it is optional.
+    """
+    _calendar_date("March 3")
 
 
 def _resolve_date(today: date, month: int, day: int, year: int | None) -> date | None:
@@ -326,7 +337,11 @@ class _Scan:
         found: list[_M] = []
         i = 0
         while i < len(self.low):
-            m = self.match(i)
+            try:
+                m = self.match(i)
+            except (ValueError, OverflowError):  # "5000 years ago" reaches before year 1
+                log.debug("time expression out of range at %r", self.text[self.spans[i][0] :][:40])
+                m = None
             if m is None:
                 i += 1
             else:
@@ -409,6 +424,8 @@ class _Scan:
     def date_match(self, i: int, j: int, names: tuple[int, ...]) -> _M | None:
         """Tokens [i, j) hold an explicit calendar date: ask dateparser, resolve the year against today."""
         span = self.text[self.spans[i][0] : self.spans[j - 1][1]]
+        if "\n" in span:  # a heading "MAY" above a paragraph starting "11 people..." is not a date
+            return None
         parsed = _calendar_date(span)
         if parsed is None:
             return None
@@ -444,7 +461,7 @@ class _Scan:
         if unit is not None and nxt in ("week", "weekend", "month", "year", "decade"):
             if which == "last" and unit == "decade":
                 return _M(i, j + 1, _rolling(today, 1, "decade"), "rolling")
-            window, kind = _period(today, unit, which)  # type: ignore[misc]
+            window, kind = _period(today, unit, which)
             return _M(i, j + 1, window, kind)
         if nxt in _WEEKDAYS:
             return self.weekday_with(i, j, which)
@@ -481,7 +498,7 @@ class _Scan:
             return _M(i, i + 2, (today, today), "day")
         if self.w(i + 1) != "this" or self.w(i + 2) not in ("week", "month", "year"):
             return None
-        (first, last), kind = _period(today, self.w(i + 2), "this")  # type: ignore[misc]
+        (first, last), kind = _period(today, self.w(i + 2), "this")
         if self.w(i + 2) == "week":
             first, last = _iso_week(today)
         window = (first, today) if early else (today + timedelta(days=1), last)
@@ -496,7 +513,10 @@ class _Scan:
             if self.w(i + 2) == "weekend":
                 if nxt in ("past", "last"):
                     return _M(i, i + 3, _recent_weekend(self.today), "weekend")
-                return self.determiner(i + 1)._replace(start=i)  # type: ignore[union-attr]
+                m = self.determiner(i + 1)
+                return None if m is None else m._replace(start=i)
+            if nxt == "next" and self.count(i + 2) is None:  # "the next day he left": a story's time, not ours
+                return None
             return self.rolling(i, i + 2, future=nxt in ("next", "coming"))
         if nxt == "day" and self.w(i + 2) == "before" and self.w(i + 3) == "yesterday":
             day = self.today - timedelta(days=2)
@@ -577,8 +597,8 @@ class _Scan:
             return None
         mon, end = month
         k, names = self.with_year(j, end, (j,))
-        year = self.year_at(k - 1) if k > end else _latest_month(self.today, mon)
-        first, last = _month_window(year, mon)  # type: ignore[arg-type]
+        year = self.year_at(k - 1) if k > end else None
+        first, last = _month_window(_latest_month(self.today, mon) if year is None else year, mon)
         days = {"early": (1, 10), "mid": (11, 20), "late": (21, last.day)}[w]
         return _M(i, k, (first.replace(day=days[0]), first.replace(day=days[1])), "month", names)
 
@@ -624,8 +644,8 @@ class _Scan:
         raw, after = self.raw[i], self.w(j)
         if self.w(i) in _MONTH_ABBR and j == i + 1:  # "Jan" without a full stop: a name, not a month
             return None
-        if raw.islower() and self.w(i) in ("may", "march") and after and after not in _CLAUSE_END:
-            return None  # "in may be", "in march on": a verb or a noun
+        if raw.islower() and self.w(i) in ("may", "march") and after and after not in _AFTER_LOWER_MONTH:
+            return None
         if self.w(i) == "may" and after in _VERB_AFTER_MAY:
             return None
         return _M(i, j, _month_window(_latest_month(self.today, mon), mon), "month", (i,))

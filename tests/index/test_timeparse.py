@@ -16,6 +16,7 @@ from index.timeparse import (
     find_time_expressions,
     ranking_window,
     resolve_window,
+    warm_up,
 )
 
 FRI = date(2022, 1, 7)  # a Friday, the day a weekly news quiz is published
@@ -62,6 +63,8 @@ CASES = [
     ("What happened in March?", date(2022, 3, 20), ("2022-03-01", "2022-03-31"), "month"),  # the current one
     ("What happened in March 2020?", FRI, ("2020-03-01", "2020-03-31"), "month"),
     ("Sales in May of 2019 rose", FRI, ("2019-05-01", "2019-05-31"), "month"),
+    ("what happened in march in ohio", FRI, ("2021-03-01", "2021-03-31"), "month"),  # typed in lower case
+    ("who won in may?", FRI, ("2021-05-01", "2021-05-31"), "month"),
     ("What did the panel report in mid-March?", FRI, ("2021-03-11", "2021-03-20"), "month"),
     ("What happened in late March 2020?", FRI, ("2020-03-21", "2020-03-31"), "month"),
     ("Coup d'etat: the military took over last October.", FRI, ("2021-10-01", "2021-10-31"), "month"),
@@ -159,6 +162,9 @@ NOT_TIME = [
     "What happened on the last day of the trial?",
     "Who was the second person on the moon?",
     "The Arab Spring began in Tunisia",
+    "He was released and flew home the next day",
+    "Ancient ruins: what happened 5000 years ago?",
+    "BEST OF MAY\n\n11 people were hurt",
     "Which new treat did McDonald's add for the fall?",
 ]
 
@@ -259,3 +265,8 @@ def test_dev_questions_this_week_is_the_seven_days_to_the_question_date(shared_d
             assert window == (as_of - timedelta(days=6), as_of), q["question"]
             assert "this week" not in text.lower()
     assert seen >= 30
+
+
+def test_warm_up_leaves_results_unchanged() -> None:
+    warm_up()
+    assert find_time_expressions("on March 3", FRI)[0].window == (d("2021-03-03"),) * 2
