@@ -770,6 +770,58 @@ def _prune(root: Path, current: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+_PASSAGES_SQL = (
+    "SELECT p.id, p.article_id, p.tokens FROM passages p JOIN articles a ON a.id = p.article_id "
+    "WHERE a.duplicate_of IS NULL ORDER BY p.article_id, p.ordinal"
+)
+
+
+def _indexed_texts(
+    rows: Iterable[tuple[int, int, str]], titles: dict[int, str], mode: str
+) -> Iterator[tuple[int, int, bool, str]]:
+    """(passage id, article id, first of its article, indexed token text) with the headline joined per ``mode``."""
+    last_article = None
+    title = ""
+    for pid, aid, tokens in rows:
+        first = aid != last_article
+        if first:
+            last_article = aid
+            title = titles[aid] if mode != "none" else ""
+            yield pid, aid, True, f"{title} {tokens}" if title else tokens
+            if mode == "first":
+                title = ""
+        else:
+            yield pid, aid, False, f"{title} {tokens}" if title else tokens
+
+
+def passage_token_lists(db_path: str | os.PathLike[str], params: BM25Params | None = None) -> list[list[str]]:
+    """The token list of every indexed passage, in index order, exactly as :func:`rebuild` scores them.
+
+    For building reference scorers (rank-bm25 and the benchmark's peers) on the same input.
+
+    Args:
+        db_path: the SQLite database.
+        params: the title mode to apply (default: the default parameters).
+
+    Returns:
+        One list of terms per passage.
+    """
+    params = params or BM25Params()
+    conn = connect(db_path, readonly=True)
+    conn.row_factory = None
+    try:
+        conn.execute("BEGIN")
+        titles = dict(conn.execute("SELECT id, title_tokens FROM articles WHERE duplicate_of IS NULL").fetchall())
+        interned: dict[str, str] = {}
+        out = []
+        for _, _, _, text in _indexed_texts(conn.execute(_PASSAGES_SQL), titles, params.title):
+            out.append([interned.setdefault(t, t) for t in text.split()])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return out
+
+
 def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, progress: bool) -> dict[str, Any]:
     conn = connect(db_path, readonly=True)
     conn.row_factory = None
@@ -784,10 +836,7 @@ def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, prog
             "SELECT id, title_tokens, published, outlet, url FROM articles WHERE duplicate_of IS NULL"
         ):
             articles[rowid] = (title_tokens or "", published, outlet, url)
-        rows = conn.execute(
-            "SELECT p.id, p.article_id, p.tokens FROM passages p JOIN articles a ON a.id = p.article_id "
-            "WHERE a.duplicate_of IS NULL ORDER BY p.article_id, p.ordinal"
-        )
+        titles = {a: v[0] for a, v in articles.items()}
         enc = _Encoder()
         pids = array("q")
         doc_art = array("i")
@@ -798,25 +847,15 @@ def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, prog
             from tqdm import tqdm
 
             bar = tqdm(total=n_expected, unit="passage", desc="postings", leave=False)
-        last_article = None
-        title_mode = params.title
-        title = ""
-        while batch := rows.fetchmany(20_000):
-            for pid, aid, tokens in batch:
-                if aid != last_article:
-                    last_article = aid
-                    art_first.append(len(pids))
-                    art_rows.append(aid)
-                    title = articles[aid][0] if title_mode != "none" else ""
-                    enc.add_text(f"{title} {tokens}" if title else tokens)
-                    if title_mode == "first":
-                        title = ""
-                else:
-                    enc.add_text(f"{title} {tokens}" if title else tokens)
-                pids.append(pid)
-                doc_art.append(len(art_rows) - 1)
-            if bar is not None:
-                bar.update(len(batch))
+        for i, (pid, aid, first, text) in enumerate(_indexed_texts(conn.execute(_PASSAGES_SQL), titles, params.title)):
+            if first:
+                art_first.append(len(pids))
+                art_rows.append(aid)
+            enc.add_text(text)
+            pids.append(pid)
+            doc_art.append(len(art_rows) - 1)
+            if bar is not None and i % 20_000 == 19_999:
+                bar.update(20_000)
         if bar is not None:
             bar.close()
         conn.execute("COMMIT")
