@@ -88,6 +88,7 @@ class NewsBot(commands.Bot):
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.live_views: dict[int, discord.ui.View] = {}
+        self.view_timeout = 600.0  # seconds buttons stay live: under the 15 minutes an interaction token lasts
         self.started = time.time()
 
     async def setup_hook(self) -> None:

@@ -68,7 +68,9 @@ class Answer:
     @property
     def has_more(self) -> bool:
         r = self.results
-        return bool(r and self.assessment and self.assessment.confident and r.total > r.offset + len(r.hits))
+        if not r or not self.assessment or (r.offset == 0 and not self.assessment.confident):
+            return False
+        return len(r.hits) >= PASSAGES and r.total > r.offset + len(r.hits)
 
     @property
     def top_article(self) -> int | None:

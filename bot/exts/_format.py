@@ -395,7 +395,8 @@ def answer_embed(
     """
     title = fit(question or "(empty question)", TITLE)
     hits = results.hits[:passages]
-    if not hits or not assessment.confident:
+    # Later pages ("More") were asked for explicitly: show them even when the weaker hits alone would not convince.
+    if not hits or (results.offset == 0 and not assessment.confident):
         return no_match_embed(title, results, assessment)
     embed = discord.Embed(title=title, colour=COLOUR)
     top = hits[0]

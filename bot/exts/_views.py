@@ -30,8 +30,8 @@ def expired_note(timeout: float) -> str:
 class BaseView(discord.ui.View):
     """Buttons with an owner (the asker), one error handler, and an expiry that disables them and says so."""
 
-    def __init__(self, bot: NewsBot, owner_id: int, *, timeout: float = TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, bot: NewsBot, owner_id: int, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout or getattr(bot, "view_timeout", TIMEOUT))
         self.bot = bot
         self.owner_id = owner_id
         self.message: discord.Message | discord.WebhookMessage | None = None
