@@ -1,49 +1,50 @@
-"""Time expressions in questions ("this week", "in March 2020", "two days ago") resolved to date windows.
+"""Time expressions in questions ("this week", "in March 2020", "two days ago") resolved to date windows."""
 
-A question is read against its as-of moment (when it was asked). :func:`find_time_expressions` returns every
-expression found with the inclusive date window it means; :func:`resolve_window` merges them into the one window
-a search boosts and returns the question with the relative time words taken out, so "this week" is not scored as
-a BM25 term.
-
-How it reads time (decisions the issue left open):
-
-- Relative expressions go through a small grammar over the question's words with ``dateutil.relativedelta``
-  arithmetic; explicit calendar dates ("March 3", "3rd of March 2021", "2021-03-03", "12/25/2021") are handled
-  by ``dateparser``, which is only called once such a date is seen, and whose answers are cached.
-- "this week" / "this past week" / "the past week" are the 7 days ending on the as-of day (asked on a Friday:
-  Saturday to Friday), because news quizzes published at the end of a week ask about the days just gone.
-  "last week" and "next week" are the previous and next ISO calendar weeks (Monday to Sunday).
-- "this month" / "this year" are the calendar month and year; "last month" / "last year" the previous ones;
-  "the past month", "over the last year", "the past 48 hours" count back from the as-of day.
-- "in March" is the most recent March not after the as-of day; "last October" the most recent October before
-  the current month; "this March" / "next March" that of the current and the coming year.
-- A month name needs an anchor: a preposition ("in", "on", "since", "during", "until", "through",
-  "throughout", "from", "between"), "this/last/next", "early/mid/late", or an adjacent day or year. So "May I
-  ask", "Theresa May" and "the March on Washington" are not dates. Lower-case "may"/"march" after a preposition
-  count only before the end of a clause or a function word ("in may.", "in march in ohio") or beside a day or
-  year; abbreviations ("Jan", "Sept") need a day, a year or a full stop.
-- A bare year is not a window ("what did the 1975 treaty say"); it is one with "in", "during", "since",
-  "throughout", "until", "through", "from" or "between" ("in 2021"), with "early/mid/late", or with a month.
-- A weekday ("Monday", "on Monday") is the most recent such day on or before the as-of day; "last Monday" the
-  most recent before it; holiday names ("Cyber Monday", "Good Friday") and titles ("Sunday Times") are not days.
-- "recently", "lately", "recent" mean the last 30 days; "in recent days/weeks/months/years" 7 days, 4 weeks,
-  3 months, 3 years.
-- "N days ago" is that day; "N weeks/months/years ago" a window one unit wide centred on that point.
-- Weekends are Saturday and Sunday. "over the weekend" is the most recent one that has started; "last weekend"
-  the most recent one that has ended; "this weekend" is the past one when asked on a Monday or Tuesday, the
-  coming one from Wednesday to Friday, the current one on Saturday and Sunday.
-- Seasons are the northern-hemisphere meteorological ones (spring March-May, summer June-August, autumn/fall
-  September-November, winter December-February, named by the year it starts in). "fall" needs "this/last/next"
-  or a year, as "in the fall" usually means a downfall.
-- Not read: "before/after X" in prose (use the ``before:``/``after:`` filters), "the end of March", clock times,
-  and a year given elsewhere in the question does not bind a bare "in March".
-
-The merged window: windows that reach past the as-of day are cut at it; a window wholly after it (the question
-is about the future: "next week", "in 2024" asked in 2022) becomes the 7 days before the as-of day, when such
-coverage is published. Of several expressions the one ending latest wins, the narrowest on a tie: a question's
-news hook ("this week") is usually its latest time, while named dates ("last October", "January 6") describe
-the background.
-"""
+# A question is read against its as-of moment (when it was asked). :func:`find_time_expressions` returns every
+# expression found with the inclusive date window it means; :func:`resolve_window` merges them into the one window
+# a search boosts and returns the question with the relative time words taken out, so "this week" is not scored as
+# a BM25 term.
+#
+# How it reads time (decisions the issue left open):
+#
+# - Relative expressions go through a small grammar over the question's words with ``dateutil.relativedelta``
+#   arithmetic; explicit calendar dates ("March 3", "3rd of March 2021", "2021-03-03", "12/25/2021") are handled
+#   by ``dateparser``, which is only called once such a date is seen, and whose answers are cached.
+# - "this week" / "this past week" / "the past week" are the 7 days ending on the as-of day (asked on a Friday:
+#   Saturday to Friday), because news quizzes published at the end of a week ask about the days just gone.
+#   "last week" and "next week" are the previous and next ISO calendar weeks (Monday to Sunday).
+# - "this month" / "this year" are the calendar month and year; "last month" / "last year" the previous ones;
+#   "the past month", "over the last year", "the past 48 hours" count back from the as-of day.
+# - "in March" is the most recent March not after the as-of day; "last October" the most recent October before
+#   the current month; "this March" / "next March" that of the current and the coming year.
+# - A month name needs an anchor: a preposition ("in", "on", "since", "during", "until", "through",
+#   "throughout", "from", "between"), "this/last/next", "early/mid/late", or an adjacent day or year. So "May I
+#   ask", "Theresa May" and "the March on Washington" are not dates. Lower-case "may"/"march" after a preposition
+#   count only before the end of a clause or a function word ("in may.", "in march in ohio") or beside a day or
+#   year; abbreviations ("Jan", "Sept") need a day, a year or a full stop.
+# - A bare year is not a window ("what did the 1975 treaty say"); it is one with "in", "during", "since",
+#   "throughout", "until", "through", "from" or "between" ("in 2021"), with "early/mid/late", or with a month.
+# - A weekday ("Monday", "on Monday") is the most recent such day on or before the as-of day; "last Monday" the
+#   most recent before it; holiday names ("Cyber Monday", "Good Friday") and titles ("Sunday Times") are not days.
+# - "recently", "lately", "recent" mean the last 30 days; "in recent days/weeks/months/years" 7 days, 4 weeks,
+#   3 months, 3 years.
+# - "N days ago" is that day; "N weeks/months/years ago" a window one unit wide centred on that point.
+# - Weekends are Saturday and Sunday. "over the weekend" is the most recent one that has started; "last weekend"
+#   the most recent one that has ended; "this weekend" is the past one when asked on a Monday or Tuesday, the
+#   coming one from Wednesday to Friday, the current one on Saturday and Sunday.
+# - Seasons are the northern-hemisphere meteorological ones (spring March-May, summer June-August, autumn/fall
+#   September-November, winter December-February, named by the year it starts in). "fall" needs "this/last/next"
+#   or a year, as "in the fall" usually means a downfall.
+# - Not read: "before/after X" in prose (use the ``before:``/``after:`` filters), "the end of March", clock times,
+#   and a year given elsewhere in the question does not bind a bare "in March".
+#
+# The merged window: windows that reach past the as-of day are cut at it; a window wholly after it (the question
+# is about the future: "next week", "in 2024" asked in 2022) becomes the 7 days before the as-of day, when such
+# coverage is published. Of several expressions the one ending latest wins, the narrowest on a tie: a question's
+# news hook ("this week") is usually its latest time, while named dates ("last October", "January 6") describe
+# the background. The text returned keeps the calendar names (months, weekdays, seasons, years, dates) because
+# stories contain them too ("since October's coup"); only the relative words ("this", "week", "ago",
+# "recently") are taken out.
 
 from __future__ import annotations
 
