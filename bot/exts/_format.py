@@ -39,7 +39,6 @@ _URL = re.compile(r"(?:https?|steam|ftp)://[^\s<>]+", re.IGNORECASE)
 # "<@123>", "<#1>", "<:emoji:1>", "<a:x:1>", "<t:1700000000>", "</cmd:1>", "<https://…>": Discord renders all of them.
 _ANGLE = re.compile(r"<(?=[@#:/]|a:|t:|id:|https?:)", re.IGNORECASE)
 _LINE_START = re.compile(r"^(\s*)(\d+)([.)]\s)")
-_UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*(?=\s|$)|[。！？]")
 
 
@@ -72,7 +71,11 @@ def escape_segment(text: str) -> str:
     Every markdown character is escaped wherever it is (not only "as needed"), so escaped pieces can be joined
     and wrapped in bold without one piece's "*" pairing with another's.
     """
+    # escape_markdown escapes "[" only in a whole "[text](url)": brackets are set aside and every one escaped, so
+    # no link can be assembled from pieces.
+    text = text.replace("\x00", "").replace("\x01", "").replace("[", "\x00").replace("]", "\x01")
     text = escape_markdown(text, ignore_links=False)
+    text = text.replace("\x00", "\\[").replace("\x01", "\\]")
     text = _ANGLE.sub(r"\\<", text)
     return escape_mentions(text)
 
@@ -268,7 +271,7 @@ def link(text: str, url: str | None, limit: int) -> str:
     room = limit - len(url) - 4
     if room < 10:
         return fit(text, limit)
-    label = fit(text or url, room, lambda t: _UNESCAPED_BRACKET.sub(r"\\\1", escape(t)))
+    label = fit(text or url, room)
     return f"[{label}](<{url}>)"
 
 
@@ -361,8 +364,9 @@ def footer_text(results: Results, *, shown: int, extra: str = "") -> str:
     """ "Results 1–3 of 57 · 12 ms · index 20240101…" plus ``extra``."""
     first = results.offset + 1
     last = results.offset + shown
-    span = f"Results {first}–{last} of {results.total}" if shown else "No results"
-    parts = [span, f"{results.took_ms:.0f} ms"]
+    span = f"Results {first}–{last}" if shown else "No results"
+    passages = f"{results.total:,} matching passage{'s' if results.total != 1 else ''}"
+    parts = [span, passages, f"{results.took_ms:.0f} ms"]
     if results.generation:
         parts.append(f"index {str(results.generation)[:24]}")
     if extra:
@@ -405,7 +409,8 @@ def answer_embed(
         lines.append(f"-# {fit(results.message, 300)}")
     embed.description = fit_lines(lines, DESCRIPTION)
     for i, hit in enumerate(hits, start=1):
-        name = fit(f"[{i}] {hit.title or '(untitled)'}", FIELD_NAME)
+        prefix = f"[{i}] "
+        name = prefix + fit(hit.title or "(untitled)", FIELD_NAME - len(prefix))
         cite = citation(i, hit, as_of, 420)
         value = f"{excerpt(hit, FIELD_VALUE - len(cite) - 1)}\n{cite}"
         if hit.also_in:
