@@ -313,3 +313,18 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanText:
         if para:
             out.append(para)
     return result
+
+
+def drop_title_repeat(title: str, paragraphs: list[str]) -> list[str]:
+    """The paragraphs without a first one that only repeats the headline (extractors often keep the <h1>).
+
+    Args:
+        title: the headline.
+        paragraphs: body paragraphs.
+
+    Returns:
+        The paragraphs, the first dropped when it equals the headline up to case and punctuation.
+    """
+    if title and paragraphs and key_of(paragraphs[0]) == key_of(title):
+        return paragraphs[1:]
+    return paragraphs

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from index.clean import clean_paragraphs, normalise, split_paragraphs
+from index.clean import clean_paragraphs, drop_title_repeat, normalise, split_paragraphs
 from index.clean_scrape import clean_page
 from index.models import Article, Problem
 from index.readers_fields import (
@@ -235,7 +235,9 @@ def record_to_article(
     from index.readers_web import html_fragment_paragraphs, looks_like_html
 
     paragraphs = html_fragment_paragraphs(body) if looks_like_html(body) else split_paragraphs(normalise(body))
+    title = normalise(title)
     cleaned = clean_paragraphs(paragraphs)
+    cleaned.paragraphs = drop_title_repeat(title, cleaned.paragraphs)
     if not cleaned.paragraphs:
         return Problem(path, "record has only boilerplate text", line=line, level="skip")
     extra: dict[str, Any] = dict(cleaned.extra)
@@ -247,7 +249,7 @@ def record_to_article(
         extra["category"] = category
     return Article(
         source_id=id_of(record) or source_id,
-        title=normalise(title),
+        title=title,
         paragraphs=cleaned.paragraphs,
         outlet=outlet_of(record) or cleaned.outlet,
         published=published,

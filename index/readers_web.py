@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from index.clean import clean_paragraphs, normalise, split_paragraphs
+from index.clean import clean_paragraphs, drop_title_repeat, normalise, split_paragraphs
 from index.models import Article, Problem
 from index.readers_fields import authors_of, id_of, outlet_of, parse_date, published_of, split_authors, url_of
 from index.readers_io import (
@@ -115,6 +115,7 @@ def read_html(path: Path) -> Iterator[Article | Problem]:
         if value:
             extra[key] = value
     title = normalise(doc.title or "")
+    cleaned.paragraphs = drop_title_repeat(title, cleaned.paragraphs)
     if not cleaned.paragraphs:
         yield Problem(str(path), "only boilerplate text in the HTML", level="skip")
         return
