@@ -40,6 +40,7 @@ _NUMBER = re.compile(
 # Confidence: below these the best hit is not shown as an answer (see assess()).
 MIN_COVERAGE = 0.5  # share of the question's informative weight the best passage must hold
 MIN_COVERAGE_SHORT = 0.99  # with one or two informative terms, all must match
+_UNKNOWN_IDF = 10.0
 ELLIPSIS = "…"
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
@@ -363,11 +364,11 @@ def is_confident(results: Results, idf: Mapping[str, float] | None = None) -> bo
 
 
 def _term_weight(term: str, idf: Mapping[str, float] | None) -> float:
-    if idf is not None and term in idf:
-        return max(float(idf[term]), 0.01)
-    if idf is not None:
-        return 10.0  # unknown to the index: as rare as can be, and surely missing
-    return 1.0 + math.log(max(len(term), 1))
+    if idf is None:
+        return 1.0 + math.log(max(len(term), 1))
+    value = float(idf.get(term, 0.0))
+    # The index reports 0 for a term it has never seen (a misspelt name): as rare as can be, and surely missing.
+    return value if value > 0 else _UNKNOWN_IDF
 
 
 def _words_for(raw: str, terms: list[str]) -> list[str]:
@@ -417,7 +418,14 @@ def _date(published: str | None) -> str:
     return published[:10] if published else "undated"
 
 
-def render_answer(results: Results, *, bold: bool = False, passages: int = 3, width: int = 320) -> str:
+def render_answer(
+    results: Results,
+    *,
+    bold: bool = False,
+    passages: int = 3,
+    width: int = 320,
+    idf: Mapping[str, float] | None = None,
+) -> str:
     """The answer as the bot gives it, as plain text for a terminal.
 
     The best sentence is quoted first, then the top passages with numbered citations (headline, outlet, date,
@@ -429,6 +437,7 @@ def render_answer(results: Results, *, bold: bool = False, passages: int = 3, wi
         bold: mark matches with ANSI bold instead of asterisks.
         passages: how many passages to show.
         width: the most characters of each passage to show.
+        idf: the index's term weights, for the confidence check (see :func:`assess`).
 
     Returns:
         The text, ending with a newline.
@@ -440,7 +449,7 @@ def render_answer(results: Results, *, bold: bool = False, passages: int = 3, wi
     lines: list[str] = []
     for note in results.query.notes:
         lines.append(f"Note: {note}")
-    verdict = assess(results)
+    verdict = assess(results, idf)
     if not verdict.confident:
         lines.append(verdict.message or "I couldn't find that.")
         lines.extend(verdict.suggestions)

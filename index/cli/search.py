@@ -318,8 +318,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 1
     # A few more than shown, so the confidence check sees the neighbourhood of the best hit.
     results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
+    q = results.query
+    idf = searcher.idf(q.terms + q.title_terms) if hasattr(searcher, "idf") else None
     if args.json:
-        verdict = assess(results)
+        verdict = assess(results, idf)
         top = results.hits[0] if results.hits and verdict.confident else None
         sentence = top.text[top.best_sentence[0] : top.best_sentence[1]] if top and top.best_sentence else None
         print(
@@ -339,7 +341,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             )
         )
     else:
-        sys.stdout.write(render_answer(results, bold=sys.stdout.isatty(), passages=args.passages))
+        sys.stdout.write(render_answer(results, bold=sys.stdout.isatty(), passages=args.passages, idf=idf))
     return 0 if not results.query.empty else 1
 
 

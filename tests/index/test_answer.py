@@ -228,3 +228,10 @@ def test_render_answer_at_most_three_passages() -> None:
 
 def test_citation_single_paragraph() -> None:
     assert citation(make_hit(paragraph=2, paragraph_end=2)).endswith("paragraph 2")
+
+
+def test_assess_term_unknown_to_the_index_weighs_most() -> None:
+    # The searcher reports idf 0 for a term it has never seen, such as a misspelt name.
+    r = results_for("Kim sanctions Zelensky", make_hit())
+    assert not assess(r, idf={"kim": 3.0, "sanction": 3.0, "zelenski": 0.0}).confident
+    assert assess(r, idf={"kim": 3.0, "sanction": 3.0, "zelenski": 0.05}).confident
