@@ -17,7 +17,7 @@ _AGENCIES = (
     r"imago|rex features|rex|nurphoto|anadolu(?: agency)?|sopa images|lightrocket|mediapunch|wireimage|"
     r"filmmagic|ap images|the associated press|courtesy|handout|file|file photo|pool|staff|nasa|"
     r"usa today(?: network| sports)?|imagn(?: images)?|(?:ap|afp|epa|reuters) photo"
-)
+).replace(" ", r"\s")  # the pattern below is verbose, where a plain space would be ignored
 _CREDIT = re.compile(
     rf"""^(?:
         (?:photo|image|picture|credit|photograph|illustration|video|graphic)s?(?:\s+(?:by|credit))?\s*[:\-–/]\s*.{{1,80}}
