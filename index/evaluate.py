@@ -182,13 +182,22 @@ def distinct_articles(hits: Iterable[Hit], k: int) -> list[Hit]:
 
 def is_gold(hit: Hit, question: Question) -> bool:
     """True when the hit's article, or a copy of the same story folded into it, is a gold article."""
-    if hit.source_id in question.gold_ids or (hit.url and normalise_url(hit.url) in question.gold_urls):
+    if _id_matches(hit.source_id, question.gold_ids) or (hit.url and normalise_url(hit.url) in question.gold_urls):
         return True
     for other in hit.also_in:
         sid, url = other.get("source_id"), other.get("url")
-        if sid in question.gold_ids or (url and normalise_url(url) in question.gold_urls):
+        if (sid and _id_matches(sid, question.gold_ids)) or (url and normalise_url(url) in question.gold_urls):
             return True
     return False
+
+
+def _id_matches(source_id: str, gold_ids: frozenset[str]) -> bool:
+    """Equal ids, or a file path id that ends with a gold relative path ("corpus/a.txt" matches "/x/corpus/a.txt")."""
+    if source_id in gold_ids:
+        return True
+    if "/" not in source_id:
+        return False
+    return any("/" in g and source_id.endswith("/" + g.lstrip("./")) for g in gold_ids)
 
 
 def gold_rank(hits: Sequence[Hit], question: Question) -> int | None:

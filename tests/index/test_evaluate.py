@@ -117,6 +117,14 @@ def test_is_gold_by_id_url_or_folded_duplicate() -> None:
     assert not is_gold(hit(4, url="https://x.com/other"), q)
 
 
+def test_is_gold_relative_path_matches_resolved_path() -> None:
+    q = Question("q", "?", frozenset({"corpus/articles/text/a.txt"}), frozenset())
+    assert is_gold(hit(1, source_id="/home/me/newsbot/corpus/articles/text/a.txt"), q)
+    assert is_gold(hit(1, source_id="corpus/articles/text/a.txt"), q)
+    assert not is_gold(hit(1, source_id="/home/me/othercorpus/articles/text/a.txt.bak"), q)
+    assert not is_gold(hit(1, source_id="/x/notcorpus/articles/text/a.txt"), q)
+
+
 def test_gold_rank_counts_distinct_articles() -> None:
     q = Question("q", "?", frozenset({"a3"}), frozenset())
     top = distinct_articles([hit(1), hit(1), hit(2), hit(2), hit(3)], 10)
