@@ -137,12 +137,12 @@ class AsyncStore:
         self._settings: dict[int, GuildSettings] = {}
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> AsyncStore:
+    async def open(cls, path: str | os.PathLike[str], *, busy_timeout_ms: int | None = None) -> AsyncStore:
         """Open (creating and migrating if needed) the database at ``path``.
 
         Args:
             path: the SQLite file.
-            busy_timeout_ms: how long a write waits for another process's write lock.
+            busy_timeout_ms: how long a write waits for another process's write lock (default BUSY_TIMEOUT_MS).
 
         Returns:
             The open store; call :meth:`close` when done.
@@ -150,8 +150,9 @@ class AsyncStore:
         path = Path(path)
         # The synchronous store owns the schema: let it create and migrate the file first.
         await asyncio.to_thread(lambda: store.connect(path).close())
-        read = await cls._connect(path, busy_timeout_ms)
-        write = await cls._connect(path, busy_timeout_ms)
+        timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        read = await cls._connect(path, timeout)
+        write = await cls._connect(path, timeout)
         self = cls(path, read, write)
         await self._load_settings()
         self._writer = asyncio.create_task(self._write_logs(), name="newsbot-query-log-writer")
@@ -222,18 +223,14 @@ class AsyncStore:
         delay = 0.5
         while True:
             try:
-                await self._write.execute("BEGIN IMMEDIATE")
-                try:
-                    await self._write.executemany(
-                        "INSERT OR REPLACE INTO query_log"
-                        "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                except BaseException:
-                    await self._write.rollback()
-                    raise
-                await self._write.commit()
+                # Autocommit, row by row: no write lock is held across awaits (another writer in this process,
+                # blocked on the event loop, could otherwise wait on us); a retried row that landed is skipped.
+                await self._write.executemany(
+                    "INSERT INTO query_log"
+                    "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+                    rows,
+                )
                 return
             except sqlite3.OperationalError as e:
                 if not is_locked(e) or loop.time() + delay > deadline:

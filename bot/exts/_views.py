@@ -22,6 +22,13 @@ NONE = discord.AllowedMentions.none()
 Callback = Callable[[discord.Interaction], Awaitable[Any]]
 
 
+async def follow(interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+    """Send a follow-up and mark the interaction answered (the error handler then leaves the answer alone)."""
+    message = await interaction.followup.send(*args, **kwargs)
+    interaction.extras["answered"] = True
+    return message
+
+
 def expired_note(timeout: float) -> str:
     minutes = max(1, round(timeout / 60))
     return f"-# Buttons expired after {minutes} minute{'s' if minutes != 1 else ''} — ask again for more."
@@ -140,8 +147,7 @@ class AskView(BaseView):
         except LookupError as e:
             raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
         thanks = "Thanks — glad it helped." if value > 0 else "Thanks — noted. Try /search to dig further."
-        interaction.extras["answered"] = True
-        await interaction.followup.send(thanks, ephemeral=True, allowed_mentions=NONE)
+        await follow(interaction, thanks, ephemeral=True, allowed_mentions=NONE)
 
 
 class PagerView(BaseView):
@@ -195,10 +201,9 @@ async def send_article(bot: NewsBot, interaction: discord.Interaction, article_i
         return fmt.article_embed(article, page, pages, as_of=as_of), page + 1 < len(pages)
 
     embed, has_next = await render(0)
-    interaction.extras["answered"] = True
     if len(pages) <= 1:
-        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NONE)
+        await follow(interaction, embed=embed, ephemeral=ephemeral, allowed_mentions=NONE)
         return
     view = PagerView(bot, interaction.user.id, f"art{article.id}:{interaction.id}", render, has_next=has_next)
-    msg = await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral, wait=True, allowed_mentions=NONE)
+    msg = await follow(interaction, embed=embed, view=view, ephemeral=ephemeral, wait=True, allowed_mentions=NONE)
     view.attach(msg)

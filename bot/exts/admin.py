@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import errors
 from bot.bot import NewsBot
 from bot.exts import _format as fmt
+from bot.exts import _views
 from bot.reindex import ReindexJob, run_reindex, summarise
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,6 @@ class Admin(commands.Cog):
         )
         message_id = getattr(callback, "message_id", None)
         future = job.start()
-        interaction.extras["answered"] = True
         while True:
             done, _ = await asyncio.wait({future}, timeout=PROGRESS_EVERY)
             if done:
@@ -143,8 +143,7 @@ class Admin(commands.Cog):
             f"/ask answers are {'private (only the asker sees them)' if current.private_default else 'public'} "
             "by default."
         )
-        interaction.extras["answered"] = True
-        await interaction.followup.send(fmt.fit(text, fmt.CONTENT, lambda t: t), ephemeral=True, allowed_mentions=NONE)
+        await _views.follow(interaction, fmt.fit(text, fmt.CONTENT, lambda t: t), ephemeral=True, allowed_mentions=NONE)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -62,13 +62,12 @@ class Ask(commands.Cog):
             private=private,
         )
         ans = await _answers.answer(self.bot, req)
-        interaction.extras["answered"] = True
         if ans.results is None:
-            await interaction.followup.send(embed=ans.embed, ephemeral=private, allowed_mentions=NONE)
+            await _views.follow(interaction, embed=ans.embed, ephemeral=private, allowed_mentions=NONE)
             return
         view = _views.AskView(self.bot, req, ans)
-        msg = await interaction.followup.send(
-            embed=ans.embed, view=view, ephemeral=private, wait=True, allowed_mentions=NONE
+        msg = await _views.follow(
+            interaction, embed=ans.embed, view=view, ephemeral=private, wait=True, allowed_mentions=NONE
         )
         view.attach(msg)
 

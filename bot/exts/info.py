@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.bot import NewsBot
 from bot.exts import _format as fmt
+from bot.exts import _views
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ class Info(commands.Cog):
                 text += f"\n… and {len(lines) - shown} more outlets."
             embed.description = text
             embed.set_footer(text=f"{len(outlets)} outlets · {sum(s.articles for s in outlets):,} articles")
-        interaction.extras["answered"] = True
-        await interaction.followup.send(embed=fmt.enforce(embed), allowed_mentions=NONE)
+        await _views.follow(interaction, embed=fmt.enforce(embed), allowed_mentions=NONE)
 
     @app_commands.command()
     async def stats(self, interaction: discord.Interaction) -> None:
@@ -65,8 +65,7 @@ class Info(commands.Cog):
             value=fmt.fit(generation, 200) if generation else "not indexed yet — an admin can run /reindex",
             inline=False,
         )
-        interaction.extras["answered"] = True
-        await interaction.followup.send(embed=fmt.enforce(embed), allowed_mentions=NONE)
+        await _views.follow(interaction, embed=fmt.enforce(embed), allowed_mentions=NONE)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -17,6 +17,13 @@ log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
 
 
+def guild_of(message: discord.Message) -> int | None:
+    """The server a message was posted in (also when the server is not cached), or None for a DM."""
+    if message.guild is not None:
+        return message.guild.id
+    return getattr(message.channel, "guild_id", None)
+
+
 class Mentions(commands.Cog):
     """Answers to messages that mention the bot, and to DMs."""
 
@@ -30,13 +37,14 @@ class Mentions(commands.Cog):
             return None
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return None
-        if message.guild is None:
+        guild_id = guild_of(message)
+        if guild_id is None:
             text = message.content
         else:
             # Only a direct mention of the bot counts (not @everyone, not a reply that merely pings it).
             if me.id not in message.raw_mentions or not re.search(rf"<@!?{me.id}>", message.content):
                 return None
-            settings = self.bot.store.guild_settings(message.guild.id)
+            settings = self.bot.store.guild_settings(guild_id)
             parent = getattr(message.channel, "parent_id", None)
             if not settings.answers_in(message.channel.id, parent):
                 return None
@@ -67,8 +75,8 @@ class Mentions(commands.Cog):
             as_of=message.created_at,
             user_id=message.author.id,
             query_id=message.id,
-            surface="dm" if message.guild is None else "mention",
-            guild_id=message.guild.id if message.guild else None,
+            surface="dm" if guild_of(message) is None else "mention",
+            guild_id=guild_of(message),
             channel_id=message.channel.id,
         )
         ans = await _answers.answer(self.bot, req)
@@ -82,7 +90,7 @@ class Mentions(commands.Cog):
     async def report(self, message: discord.Message, error: BaseException) -> None:
         """The mentions counterpart of the interaction error handler: a short reply, details in the log."""
         text, expected = errors.describe(error)
-        where = f"message={message.id} user={message.author.id} guild={message.guild and message.guild.id} "
+        where = f"message={message.id} user={message.author.id} guild={guild_of(message)} "
         where += f"channel={message.channel.id}"
         if expected:
             log.info("%s: %s (%s)", type(error).__name__, error, where)

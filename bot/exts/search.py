@@ -84,12 +84,11 @@ class Search(commands.Cog):
             return embed, results.total > (page + 1) * PAGE
 
         embed, has_next = await render(0)
-        interaction.extras["answered"] = True
         if not has_next:
-            await interaction.followup.send(embed=embed, allowed_mentions=NONE)
+            await _views.follow(interaction, embed=embed, allowed_mentions=NONE)
             return
         view = _views.PagerView(self.bot, interaction.user.id, interaction.id, render, has_next=True)
-        msg = await interaction.followup.send(embed=embed, view=view, wait=True, allowed_mentions=NONE)
+        msg = await _views.follow(interaction, embed=embed, view=view, wait=True, allowed_mentions=NONE)
         view.attach(msg)
 
 

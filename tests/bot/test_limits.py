@@ -63,10 +63,19 @@ async def test_enormous_passages_are_cut_at_words_with_an_ellipsis(newsbot, reco
         assert "…" in excerpt
         before = excerpt.split("…")[0].rstrip("*").rstrip()
         # The cut falls after a whole word of the passage.
-        assert before.split()[-1].strip("*") in {"the", "glacier", "retreated", "further", "up", "valley", "while",
-                                                 "researchers", "measured", "ice", "Glacier"} | {
-            "supercalifragilisticexpialidocious" * 3
-        }
+        assert before.split()[-1].strip("*") in {
+            "the",
+            "glacier",
+            "retreated",
+            "further",
+            "up",
+            "valley",
+            "while",
+            "researchers",
+            "measured",
+            "ice",
+            "Glacier",
+        } | {"supercalifragilisticexpialidocious" * 3}
         assert excerpt.count("**") % 2 == 0
 
 
