@@ -62,11 +62,11 @@ def long_lines(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if len(line.split()) >= 10)
 
 
-def trafilatura_plain(html_gz: Path) -> str:
-    """Reference: trafilatura.extract with its defaults."""
+def trafilatura_plain(html_gz: Path, **options: bool) -> str:
+    """Reference: trafilatura.extract with its defaults (or the options given)."""
     import trafilatura
 
-    return trafilatura.extract(gzip.decompress(html_gz.read_bytes())) or ""
+    return trafilatura.extract(gzip.decompress(html_gz.read_bytes()), **options) or ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=0, help="only the first N pages (0: all)")
     parser.add_argument("--show-worst", type=int, default=0, help="list the K pages with the lowest cleaned-text F1")
     parser.add_argument("--no-html", action="store_true", help="skip the HTML rows (they take most of the time)")
+    parser.add_argument(
+        "--options", action="store_true", help="also score trafilatura's precision/recall options (no comments)"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "pages.jsonl").is_file():
         print(f"test pages not found at {args.data}; pass --data", file=sys.stderr)
@@ -101,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         systems["trafilatura.extract defaults (reference)"] = lambda p: trafilatura_plain(html(p))
         systems["HTML reader, body"] = lambda p: reader_text(html(p), with_title=False)
         systems["HTML reader, title+body"] = lambda p: reader_text(html(p), with_title=True)
+    if args.options:
+        for label, opts in {
+            "balanced": {},
+            "favor_precision": {"favor_precision": True},
+            "favor_recall": {"favor_recall": True},
+        }.items():
+            systems[f"trafilatura.extract {label}, no comments"] = lambda p, o=opts: trafilatura_plain(
+                html(p), include_comments=False, **o
+            )
 
     results: dict[str, list[tuple[str, tuple[float, float, float, int, int, int]]]] = {s: [] for s in systems}
     seconds: dict[str, float] = dict.fromkeys(systems, 0.0)
