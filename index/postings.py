@@ -207,9 +207,9 @@ def term_scores(params: BM25Params, idf: np.ndarray, tf: np.ndarray, doc_len: np
 class Matches:
     """Candidate passages for a query and their scores.
 
-    Every passage not in ``docs`` scores at most ``bound`` (``-inf`` when ``docs`` holds every passage that
-    matched a query term). ``constant`` is added to every passage's score, matched or not (BM25Plus's
-    ``delta * idf``); it is already included in ``scores`` and in ``bound``.
+    Every passage not in ``docs`` scores below ``bound`` (``-inf`` when ``docs`` holds every passage that
+    matched a query term), so candidates scoring at least ``bound`` are ranked exactly. ``constant`` is added
+    to every passage's score, matched or not (BM25Plus's ``delta * idf``); ``scores`` and ``bound`` include it.
     """
 
     docs: np.ndarray  # int32 passage numbers (index order), unique
@@ -268,11 +268,9 @@ class Postings:
     safe to call from several threads at once.
     """
 
-    # Queries whose terms' postings add up to less than this share of the passages use sort-based merging.
-    _SPARSE_SHARE = 16
-    # A term whose postings are longer than this is scored only for candidates found via rarer terms, when
-    # its upper bound cannot lift an unseen passage into the top (MaxScore-style); see match().
-    _LIGHT_MIN = 4096
+    # Postings adding up to less than 1/_SPARSE_SHARE of the passages are merged by sorting; longer ones are
+    # added into a dense per-thread accumulator (see _score).
+    _SPARSE_SHARE = 64
 
     def __init__(
         self,
@@ -320,7 +318,8 @@ class Postings:
                 f"the search index at {folder} was built with tokenizer {params.get('tokenizer_version')}, "
                 f"this newsbot uses {TOKENIZER_VERSION}: rebuild it with `newsbot index`"
             )
-        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in folder.glob("*.npy")}
+        # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs microseconds per slice.
+        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False).view(np.ndarray) for p in folder.glob("*.npy")}
         with open(folder / "vocab.bin", "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
@@ -406,18 +405,17 @@ class Postings:
         depth: int = 10,
         exact: bool = False,
     ) -> Matches:
-        """Score the passages that hold at least one query term.
+        """Score the passages that hold query terms: all of them, or a set sure to hold the best ``depth``.
 
-        For speed, terms held by many passages may be scored only for the candidates the rarer terms found,
-        when the sum of their largest contributions cannot lift any other passage above the ``depth``-th
-        best eligible candidate; ``Matches.bound`` then says how high an unseen passage could score, and a
-        caller that needs to go deeper than the candidates above it calls again with ``exact=True``.
+        Unless ``exact``, the candidates may leave out passages that cannot reach the ``depth``-th best
+        eligible score: ``Matches.bound`` then says how high those could score, and a caller that needs to go
+        deeper than the candidates scoring at least that much calls again with ``exact=True``.
 
         Args:
             terms: query terms, repeats kept (a repeated term counts again, as in rank-bm25).
             eligible: the filters: maps passage numbers to a bool mask of those allowed.
             depth: how many eligible passages the caller expects to need.
-            exact: score every passage that matches a term (no pruning).
+            exact: return every passage that holds a query term.
 
         Returns:
             The candidates with their scores.
@@ -426,71 +424,100 @@ class Postings:
         constant = self._constant(weights)
         if not weights:
             return Matches(np.zeros(0, np.int32), np.zeros(0, np.float32), -math.inf, constant)
-        if exact or len(weights) == 1:
-            docs, scores = self._accumulate(weights, [])
-            return Matches(docs, scores + np.float32(constant), -math.inf, constant)
-        # Rarest first: the rare terms carry the score and have short postings.
+        docs, scores, bound = self._score(weights, eligible, max(depth, 1), exact)
+        if constant:
+            scores = scores + np.float32(constant)
+            bound = bound + constant
+        return Matches(docs, scores, bound, constant)
+
+    def _score(
+        self,
+        weights: list[tuple[int, int]],
+        eligible: Callable[[np.ndarray], np.ndarray] | None,
+        depth: int,
+        exact: bool,
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        n = self.n_passages
         by_df = sorted(weights, key=lambda tw: self.df(tw[0]))
-        light_max = max(self._LIGHT_MIN, self.n_passages // 32)
-        light = [tw for tw in by_df if self.df(tw[0]) <= light_max] or by_df[:1]
-        heavy = by_df[len(light) :]
-        if not heavy:
-            docs, scores = self._accumulate(weights, [])
-            return Matches(docs, scores + np.float32(constant), -math.inf, constant)
-        docs, scores = self._accumulate(light, heavy)
-        theta = self._kth(docs, scores, eligible, depth)
-        # Demote to "heavy" the commonest terms whose upper bounds together stay below theta.
-        ub = [w * float(self.term_max[tid]) for tid, w in by_df]
-        split = len(by_df)
-        total = 0.0
-        while split > 1 and total + ub[split - 1] < theta:
-            total += ub[split - 1]
-            split -= 1
-        if split < len(light):
-            split = len(light)  # the first pass already scored these in full; keep them light
-        if split != len(light):
-            if split == len(by_df):
-                docs, scores = self._accumulate(weights, [])
-                return Matches(docs, scores + np.float32(constant), -math.inf, constant)
-            light, heavy = by_df[:split], by_df[split:]
-            docs, scores = self._accumulate(light, heavy)
-        bound = sum(w * float(self.term_max[tid]) for tid, w in heavy)
-        return Matches(docs, scores + np.float32(constant), bound + constant, constant)
-
-    @staticmethod
-    def _kth(
-        docs: np.ndarray, scores: np.ndarray, eligible: Callable[[np.ndarray], np.ndarray] | None, depth: int
-    ) -> float:
-        if eligible is not None and len(docs):
-            scores = scores[eligible(docs)]
-        if len(scores) < depth or depth <= 0:
-            return -math.inf
-        return float(np.partition(scores, len(scores) - depth)[len(scores) - depth])
-
-    def _accumulate(self, light: list[tuple[int, int]], heavy: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Union of the light terms' postings, scored on every term (heavy ones looked up for those only)."""
-        if len(light) == 1 and not heavy:
-            tid, w = light[0]
+        if len(by_df) == 1:
+            ((tid, w),) = by_df
             d, s = self.postings(tid)
-            return np.asarray(d), (s * np.float32(w)) if w != 1 else np.array(s)
+            return d, (s * np.float32(w) if w != 1 else s.copy()), -math.inf
         acc, mark = self._scratch()
-        lists = [(*self.postings(tid), w) for tid, w in light]
+        if not exact:
+            # MaxScore: when the rare terms' postings are short, score their union on every term (the common
+            # terms looked up for those passages only); a passage holding only common terms scores at most the
+            # sum of their largest contributions, so the union is enough when its depth-th best beats that.
+            light: list[tuple[int, int]] = []
+            budget = n // self._SPARSE_SHARE
+            for tw in by_df:
+                if sum(self.df(t) for t, _ in light) + self.df(tw[0]) > budget:
+                    break
+                light.append(tw)
+            heavy = by_df[len(light) :]
+            if light and heavy:
+                bound = sum(w * float(self.term_max[tid]) for tid, w in heavy)
+                bound = bound * (1 + 1e-6) + 1e-9  # float32 sums may round a little above the float64 bound
+                cand, scores = self._sparse(light, heavy, acc, mark)
+                if _kth(cand, scores, eligible, depth) >= bound:
+                    return cand, scores, bound
+        lists = [(*self.postings(tid), w) for tid, w in by_df]
         total = sum(len(d) for d, _, _ in lists)
-        cand: np.ndarray | None = None
+        if total * self._SPARSE_SHARE < n:
+            cand, scores = self._sparse(by_df, [], acc, mark)
+            return cand, scores, -math.inf
         try:
             for d, s, w in lists:
                 # Passages are unique within one term's postings, so a buffered fancy-index add is exact.
                 acc[d] += s if w == 1 else s * np.float32(w)
-            if total * self._SPARSE_SHARE < self.n_passages:
-                cand = np.unique(np.concatenate([d for d, _, _ in lists]))
+            theta = -math.inf
+            if not exact:
+                # Any depth eligible passages give a lower bound for the depth-th best score; the rarest term's
+                # passages are few and score high, so the bound is tight and the threshold scan keeps few.
+                sample = lists[0][0]
+                if len(sample) < 4 * depth:
+                    sample = np.unique(np.concatenate([d for d, _, _ in lists[:3]]))
+                theta = _kth(sample, acc[sample], eligible, depth)
+            if theta > 0:
+                cand = np.flatnonzero(acc >= theta).astype(np.int32)
+                bound = theta  # every passage left out scores below theta
             else:
                 for d, _, _ in lists:
                     mark[d] = True
                 cand = np.flatnonzero(mark).astype(np.int32)
                 mark[cand] = False
+                bound = -math.inf
+            scores = acc[cand]
+        finally:
+            if total * 8 < n:
+                for d, _, _ in lists:
+                    acc[d] = 0
+            else:
+                acc.fill(0)
+        return cand, scores, bound
+
+    def _sparse(
+        self,
+        light: list[tuple[int, int]],
+        heavy: list[tuple[int, int]],
+        acc: np.ndarray,
+        mark: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The union of the light terms' postings (short), scored on every term."""
+        lists = [(*self.postings(tid), w) for tid, w in light]
+        cand: np.ndarray | None = None
+        try:
+            for d, s, w in lists:
+                acc[d] += s if w == 1 else s * np.float32(w)
+            cat = np.concatenate([d for d, _, _ in lists])
+            cat.sort()
+            keep = np.empty(len(cat), np.bool_)
+            keep[:1] = True
+            np.not_equal(cat[1:], cat[:-1], out=keep[1:])
+            cand = cat[keep]
             for tid, w in heavy:
                 d, s = self.postings(tid)
-                if len(cand) * 24 < len(d):
+                if len(cand) * 16 < len(d):
                     pos = np.searchsorted(d, cand)
                     pos[pos == len(d)] = 0
                     found = d[pos] == cand
@@ -507,8 +534,8 @@ class Postings:
             if cand is not None:
                 acc[cand] = 0
             else:  # an error before the candidates were known: clear the lot
-                acc[:] = 0
-                mark[:] = False
+                acc.fill(0)
+                mark.fill(False)
         return cand, scores
 
     # -- per-passage data
@@ -524,6 +551,17 @@ class Postings:
             return np.zeros(0, np.int32)
         offs = self.arrays["title_offsets"]
         return self.arrays["title_arts"][int(offs[tid]) : int(offs[tid + 1])]
+
+
+def _kth(
+    docs: np.ndarray, scores: np.ndarray, eligible: Callable[[np.ndarray], np.ndarray] | None, depth: int
+) -> float:
+    """The depth-th best score among the eligible passages, or -inf when there are fewer."""
+    if eligible is not None and len(docs):
+        scores = scores[eligible(docs)]
+    if len(scores) < depth:
+        return -math.inf
+    return float(np.partition(scores, len(scores) - depth)[len(scores) - depth])
 
 
 # ------------------------------------------------------------------------------------------------------ building

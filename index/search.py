@@ -55,8 +55,8 @@ SORTS = ("relevance", "newest")
 FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)
 FOLD_JACCARD = 0.8  # passages sharing this share of their terms are the same text, lightly edited
 FOLD_MIN_TERMS = 12  # shorter passages (a dateline, a caption) are too small to call copies
-MAX_PHRASE_CHECKS = 20_000  # texts read to verify phrases before giving up on finding more matches
-_BATCH = 64
+MAX_PHRASE_CHECKS = 20_000
+SQLITE_MMAP_BYTES = 1 << 30  # texts read to verify phrases before giving up on finding more matches
 _NONWORD = re.compile(r"[\W_]+")
 
 
@@ -197,6 +197,8 @@ class Searcher:
         if conn is None:
             conn = connect(self.db_path, readonly=True)
             conn.row_factory = None
+            # Hits are scattered over the file: reading pages through a map saves a read() call for each.
+            conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -213,7 +215,7 @@ class Searcher:
         st = self._postings
         m = st.match(terms, depth=k)
         order = _top(m.scores, m.docs, k)
-        if len(order) == k and m.scores[order[-1]] <= m.bound:
+        if m.bound > -math.inf and (len(order) < k or m.scores[order[-1]] < m.bound):
             m = st.match(terms, exact=True)
             order = _top(m.scores, m.docs, k)
         return m.docs[order], m.scores[order]
@@ -372,7 +374,7 @@ class Searcher:
 
         Returns:
             (hits, total eligible candidates, complete); complete is False when the walk reached passages the
-            pruned scoring could not rank (scores at or below ``m.bound``) before it had enough hits.
+            pruned scoring could not rank (scores below ``m.bound``) before it had enough hits.
         """
         docs, scores = m.docs, m.scores
         if flt and len(docs):
@@ -392,51 +394,70 @@ class Searcher:
         accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)
         stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
         seen: set[int] = set()
+        text_checks = bool(phrases or title_phrases or excluded)
         checks = 0
+
+        def take(part: list[int]) -> bool | None:
+            """Verify and accept a batch in rank order; True when enough hits, None when out of budget."""
+            nonlocal checks
+            rows = self._rows(st, [int(docs[i]) for i in part], with_body=bool(excluded))
+            for i in part:
+                d = int(docs[i])
+                a = int(doc_article[d])
+                row = rows.get(d)
+                if row is None or (per_article and a in accepted):
+                    continue  # a passage deleted since the build, or its article already answered
+                if text_checks:
+                    checks += 1
+                    if not _text_ok(row, phrases, title_phrases, excluded):
+                        if checks >= MAX_PHRASE_CHECKS:
+                            log.info("phrase check budget spent after %d passages", checks)
+                            return None
+                        continue
+                hit = _hit(row, float(scores[i]))
+                if per_article:
+                    terms = frozenset(row["tokens"].split())
+                    day = int(doc_day[d])
+                    story = int(art_story[a])
+                    host = self._fold_target(accepted, stories, story, day, terms)
+                    if host is not None:
+                        host.also_in.append(_also(hit))
+                        accepted[a] = (host, day, frozenset())
+                        continue
+                    accepted[a] = (hit, day, terms)
+                    if story:
+                        stories.setdefault(story, a)
+                hits.append(hit)
+                if len(hits) >= need:
+                    return True
+            return False
+
+        # Rows are fetched in batches that start at about what is still needed and double (few rows for the
+        # usual page, few round trips when checks reject many).
+        size = need + 2
         for chunk in self._order(st, docs, scores, sort, m.bound):
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
                 return hits, total, False
-            batch: list[int] = []
+            pending: list[int] = []
+            pending_articles: set[int] = set()
             for i in chunk:
                 d = int(docs[i])
                 if d in seen:
                     continue
                 seen.add(d)
-                if per_article and int(doc_article[d]) in accepted:
-                    continue
-                batch.append(i)
-            for start in range(0, len(batch), _BATCH):
-                part = batch[start : start + _BATCH]
-                rows = self._rows(st, [int(docs[i]) for i in part], with_body=bool(excluded))
-                for i in part:
-                    d = int(docs[i])
-                    a = int(doc_article[d])
-                    row = rows.get(d)
-                    if row is None or (per_article and a in accepted):
-                        continue  # a passage deleted since the build
-                    if phrases or title_phrases or excluded:
-                        checks += 1
-                        if not _text_ok(row, phrases, title_phrases, excluded):
-                            if checks >= MAX_PHRASE_CHECKS:
-                                log.info("phrase check budget spent after %d passages", checks)
-                                return hits, total, True
-                            continue
-                    hit = _hit(row, float(scores[i]))
-                    if per_article:
-                        terms = frozenset(row["tokens"].split())
-                        day = int(doc_day[d])
-                        story = int(art_story[a])
-                        host = self._fold_target(accepted, stories, story, day, terms)
-                        if host is not None:
-                            host.also_in.append(_also(hit))
-                            accepted[a] = (host, day, frozenset())
-                            continue
-                        accepted[a] = (hit, day, terms)
-                        if story:
-                            stories.setdefault(story, a)
-                    hits.append(hit)
-                    if len(hits) >= need:
+                a = int(doc_article[d])
+                if per_article and (a in accepted or (not text_checks and a in pending_articles)):
+                    continue  # without text checks an article's best passage is always the one taken
+                pending.append(i)
+                pending_articles.add(a)
+                if len(pending) >= size:
+                    got = take(pending)
+                    if got is not False:
                         return hits, total, True
+                    pending, pending_articles = [], set()
+                    size = min(size * 2, 256)
+            if pending and take(pending) is not False:
+                return hits, total, True
         return hits, total, True
 
     @staticmethod
@@ -463,7 +484,7 @@ class Searcher:
     def _order(
         self, st: Postings, docs: np.ndarray, scores: np.ndarray, sort: str, bound: float
     ) -> Iterator[np.ndarray | None]:
-        """Candidate positions best first, in growing chunks; None once the next ones are at or below ``bound``.
+        """Candidate positions best first, in growing chunks; None once the next ones score below ``bound``.
 
         Every chunk repeats the earlier ones (sorted the same way) so ties cut differently by argpartition are
         never lost; the caller skips what it has seen.
@@ -483,7 +504,7 @@ class Searcher:
                 part = np.argpartition(-scores, size - 1)[:size]
                 order = part[np.lexsort((docs[part], -scores[part]))]
             if bound > -math.inf:
-                below = scores[order] <= bound
+                below = scores[order] < bound
                 if below.any():
                     yield order[: int(np.argmax(below))]
                     yield None
