@@ -51,6 +51,23 @@ _DATELINE = re.compile(
 # Lines about the page rather than the story: sharing, following, commenting, timestamps of posting.
 _SOCIAL = re.compile(r"\b(?:follow|twitter|facebook|e-?mail|comments?|share|subscribe|posted|updated)\b", re.I)
 _LIST_ITEM = re.compile(r"^(?:[-*•·–—]|\d{1,2}[.)])\s+\S")
+# Headers that open what follows a story on a page: reader comments and lists of other stories. The story never
+# runs across one, so they are walls for the region search (compared against key_of(line)).
+_AFTER_STORY = re.compile(
+    r"""^(?:
+        \d*\s*(?:reader\s)?comments?(?:\s\(\d+\))?|comments\sare\sclosed|(?:leave|post|add|write)\sa\s(?:comment|reply)
+      | join\sthe\s(?:discussion|conversation)|discussion\sguidelines|(?:show|view|read|load)\s(?:all\s)?\d*\s*comments
+      | related(?:\s(?:stories|articles|content|coverage|links|posts|news|videos|reading))?
+      | more\s(?:stories|news|articles|headlines|from\s.{1,40}|on\s.{1,40})
+      | recommended(?:\s(?:for\syou|stories|reading|articles))?|editor'?s\s(?:picks|choice)
+      | you\s(?:may|might)\s(?:also\s)?(?:like|enjoy)|from\saround\sthe\sweb|around\sthe\sweb
+      | most\s(?:popular|read|viewed|shared|emailed|commented)|trending(?:\s(?:now|stories|news))?|top\sstories
+      | what\sto\sread\snext|read\snext|up\snext|latest\s(?:news|stories|headlines|videos)|also\son\s.{1,40}
+      | sponsored\s(?:content|stories|links)|promoted\s(?:stories|content)|paid\scontent|in\scase\syou\smissed\sit
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_WALL = -1000.0
 # Sentence ends, including a closing quote or bracket after the stop.
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")", ":", ";")
 # English function words: running prose is full of them, menus and lists of links are not. The tokenizer's
@@ -223,6 +240,8 @@ def _score(line: _Line, english: bool) -> float:
     many words as it has, so the best stretch of lines stops where the furniture starts to outweigh the prose.
     """
     text, words = line.text, line.words
+    if words <= 8 and _AFTER_STORY.match(key_of(text)):
+        return _WALL
     if words < 60 and _LEGAL.search(text):
         return -5.0
     density = 1.0
