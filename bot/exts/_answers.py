@@ -83,7 +83,9 @@ def _search_and_assess(searcher: Any, req: AskRequest) -> tuple[Results, Assessm
     for hit in results.hits:
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query)
-    return results, assess(results)
+    # The index's idf weighs the question's words for the confidence check (rare names count most).
+    idf = searcher.idf(results.query.terms + results.query.title_terms) if hasattr(searcher, "idf") else None
+    return results, assess(results, idf)
 
 
 def empty_embed() -> discord.Embed:

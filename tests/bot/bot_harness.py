@@ -121,6 +121,38 @@ def message_payload(
     return data
 
 
+def guild_payload() -> dict[str, Any]:
+    """A GUILD_CREATE payload for the test server with its two text channels, as the gateway sends at startup."""
+    return {
+        "id": str(GUILD_ID),
+        "name": "Newsroom",
+        "icon": None,
+        "owner_id": str(USER_ID),
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": "0",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+            }
+        ],
+        "emojis": [],
+        "features": [],
+        "member_count": 2,
+        "members": [member_payload(APP_ID)],
+        "channels": [channel_payload(CHANNEL_ID), dict(channel_payload(OTHER_CHANNEL_ID), name="other")],
+        "threads": [],
+        "voice_states": [],
+        "presences": [],
+        "stickers": [],
+        "unavailable": False,
+    }
+
+
 def _interaction_base(
     kind: int,
     *,

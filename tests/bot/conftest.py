@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from bot_harness import TOKEN, Recorder, build_db, install
+from bot_harness import TOKEN, Recorder, build_db, guild_payload, install
 
 from bot.bot import NewsBot
 from bot.config import Secret, Settings
@@ -76,10 +76,17 @@ HOSTILE = Article(
     published="2024-03-05",
     url="https://evil.example/library?x=(1)",
 )
+# Passages far longer than any Discord field: one without a single sentence end, one of very long words.
+ENORMOUS = {
+    "glacier-7": [
+        " ".join(["the glacier retreated further up the valley while researchers measured the ice"] * 60),
+        "Glacier " + " ".join(["supercalifragilisticexpialidocious" * 3] * 80) + ".",
+    ]
+}
 GLACIER = Article(
     source_id="glacier-7",
     title="Glacier retreat measured across the range",
-    paragraphs=["placeholder"],
+    paragraphs=ENORMOUS["glacier-7"],
     outlet="Mountain Report",
     published="2024-01-15",
     url="https://mountain.example/glacier",
@@ -93,13 +100,6 @@ FUTURE = Article(
     url="https://gazette.example/2024/06/library-reversal",
 )
 ARTICLES = [LIBRARY, SANCTIONS, STORM, TOKYO, ARABIC, HOSTILE, GLACIER, FUTURE]
-# Passages far longer than any Discord field: one without a single sentence end, one of very long words.
-ENORMOUS = {
-    "glacier-7": [
-        " ".join(["the glacier retreated further up the valley while researchers measured the ice"] * 60),
-        "Glacier " + " ".join(["supercalifragilisticexpialidocious" * 3] * 80) + ".",
-    ]
-}
 
 
 @pytest.fixture
@@ -135,6 +135,7 @@ async def make_bot(recorder: Recorder, settings_for: Callable[..., Settings]) ->
     async def start(db: Path, *, engine: Engine | None = None, **overrides: Any) -> NewsBot:
         bot = NewsBot(settings_for(db, **overrides), engine=engine)
         await bot.login(TOKEN)
+        bot._connection._add_guild_from_data(guild_payload())  # what the gateway's GUILD_CREATE would cache
         bots.append(bot)
         return bot
 

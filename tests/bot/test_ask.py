@@ -30,7 +30,7 @@ async def ask(bot, recorder, question, **options):
 
 @pytest.mark.asyncio
 async def test_ask_defers_at_once_then_answers_with_cited_passages(newsbot, recorder):
-    payload, calls = await ask(newsbot, recorder, "What did the council decide about the library budget?")
+    payload, calls = await ask(newsbot, recorder, "What budget did the council approve for the library?")
     assert calls[0].kind == "callback" and calls[0].json["type"] == 5  # deferred: "newsbot is thinking…"
     assert "flags" not in (calls[0].json.get("data") or {})  # public by default
     followups = [c for c in calls if c.kind == "followup"]
@@ -38,7 +38,7 @@ async def test_ask_defers_at_once_then_answers_with_cited_passages(newsbot, reco
     answer = followups[0]
     check_limits(answer)
     embed = answer.embeds[0]
-    assert embed["title"] == "What did the council decide about the library budget?"
+    assert embed["title"] == "What budget did the council approve for the library?"
     assert embed["description"].startswith("> ")
     # The quote is the best sentence of the cited passage, matched words in bold.
     assert "**library" in embed["description"] and "7-2" in embed["description"]

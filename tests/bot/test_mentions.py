@@ -26,7 +26,7 @@ async def post(bot, payload):
 
 @pytest.mark.asyncio
 async def test_mention_is_answered_as_a_reply(newsbot, recorder):
-    msg = mention_message("what did the council decide about the library budget?", at=MARCH)
+    msg = mention_message("what budget did the council approve for the library?", at=MARCH)
     await post(newsbot, msg)
     sent = recorder.of("send")
     assert len(sent) == 1
@@ -40,7 +40,7 @@ async def test_mention_is_answered_as_a_reply(newsbot, recorder):
     await newsbot.store.flush()
     row = await newsbot.store.query(int(msg["id"]))
     assert row["surface"] == "mention" and row["as_of"] == MARCH.isoformat()
-    assert row["query"] == "what did the council decide about the library budget?"
+    assert row["query"] == "what budget did the council approve for the library?"
 
 
 @pytest.mark.asyncio
