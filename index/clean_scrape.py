@@ -51,13 +51,21 @@ _DATELINE = re.compile(
 # Lines about the page rather than the story: sharing, following, commenting, timestamps of posting.
 _SOCIAL = re.compile(r"\b(?:follow|twitter|facebook|e-?mail|comments?|share|subscribe|posted|updated)\b", re.I)
 _LIST_ITEM = re.compile(r"^(?:[-*•·–—]|\d{1,2}[.)])\s+\S")
-# Headers that open what follows a story on a page: reader comments and lists of other stories. The story never
-# runs across one, so they are walls for the region search (compared against key_of(line)).
-_AFTER_STORY = re.compile(
+# Headers that open what follows a story on a page. Reader comments always come after the story, so the text is
+# cut at the first header that opens a comment section ("Leave a comment", not a "12 Comments" count, which
+# often sits in the byline); lists of other stories may sit in a sidebar before the
+# story too, so they are walls the story never runs across. Both are matched against key_of(line).
+_COMMENTS_HEADER = re.compile(
     r"""^(?:
-        \d*\s*(?:reader\s)?comments?(?:\s\(\d+\))?|comments\sare\sclosed|(?:leave|post|add|write)\sa\s(?:comment|reply)
+        (?:leave|post|add|write|submit)\sa\s(?:comment|reply)|cancel\sreply|comments\sare\sclosed
+      | comments\son\sthis\s(?:article|story|post)(?:\s\d+)?|(?:reader\s)?comments\s\(\d+\)
       | join\sthe\s(?:discussion|conversation)|discussion\sguidelines|(?:show|view|read|load)\s(?:all\s)?\d*\s*comments
-      | related(?:\s(?:stories|articles|content|coverage|links|posts|news|videos|reading))?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_RELATED_HEADER = re.compile(
+    r"""^(?:
+        related(?:\s(?:stories|articles|content|coverage|links|posts|news|videos|reading))?
       | more\s(?:stories|news|articles|headlines|from\s.{1,40}|on\s.{1,40})
       | recommended(?:\s(?:for\syou|stories|reading|articles))?|editor'?s\s(?:picks|choice)
       | you\s(?:may|might)\s(?:also\s)?(?:like|enjoy)|from\saround\sthe\sweb|around\sthe\sweb
@@ -67,6 +75,9 @@ _AFTER_STORY = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Prose words that must come before a comment header for it to end the story (a "Comments" link in the page's
+# top bar ends nothing).
+_PROSE_BEFORE_COMMENTS = 50
 _WALL = -1000.0
 # Sentence ends, including a closing quote or bracket after the stop.
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")", ":", ";")
@@ -136,7 +147,8 @@ def clean_page(text: str) -> CleanText:
     english = _is_english(lines)
     scores = [_score(line, english) for line in lines]
     if _is_dump(lines):
-        start, end = _best_region(scores)
+        cut = _comments_start(lines, scores)
+        start, end = _best_region(scores[:cut])
         title = _title_before(lines, start)
         body = [ln for ln in lines[start:end] if not _LEGAL.search(ln.text)]
         head = lines[max(0, start - 12) : start]
@@ -240,7 +252,7 @@ def _score(line: _Line, english: bool) -> float:
     many words as it has, so the best stretch of lines stops where the furniture starts to outweigh the prose.
     """
     text, words = line.text, line.words
-    if words <= 8 and _AFTER_STORY.match(key_of(text)):
+    if words <= 8 and _RELATED_HEADER.match(key_of(text)):
         return _WALL
     if words < 60 and _LEGAL.search(text):
         return -5.0
@@ -256,6 +268,16 @@ def _score(line: _Line, english: bool) -> float:
     if words >= 5 and sentence and density >= 0.1:
         return words / 2
     return -max(3.0, float(words))
+
+
+def _comments_start(lines: list[_Line], scores: list[float]) -> int:
+    """Where reader comments begin: the first comment header after some prose (else the end of the text)."""
+    prose = 0.0
+    for i, line in enumerate(lines):
+        if prose >= _PROSE_BEFORE_COMMENTS and line.words <= 8 and _COMMENTS_HEADER.match(key_of(line.text)):
+            return i
+        prose += max(scores[i], 0.0)
+    return len(lines)
 
 
 def _best_region(scores: list[float]) -> tuple[int, int]:
