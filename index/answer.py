@@ -113,36 +113,36 @@ def best_sentence(
         return None
     if runs is None:
         runs = tokenize_spans(text)
-    # Bucket each run's terms into its sentence by offset (both lists are in text order).
-    bags: list[list[str]] = [[] for _ in sentences]
-    si = 0
-    for start, _end, terms in runs:
-        while si < len(sentences) - 1 and start >= sentences[si][1]:
-            si += 1
-        bags[si].extend(terms)
     asks = _ASKS_NUMBER.search(query.raw)
     if asks:
         # "how many", "what year": the question's own words say what kind of answer, not what it is about.
         wanted = (wanted - set(tokenize(asks.group()))) or wanted
-    weights = _weights(wanted, bags, idf)
-    avg_len = max(1.0, sum(len(b) for b in bags) / len(bags))
-    asks_number = asks is not None
+    # Count the wanted terms of each sentence (runs and sentences are both in text order) and its length.
+    counts: list[dict[str, int]] = [{} for _ in sentences]
+    lengths = [0] * len(sentences)
+    si, last = 0, len(sentences) - 1
+    for start, _end, terms in runs:
+        while si < last and start >= sentences[si][1]:
+            si += 1
+        lengths[si] += len(terms)
+        for t in terms:
+            if t in wanted:
+                c = counts[si]
+                c[t] = c.get(t, 0) + 1
+    weights = _weights(wanted, counts, idf)
+    avg_len = max(1.0, sum(lengths) / len(lengths))
     best, best_score = None, 0.0
     n = len(sentences)
-    for i, ((start, end), bag) in enumerate(zip(sentences, bags, strict=True)):
-        score = 0.0
-        norm = _K1 * (1 - _B + _B * len(bag) / avg_len)
-        for term in wanted:
-            tf = bag.count(term)
-            if tf:
-                score += weights[term] * tf * (_K1 + 1) / (tf + norm)
-        if score <= 0:
+    for i, ((start, end), found) in enumerate(zip(sentences, counts, strict=True)):
+        if not found:
             continue
+        norm = _K1 * (1 - _B + _B * lengths[i] / avg_len)
+        score = sum(weights[t] * tf * (_K1 + 1) / (tf + norm) for t, tf in found.items())
         sentence = text[start:end]
         score *= 1 + _EARLY_BONUS * (1 - i / n)
-        if asks_number and _NUMBER.search(sentence):
+        if asks and _NUMBER.search(sentence):
             score *= 1 + _NUMBER_BONUS
-        if len(sentence.split()) < _SHORT_WORDS:
+        if lengths[i] < _SHORT_WORDS and len(sentence.split()) < _SHORT_WORDS:
             score *= _SHORT_PENALTY
         if sentence.rstrip("\"'”’)").endswith("?"):
             score *= _QUESTION_PENALTY
@@ -151,14 +151,14 @@ def best_sentence(
     return best
 
 
-def _weights(wanted: set[str], bags: list[list[str]], idf: Mapping[str, float] | None) -> dict[str, float]:
+def _weights(wanted: set[str], counts: list[dict[str, int]], idf: Mapping[str, float] | None) -> dict[str, float]:
     """Term weights: the index's idf when given, else an idf over the passage's sentences."""
     if idf is not None:
         # rank-bm25's Okapi idf can be 0 or floored tiny for very common terms; keep them a little above zero
         # so a sentence with them still beats one with nothing.
         return {t: max(float(idf.get(t, 0.0)), 0.01) for t in wanted}
-    n = len(bags)
-    df = {t: sum(1 for b in bags if t in b) for t in wanted}
+    n = len(counts)
+    df = {t: sum(1 for c in counts if t in c) for t in wanted}
     return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in wanted}
 
 
