@@ -89,6 +89,10 @@ _FUNCTION_WORDS = STOPWORDS
 _REPEAT_WORDS = 8
 # Menu-like lines in a row, inside one block, that mark a text as a whole-page dump.
 _DUMP_RUN = 4
+# Words an English sentence does not end with: a line ending in one was cut before an inline link.
+_NEVER_LAST = frozenset({"the", "a", "an", "of", "to", "and", "or", "with", "by", "for", "from", "in", "on", "at"})
+# Hard-wrapped paragraphs are seldom longer than this; a longer block of lines is a list or a page dump.
+_WRAPPED_MAX_LINES = 40
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
@@ -211,17 +215,20 @@ def _kept_lines(text: str, result: CleanText) -> list[_Line]:
 def _unwrap(lines: list[str]) -> list[str]:
     """Rejoin what a scraper split: hard-wrapped prose, and sentences cut where an inline link began or ended."""
     lines = [ln for ln in lines if ln]
-    if len(lines) >= 3:
+    if 3 <= len(lines) <= _WRAPPED_MAX_LINES:
         inner = lines[:-1]
         ends = sum(1 for ln in inner if ln.endswith(_SENTENCE_END))
         lengths = sorted(len(ln) for ln in inner)
-        wrapped = ends < 0.5 * len(inner) and lengths[len(lengths) // 2] >= 40 and lengths[-1] <= 120
+        wrapped = (
+            ends < 0.5 * len(inner) and lengths[0] >= 20 and lengths[len(lengths) // 2] >= 40 and lengths[-1] <= 120
+        )
         if wrapped and not any(_LIST_ITEM.match(ln) for ln in lines):
             return [" ".join(lines)]
     out: list[str] = []
     for line in lines:
-        if out and not out[-1].endswith(_SENTENCE_END) and _continues(line):
-            out[-1] = out[-1] + ("" if line[0] in ",.;:!?)" else " ") + line
+        if out and not out[-1].endswith(_SENTENCE_END) and (_continues(line) or _unfinished(out[-1])):
+            glue = "" if line[0] in ",.;:!?)" or out[-1][-1] in "([" else " "
+            out[-1] = out[-1] + glue + line
         else:
             out.append(line)
     return out
@@ -231,6 +238,14 @@ def _continues(line: str) -> bool:
     """A line that cannot start a sentence or a heading: it starts in lower case or with punctuation."""
     first = line[0]
     return first.islower() or first in ",.;:!?)"
+
+
+def _unfinished(line: str) -> bool:
+    """A line that stops mid-sentence: on an opening bracket, a comma, or a word no sentence ends with."""
+    if line[-1] in "([,":
+        return True
+    last = line.rsplit(" ", 1)[-1].lower()
+    return line.count(" ") >= 2 and last in _NEVER_LAST
 
 
 def _short_name(line: str) -> bool:
