@@ -1,0 +1,303 @@
+"""The Searcher API: results, filters before top-k, phrases, exclusions, folding, sorting, threads, reloads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from searchdb import Doc, make_store
+
+from index.models import Query
+from index.postings import IndexMissing, current_generation, rebuild
+from index.search import Searcher
+
+DOCS = [
+    Doc(  # 0
+        "Sudan's prime minister resigns",
+        [
+            "Abdalla Hamdok resigned as prime minister of Sudan after weeks of protests against the military.",
+            "Protesters marched in Khartoum again on Sunday.",
+        ],
+        outlet="CNN",
+        url="https://www.cnn.com/2022/01/02/africa/sudan",
+        published="2022-01-02",
+    ),
+    Doc(  # 1: the same story republished elsewhere (same headline, days later)
+        "Sudan's prime minister resigns",
+        ["Sudan's prime minister Abdalla Hamdok has resigned, state media said, amid protests."],
+        outlet="The Week",
+        url="https://theweek.com/sudan",
+        published="2022-01-04",
+    ),
+    Doc(  # 2
+        "Capitol riot arrests pass 700",
+        ["About 700 people have been arrested over the January 6 attack on the Capitol, prosecutors said."],
+        outlet="USA Today",
+        url="https://www.usatoday.com/story/news/capitol",
+        published="2022-01-06T18:00:00+00:00",
+    ),
+    Doc(  # 3: a stored duplicate of 2 (no passages)
+        "Capitol riot arrests pass 700 (copy)",
+        ["same text"],
+        outlet="Mirror Site",
+        duplicate_of=2,
+    ),
+    Doc(  # 4
+        "São Paulo floods",
+        ["Floods in São Paulo left thousands homeless; the prime concern is clean water."],
+        outlet="BBC",
+        url="https://www.bbc.co.uk/news/floods",
+        published="2021-12-20",
+    ),
+    Doc(  # 5: undated
+        "Minister visits Khartoum",
+        ["The foreign minister visited Khartoum to meet protest leaders."],
+        outlet="CNN",
+        url="https://www.cnn.com/undated",
+        published=None,
+    ),
+    Doc(  # 6: mentions the military coup, later
+        "Military leaders name new cabinet in Sudan",
+        ["Sudan's military leaders named a new cabinet, weeks after the prime minister resigned."],
+        outlet="CNN",
+        url="https://www.cnn.com/2022/01/20/africa/sudan-cabinet",
+        published="2022-01-20",
+    ),
+]
+
+
+@pytest.fixture
+def store(db_path: Path) -> list[int]:
+    ids = make_store(db_path, DOCS)
+    rebuild(db_path, progress=False)
+    return ids
+
+
+@pytest.fixture
+def searcher(db_path: Path, store: list[int]) -> Searcher:
+    s = Searcher.open(db_path)
+    yield s
+    s.close()
+
+
+def titles(results) -> list[str]:
+    return [h.title for h in results.hits]
+
+
+def test_open_without_index_says_what_to_run(db_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="newsbot index"):
+        Searcher.open(db_path)
+    make_store(db_path, DOCS)
+    with pytest.raises(IndexMissing, match="newsbot index"):
+        Searcher.open(db_path)
+
+
+def test_counts_and_generation(searcher: Searcher) -> None:
+    assert searcher.passage_count == 7
+    assert searcher.article_count == 6
+    assert searcher.generation == "gen-000001"
+
+
+def test_hit_carries_the_citation(searcher: Searcher, store: list[int]) -> None:
+    r = searcher.search("arrested capitol attack")
+    hit = r.hits[0]
+    assert hit.title == "Capitol riot arrests pass 700"
+    assert hit.article_id == store[2]
+    assert hit.source_id == "doc-2"
+    assert hit.outlet == "USA Today"
+    assert hit.url == "https://www.usatoday.com/story/news/capitol"
+    assert hit.published == "2022-01-06T18:00:00+00:00"
+    assert hit.paragraph == 1
+    assert "700 people" in hit.text
+    assert hit.score > 0
+    assert r.generation == "gen-000001"
+    assert r.took_ms > 0
+
+
+def test_annotation_marks_matched_words(searcher: Searcher) -> None:
+    hit = searcher.search("arrested capitol").hits[0]
+    marked = [hit.text[a:b].lower() for a, b in hit.highlights]
+    assert any("arrested" in m for m in marked)
+    assert hit.best_sentence is not None
+
+
+def test_stored_duplicates_are_listed_where_else_it_ran(searcher: Searcher) -> None:
+    hit = searcher.search("arrested capitol").hits[0]
+    assert [a["outlet"] for a in hit.also_in] == ["Mirror Site"]
+
+
+def test_republished_story_is_folded_into_one_hit(searcher: Searcher) -> None:
+    r = searcher.search("Hamdok resigned")
+    assert titles(r).count("Sudan's prime minister resigns") == 1
+    assert {a["outlet"] for a in r.hits[0].also_in} == {"The Week"}
+
+
+def test_per_article_false_returns_passages(searcher: Searcher) -> None:
+    folded = searcher.search("Sudan protests", k=10)
+    raw = searcher.search("Sudan protests", k=10, per_article=False)
+    assert len(raw.hits) > len(folded.hits)
+    assert len({h.article_id for h in folded.hits}) == len(folded.hits)
+    assert len({h.passage_id for h in raw.hits}) == len(raw.hits)
+
+
+def test_each_article_once_with_its_best_passage(searcher: Searcher) -> None:
+    r = searcher.search("Khartoum protesters marched")
+    first = [h for h in r.hits if h.title == "Sudan's prime minister resigns"]
+    assert len(first) == 1 and first[0].paragraph == 2
+
+
+def test_empty_query_gets_a_message(searcher: Searcher) -> None:
+    for text in ["", "   ", "the of and"]:
+        r = searcher.search(text)
+        assert r.hits == [] and r.total == 0
+        assert r.message
+
+
+def test_unknown_words_match_nothing_with_a_message(searcher: Searcher) -> None:
+    r = searcher.search("xylophone zebra")
+    assert r.hits == []
+    assert r.message
+
+
+def test_query_object_and_fallback_terms(searcher: Searcher) -> None:
+    r = searcher.search(Query(raw="hamdok", terms=["hamdok"]))
+    assert titles(r)[0] == "Sudan's prime minister resigns"
+
+
+def test_source_filter_applies_before_top_k(searcher: Searcher) -> None:
+    # The BBC passage is a weak match for "prime minister"; with k=1 it still comes back when filtered to.
+    assert titles(searcher.search("prime minister", k=1))[0] != "São Paulo floods"
+    r = searcher.search("prime minister", k=1, sources=["bbc.co.uk"])
+    assert titles(r) == ["São Paulo floods"]
+    assert titles(searcher.search("prime minister source:bbc", k=1)) == ["São Paulo floods"]
+    assert searcher.search("prime minister source:nowhere.example").hits == []
+
+
+def test_date_filters_leave_undated_out(searcher: Searcher) -> None:
+    r = searcher.search("Khartoum minister", after=date(2022, 1, 1), before=date(2022, 1, 3))
+    assert titles(r) == ["Sudan's prime minister resigns"]
+    r = searcher.search("Khartoum minister after:2022-01-01")
+    assert "Minister visits Khartoum" not in titles(r)
+
+
+def test_as_of_date_covers_the_whole_day(searcher: Searcher) -> None:
+    r = searcher.search("capitol arrested", as_of=date(2022, 1, 6))
+    assert titles(r) == ["Capitol riot arrests pass 700"]
+    assert searcher.search("capitol arrested", as_of=date(2022, 1, 5)).hits == []
+    moment = datetime(2022, 1, 6, 17, 0, tzinfo=UTC)
+    assert searcher.search("capitol arrested", as_of=moment).hits == []
+    assert searcher.search("capitol arrested", as_of=datetime(2022, 1, 6, 18, 0, tzinfo=UTC)).hits
+
+
+def test_as_of_keeps_undated_and_drops_later(searcher: Searcher) -> None:
+    r = searcher.search("Khartoum military cabinet", as_of=date(2022, 1, 10))
+    assert "Minister visits Khartoum" in titles(r)
+    assert "Military leaders name new cabinet in Sudan" not in titles(r)
+
+
+def test_phrase_must_occur_as_written(searcher: Searcher) -> None:
+    r = searcher.search('"prime minister"')
+    assert "São Paulo floods" not in titles(r)  # "prime concern", no minister
+    assert "Sudan's prime minister resigns" in titles(r)
+    assert searcher.search('"minister prime"').hits == []
+
+
+def test_phrase_is_case_and_accent_insensitive(searcher: Searcher) -> None:
+    assert titles(searcher.search('"SAO PAULO"')) == ["São Paulo floods"]
+
+
+def test_phrase_in_the_headline_counts(searcher: Searcher) -> None:
+    assert "Military leaders name new cabinet in Sudan" in titles(searcher.search('"new cabinet in Sudan"'))
+
+
+def test_excluded_word_removes_the_article(searcher: Searcher) -> None:
+    r = searcher.search("Sudan -cabinet")
+    assert "Military leaders name new cabinet in Sudan" not in titles(r)
+    assert "Sudan's prime minister resigns" in titles(r)
+
+
+def test_excluded_phrase_removes_the_article(searcher: Searcher) -> None:
+    r = searcher.search('Sudan minister -"Abdalla Hamdok"')
+    assert "Sudan's prime minister resigns" not in titles(r)
+    assert titles(r)
+
+
+def test_title_terms_require_the_headline(searcher: Searcher) -> None:
+    r = searcher.search("minister title:khartoum")
+    assert titles(r) == ["Minister visits Khartoum"]
+
+
+def test_sort_newest(searcher: Searcher) -> None:
+    r = searcher.search("Sudan minister", sort="newest")
+    dates = [h.published for h in r.hits if h.published]
+    assert dates == sorted(dates, reverse=True)
+    assert r.hits[-1].published is None  # undated last
+    with pytest.raises(ValueError, match="sort"):
+        searcher.search("Sudan", sort="sideways")
+
+
+def test_offset_pages_through_results(searcher: Searcher) -> None:
+    everything = searcher.search("Sudan minister Khartoum", k=10)
+    page2 = searcher.search("Sudan minister Khartoum", k=2, offset=2)
+    assert [h.article_id for h in page2.hits] == [h.article_id for h in everything.hits[2:4]]
+    past = searcher.search("Sudan minister Khartoum", k=2, offset=50)
+    assert past.hits == [] and past.message
+
+
+def test_concurrent_threads_get_the_same_results(searcher: Searcher) -> None:
+    want = {q: [h.passage_id for h in searcher.search(q).hits] for q in ("Sudan", "capitol", "floods", "minister")}
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(30):
+                for q, ids in want.items():
+                    assert [h.passage_id for h in searcher.search(q).hits] == ids
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_search_keeps_working_while_another_process_rebuilds(db_path: Path, store: list[int]) -> None:
+    searcher = Searcher.open(db_path)
+    want = [h.passage_id for h in searcher.search("Sudan minister").hits]
+    errors: list[BaseException] = []
+    done = threading.Event()
+    count = 0
+
+    def loop() -> None:
+        nonlocal count
+        try:
+            while not done.is_set():
+                assert [h.passage_id for h in searcher.search("Sudan minister").hits] == want
+                count += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        code = "import sys; from index.postings import rebuild\nfor _ in range(3): rebuild(sys.argv[1], progress=False)"
+        subprocess.run([sys.executable, "-c", code, str(db_path)], check=True, timeout=120)
+    finally:
+        done.set()
+        thread.join()
+    assert not errors
+    assert count > 0
+    assert current_generation(db_path) == "gen-000004"
+    assert searcher.generation == "gen-000001"  # still serving what it loaded, from the mapped files
+    assert searcher.reload() is True
+    assert searcher.generation == "gen-000004"
+    assert searcher.reload() is False
+    assert [h.passage_id for h in searcher.search("Sudan minister").hits] == want
+    searcher.close()
