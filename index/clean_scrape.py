@@ -72,6 +72,7 @@ _RELATED_HEADER = re.compile(
       | most\s(?:popular|read|viewed|shared|emailed|commented)|trending(?:\s(?:now|stories|news))?|top\sstories
       | what\sto\sread\snext|read\snext|up\snext|latest\s(?:news|stories|headlines|videos)|also\son\s.{1,40}
       | sponsored\s(?:content|stories|links)|promoted\s(?:stories|content)|paid\scontent|in\scase\syou\smissed\sit
+      | filed\sunder
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
