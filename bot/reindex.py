@@ -23,11 +23,11 @@ def run_reindex(paths: Sequence[Path], db_path: Path, prune: bool, phase: Callab
     meanwhile are answered from the complete old index, never from a half-built one.
     """
     from index.pipeline import ingest
-
     from index.postings import rebuild
 
     phase("reading and storing articles")
-    summary = ingest(list(paths), db_path, prune=prune, progress=False)
+    # One reader process: the bot keeps the other core for answering questions meanwhile.
+    summary = ingest(list(paths), db_path, prune=prune, progress=False, workers=1)
     phase("building the search index")
     rebuild(db_path, progress=False)
     return summary

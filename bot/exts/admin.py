@@ -36,6 +36,7 @@ class Admin(commands.Cog):
         self.bot = bot
         self.job: ReindexJob | None = None
         self.work = run_reindex  # replaced in tests
+        self.progress_every = PROGRESS_EVERY
 
     @app_commands.command()
     @app_commands.describe(
@@ -65,7 +66,7 @@ class Admin(commands.Cog):
         message_id = getattr(callback, "message_id", None)
         future = job.start()
         while True:
-            done, _ = await asyncio.wait({future}, timeout=PROGRESS_EVERY)
+            done, _ = await asyncio.wait({future}, timeout=self.progress_every)
             if done:
                 break
             await self._show(interaction, message_id, job, f"Re-indexing — {job.phase}… ({_elapsed(job.elapsed)})")

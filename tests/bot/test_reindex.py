@@ -1,0 +1,152 @@
+"""/reindex while questions keep arriving: every question answered, none from a half-built index."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime
+
+import pytest
+from bot_harness import build_db, check_limits, settle, slash
+
+from index import store
+from index.models import Article
+from index.postings import rebuild
+from index.tokenize import tokenize, tokens_to_text
+
+MANAGE_GUILD = 1 << 5
+NEW = Article(
+    source_id="new-9",
+    title="Zeppelin museum opens downtown",
+    paragraphs=["A zeppelin museum opened downtown on Saturday with a full-size gondola on display."],
+    outlet="Springfield Gazette",
+    published="2024-03-08",
+    url="https://gazette.example/zeppelin",
+)
+
+
+def slow_reindex(paths, db_path, prune, phase):
+    """A re-index that stores a new article (visible in SQLite at once), then takes its time to build postings."""
+    phase("reading and storing articles")
+    conn = store.connect(db_path)
+    with store.transaction(conn):
+        aid = store.insert_article(
+            conn, NEW, file_id=None, content_hash=NEW.content_hash, title_tokens=tokens_to_text(tokenize(NEW.title))
+        )
+        from index.split import split_article
+
+        passages = split_article(NEW)
+        store.replace_passages(conn, aid, passages, [tokens_to_text(tokenize(p.text)) for p in passages])
+    conn.close()
+    time.sleep(0.6)  # questions arrive while the new article is stored but not yet indexed
+    phase("building the search index")
+    rebuild(db_path, progress=False)
+    time.sleep(0.3)
+    return {"articles_added": 1}
+
+
+@pytest.mark.asyncio
+async def test_reindex_while_questions_arrive(newsbot, recorder, tmp_path):
+    cog = newsbot.get_cog("Admin")
+    cog.progress_every = 0.2
+    cog.work = slow_reindex
+    old = newsbot.engine.generation
+    at = datetime(2024, 3, 10, tzinfo=UTC)
+
+    reindex = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    newsbot._connection.parse_interaction_create(reindex)
+    questions = []
+    for _ in range(25):
+        await asyncio.sleep(0.06)
+        q = slash("ask", {"question": "zeppelin museum gondola"}, at=at)
+        questions.append(q)
+        newsbot._connection.parse_interaction_create(q)
+    await settle(timeout=30)
+
+    generations = []
+    for q in questions:
+        calls = recorder.for_interaction(q)
+        assert calls[0].json["type"] == 5
+        answer = [c for c in calls if c.kind == "followup"]
+        assert len(answer) == 1, [c.kind for c in calls]
+        check_limits(answer[0])
+        embed = answer[0].embeds[0]
+        generation = re.search(r"index (\S+)", embed["footer"]["text"]).group(1)
+        generations.append(generation)
+        found = "Zeppelin museum opens downtown" in str(embed)
+        # The new article is only ever cited from the new generation: never from a half-built index.
+        assert found == (generation != old), (generation, found)
+    assert generations[0] == old and generations[-1] != old, generations
+
+    progress = recorder.for_interaction(reindex)
+    assert progress[0].json["type"] == 4 and progress[0].json["data"]["content"].startswith("Re-indexing")
+    edits = [c.body["content"] for c in progress if c.kind == "edit_original"]
+    assert any("reading and storing" in e for e in edits) and any("building the search index" in e for e in edits)
+    assert edits[-1].startswith("Re-index done") and newsbot.engine.generation in edits[-1]
+    assert "articles added 1" in edits[-1]
+
+
+@pytest.mark.asyncio
+async def test_second_reindex_is_refused_while_one_runs(newsbot, recorder, tmp_path):
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def blocked(paths, db_path, prune, phase):
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
+
+    newsbot.get_cog("Admin").work = blocked
+    first = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    newsbot._connection.parse_interaction_create(first)
+    await recorder.wait_for(lambda: bool(recorder.for_interaction(first)))
+    second = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    newsbot._connection.parse_interaction_create(second)
+    await recorder.wait_for(lambda: bool(recorder.for_interaction(second)))
+    refused = recorder.for_interaction(second)[0]
+    assert refused.json["data"]["flags"] == 64 and "already running" in refused.json["data"]["content"]
+    release.set()
+    await settle()
+
+
+@pytest.mark.asyncio
+async def test_reindex_needs_a_path(newsbot, recorder):
+    payload = slash("reindex", {}, permissions=MANAGE_GUILD)
+    newsbot._connection.parse_interaction_create(payload)
+    await settle()
+    assert "NEWSBOT_ARCHIVE" in recorder.for_interaction(payload)[0].json["data"]["content"]
+
+
+@pytest.mark.asyncio
+async def test_reindex_failure_keeps_the_old_index(newsbot, recorder, tmp_path):
+    def broken(paths, db_path, prune, phase):
+        raise OSError("disk full")
+
+    newsbot.get_cog("Admin").work = broken
+    old = newsbot.engine.generation
+    payload = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    newsbot._connection.parse_interaction_create(payload)
+    await settle()
+    last = [c for c in recorder.for_interaction(payload) if c.kind == "edit_original"][-1]
+    assert "Re-index failed" in last.body["content"] and "previous index is still in service" in last.body["content"]
+    assert newsbot.engine.generation == old
+
+
+@pytest.mark.asyncio
+async def test_no_index_then_reindex_brings_it_up(make_bot, tmp_path, recorder):
+    db = tmp_path / "later.db"
+    store.connect(db).close()
+    bot = await make_bot(db)
+    assert not bot.engine.ready
+
+    def first_build(paths, db_path, prune, phase):
+        build_db(db_path, [NEW])
+
+    bot.get_cog("Admin").work = first_build
+    payload = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    bot._connection.parse_interaction_create(payload)
+    await settle()
+    assert bot.engine.ready
+    q = slash("ask", {"question": "zeppelin museum"}, at=datetime(2024, 3, 10, tzinfo=UTC))
+    bot._connection.parse_interaction_create(q)
+    await settle()
+    assert "Zeppelin museum" in str(next(c for c in recorder.for_interaction(q) if c.kind == "followup").embeds)
