@@ -328,11 +328,18 @@ def assess(results: Results, idf: Mapping[str, float] | None = None) -> Assessme
     if query.empty:
         return Assessment(False, 0.0, message=EMPTY_MESSAGE)
     if not results.hits:
+        terms = list(dict.fromkeys(query.terms + query.title_terms))
+        unknown = [t for t in terms if idf is None or not idf.get(t, 0.0) > 0]
+        missing = _words_for(query.raw, unknown)
+        suggestions = _suggestions(query, missing)
+        if results.message and missing == []:
+            suggestions = [s for s in suggestions if s != _GENERIC]
         return Assessment(
             False,
             0.0,
             message=results.message or "I couldn't find anything matching that in the archive.",
-            suggestions=_suggestions(query, missing=[]),
+            suggestions=suggestions,
+            missing=missing,
         )
     best = results.hits[0]
     if not best.matched_terms and best.text:
@@ -390,13 +397,16 @@ def _suggestions(query: Query, missing: list[str]) -> list[str]:
         out.append("Check the spelling of " + ", ".join(f"“{w}”" for w in names[:3]) + ".")
     if len(set(query.terms)) > 3:
         out.append("Try fewer words: the names and the key topic are usually enough.")
-    elif missing:
-        out.append("Try other words for " + ", ".join(f"“{w}”" for w in missing[:3]) + ".")
+    elif others := [w for w in missing if w not in names]:
+        out.append("Try other words for " + ", ".join(f"“{w}”" for w in others[:3]) + ".")
     if query.sources or query.after or query.before or query.phrases or query.title_terms:
         out.append("Try without the filters or quotes.")
     if not out:
-        out.append("Try other words, or a name, place or topic from the story.")
+        out.append(_GENERIC)
     return out
+
+
+_GENERIC = "Try other words, or a name, place or topic from the story."
 
 
 # --- terminal rendering --------------------------------------------------------------------------------------

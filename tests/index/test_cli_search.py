@@ -240,3 +240,122 @@ def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "examples:" in capsys.readouterr().out
+
+
+# --- end to end: a small store, its postings, and the real Searcher -------------------------------------------
+
+
+@pytest.fixture
+def small_db(tmp_path: Path) -> Path:
+    from searchdb import Doc, make_store
+
+    from index.postings import rebuild
+
+    db = tmp_path / "news.db"
+    make_store(
+        db,
+        [
+            Doc(
+                "Council votes to replace Tanner Street Bridge",
+                [
+                    "The Harbor City council voted 6-3 on Tuesday to tear down the Tanner Street Bridge.",
+                    "A replacement costing $48.5 million is due to open in late 2028, officials said.",
+                ],
+                outlet="harborledger.example",
+                published="2026-09-09",
+                url="https://www.harborledger.example/local/tanner-bridge/index.html",
+                source_id="ledger-1",
+            ),
+            Doc(
+                "Storm floods the harbor district",
+                ["Heavy rain flooded streets near the harbor on Monday and closed the ferry terminal."],
+                outlet="vpr.example",
+                published="2026-10-02",
+                source_id="vpr-7",
+            ),
+            Doc(
+                "Stadium costs rise again",
+                ["The Pier 9 stadium will cost $120 million more than planned, the council heard."],
+                outlet="vpr.example",
+                published="2026-10-27",
+                source_id="vpr-9",
+            ),
+        ],
+    )
+    rebuild(db, progress=False)
+    return db
+
+
+def test_e2e_search_text_and_json(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "bridge council", "--db", str(small_db)]) == 0
+    out = capsys.readouterr().out
+    assert "Council votes to replace Tanner Street Bridge — harborledger.example, 2026-09-09" in out
+    assert "**council**" in out and "**Bridge**" in out
+
+    assert main(["search", "council source:vpr.example", "--db", str(small_db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["article_id"] for r in data["results"]] == ["vpr-9"]
+
+
+def test_e2e_search_filters_and_sort(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "council", "--after", "2026-10", "--db", str(small_db), "--json"]) == 0
+    assert [r["article_id"] for r in json.loads(capsys.readouterr().out)["results"]] == ["vpr-9"]
+    assert main(["search", "council harbor", "--sort", "newest", "--db", str(small_db), "--json"]) == 0
+    dates = [r["date"] for r in json.loads(capsys.readouterr().out)["results"]]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 3
+
+
+def test_e2e_batch(small_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO('bridge replacement\n\n{"query": "stadium", "as_of": "2026-10-01"}\n{"query": 5}\nflooded ferry\n'),
+    )
+    assert main(["search", "--batch", "-", "--db", str(small_db)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["query"] for r in lines] == ["bridge replacement", "stadium", '{"query": 5}', "flooded ferry"]
+    assert lines[0]["results"][0]["article_id"] == "ledger-1"
+    assert lines[0]["results"][0]["url"] == "https://www.harborledger.example/local/tanner-bridge/index.html"
+    assert lines[1]["results"] == []  # the stadium story was published after the as-of day
+    assert "error" in lines[2]
+    assert lines[3]["results"][0]["article_id"] == "vpr-7"
+    assert set(lines[3]["results"][0]) == {"article_id", "url", "title", "source", "date", "passage", "score"}
+
+
+def test_e2e_ask(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    question = ["How", "did", "the", "council", "vote", "on", "the", "Tanner", "bridge?"]
+    assert main(["ask", *question, "--db", str(small_db)]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first == (
+        "“The Harbor City **council voted** 6-3 on Tuesday to tear down the **Tanner** Street **Bridge**.” [1]"
+    )
+    assert "[1] Council votes to replace Tanner Street Bridge — harborledger.example, 2026-09-09, paragraph 1" in out
+
+    assert main(["ask", "Who won the Zyxwv election?", "--db", str(small_db)]) == 0
+    out = capsys.readouterr().out
+    assert "Check the spelling of “Zyxwv”." in out and "[1]" not in out
+
+
+def test_e2e_eval(small_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "Tanner Street Bridge vote", "gold_urls": ["http://harborledger.example/local/tanner-bridge"]},
+        {"question": "ferry terminal closed by flooding", "gold_source_ids": ["vpr-7"], "date": "2026-10-05"},
+        {"question": "stadium cost", "gold_source_ids": ["vpr-9"], "date": "2026-10-05"},  # published later
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert main(["eval", str(questions), "--db", str(small_db), "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert runs[0]["label"] == "with as-of dates"
+    assert runs[0]["ranks"] == {"1": 1, "2": 1, "3": None}
+    assert runs[1]["ranks"] == {"1": 1, "2": 1, "3": 1}
+    assert runs[1]["recall@1"] == 1.0 and runs[1]["mrr@10"] == 1.0
+
+
+def test_e2e_not_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from searchdb import Doc, make_store
+
+    db = tmp_path / "news.db"
+    make_store(db, [Doc("A story", ["Some text about things."])])  # stored, but no postings built
+    assert main(["search", "story", "--db", str(db)]) == 1
+    assert capsys.readouterr().err.strip() == "The archive is not indexed yet: run `newsbot index PATH`."
