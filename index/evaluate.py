@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from index.models import Hit, Results
 from index.query import parse_date
+from index.timeparse import find_time_expressions
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class Outcome:
     question: str
     rank: int | None
     took_ms: float
-    time_words: bool  # the query parser found a time expression (Query.window set)
+    time_words: bool  # the question has a time expression (the parser set Query.window, or timeparse finds one)
     top: list[dict[str, Any]] = field(default_factory=list)  # the first distinct articles returned
 
 
@@ -208,6 +209,11 @@ def gold_rank(hits: Sequence[Hit], question: Question) -> int | None:
     return None
 
 
+def has_time_words(question: Question) -> bool:
+    """True when the question has a time expression ("this week", "in March"), read against its as-of date."""
+    return bool(find_time_expressions(question.question, question.as_of or date.today()))
+
+
 def metrics(outcomes: Sequence[Outcome], k: int) -> Metrics:
     """Recall at each cutoff up to ``k`` and MRR@k over the outcomes (zeros for an empty set)."""
     n = len(outcomes)
@@ -247,7 +253,7 @@ def run(searcher: SearchesText, questions: Sequence[Question], *, k: int = 10, u
                 question=q.question,
                 rank=gold_rank(top, q),
                 took_ms=took,
-                time_words=results.query.window is not None,
+                time_words=results.query.window is not None or has_time_words(q),
                 top=[{"article_id": h.source_id, "title": h.title, "date": h.published} for h in top[:3]],
             )
         )

@@ -148,7 +148,7 @@ def test_evaluate_runs_with_and_without_as_of(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "q.jsonl",
         [
-            {"qid": "hit1", "question": "first", "gold_article_ids": ["a1"], "date": "2022/01/07"},
+            {"qid": "hit1", "question": "first this week", "gold_article_ids": ["a1"], "date": "2022/01/07"},
             {"qid": "hit2", "question": "second", "gold_urls": ["https://www.x.com/s/"], "date": "2022/01/07"},
             {"qid": "miss", "question": "third", "gold_article_ids": ["zzz"], "date": "2022/01/07"},
             {"qid": "nogold", "question": "fourth"},
@@ -156,7 +156,7 @@ def test_evaluate_runs_with_and_without_as_of(tmp_path: Path) -> None:
     )
     fake = FakeSearcher(
         {
-            "first": [hit(1), hit(2)],
+            "first this week": [hit(1), hit(2)],
             "second": [hit(5), hit(5), hit(6, url="http://x.com/s")],  # rank 2 once article 5 is deduped
             "third": [hit(7)],
         },
@@ -169,12 +169,14 @@ def test_evaluate_runs_with_and_without_as_of(tmp_path: Path) -> None:
     assert len(as_of_calls) == 3 and all(c[2] == date(2022, 1, 7) for c in as_of_calls)
     assert len(fake.calls) == 6 and "fourth" not in [c[0] for c in fake.calls]
     first = report.runs[0]
+    assert [o.time_words for o in first.outcomes] == [True, True, False]
     assert {o.qid: o.rank for o in first.outcomes} == {"hit1": 1, "hit2": 2, "miss": None}
     assert first.metrics.recall[1] == pytest.approx(1 / 3)
     assert first.metrics.recall[5] == pytest.approx(2 / 3)
     assert first.metrics.mrr == pytest.approx((1 + 0.5) / 3)
     assert [o.qid for o in first.missed] == ["miss"]
-    assert first.subsets["with time words"].n == 1 and first.subsets["without time words"].n == 2
+    # "second" has a window from the searcher's parser; "first this week" is found by the time-expression reader.
+    assert first.subsets["with time words"].n == 2 and first.subsets["without time words"].n == 1
 
     text = format_report(report)
     assert "R@1" in text and "MRR@10" in text and "with as-of dates" in text and "without time words" in text
