@@ -31,10 +31,10 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
-    r"|thousands?|millions?|billions?|trillions?|dozens?|half|percent|January|February|March|April|May|June"
-    r"|July|August|September|October|November|December)\b",
-    re.IGNORECASE,
+    r"\d|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent)\b"
+    # Month names only capitalised: "may" and "march" are also verbs.
+    r"|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
 
 # Confidence: below these the best hit is not shown as an answer (see assess()).
