@@ -155,7 +155,7 @@ def clean_page(text: str) -> CleanText:
         cut = _comments_start(lines, scores)
         start, end = _best_region(scores[:cut])
         title = _title_before(lines, start)
-        body = [ln for ln in lines[start:end] if not _LEGAL.search(ln.text)]
+        body = [ln for ln in lines[start:end] if not (_LEGAL.search(ln.text) or _stray(ln))]
         head = lines[max(0, start - 12) : start]
     else:
         title = 0 if len(lines) > 1 and lines[1].block != lines[0].block and _is_title_block(lines[0].text) else None
@@ -284,6 +284,12 @@ def _score(line: _Line, english: bool) -> float:
     if words >= 5 and sentence and density >= 0.1:
         return words / 2
     return -max(3.0, float(words))
+
+
+def _stray(line: _Line) -> bool:
+    """Inside the story of a page dump, a stray control or label: three words or fewer, not a sentence
+    ("Previous", "Enlarge", "A A A", a tag, an image file name)."""
+    return line.words <= 3 and not line.text.endswith(_SENTENCE_END)
 
 
 def _comments_start(lines: list[_Line], scores: list[float]) -> int:
