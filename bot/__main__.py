@@ -37,10 +37,15 @@ async def serve(settings: Settings) -> int:
         if stopper in done:
             log.info("signal received; closing the connection and the database")
             await bot.close()
+            # The gateway loop ends once the client is closed; don't hang on it if it does not.
+            await asyncio.wait({runner}, timeout=10)
+            runner.cancel()
         else:
             stopper.cancel()
+        await asyncio.wait({runner})
         try:
-            await runner
+            if not runner.cancelled():
+                runner.result()
         except discord.LoginFailure:
             print(
                 "Discord rejected DISCORD_TOKEN: reset the token in the developer portal and update .env.",
