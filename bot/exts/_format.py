@@ -152,8 +152,10 @@ def fit(
     if best is not None:
         floor = int(best * prefer_sentence)
         ends = [e for e in _sentence_ends(text[:best]) if e >= floor]
-        if ends and fits(ends[-1]):
-            best = ends[-1]
+        if ends:
+            whole = render(text[: ends[-1]].rstrip()) + " " + ellipsis  # a finished sentence, then a spaced mark
+            if len(whole) <= limit:
+                return whole
         return render(text[:best].rstrip()) + ellipsis
     # One enormous word: cut between characters, never before a combining mark.
     chars = [i for i in range(1, len(text)) if not unicodedata.combining(text[i])]
