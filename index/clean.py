@@ -9,10 +9,10 @@ from typing import Any
 
 # Characters that render as nothing, and odd spaces that render as a plain space; scrapes are full of them.
 # Regexes, not str.translate: translate with a table is several times slower on non-ASCII text.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
-# Control characters other than newline (tab, form feed and vertical tab are dealt with first).
+# Control characters other than newline go too (tab, form feed and vertical tab are dealt with first).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INNER_WS = re.compile(r" {2,}")
 _BLANK_RUN = re.compile(r"\n[ \n]*\n")
 
@@ -36,9 +36,10 @@ def normalise(text: str) -> str:
         text = text.replace("\f", "\n").replace("\v", "\n")
     if not text.isascii():
         text = unicodedata.normalize("NFC", _ODD_SPACE.sub(" ", _INVISIBLE.sub("", text)))
-    elif "\t" in text:
-        text = text.replace("\t", " ")
-    text = _CONTROL.sub("", text)
+    else:
+        if "\t" in text:
+            text = text.replace("\t", " ")
+        text = _CONTROL.sub("", text)
     if "  " in text:
         text = _INNER_WS.sub(" ", text)
     if " \n" in text or "\n " in text:
@@ -256,7 +257,7 @@ def take_copyright(paragraph: str) -> tuple[str, str | None, int | None]:
         ``(rest, owner, year)``: the paragraph without the note, and the note's owner and year (None when there
         is no note, or the note names no owner or year).
     """
-    if "opyright" not in paragraph and "©" not in paragraph and "(c)" not in paragraph.lower():
+    if "opyright" not in paragraph and "©" not in paragraph and "(c)" not in paragraph and "(C)" not in paragraph:
         return paragraph, None, None
     m = _COPYRIGHT.search(paragraph)
     if not m:

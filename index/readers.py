@@ -285,7 +285,7 @@ def read_jsonl(path: Path) -> Iterator[Article | Problem]:
                 skipped = _skip_rest_of_line(stream)
                 yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
                 continue
-            item = _parse_json_line(raw, where, number)
+            item = parse_json_line(raw, where, number)
             if isinstance(item, Problem):
                 yield item
             elif item is not None:
@@ -302,8 +302,17 @@ def _skip_rest_of_line(stream: IO[bytes]) -> int:
             return skipped
 
 
-def _parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Problem | None:
-    """Decode one JSONL line: the object, a Problem, or None for a blank line."""
+def parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Problem | None:
+    """Decode one JSON-lines line (the pipeline's chunked reading uses it too, so both read lines alike).
+
+    Args:
+        raw: the line's bytes, newline included or not.
+        where: the file, for Problems.
+        number: the 1-based line number.
+
+    Returns:
+        The object, a Problem (malformed, undecodable or not an object), or None for a blank line.
+    """
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
@@ -324,6 +333,9 @@ def _parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Pr
     if not isinstance(item, dict):
         return Problem(where, f"line is a JSON {type(item).__name__}, not an object", line=number)
     return item
+
+
+_parse_json_line = parse_json_line  # the name the pipeline first used
 
 
 def read_json(path: Path) -> Iterator[Article | Problem]:
@@ -397,4 +409,13 @@ _READERS = {
     "feed": _read_feed,
 }
 
-__all__ = ["MAX_ARTICLE_CHARS", "SUPPORTED", "extract", "parse_date", "read_path", "reader_for", "record_to_article"]
+__all__ = [
+    "MAX_ARTICLE_CHARS",
+    "SUPPORTED",
+    "extract",
+    "parse_date",
+    "parse_json_line",
+    "read_path",
+    "reader_for",
+    "record_to_article",
+]
