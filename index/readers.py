@@ -22,6 +22,7 @@ from index.readers_fields import (
     outlet_of,
     parse_date,
     published_of,
+    split_authors,
     url_of,
 )
 from index.readers_io import (
@@ -189,11 +190,18 @@ def read_text(path: Path) -> Iterator[Article | Problem]:
         yield Problem(str(path), f"nothing to index: {what} left after cleaning", level="skip")
         return
     extra.update(cleaned.extra)
+    # A byline or date line found at the top of the page becomes metadata; the raw date stays if unreadable.
+    authors = split_authors(extra.pop("byline", None))
+    published = parse_date(extra["date_line"]) if "date_line" in extra else None
+    if published is not None:
+        del extra["date_line"]
     yield Article(
         source_id=str(path),
         title=cleaned.title,
         paragraphs=cleaned.paragraphs,
         outlet=cleaned.outlet,
+        published=published,
+        authors=authors,
         origin_path=str(path),
         reader="text",
         extra=extra,

@@ -133,6 +133,29 @@ def test_text_clean_file_comes_through_intact() -> None:
     assert art.outlet is None and art.extra == {}
 
 
+def test_text_byline_and_date_line_become_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "byline.txt"
+    path.write_text(
+        "Harbor Pier Reopens\n\nBy Jane Doe and Sam Roe\n\nMarch 3, 2022\n\n"
+        "The ferry pier reopened on Thursday after three months of repairs, the harbor master said.\n"
+    )
+    art = only_article(path)
+    assert art.title == "Harbor Pier Reopens"
+    assert art.authors == ["Jane Doe", "Sam Roe"]
+    assert art.published == "2022-03-03"
+    assert art.paragraphs == [
+        "The ferry pier reopened on Thursday after three months of repairs, the harbor master said."
+    ]
+    assert "byline" not in art.extra and "date_line" not in art.extra
+
+
+def test_json_record_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"id": "big", "title": "Huge", "text": "word " * 1_200_000}))
+    [problem] = problems(extract(path))
+    assert problem.level == "error" and "too large" in problem.reason
+
+
 def test_text_non_utf8_is_decoded_and_encoding_recorded(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     text = "Café owners protest new rules\n\nThe owners of the café on the square said the rules were unfair to them."
