@@ -176,6 +176,24 @@ BOILERPLATE_LINES: frozenset[str] = frozenset(
         "report an ad",
         "report ad",
         "feedback",
+        "sponsor message",
+        "sponsored message",
+        "toggle more options",
+        "more options",
+        "download",
+        "embed",
+        "transcript",
+        "playlist",
+        "listen live",
+        "live radio",
+        "now playing",
+        "listen now",
+        "donate",
+        "donate now",
+        "support us",
+        "image source",
+        "media caption",
+        "getty images",
     }
 )
 
@@ -198,6 +216,11 @@ _PROMO = re.compile(
       | we\ (?:use|value)\ (?:cookies|your\ privacy)
       | by\ clicking\b.{0,80}\b(?:agree|accept|consent)
       | (?:all\ rights\ reserved)
+      | (?:more|read\ more|related|related\ stories|related\ story|see\ also|read\ this|also\ read|read\ next|
+         recommended|watch|listen)\ ?:\ ?\S
+      | listen\ ?·\ ?\d{1,2}:\d\d | \d{1,2}:\d\d(?::\d\d)?(?:\ \d{1,2}:\d\d(?::\d\d)?)?$
+      | (?:embed\ )?<iframe\b
+      | (?:support|donate\ to)\ (?:us|our\ journalism|local\ journalism|public\ (?:radio|media))\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -269,7 +292,8 @@ def take_copyright(paragraph: str) -> tuple[str, str | None, int | None]:
     # or the note standing alone.
     if not (bracketed or m.group("year") or "©" in m.group(0) or not before):
         return paragraph, None, None
-    owner = _ALL_RIGHTS.sub("", m.group("owner") or "").strip(" .,;")
+    # "Copyright 2021 NPR. To see more, visit https://www.npr.org." names NPR; the rest is a pointer.
+    owner = _ALL_RIGHTS.sub("", m.group("owner") or "").split(". ")[0].strip(" .,;")
     year = int(m.group("year")) if m.group("year") else None
     return before, owner or None, year
 

@@ -29,6 +29,11 @@ _CREDIT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _CREDIT_MAX_WORDS = 10
+# "Claire Harbage/NPR", "Jane Doe for The Example Times", "Sam Lee via Reuters": a capitalised name, a slash or
+# "for"/"via", and a capitalised organisation. Case matters here: "out now for the PC" is a sentence.
+_NAMED_CREDIT = re.compile(
+    r"^(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]*\s?(?:/|\sfor\s|\svia\s)\s?(?:[Tt]he\s)?[A-Z][\w&.'’-]*(?:\s[A-Z][\w&.'’-]*){0,4}$"
+)
 
 # "Why you can trust KUOW": a station or site footer that names the publisher.
 _TRUST_FOOTER = re.compile(r"^why you can trust\s+(?P<who>.{1,60}?)[.!]?$", re.IGNORECASE)
@@ -120,6 +125,8 @@ def is_credit_line(line: str) -> bool:
     stripped = line.strip(" ()[]")
     if stripped.endswith((".", "!", "?", '"', "”")) and not stripped.lower().endswith(("images.", "photo.", "ap.")):
         return False
+    if _NAMED_CREDIT.match(stripped):
+        return True
     match = _CREDIT.match(stripped)
     if not match:
         return False

@@ -99,6 +99,9 @@ def test_take_copyright(paragraph: str, rest: str, owner: str | None, year: int 
         ("Photo: Sam Lee", True),
         ("Mara Lindqvist for The New York Times", True),
         ("Courtesy of the family", True),
+        ("Claire Harbage/NPR", True),
+        ("Sam Lee via Example Wire", True),
+        ("Paris is a city of light", False),
         ("Half-Life 2 is out now for the PC", False),
         ("The AP reported the figures on Monday.", False),
         ("Apple", False),
@@ -224,3 +227,39 @@ def test_clean_page_keeps_non_english_prose() -> None:
     ]
     text = "\n".join(["Inicio", "Noticias", "Deportes", "Tiempo", "Opinión", "Nuevas líneas de autobús", *story])
     assert clean_page(text).paragraphs == story
+
+
+def test_clean_page_syndicated_station_variant() -> None:
+    text = "\n".join(
+        [
+            "Skip to main content",
+            "",
+            "Northern Villages Get New Bus Routes",
+            "",
+            "Listen · 3:52",
+            "3:52",
+            "Toggle more options",
+            "Download",
+            "Embed",
+            '<iframe src="https://player.example.org/embed" width="100%"></iframe>',
+            "",
+            STORY[0],
+            "",
+            "toggle caption",
+            "Dana Whitfield/Example Public Radio",
+            "",
+            STORY[1],
+            "",
+            "Sponsor Message",
+            "",
+            STORY[2],
+            "",
+            "More:Mayor opens the new library wing",
+            "",
+            STORY[3] + " Copyright 2021 NPR. To see more, visit https://www.npr.org.",
+        ]
+    )
+    page = clean_page(text)
+    assert page.title == "Northern Villages Get New Bus Routes"
+    assert page.paragraphs == STORY
+    assert page.outlet == "NPR" and page.extra["copyright_year"] == 2021
