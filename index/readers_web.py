@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,15 @@ def read_html(path: Path) -> Iterator[Article | Problem]:
     kind = binary_kind(data[:8192])
     if kind:
         raise Unreadable(f"not HTML ({kind}); convert it to HTML or text first")
-    doc = trafilatura.bare_extraction(data, with_metadata=True, **TRAFILATURA_OPTIONS)
+    from trafilatura.settings import set_date_params
+
+    # No extensive date search: its last resort runs dateparser over every locale, which costs seconds on a
+    # page without a date; the page's meta tags, URL and time elements are still read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dateutil warns about time zone names it cannot map ("EST")
+        doc = trafilatura.bare_extraction(
+            data, with_metadata=True, date_extraction_params=set_date_params(False), **TRAFILATURA_OPTIONS
+        )
     text = doc.text if doc is not None else None
     if not text or not text.strip():
         yield Problem(
