@@ -90,9 +90,10 @@ class Engine:
             try:
                 self._searcher = await asyncio.to_thread(self._opener, self.db_path)
             except Exception as e:
-                if not self._is_missing(e):
+                # No index yet, or one an older version built: keep running and say so until /reindex.
+                if not (self._is_missing(e) or self._is_search_error(e)):
                     raise
-                log.warning("no search index for %s yet: %s", self.db_path, e)
+                log.warning("no usable search index for %s yet: %s", self.db_path, e)
                 self._searcher = None
                 return False
             log.info("search index open: generation %s", self._searcher.generation)
