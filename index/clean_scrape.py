@@ -20,7 +20,7 @@ _AGENCIES = (
 ).replace(" ", r"\s")  # the pattern below is verbose, where a plain space would be ignored
 _CREDIT = re.compile(
     rf"""^(?:
-        (?:photo|image|picture|credit|photograph|illustration|video|graphic)s?(?:\s+(?:by|credit))?\s*[:\-–/]\s*.{{1,80}}
+        (?:photo|image|picture|credit|photograph|photographer|illustration|video|graphic)s?(?:\s+(?:by|credit))?\s*[:\-–/]\s*.{{1,80}}
       | (?:photo|image|picture|illustration|graphic)s?\s+(?:by|courtesy\s+of)\s+.{{1,80}}
       | courtesy(?:\s+of)?\s+.{{1,80}}
       | (?:.{{1,60}}\s*[/|]\s*)?(?:{_AGENCIES})(?:\s*(?:via|/|for)\s*.{{1,60}})?
@@ -329,8 +329,10 @@ def _title_before(lines: list[_Line], start: int) -> int | None:
     best, best_shared = None, 0
     for i in range(start - 1, max(-1, start - 13), -1):
         text = lines[i].text
-        if not (3 <= lines[i].words <= 30 and _is_headline(text)) or _LEGAL.search(text) or _SOCIAL.search(text):
+        if not (3 <= lines[i].words <= 25 and _is_headline(text)) or _LEGAL.search(text) or _SOCIAL.search(text):
             continue
+        if text.endswith((")", "]")) or is_credit_line(text):
+            continue  # a caption with its credit, not a headline
         shared = len({w for w in _WORD.findall(text.lower()) if w not in _FUNCTION_WORDS} & lead)
         if shared > best_shared:
             best, best_shared = i, shared
