@@ -59,13 +59,12 @@ SUPPORTED: dict[str, str] = {
 }
 
 
-def _base_suffix(path: Path) -> tuple[str, bool]:
-    """The suffix that names the format (".gz" peeled off) and whether the name ends in ".gz"."""
+def _format_suffix(path: Path) -> str:
+    """The lower-case suffix that names the format, a trailing ".gz" peeled off ("" when there is none)."""
     suffixes = [s.lower() for s in path.suffixes]
-    gz = bool(suffixes) and suffixes[-1] == ".gz"
-    if gz:
-        suffixes = suffixes[:-1]
-    return (suffixes[-1] if suffixes else ""), gz
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
 
 
 def reader_for(path: Path) -> str | None:
@@ -75,10 +74,10 @@ def reader_for(path: Path) -> str | None:
         path: the file; a trailing ".gz" is allowed on any supported suffix.
 
     Returns:
-        "text", "html", "json", "jsonl", "markdown" or "feed"; None when the file is not one of them (binary,
-        unreadable, or text of no recognisable kind is still "text").
+        "text", "html", "json", "jsonl", "markdown" or "feed"; None for binary data, XML that is not a feed,
+        and files that cannot be read. Other text with an unknown suffix is "text".
     """
-    suffix, _ = _base_suffix(path)
+    suffix = _format_suffix(path)
     if suffix in SUPPORTED:
         return SUPPORTED[suffix]
     try:
@@ -270,6 +269,18 @@ def record_to_article(
     )
 
 
+def safe_record(
+    record: dict[str, Any], *, source_id: str, path: str, line: int | None, reader: str
+) -> Article | Problem:
+    """:func:`record_to_article`, with a reader bug on one odd record reported as that record's Problem, so the
+    records after it are still read."""
+    try:
+        return record_to_article(record, source_id=source_id, path=path, line=line, reader=reader)
+    except Exception as err:
+        log.exception("reader failed on %s:%s", path, line)
+        return Problem(path, f"reader failed: {type(err).__name__}: {err}", line=line)
+
+
 def read_jsonl(path: Path) -> Iterator[Article | Problem]:
     """One article per line of a JSON-lines file, streamed; each bad line is one Problem and reading goes on."""
     where = str(path)
@@ -297,7 +308,7 @@ def read_jsonl(path: Path) -> Iterator[Article | Problem]:
             if isinstance(item, Problem):
                 yield item
             elif item is not None:
-                yield record_to_article(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+                yield safe_record(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
 
 
 def _skip_rest_of_line(stream: IO[bytes]) -> int:
@@ -385,7 +396,7 @@ def read_json(path: Path) -> Iterator[Article | Problem]:
         yield Problem(where, "JSON holds an empty list of articles", level="skip")
     for n, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            yield record_to_article(item, source_id=f"{where}#{n}", path=where, line=n, reader="json")
+            yield safe_record(item, source_id=f"{where}#{n}", path=where, line=n, reader="json")
         else:
             yield Problem(where, f"item {n} is a JSON {type(item).__name__}, not an object", line=n)
 

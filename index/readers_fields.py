@@ -58,8 +58,15 @@ def first_str(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def id_of(record: dict[str, Any]) -> str | None:
-    """The record's own id (as a string), or None."""
-    return first_str(record, ID_KEYS)
+    """The record's own id (as a string), or None; a MongoDB export's ``{"$oid": "..."}`` gives its value."""
+    for key in ID_KEYS:
+        value = record.get(key)
+        if isinstance(value, dict) and len(value) == 1:
+            value = next(iter(value.values()))
+        found = first_str({key: value}, (key,))
+        if found:
+            return found
+    return None
 
 
 def url_of(record: dict[str, Any]) -> str | None:

@@ -276,7 +276,11 @@ def read_feed(path: Path) -> Iterator[Article | Problem]:
     feed = parsed.get("feed") or {}
     feed_title = normalise(feed.get("title") or "") or None
     for n, entry in enumerate(entries, start=1):
-        yield _feed_item(entry, n, where, feed_title)
+        try:
+            yield _feed_item(entry, n, where, feed_title)
+        except Exception as err:  # one odd item must not lose the rest of the feed
+            log.exception("feed reader failed on %s item %d", where, n)
+            yield Problem(where, f"reader failed: {type(err).__name__}: {err}", line=n)
 
 
 def _feed_item(entry: Any, n: int, where: str, feed_title: str | None) -> Article | Problem:

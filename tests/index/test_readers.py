@@ -327,6 +327,30 @@ def test_jsonl_huge_line_is_one_problem(tmp_path: Path) -> None:
     assert problem.line == 2 and "too large" in problem.reason
 
 
+def test_jsonl_odd_record_does_not_stop_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.readers as readers
+
+    real = readers.record_to_article
+
+    def flaky(record: dict, **kwargs: object) -> Article | Problem:
+        if record.get("id") == "odd":
+            raise ValueError("unexpected shape")
+        return real(record, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(readers, "record_to_article", flaky)
+    path = write_jsonl(tmp_path / "odd.jsonl", [json.dumps({**RECORD, "id": i}) for i in ("a", "odd", "b")])
+    items = extract(path)
+    assert [a.source_id for a in articles(items)] == ["a", "b"]
+    [problem] = problems(items)
+    assert problem.line == 2 and "reader failed" in problem.reason
+
+
+def test_mongodb_style_id(tmp_path: Path) -> None:
+    path = tmp_path / "mongo.jsonl"
+    write_jsonl(path, [json.dumps({**RECORD, "id": None, "_id": {"$oid": "65a1f0c2"}})])
+    assert [a.source_id for a in articles(extract(path))] == ["65a1f0c2"]
+
+
 def test_json_text_field_with_html_is_turned_into_paragraphs(tmp_path: Path) -> None:
     path = tmp_path / "html.json"
     path.write_text(json.dumps({"id": 1, "title": "T", "content": "<p>First <b>bold</b> para.</p><p>Second.</p>"}))
