@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import mmap
+import operator
 import os
 import re
 import shutil
@@ -576,77 +577,125 @@ class _Core:
 
 
 class _Encoder:
-    """Collects passages' tokens as int ids (one dict lookup per token, no per-token Python objects kept)."""
+    """Turns passages' token text into (term, passage, tf) triples, a chunk of passages at a time.
+
+    Each chunk is split in one call and mapped to term ids with one C-level dict lookup per token; the
+    chunk's (term, passage) pairs are counted with one sort, so no per-token Python object outlives a chunk.
+    """
+
+    CHUNK = 32_768
+    _SEP = "\x00"  # never a token (tokens are word characters), it marks where a passage ends
 
     def __init__(self) -> None:
         self.ids: defaultdict[str, int] = defaultdict(count().__next__)
-        self.tokens = array("i")
-        self.lens = array("i")
+        self.ids[self._SEP]  # id 0
+        self._pending: list[str] = []
+        self._lens: list[np.ndarray] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.n = 0
 
     def add(self, toks: Sequence[str]) -> None:
-        self.tokens.extend(map(self.ids.__getitem__, toks))
-        self.lens.append(len(toks))
+        self.add_text(" ".join(toks))
 
     def add_text(self, stored: str) -> None:
-        self.add(stored.split())
+        self._pending.append(stored)
+        if len(self._pending) >= self.CHUNK:
+            self._flush()
 
     def term_id(self, term: str) -> int:
         return self.ids[term]
 
+    def _flush(self) -> None:
+        texts, self._pending = self._pending, []
+        if not texts:
+            return
+        sep = self._SEP
+        words = f"{sep} {f' {sep} '.join(texts)} {sep}".split()
+        tok = np.fromiter(operator.itemgetter(*words)(self.ids), np.int32, len(words))
+        del words
+        marks = np.flatnonzero(tok == 0)
+        lens = (np.diff(marks) - 1).astype(np.int32)
+        tok = tok[tok != 0]
+        base = self.n
+        self.n += len(texts)
+        self._lens.append(lens)
+        # (term << 32 | passage): one sort groups the chunk's tokens by term, then passage; runs are the tf.
+        key = tok.astype(np.int64) << 32
+        key |= np.repeat(np.arange(base, base + len(texts), dtype=np.int64), lens)
+        del tok
+        key.sort()
+        if not len(key):
+            return
+        new = np.empty(len(key), np.bool_)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        tf = np.diff(starts, append=len(key)).astype(np.int32)
+        pairs = key[starts]
+        self._chunks.append(((pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32), tf))
+
     def finish(self, params: BM25Params, extra_terms: Iterable[str] = ()) -> _Core:
-        """Sort the vocabulary, count (term, passage) pairs and precompute their scores."""
+        """Sort the vocabulary, lay the postings out by term and precompute their scores."""
+        self._flush()
         for t in extra_terms:
             # Registers headline-only terms so title: filters can find them.
             self.ids[t]
-        terms = list(self.ids)
+        terms = list(self.ids)[1:]  # without the separator
         n_terms = len(terms)
         order = sorted(range(n_terms), key=terms.__getitem__)
-        rank = np.empty(n_terms, np.int64)
-        rank[np.asarray(order, np.int64)] = np.arange(n_terms, dtype=np.int64)
+        # rank[insertion id] = position in the sorted vocabulary (insertion id 0 is the separator).
+        rank = np.empty(n_terms + 1, np.int64)
+        rank[0] = -1
+        rank[np.asarray(order, np.int64) + 1] = np.arange(n_terms, dtype=np.int64)
         encoded = [terms[i].encode("utf-8") for i in order]
         blob = b"".join(encoded)
         vocab_offsets = np.zeros(n_terms + 1, np.int64)
         np.cumsum([len(e) for e in encoded], out=vocab_offsets[1:])
+        del encoded, terms, order
         self.rank = rank
 
-        lens = np.frombuffer(self.lens, dtype=np.int32).copy()
+        lens = np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
         n = len(lens)
-        tok = np.frombuffer(self.tokens, dtype=np.int32)
-        # One int64 key per token, (term << 32 | passage): a single sort groups postings by term, then passage.
-        key = rank[tok] << 32
-        key |= np.repeat(np.arange(n, dtype=np.int64), lens)
-        del tok
-        key.sort()
-        if len(key):
-            new = np.empty(len(key), np.bool_)
-            new[0] = True
-            np.not_equal(key[1:], key[:-1], out=new[1:])
-            starts = np.flatnonzero(new)
-            del new
-            tf = np.diff(np.append(starts, len(key))).astype(np.int32)
-            pairs = key[starts]
-        else:
-            tf = np.zeros(0, np.int32)
-            pairs = np.zeros(0, np.int64)
-        del key
-        term = (pairs >> 32).astype(np.int32)
-        docs = (pairs & 0xFFFFFFFF).astype(np.int32)
-        del pairs
-        df = np.bincount(term, minlength=n_terms).astype(np.int64)
+        df = np.zeros(n_terms, np.int64)
+        for term, _, _ in self._chunks:
+            df += np.bincount(rank[term], minlength=n_terms)
         offsets = np.zeros(n_terms + 1, np.int64)
         np.cumsum(df, out=offsets[1:])
+        n_postings = int(offsets[-1])
+        docs = np.empty(n_postings, np.int32)
+        tfs = np.empty(n_postings, np.int32)
+        # Counting sort: chunks come in passage order and are grouped by term inside, so writing each term's
+        # group at that term's cursor keeps every term's postings in passage order.
+        cursor = offsets[:-1].copy()
+        while self._chunks:
+            term, doc, tf = self._chunks.pop(0)
+            r = rank[term]
+            new = np.empty(len(term), np.bool_)
+            new[:1] = True
+            np.not_equal(term[1:], term[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            counts = np.diff(starts, append=len(term))
+            within = np.arange(len(term)) - np.repeat(starts, counts)
+            pos = cursor[r] + within
+            docs[pos] = doc
+            tfs[pos] = tf
+            cursor[r[starts]] += counts
         total = int(lens.sum())
         avgdl = total / n if n else 0.0
         idf = idf_for(params, df, n)
-        if len(docs):
-            dl = lens[docs].astype(np.float64)
-            scores = term_scores(params, idf[term], tf, dl, avgdl).astype(np.float32)
-            term_max = np.full(n_terms, -np.inf, np.float32)
-            _segment_max(scores, offsets, term_max)
-        else:
-            scores = np.zeros(0, np.float32)
-            term_max = np.zeros(n_terms, np.float32)
-        term_max[df == 0] = 0
+        scores = np.empty(n_postings, np.float32)
+        term_max = np.zeros(n_terms, np.float32)
+        if n_postings:
+            dl = lens.astype(np.float64)
+            step = 1 << 23
+            term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
+            for a in range(0, n_postings, step):
+                b = min(n_postings, a + step)
+                d = docs[a:b]
+                scores[a:b] = term_scores(params, idf[term_of[a:b]], tfs[a:b], dl[d], avgdl)
+            del term_of
+            present = np.flatnonzero(df > 0)
+            term_max[present] = np.maximum.reduceat(scores, offsets[:-1][present])
         arrays = {
             "vocab_offsets": vocab_offsets,
             "offsets": offsets,
@@ -656,14 +705,7 @@ class _Encoder:
             "idf": idf,
             "doc_len": lens,
         }
-        return _Core(arrays, blob, avgdl, len(docs))
-
-
-def _segment_max(values: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
-    """Max of each non-empty segment ``values[offsets[i]:offsets[i+1]]`` into ``out[i]``."""
-    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
-    if len(nonempty):
-        out[nonempty] = np.maximum.reduceat(values, offsets[:-1][nonempty])
+        return _Core(arrays, blob, avgdl, n_postings)
 
 
 def _passage_arrays_trivial(n: int) -> dict[str, np.ndarray]:
