@@ -3,7 +3,416 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from index import pipeline, store
+from index.models import Article, Problem
+
+# Problems and duplicates listed in the human summary; --json and the ingest log have them all.
+SHOW_PROBLEMS = 20
+SHOW_DUPLICATES = 5
+SHOW_OUTLETS = 15
+SHOW_ARTICLES = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ingest-side subcommands."""
+    from index.cli import add_common  # here, not at the top: index.cli imports this module while it loads
+
+    p = sub.add_parser(
+        "index",
+        help="read news files into the database (only new or changed files are read)",
+        description="Read news files (text, HTML, JSON/JSONL, Markdown, RSS/Atom; optionally .gz) into the "
+        "database, then rebuild the search index. Files already indexed and unchanged are skipped.",
+        epilog="Example:\n  newsbot index corpus/ --db data/newsbot.db\n  newsbot index archive/ --prune --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are read recursively)")
+    add_common(p)
+    p.add_argument("--prune", action="store_true", help="also remove stored articles whose files are gone")
+    p.add_argument(
+        "--workers", type=_workers, default=None, metavar="N", help="reader processes (default: one per CPU; 0: none)"
+    )
+    p.add_argument("--no-postings", action="store_true", help="do not rebuild the search index afterwards")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser(
+        "stats",
+        help="what the database holds: articles, outlets, dates, last run",
+        description="Show what the database holds: counts, outlets and their date ranges, the last ingest run.",
+        epilog="Example:\n  newsbot stats --db data/newsbot.db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p)
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "article",
+        help="show one stored article with its metadata and numbered paragraphs",
+        description="Show one stored article: its metadata and its paragraphs, numbered as citations give them. "
+        "REF is the article's number, its id in the source (a JSONL record's id), its URL, or its file.",
+        epilog="Example:\n  newsbot article 42\n  newsbot article https://example.com/news/story.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("ref", metavar="ID|URL|PATH", help="article number, source id, URL or file path")
+    add_common(p)
+    p.set_defaults(func=cmd_article)
+
+    p = sub.add_parser(
+        "clean",
+        help="show what the readers extract from one file (nothing is stored)",
+        description="Print what the readers extract from one file: the cleaned body, then the metadata, then any "
+        "problems. Nothing is stored; use it to see why a page came out as it did.",
+        epilog="Example:\n  newsbot clean corpus/pages/some-story.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="one input file")
+    add_common(p, db=False)
+    p.set_defaults(func=cmd_clean)
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _err(message: str) -> None:
+    print(f"newsbot: {message}", file=sys.stderr)
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return not args.json and sys.stderr.isatty()
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- index ---------------------------------------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """`newsbot index PATH...`: 0 when all input was used, 1 when some failed (all reported), 2 for bad usage."""
+    missing = [p for p in args.paths if not Path(p).expanduser().exists()]
+    if missing:
+        for p in missing:
+            _err(f"no such file or folder: {p}")
+        _err("check the path (folders are read recursively), then run `newsbot index PATH...` again")
+        return 2
+    db_path = store.db_path_from_env(args.db)
+    progress = _show_progress(args)
+    try:
+        summary = pipeline.ingest(args.paths, db_path, prune=args.prune, progress=progress, workers=args.workers)
+    except pipeline.IngestError as err:
+        _err(str(err))
+        return 1
+    except pipeline.IngestInterrupted as stop:
+        _report(stop.summary, db_path, None, args.json)
+        if not args.json:
+            print("Interrupted: what was committed is kept; run the same command again to finish.")
+        return 130
+    index_info = None if args.no_postings else _rebuild_postings(db_path, summary, progress)
+    _report(summary, db_path, index_info, args.json)
+    if index_info is not None and index_info.get("error"):
+        return 1
+    return 1 if summary.failed else 0
+
+
+def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
+    """Rebuild the search postings when the content changed or they were never built; None when not needed."""
+    from index import postings
+
+    conn = store.connect(db_path)
+    try:
+        generation = postings.current_generation(db_path) if hasattr(postings, "current_generation") else None
+        if not (summary.changed or pipeline.postings_outdated(conn) or generation is None):
+            return None
+        started = time.perf_counter()
+        try:
+            built = postings.rebuild(db_path, progress=progress)
+        except Exception as err:  # the articles are stored; say what failed and how to retry
+            return {"error": f"search index not rebuilt: {err}; run `newsbot index` again to retry"}
+        pipeline.mark_postings_built(conn)
+    finally:
+        conn.close()
+    info: dict[str, Any] = {"seconds": round(time.perf_counter() - started, 3)}
+    if built is not None:
+        info.update({k: v for k, v in asdict(built).items() if k in ("generation", "passages", "terms")})
+    return info
+
+
+def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, Any] | None, as_json: bool) -> None:
+    if as_json:
+        data = summary.as_dict()
+        data["db"] = str(db_path)
+        data["problems"] = [asdict(p) for p in summary.problems]
+        data["search_index"] = index_info
+        _print_json(data)
+        return
+    s = summary
+    print(
+        f"{s.files_seen:,} files in {s.seconds:.1f} s: {s.files_read:,} read, {s.files_unchanged:,} unchanged"
+        + (f", {s.files_removed:,} removed" if s.files_removed else "")
+        + (f", {s.files_failed:,} failed" if s.files_failed else "")
+        + f"  ->  {db_path}"
+    )
+    print(
+        f"articles: {s.added:,} added, {s.updated:,} updated, {s.unchanged:,} unchanged, "
+        f"{s.duplicates:,} duplicate"
+        + (f" (of {s.duplicate_groups:,} stories)" if s.duplicate_groups else "")
+        + f", {s.skipped:,} skipped, {s.failed:,} failed"
+        + (f", {s.removed:,} removed" if s.removed else "")
+    )
+    print(f"passages: {s.passages:,} written" + (f", {s.retokenized:,} re-tokenized" if s.retokenized else ""))
+    if s.resplit:
+        print(f"re-split {s.resplit:,} stored articles for the new passage splitter")
+    if index_info is not None:
+        if index_info.get("error"):
+            print(f"search index: {index_info['error']}")
+        else:
+            gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
+            print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+    if s.duplicate_list:
+        print(f"duplicates (same text as an article already stored; not indexed twice), first {SHOW_DUPLICATES}:")
+        for d in s.duplicate_list[:SHOW_DUPLICATES]:
+            where = f"{d['path']}:{d['line']}" if d["line"] is not None else d["path"]
+            print(f"  {where}  = article {d['original_id']} ({d['original_source_id']})")
+    if s.problems:
+        total = s.skipped + s.failed
+        ordered = sorted(s.problems, key=lambda p: p.level == "skip")
+        print(f"problems ({total:,}):")
+        for p in ordered[:SHOW_PROBLEMS]:
+            print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
+        if total > SHOW_PROBLEMS:
+            print(
+                f"  ... and {total - SHOW_PROBLEMS:,} more (all of them: `newsbot index ... --json`, or the ingest log)"
+            )
+
+
+# --- stats ---------------------------------------------------------------------------------------------------------
+
+
+def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]:
+    db_path = store.db_path_from_env(db_arg)
+    if not db_path.exists():
+        _err(f"no database at {db_path}; index some files first: newsbot index PATH --db {db_path}")
+        return db_path, None
+    return db_path, store.connect(db_path)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """`newsbot stats`: counts, outlets with date ranges, last run, versions."""
+    from index import postings
+    from index.tokenize import TOKENIZER_VERSION
+
+    db_path, conn = _open_existing(args.db)
+    if conn is None:
+        return 1
+    try:
+        data = store.stats(conn)
+    finally:
+        conn.close()
+    data["db"] = str(db_path)
+    data["code_tokenizer_version"] = str(TOKENIZER_VERSION)
+    data["index_generation"] = postings.current_generation(db_path) if hasattr(postings, "current_generation") else None
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"database:   {db_path} ({_size(data['db_bytes'])}, schema {data['schema_version']})")
+    print(
+        f"articles:   {data['articles']:,} ({data['duplicates']:,} of them duplicates, not indexed twice) "
+        f"from {data['files']:,} files"
+    )
+    print(f"passages:   {data['passages']:,}")
+    dates = f"{data['first_date']} to {data['last_date']}" if data["first_date"] else "no dates"
+    print(f"dates:      {dates}")
+    stored_tok = data["tokenizer_version"]
+    note = "" if stored_tok == data["code_tokenizer_version"] else " (differs from this code: run `newsbot index`)"
+    print(f"tokenizer:  version {stored_tok}{note}")
+    print(f"search:     {data['index_generation'] or 'not built (run `newsbot index PATH`)'}")
+    run = data["last_run"]
+    if run:
+        counts = run["summary"]
+        extra = (
+            f": {counts.get('added', 0):,} added, {counts.get('updated', 0):,} updated, "
+            f"{counts.get('failed', 0):,} failed"
+            if counts
+            else ""
+        )
+        print(f"last run:   #{run['id']} {run['status']} at {run['finished_at'] or run['started_at']}{extra}")
+    outlets = data["outlets"]
+    if outlets:
+        print(f"outlets ({len(outlets):,}):")
+        for o in outlets[:SHOW_OUTLETS]:
+            span = f"{o['first_date']} to {o['last_date']}" if o["first_date"] else "no dates"
+            print(f"  {o['outlet'] or '(unknown)':<30} {o['articles']:>8,}  {span}")
+        if len(outlets) > SHOW_OUTLETS:
+            print(f"  ... and {len(outlets) - SHOW_OUTLETS:,} more (`newsbot stats --json` lists all)")
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+# --- article -------------------------------------------------------------------------------------------------------
+
+
+def _article_dict(conn: sqlite3.Connection, row: sqlite3.Row, *, full: bool) -> dict[str, Any]:
+    data = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a mapping
+    data["authors"] = json.loads(data["authors"] or "[]")
+    data["extra"] = json.loads(data["extra"] or "{}")
+    body = data.pop("body")
+    data.pop("title_tokens", None)
+    if full:
+        data["paragraphs"] = body.split("\n\n")
+        data["passages"] = [
+            {k: p[k] for k in ("id", "ordinal", "paragraph", "paragraph_end", "char_start", "char_end")}
+            for p in store.article_passages(conn, row["id"])
+        ]
+        data["duplicates"] = [dict(d) for d in store.article_duplicates(conn, row["id"])]
+        if row["duplicate_of"] is not None:
+            original = store.get_article(conn, row["duplicate_of"])
+            data["original"] = {"id": original["id"], "source_id": original["source_id"]} if original else None
+    return data
+
+
+def cmd_article(args: argparse.Namespace) -> int:
+    """`newsbot article ID|URL|PATH`: one stored article, or a list when the reference names several."""
+    _, conn = _open_existing(args.db)
+    if conn is None:
+        return 1
+    try:
+        rows = store.find_articles(conn, args.ref)
+        if not rows:
+            message = f"No article {args.ref!r}. Try `newsbot search ...` to find one, then use its number."
+            if args.json:
+                _print_json({"error": message, "ref": args.ref})
+            else:
+                _err(message)
+            return 1
+        if len(rows) > 1:
+            listed = [_article_dict(conn, r, full=False) for r in rows]
+            if args.json:
+                _print_json({"ref": args.ref, "matches": listed})
+                return 0
+            print(f"{len(rows):,} articles match {args.ref!r}; show one with `newsbot article NUMBER`:")
+            for r in rows[:SHOW_ARTICLES]:
+                print(
+                    f"  {r['id']:>8}  {r['title'] or '(no headline)'}  [{r['outlet'] or '?'}, {r['published'] or '?'}]"
+                )
+            if len(rows) > SHOW_ARTICLES:
+                print(f"  ... and {len(rows) - SHOW_ARTICLES:,} more (`--json` lists all)")
+            return 0
+        data = _article_dict(conn, rows[0], full=True)
+    finally:
+        conn.close()
+    if args.json:
+        _print_json(data)
+        return 0
+    _print_article(data)
+    return 0
+
+
+def _print_article(d: dict[str, Any]) -> None:
+    print(d["title"] or "(no headline)")
+    print("=" * min(len(d["title"] or "(no headline)"), 100))
+    fields = [
+        ("article", str(d["id"])),
+        ("outlet", d["outlet"]),
+        ("published", d["published"]),
+        ("url", d["url"]),
+        ("authors", ", ".join(d["authors"])),
+        ("source id", d["source_id"]),
+        ("file", f"{d['origin_path']}:{d['origin_line']}" if d["origin_line"] is not None else d["origin_path"]),
+        ("reader", d["reader"]),
+        ("added", d["added_at"]),
+        ("updated", d["updated_at"] if d["updated_at"] != d["added_at"] else None),
+        ("passages", str(len(d["passages"]))),
+    ]
+    if d.get("original"):
+        fields.append(("duplicate of", f"article {d['original']['id']} ({d['original']['source_id']})"))
+    if d["duplicates"]:
+        fields.append(("same text in", ", ".join(f"article {x['id']}" for x in d["duplicates"])))
+    for key, value in sorted(d["extra"].items()):
+        fields.append((key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value))
+    for label, value in fields:
+        if value:
+            print(f"{label + ':':<14}{value}")
+    print()
+    for n, para in enumerate(d["paragraphs"], start=1):
+        print(f"[{n}] {para}")
+        print()
+
+
+# --- clean ---------------------------------------------------------------------------------------------------------
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """`newsbot clean FILE`: what the readers extract from one file; nothing is stored."""
+    from index import readers
+
+    path = Path(args.file).expanduser()
+    if not path.is_file():
+        _err(f"no such file: {args.file}" if not path.exists() else f"not a file: {args.file} (give one file)")
+        return 2
+    items = readers.extract(path)
+    articles = [x for x in items if isinstance(x, Article)]
+    problems = [x for x in items if isinstance(x, Problem)]
+    failed = any(p.level != "skip" for p in problems)
+    if args.json:
+        out = []
+        for a in articles:
+            data = asdict(a)
+            data["body"] = a.body
+            data["content_hash"] = a.content_hash
+            out.append(data)
+        _print_json({"file": str(path), "articles": out, "problems": [asdict(p) for p in problems]})
+        return 1 if failed else 0
+    for k, a in enumerate(articles):
+        if len(articles) > 1:
+            print(f"--- article {k + 1} of {len(articles)} " + "-" * 40)
+        print(a.title or "(no headline found)")
+        print()
+        for n, para in enumerate(a.paragraphs, start=1):
+            print(f"[{n}] {para}")
+            print()
+        meta = [
+            ("outlet", a.outlet),
+            ("published", a.published),
+            ("url", a.url),
+            ("authors", ", ".join(a.authors)),
+            ("source id", a.source_id),
+            ("line", str(a.origin_line) if a.origin_line is not None else None),
+            ("reader", a.reader),
+            ("words", f"{len(a.body.split()):,}"),
+        ]
+        meta += [
+            (key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()
+        ]
+        for label, value in meta:
+            if value:
+                print(f"{label + ':':<12}{value}")
+        print()
+    if not articles:
+        print("No article extracted.")
+    if problems:
+        print(f"problems ({len(problems)}):")
+        for p in problems:
+            print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
+    return 1 if failed else 0
