@@ -225,6 +225,8 @@ _PROMO = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _PROMO_MAX = 220  # longer lines are prose, whatever they start with
+# A dateline on a line of its own: a few words ending in a dash ("CNN —", "New York CNN Business —").
+_DATELINE_ALONE = re.compile(r"^\S+(?: \S+){0,5} ?(?:—|–|--)$")
 
 # "[Copyright 2019 NPR]", "Copyright © 2024 Example Radio", "(c) 2020 The Outlet" at the end of a paragraph
 # or alone on a line.
@@ -319,7 +321,8 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanText:
     """Light, safe cleaning for text that came from a structured record (JSON, feed, Markdown).
 
     Drops whole-line boilerplate ("Advertisement", "Sign up for our newsletter ...") and moves a trailing
-    copyright note into metadata; never drops a sentence of reporting.
+    copyright note into metadata; never drops a sentence of reporting. A dateline left on its own line
+    ("Washington CNN —") is put back in front of the paragraph it introduces.
 
     Args:
         paragraphs: normalised paragraphs.
@@ -329,14 +332,22 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanText:
     """
     out: list[str] = []
     result = CleanText(title="", paragraphs=out)
+    dateline = ""
     for para in paragraphs:
         if len(para) <= _PROMO_MAX and is_boilerplate_line(para):
             continue
         para, owner, year = take_copyright(para)
         if owner or year:
             result.note_copyright(owner, year)
-        if para:
-            out.append(para)
+        if not para:
+            continue
+        if _DATELINE_ALONE.match(para):
+            dateline = f"{dateline} {para}".strip()
+            continue
+        out.append(f"{dateline} {para}" if dateline else para)
+        dateline = ""
+    if dateline:
+        out.append(dateline)
     return result
 
 

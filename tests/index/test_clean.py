@@ -117,6 +117,13 @@ def test_clean_paragraphs_is_light() -> None:
     assert cleaned.paragraphs == [*STORY, "Contributing: The Associated Press"]
 
 
+def test_clean_paragraphs_puts_a_lone_dateline_back() -> None:
+    assert clean_paragraphs(["Washington CNN —", STORY[0], STORY[1]]).paragraphs == [
+        f"Washington CNN — {STORY[0]}",
+        STORY[1],
+    ]
+
+
 def test_clean_paragraphs_moves_copyright_to_metadata() -> None:
     cleaned = clean_paragraphs([STORY[0], STORY[1] + " [Copyright 2020 Example News]"])
     assert cleaned.paragraphs == STORY[:2]
