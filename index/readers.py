@@ -304,11 +304,14 @@ def read_jsonl(path: Path) -> Iterator[Article | Problem]:
                 skipped = _skip_rest_of_line(stream)
                 yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
                 continue
-            item = parse_json_line(raw, where, number)
+            item, encoding = _parse_line(raw, where, number)
             if isinstance(item, Problem):
                 yield item
             elif item is not None:
-                yield safe_record(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+                got = safe_record(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+                if encoding and isinstance(got, Article):
+                    got.extra["encoding"] = encoding
+                yield got
 
 
 def _skip_rest_of_line(stream: IO[bytes]) -> int:
@@ -332,26 +335,32 @@ def parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Pro
     Returns:
         The object, a Problem (malformed, undecodable or not an object), or None for a blank line.
     """
+    return _parse_line(raw, where, number)[0]
+
+
+def _parse_line(raw: bytes, where: str, number: int) -> tuple[dict[str, Any] | Problem | None, str | None]:
+    """parse_json_line, plus the encoding the line was decoded with when it was not UTF-8."""
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
-        return None
+        return None, None
+    encoding = None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            text = decode(raw)[0]
+            text, encoding = decode(raw)
         except UnicodeError:
-            return Problem(where, "line is not valid text in any encoding", line=number)
+            return Problem(where, "line is not valid text in any encoding", line=number), None
     try:
         item = json.loads(text)
     except json.JSONDecodeError as err:
-        return Problem(where, f"malformed JSON: {err.msg} at column {err.colno}", line=number)
+        return Problem(where, f"malformed JSON: {err.msg} at column {err.colno}", line=number), None
     except RecursionError:
-        return Problem(where, "malformed JSON: nested too deeply", line=number)
+        return Problem(where, "malformed JSON: nested too deeply", line=number), None
     if not isinstance(item, dict):
-        return Problem(where, f"line is a JSON {type(item).__name__}, not an object", line=number)
-    return item
+        return Problem(where, f"line is a JSON {type(item).__name__}, not an object", line=number), None
+    return item, encoding
 
 
 _parse_json_line = parse_json_line  # the name the pipeline first used
@@ -367,7 +376,7 @@ def read_json(path: Path) -> Iterator[Article | Problem]:
     if kind:
         raise Unreadable(f"not text ({kind}); convert it to text, HTML or JSON first")
     try:
-        text = decode(data)[0]
+        text, encoding = decode(data)
     except UnicodeError as err:
         raise Unreadable(f"cannot decode the JSON ({err}); save it as UTF-8") from None
     del data
@@ -385,10 +394,11 @@ def read_json(path: Path) -> Iterator[Article | Problem]:
         yield Problem(where, "malformed JSON: nested too deeply")
         return
     del text
+    note = {"encoding": encoding} if encoding not in ("utf-8", "utf-8-sig", "ascii") else {}
     items = list_in_container(doc)
     if items is None:
         if isinstance(doc, dict):
-            yield record_to_article(doc, source_id=where, path=where, line=None, reader="json")
+            yield _noted(safe_record(doc, source_id=where, path=where, line=None, reader="json"), note)
         else:
             yield Problem(where, f"JSON holds a {type(doc).__name__}, not articles (objects with a text field)")
         return
@@ -396,9 +406,16 @@ def read_json(path: Path) -> Iterator[Article | Problem]:
         yield Problem(where, "JSON holds an empty list of articles", level="skip")
     for n, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            yield safe_record(item, source_id=f"{where}#{n}", path=where, line=n, reader="json")
+            yield _noted(safe_record(item, source_id=f"{where}#{n}", path=where, line=n, reader="json"), note)
         else:
             yield Problem(where, f"item {n} is a JSON {type(item).__name__}, not an object", line=n)
+
+
+def _noted(item: Article | Problem, note: dict[str, Any]) -> Article | Problem:
+    """The item with ``note`` added to an Article's extra (the file's encoding, when it was not UTF-8)."""
+    if note and isinstance(item, Article):
+        item.extra.update(note)
+    return item
 
 
 def _read_html(path: Path) -> Iterator[Article | Problem]:

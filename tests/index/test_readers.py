@@ -302,6 +302,14 @@ def test_jsonl_undecodable_line_is_decoded_by_detection(tmp_path: Path) -> None:
     path.write_bytes(line.encode("cp1252") + b"\n")
     [art] = articles(extract(path))
     assert art.paragraphs == ["Le café est fermé le lundi."]
+    assert "utf" not in art.extra["encoding"].lower()
+
+
+def test_json_document_in_utf16_records_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.json"
+    path.write_bytes(json.dumps([{"id": "u", "title": "Café", "text": "Le café est fermé."}]).encode("utf-16"))
+    [art] = articles(extract(path))
+    assert art.paragraphs == ["Le café est fermé."] and art.extra["encoding"] == "utf-16"
 
 
 def test_jsonl_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
