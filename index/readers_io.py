@@ -100,8 +100,12 @@ class Source:
 
     def __init__(self, path: Path) -> None:
         self.raw = open(path, "rb")  # noqa: SIM115 - closed in __exit__
-        magic = self.raw.read(2)
-        self.raw.seek(0)
+        try:
+            magic = self.raw.read(2)
+            self.raw.seek(0)
+        except BaseException:
+            self.raw.close()
+            raise
         self.gzip = magic == GZIP_MAGIC
         self.stream: IO[bytes] = gzip.GzipFile(fileobj=self.raw, mode="rb") if self.gzip else self.raw
 

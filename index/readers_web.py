@@ -25,7 +25,8 @@ from index.readers_io import (
 
 log = logging.getLogger(__name__)
 
-_HTML_HINT = re.compile(r"<(?:p|div|br|span|a|li|ul|ol|h[1-6]|img|figure|blockquote|strong|em|b|i|table)\b[^>]*>", re.I)
+# Markup that plain text does not contain: a closing tag, a line break or a paragraph ("a<b and c>d" is not HTML).
+_HTML_HINT = re.compile(r"</(?:p|div|span|a|li|ul|ol|h[1-6]|figure|blockquote|strong|em|b|i|table)>|<br\s*/?>|<p[\s>]", re.I)
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
     | {"table", "tr", "td", "th", "section", "article", "header", "footer", "aside", "figure", "figcaption", "hr"}
@@ -48,7 +49,7 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 
 def looks_like_html(text: str) -> bool:
     """True when a text field holds HTML markup rather than plain text (feeds and some JSON exports do)."""
-    return "<" in text and len(_HTML_HINT.findall(text[:5000])) >= 1
+    return "<" in text and _HTML_HINT.search(text[:5000]) is not None
 
 
 def html_fragment_paragraphs(markup: str) -> list[str]:
@@ -69,8 +70,9 @@ def html_fragment_paragraphs(markup: str) -> list[str]:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
         return split_paragraphs(normalise(re.sub(r"<[^>]+>", " ", markup)))
-    for bad in root.iter(*_DROP_TAGS):
-        bad.drop_tree() if bad.getparent() is not None else None
+    for bad in list(root.iter(*_DROP_TAGS)):
+        if bad.getparent() is not None:
+            bad.drop_tree()
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
