@@ -26,7 +26,9 @@ from index.readers_io import (
 log = logging.getLogger(__name__)
 
 # Markup that plain text does not contain: a closing tag, a line break or a paragraph ("a<b and c>d" is not HTML).
-_HTML_HINT = re.compile(r"</(?:p|div|span|a|li|ul|ol|h[1-6]|figure|blockquote|strong|em|b|i|table)>|<br\s*/?>|<p[\s>]", re.I)
+_HTML_HINT = re.compile(
+    r"</(?:p|div|span|a|li|ul|ol|h[1-6]|figure|blockquote|strong|em|b|i|table)>|<br\s*/?>|<p[\s>]", re.IGNORECASE
+)
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
     | {"table", "tr", "td", "th", "section", "article", "header", "footer", "aside", "figure", "figcaption", "hr"}
