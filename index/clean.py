@@ -220,6 +220,7 @@ _PROMO = re.compile(
          recommended|watch|listen)\ ?:\ ?\S
       | listen\ ?·\ ?\d{1,2}:\d\d | \d{1,2}:\d\d(?::\d\d)?(?:\ \d{1,2}:\d\d(?::\d\d)?)?$
       | (?:embed\ )?<iframe\b
+      | heard\ on\ .{1,50}$
       | (?:support|donate\ to)\ (?:us|our\ journalism|local\ journalism|public\ (?:radio|media))\b
     )""",
     re.IGNORECASE | re.VERBOSE,

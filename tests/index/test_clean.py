@@ -52,6 +52,7 @@ def test_split_paragraphs_blank_lines_then_newlines() -> None:
         "Need a break? Play the USA TODAY Daily Crossword Puzzle.",
         "Read more",
         "— Advertisement —",
+        "Heard on Morning Edition",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
