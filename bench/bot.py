@@ -23,9 +23,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.bot import NewsBot
-from bot.config import Secret, Settings
-from bot.testing import TOKEN, Recorder, recording, settle, slash
+# This script is named like the package it measures: take its own folder off the import path first.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from bot.bot import NewsBot  # noqa: E402
+from bot.config import Secret, Settings  # noqa: E402
+from bot.testing import TOKEN, Recorder, recording, settle, slash  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT.parent / "shared" / "data" / "realtimeqa" / "dev_questions.jsonl"
@@ -63,6 +66,10 @@ def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
     return values[k]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {f"p{p}": round(pct(values, p), 1) for p in (50, 95, 99)} | {"max": round(max(values), 1)}
 
 
 async def ticker(samples: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
@@ -127,9 +134,9 @@ async def run(args: argparse.Namespace) -> dict:
         "unanswered": unanswered,
         "startup_ms": round(startup_ms, 1),
         "wall_s": round(wall, 2),
-        "deferral_ms": {p: round(pct(defer_ms, p), 1) for p in (50, 95, 99)} | {"max": round(max(defer_ms), 1)},
-        "answer_ms": {p: round(pct(answer_ms, p), 1) for p in (50, 95, 99)} | {"max": round(max(answer_ms), 1)},
-        "loop_lag_ms": {p: round(pct(lag, p), 1) for p in (50, 95, 99)} | {"max": round(max(lag), 1)},
+        "deferral_ms": summary(defer_ms),
+        "answer_ms": summary(answer_ms),
+        "loop_lag_ms": summary(lag),
         "answer_mean_ms": round(statistics.mean(answer_ms), 1),
     }
 
@@ -138,9 +145,9 @@ def table(r: dict) -> str:
     rows = [
         "| measure | p50 | p95 | p99 | max | target |",
         "|---|---|---|---|---|---|",
-        "| arrival -> deferral sent (ms) | {50} | {95} | {99} | {max} | < 100 |".format(**r["deferral_ms"]),
-        "| arrival -> answer sent (ms) | {50} | {95} | {99} | {max} | p95 < 300 |".format(**r["answer_ms"]),
-        "| event-loop lag (ms) | {50} | {95} | {99} | {max} | < 50 |".format(**r["loop_lag_ms"]),
+        "| arrival -> deferral sent (ms) | {p50} | {p95} | {p99} | {max} | < 100 |".format(**r["deferral_ms"]),
+        "| arrival -> answer sent (ms) | {p50} | {p95} | {p99} | {max} | p95 < 300 |".format(**r["answer_ms"]),
+        "| event-loop lag (ms) | {p50} | {p95} | {p99} | {max} | < 50 |".format(**r["loop_lag_ms"]),
     ]
     head = (
         f"{r['questions']} /ask interactions, {r['concurrency']} at a time x {r['rounds']} rounds, "
@@ -159,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # "voice will NOT be supported"
     result = asyncio.run(run(args))
     print(table(result))
     if args.json:

@@ -84,7 +84,7 @@ class NewsBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.engine = engine or Engine(settings.db)
+        self.engine = engine or Engine(settings.db, workers=settings.search_workers)
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.live_views: dict[int, discord.ui.View] = {}
@@ -147,6 +147,7 @@ class NewsBot(commands.Bot):
         try:
             await super().close()
         finally:
+            await self.engine.close()
             if self.store is not None:
                 await self.store.close()
                 self.store = None  # type: ignore[assignment]

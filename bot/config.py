@@ -49,6 +49,7 @@ class Settings:
     log_level: str = "INFO"
     cooldown_seconds: float = 5.0
     archive: Path | None = None  # default folder or file for /reindex
+    search_workers: int | None = None  # processes that run searches (None: one per core, up to 2; 0: threads)
 
 
 def check_token(token: str) -> str:
@@ -91,6 +92,15 @@ def _optional_int(env: Mapping[str, str], key: str) -> int | None:
         return None
     if not raw.isdigit():
         raise ConfigError(f"{key} must be a server id (digits only; right-click the server -> Copy Server ID).")
+    return int(raw)
+
+
+def _optional_count(env: Mapping[str, str], key: str) -> int | None:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{key} must be a whole number (0 runs searches in threads of the bot process).")
     return int(raw)
 
 
@@ -143,4 +153,5 @@ def load_settings(
         log_level=level,
         cooldown_seconds=_float(merged, "NEWSBOT_COOLDOWN_SECONDS", 5.0),
         archive=Path(archive) if archive else None,
+        search_workers=_optional_count(merged, "NEWSBOT_SEARCH_WORKERS"),
     )

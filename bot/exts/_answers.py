@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import search_worker
 from bot.exts import _format as fmt
-from index.answer import Assessment, annotate, assess
+from index.answer import Assessment
 from index.asyncstore import QueryLogEntry
 from index.models import Results
 
@@ -77,17 +78,6 @@ class Answer:
         return self.results.hits[0].article_id if self.results and self.results.hits else None
 
 
-def _search_and_assess(searcher: Any, req: AskRequest) -> tuple[Results, Assessment]:
-    """Runs in a worker thread: search, mark the matched words, judge whether the best hit answers."""
-    results = searcher.search(req.question, PASSAGES, **req.options())
-    for hit in results.hits:
-        if not hit.highlights and hit.best_sentence is None:
-            annotate(hit, results.query)
-    # The index's idf weighs the question's words for the confidence check (rare names count most).
-    idf = searcher.idf(results.query.terms + results.query.title_terms) if hasattr(searcher, "idf") else None
-    return results, assess(results, idf)
-
-
 def empty_embed() -> discord.Embed:
     """The reply to a blank question."""
     return discord.Embed(title="What would you like to know?", description=EMPTY_QUESTION, colour=fmt.NO_MATCH_COLOUR)
@@ -108,7 +98,7 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
     """
     if not req.question.strip():
         return Answer(empty_embed(), None, None)
-    results, assessment = await bot.engine.run(lambda s: _search_and_assess(s, req))
+    results, assessment = await bot.engine.run(search_worker.search_and_assess, req.question, PASSAGES, req.options())
     bot.store.log_query(
         QueryLogEntry(
             id=log_id or req.query_id,

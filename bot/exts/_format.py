@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +88,7 @@ def _url_code(url: str) -> str:
     return f"`{url}`"
 
 
+@functools.lru_cache(maxsize=8192)
 def escape(text: str) -> str:
     """Article or user text made safe to show: whitespace squashed, markdown and mentions escaped, links inert.
 

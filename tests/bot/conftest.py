@@ -120,7 +120,8 @@ def news_db(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def make(db: Path, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {"token": Secret(TOKEN), "db": db, "cooldown_seconds": 0.0}
+        # Searches in threads: the same code paths, without starting worker processes for every test.
+        values: dict[str, Any] = {"token": Secret(TOKEN), "db": db, "cooldown_seconds": 0.0, "search_workers": 0}
         values.update(overrides)
         return Settings(**values)
 

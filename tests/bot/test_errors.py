@@ -100,7 +100,7 @@ async def test_index_mid_swap_retries_once_then_says_try_again(make_bot, news_db
         flaky.append(Flaky(Searcher.open(path), failures))
         return flaky[-1]
 
-    bot = await make_bot(news_db, engine=Engine(news_db, opener=opener))
+    bot = await make_bot(news_db, engine=Engine(news_db, workers=0, opener=opener))
     payload = slash("ask", {"question": "library budget"}, at=MARCH)
     bot._connection.parse_interaction_create(payload)
     await settle()

@@ -150,3 +150,25 @@ async def test_no_index_then_reindex_brings_it_up(make_bot, tmp_path, recorder):
     bot._connection.parse_interaction_create(q)
     await settle()
     assert "Zeppelin museum" in str(next(c for c in recorder.for_interaction(q) if c.kind == "followup").embeds)
+
+
+@pytest.mark.asyncio
+async def test_worker_processes_answer_and_follow_a_new_generation(make_bot, news_db, recorder):
+    """The deployed mode: searches in worker processes, which switch generation when the bot reloads."""
+    bot = await make_bot(news_db, search_workers=1)
+    at = datetime(2024, 3, 10, tzinfo=UTC)
+    q = slash("ask", {"question": "library budget council"}, at=at)
+    bot._connection.parse_interaction_create(q)
+    await settle()
+    first = next(c for c in recorder.for_interaction(q) if c.kind == "followup")
+    assert "Council approves budget" in first.embeds[0]["fields"][0]["name"]
+    old = bot.engine.generation
+
+    await asyncio.to_thread(slow_reindex, [], news_db, False, lambda phase: None)
+    assert await bot.engine.reload() and bot.engine.generation != old
+    q = slash("ask", {"question": "zeppelin museum gondola"}, at=at)
+    bot._connection.parse_interaction_create(q)
+    await settle()
+    answer = next(c for c in recorder.for_interaction(q) if c.kind == "followup")
+    assert "Zeppelin museum opens downtown" in str(answer.embeds)
+    assert bot.engine.generation in answer.embeds[0]["footer"]["text"]

@@ -1,0 +1,51 @@
+"""Search calls the bot runs off its event loop: in a worker process (or a thread in tests); no discord import here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from index.answer import Assessment, annotate, assess
+from index.models import Results
+
+# The worker process's searcher, opened on first use and moved to a newer generation when a call asks for one.
+_searcher: Any = None
+
+
+def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: Any) -> Any:
+    """Run ``func(searcher, *args)`` in this worker, first switching to ``generation`` if it is newer.
+
+    Raises:
+        IndexMissing: there is no index for ``db_path``.
+    """
+    global _searcher
+    if _searcher is None:
+        from index.search import Searcher
+
+        _searcher = Searcher.open(Path(db_path))
+    if generation is not None and _searcher.generation != generation:
+        _searcher.reload()
+    return func(_searcher, *args)
+
+
+def warm(searcher: Any) -> int:
+    """Nothing but the opening: lets the pool load the index before the first question."""
+    return os.getpid()
+
+
+def search(searcher: Any, query: Any, k: int, options: dict[str, Any]) -> Results:
+    """``searcher.search`` with keyword options (picklable for a process pool)."""
+    return searcher.search(query, k, **options)
+
+
+def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]) -> tuple[Results, Assessment]:
+    """Search, mark the matched words, and judge whether the best hit answers the question."""
+    results = searcher.search(query, k, **options)
+    for hit in results.hits:
+        if not hit.highlights and hit.best_sentence is None:
+            annotate(hit, results.query)
+    # The index's idf weighs the question's words for the confidence check (rare names count most).
+    idf = searcher.idf(results.query.terms + results.query.title_terms) if hasattr(searcher, "idf") else None
+    return results, assess(results, idf)
