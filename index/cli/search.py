@@ -67,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("query", nargs="*", help="what to search for (the query language below works here)")
     p.add_argument("--k", type=_positive, default=10, help="how many results (default 10)")
-    p.add_argument("--sort", choices=("relevance", "newest"), default="relevance", help="result order")
+    from index.search import SORTS
+
+    p.add_argument("--sort", choices=SORTS, help="result order (default: the searcher's, by relevance)")
     p.add_argument("--source", action="append", default=[], help="only this outlet or site (repeatable)")
     p.add_argument("--after", type=_date_arg, help="on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)")
     p.add_argument("--before", type=_date_arg, help="before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
@@ -164,7 +166,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     searcher = _open_searcher(args)
     if searcher is None:
         return 1
-    filters = {"sort": args.sort, "sources": args.source or None, "after": args.after, "before": args.before}
+    filters: dict[str, Any] = {"sources": args.source or None, "after": args.after, "before": args.before}
+    if args.sort:
+        filters["sort"] = args.sort
     if args.batch:
         try:
             # The file is closed by the with-block below; stdin is left open.

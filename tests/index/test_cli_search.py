@@ -137,7 +137,6 @@ def test_cli_search_text_output(fake: FakeSearcher, capsys: pytest.CaptureFixtur
         "query": "kim sanctions",
         "k": 2,
         "as_of": None,
-        "sort": "relevance",
         "sources": ["cnn.com"],
         "after": date(2022, 1, 1),
         "before": None,
