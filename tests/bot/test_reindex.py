@@ -172,3 +172,47 @@ async def test_worker_processes_answer_and_follow_a_new_generation(make_bot, new
     answer = next(c for c in recorder.for_interaction(q) if c.kind == "followup")
     assert "Zeppelin museum opens downtown" in str(answer.embeds)
     assert bot.engine.generation in answer.embeds[0]["footer"]["text"]
+
+
+@pytest.mark.asyncio
+async def test_reindex_runs_the_real_pipeline(make_bot, tmp_path, recorder):
+    """/reindex with the real ingest and postings rebuild, on a small JSON-lines archive."""
+    import json
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    records = [
+        {
+            "id": "a1",
+            "title": "Ferry service resumes after repairs",
+            "source": "Harbour News",
+            "date": "2024/03/01",
+            "url": "https://harbour.example/ferry",
+            "text": "The island ferry service resumed on Friday after two weeks "
+            "of engine repairs. The operator said timetables are back to normal.",
+        },
+        {
+            "id": "a2",
+            "title": "School board picks new superintendent",
+            "source": "Valley Post",
+            "date": "2024/03/02",
+            "url": "https://valley.example/school",
+            "text": "The school board chose Maria Chen as superintendent. "
+            "She starts in July and previously led a district in the north.",
+        },
+    ]
+    (archive / "news.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    db = tmp_path / "fresh.db"
+    bot = await make_bot(db)
+    assert not bot.engine.ready
+    payload = slash("reindex", {"path": str(archive)}, permissions=MANAGE_GUILD)
+    bot._connection.parse_interaction_create(payload)
+    await settle(timeout=120)
+    last = [c for c in recorder.for_interaction(payload) if c.kind == "edit_original"][-1]
+    assert last.body["content"].startswith("Re-index done"), last.body["content"]
+    assert bot.engine.ready
+    q = slash("ask", {"question": "who is the new superintendent?"}, at=datetime(2024, 3, 10, tzinfo=UTC))
+    bot._connection.parse_interaction_create(q)
+    await settle()
+    answer = next(c for c in recorder.for_interaction(q) if c.kind == "followup")
+    assert "Maria Chen" in answer.embeds[0]["description"]
