@@ -19,8 +19,10 @@ EMPTY_MESSAGE = "Your question has no searchable words — try adding a name, pl
 # and phones turn " into “ ” on their own.
 QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\uff02'
 _QUOTE_SET = frozenset(QUOTES)
-# Dashes a keyboard or phone may produce for the exclusion prefix.
-_DASHES = "-\u2212\u2013"
+# The exclusion prefix: a hyphen, or the minus sign some keyboards give. En and em dashes are prose punctuation
+# ("a Level 5 alert – the highest"), never an exclusion.
+_DASHES = "-\u2212"
+_PROSE_DASHES = frozenset("-\u2212\u2010\u2011\u2012\u2013\u2014\u2015")
 
 _OPERATOR = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
 _DATE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
@@ -191,8 +193,9 @@ def _read(piece: _Piece, draft: Draft) -> None:
     if piece.quoted:
         q.phrases.append(piece.text)
         return
-    if piece.text and all(c in _DASHES for c in piece.text):
-        q.notes.append("A lone dash excludes nothing; put it right before a word, as in -word.")
+    if piece.text and all(c in _PROSE_DASHES for c in piece.text):
+        if piece.text in _DASHES:  # a lone "-" was likely meant as an exclusion
+            q.notes.append("A lone dash excludes nothing; put it right before a word, as in -word.")
         return
     draft.free.append(piece.text)
 

@@ -61,6 +61,17 @@ def test_parse_lone_dash_is_noted_and_ignored() -> None:
     assert any("dash" in n for n in q.notes)
 
 
+def test_parse_prose_dashes_are_punctuation() -> None:
+    q = parse("a Level 5 alert – the highest level — was issued")
+    assert q.notes == [] and q.exclude_terms == []
+    assert q.terms == ["level", "5", "alert", "highest", "level", "issu"]
+    assert parse("France –Germany").exclude_terms == []
+
+
+def test_parse_minus_sign_excludes() -> None:
+    assert parse("oil \u2212coal").exclude_terms == ["coal"]
+
+
 def test_parse_sources_repeatable_and_normalised() -> None:
     q = parse("election source:CNN.com source:https://www.usatoday.com/news/ source:cnn.com")
     assert q.sources == ["cnn.com", "usatoday.com"]
