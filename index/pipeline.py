@@ -107,6 +107,11 @@ class RunSummary:
         return data
 
 
+_COUNTS = tuple(
+    name for name, f in RunSummary.__dataclass_fields__.items() if f.type in ("int", int) and name != "run_id"
+)
+
+
 @dataclass(slots=True)
 class _Prepared:
     """An article ready to store: everything CPU-heavy (hash, split, tokens) done in a worker."""
@@ -423,6 +428,25 @@ class _Run:
         self.batch += 1
         store.set_meta(self.conn, META_GENERATION, f"{self.run_id}.{self.batch}")
 
+    @contextlib.contextmanager
+    def batch_transaction(self) -> Iterator[None]:
+        """One write transaction whose counts reach the summary only if it commits (a rolled-back batch is
+        read again by the next run, and counted then)."""
+        s = self.summary
+        saved = {name: getattr(s, name) for name in _COUNTS}
+        n_problems, n_duplicates, groups = len(s.problems), len(s.duplicate_list), set(self.groups)
+        try:
+            with store.transaction(self.conn):
+                yield
+        except BaseException:
+            for name, value in saved.items():
+                setattr(s, name, value)
+            del s.problems[n_problems:]
+            del s.duplicate_list[n_duplicates:]
+            self.groups = groups
+            self.pending_log = []
+            raise
+
     # -- articles --
 
     def write_article(self, state: _FileState, prep: _Prepared) -> None:
@@ -553,7 +577,7 @@ class _Run:
 
     def write_whole(self, results: list[_Result]) -> None:
         """Write whole files in one transaction: each file's articles, stale ones removed, status final."""
-        with store.transaction(self.conn):
+        with self.batch_transaction():
             for result in results:
                 for p in result.problems:
                     self.problem(p)
@@ -577,7 +601,7 @@ class _Run:
             self.bump_generation()
 
     def write_chunk(self, state: _FileState, result: _Result) -> None:
-        with store.transaction(self.conn):
+        with self.batch_transaction():
             for p in result.problems:
                 self.problem(p)
             state.errors += sum(p.level != "skip" for p in result.problems)
@@ -714,7 +738,7 @@ def _ingest(
     own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
     files, problems = walk(paths, exclude=own)
     summary.files_seen = len(files)
-    with store.transaction(conn):
+    with run.batch_transaction():
         for p in problems:
             run.problem(p)
         run.flush_log()
@@ -856,11 +880,11 @@ def _chunked_file(
         file_hash = hash_file(path)
         reader = readers.reader_for(Path(path))
     except OSError as err:
-        with store.transaction(run.conn):
+        with run.batch_transaction():
             run.problem(Problem(path, f"cannot read: {err.strerror or err}"))
             run.flush_log()
         return
-    with store.transaction(run.conn):
+    with run.batch_transaction():
         state = run.open_file(_Result(path, [], [], st.st_size, st.st_mtime_ns, "", reader), store.FILE_PENDING)
     position = 0
 
@@ -887,7 +911,7 @@ def _chunked_file(
     # Everything of this file must be written before its status becomes final.
     while pending:
         drain_one()
-    with store.transaction(run.conn):
+    with run.batch_transaction():
         run.close_file(state, path, size=st.st_size, mtime_ns=st.st_mtime_ns, file_hash=file_hash, reader=reader)
         run.flush_log()
         run.bump_generation()
@@ -903,7 +927,7 @@ def _prune(run: _Run, known: dict[str, sqlite3.Row]) -> None:
     gone = [row for path, row in known.items() if not os.path.exists(path)]
     if not gone:
         return
-    with store.transaction(run.conn):
+    with run.batch_transaction():
         for row in gone:
             count, promoted = store.delete_file(run.conn, row["id"])
             run.index_promoted(promoted)
