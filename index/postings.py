@@ -445,27 +445,10 @@ class Postings:
             d, s = self.postings(tid)
             return d, (s * np.float32(w) if w != 1 else s.copy()), -math.inf
         acc, mark = self._scratch()
-        if not exact:
-            # MaxScore: when the rare terms' postings are short, score their union on every term (the common
-            # terms looked up for those passages only); a passage holding only common terms scores at most the
-            # sum of their largest contributions, so the union is enough when its depth-th best beats that.
-            light: list[tuple[int, int]] = []
-            budget = n // self._SPARSE_SHARE
-            for tw in by_df:
-                if sum(self.df(t) for t, _ in light) + self.df(tw[0]) > budget:
-                    break
-                light.append(tw)
-            heavy = by_df[len(light) :]
-            if light and heavy:
-                bound = sum(w * float(self.term_max[tid]) for tid, w in heavy)
-                bound = bound * (1 + 1e-6) + 1e-9  # float32 sums may round a little above the float64 bound
-                cand, scores = self._sparse(light, heavy, acc, mark)
-                if _kth(cand, scores, eligible, depth) >= bound:
-                    return cand, scores, bound
         lists = [(*self.postings(tid), w) for tid, w in by_df]
         total = sum(len(d) for d, _, _ in lists)
         if total * self._SPARSE_SHARE < n:
-            cand, scores = self._sparse(by_df, [], acc, mark)
+            cand, scores = self._sparse(by_df, acc)
             return cand, scores, -math.inf
         try:
             for d, s, w in lists:
@@ -497,15 +480,9 @@ class Postings:
                 acc.fill(0)
         return cand, scores, bound
 
-    def _sparse(
-        self,
-        light: list[tuple[int, int]],
-        heavy: list[tuple[int, int]],
-        acc: np.ndarray,
-        mark: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The union of the light terms' postings (short), scored on every term."""
-        lists = [(*self.postings(tid), w) for tid, w in light]
+    def _sparse(self, terms: list[tuple[int, int]], acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage of a few short postings, merged by sorting, with exact scores."""
+        lists = [(*self.postings(tid), w) for tid, w in terms]
         cand: np.ndarray | None = None
         try:
             for d, s, w in lists:
@@ -516,27 +493,12 @@ class Postings:
             keep[:1] = True
             np.not_equal(cat[1:], cat[:-1], out=keep[1:])
             cand = cat[keep]
-            for tid, w in heavy:
-                d, s = self.postings(tid)
-                if len(cand) * 16 < len(d):
-                    pos = np.searchsorted(d, cand)
-                    pos[pos == len(d)] = 0
-                    found = d[pos] == cand
-                    add = s[pos[found]]
-                    acc[cand[found]] += add if w == 1 else add * np.float32(w)
-                else:
-                    mark[cand] = True
-                    sel = mark[d]
-                    mark[cand] = False
-                    add = s[sel]
-                    acc[d[sel]] += add if w == 1 else add * np.float32(w)
             scores = acc[cand]
         finally:
             if cand is not None:
                 acc[cand] = 0
             else:  # an error before the candidates were known: clear the lot
                 acc.fill(0)
-                mark.fill(False)
         return cand, scores
 
     # -- per-passage data
