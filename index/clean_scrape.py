@@ -165,7 +165,7 @@ def clean_page(text: str) -> CleanText:
         body = [ln for ln in lines[start:end] if not (_LEGAL.search(ln.text) or _stray(ln))]
         head = lines[max(0, start - 12) : start]
     else:
-        title = 0 if len(lines) > 1 and lines[1].block != lines[0].block and _is_title_block(lines[0].text) else None
+        title = 0 if len(lines) > 1 and _leads_with_title(lines, scores) else None
         body = lines[(title + 1 if title is not None else 0) :]
         head = body[:4]
     if title is not None:
@@ -345,6 +345,14 @@ def _is_headline(text: str) -> bool:
     if not 2 <= words <= 30 or len(text) > 250 or text.endswith("."):
         return False
     return not (_BYLINE.match(text) or _DATELINE.match(text))
+
+
+def _leads_with_title(lines: list[_Line], scores: list[float]) -> bool:
+    """Whether the first line of a clean text is its headline: alone in its block (a full stop allowed), or
+    headline-like and followed by prose in the same block."""
+    if lines[1].block != lines[0].block:
+        return _is_title_block(lines[0].text)
+    return _is_headline(lines[0].text) and scores[1] > 0
 
 
 def _is_title_block(text: str) -> bool:

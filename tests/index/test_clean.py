@@ -175,6 +175,12 @@ def test_clean_page_caption_is_not_the_headline() -> None:
     assert page.paragraphs == [STORY[0]]
 
 
+def test_clean_page_headline_without_blank_line() -> None:
+    page = clean_page("Skip to main content\nBus Routes Approved\n" + "\n".join(STORY))
+    assert page.title == "Bus Routes Approved"
+    assert page.paragraphs == STORY
+
+
 def test_clean_page_clean_file_is_intact() -> None:
     text = "Bus routes approved\n\n" + "\n\n".join(STORY) + "\n\nSaltmarsh v Herons Bay\n\nK Clark"
     page = clean_page(text)
