@@ -6,7 +6,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -542,8 +542,3 @@ def custom_id(*parts: object) -> str:
     if len(value) > CUSTOM_ID:
         raise ValueError(f"custom_id too long ({len(value)} > {CUSTOM_ID}): {value[:40]}…")
     return value
-
-
-def now() -> datetime:
-    """The current UTC time (one place to stub in tests)."""
-    return datetime.now(UTC)
