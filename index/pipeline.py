@@ -15,6 +15,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 from index import readers, store
 from index.models import Article, Passage, Problem
-from index.readers_io import MAX_JSONL_LINE, Source
+from index.readers_io import MAX_JSONL_LINE, Source, decode
 from index.split import SPLIT_VERSION, split_article
 from index.tokenize import TOKENIZER_VERSION, tokenize, tokens_to_text
 
@@ -259,25 +260,30 @@ def _read_chunk(task: _ChunkTask) -> _Result:
     problems: list[Problem] = []
     where = task.path
     for number, raw in enumerate(task.lines, start=task.first_line):
-        # The readers' own line parser, so a chunk reads exactly as readers.read_jsonl would read the line.
-        record = readers._parse_json_line(raw, where, number)
+        # The readers' own line parser and record mapping, so a chunk reads as readers.read_jsonl reads a line.
+        record = readers.parse_json_line(raw, where, number)
         if record is None:
             continue
         if isinstance(record, Problem):
             problems.append(record)
             continue
-        try:
-            got = readers.record_to_article(
-                record, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl"
-            )
-        except Exception as err:  # a reader bug on one record must not lose the chunk
-            log.exception("reader failed on %s:%d", where, number)
-            got = Problem(where, f"reader failed: {type(err).__name__}: {err}", line=number)
+        got = readers.safe_record(record, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
         if isinstance(got, Problem):
             problems.append(got)
-        else:
-            items.append(_pack(prepare(got)))
+            continue
+        if not raw.isascii():
+            _note_encoding(got, raw)
+        items.append(_pack(prepare(got)))
     return _Result(where, items, problems, chunk=True)
+
+
+def _note_encoding(article: Article, raw: bytes) -> None:
+    """Record the encoding of a line that was not UTF-8, as readers.read_jsonl does."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        with contextlib.suppress(UnicodeError):
+            article.extra["encoding"] = decode(raw)[1]
 
 
 def _run_task(task: _FileTask | _ChunkTask) -> list[_Result]:
@@ -706,6 +712,13 @@ def ingest(
                     summary.seconds = time.perf_counter() - started
                     store.finish_run(conn, summary.run_id, "interrupted", _stored_summary(summary))
                     raise IngestInterrupted(summary) from err
+                except BaseException:
+                    # What was committed stays; the run is marked so `newsbot stats` does not show it running.
+                    summary.status = "failed"
+                    summary.seconds = time.perf_counter() - started
+                    with contextlib.suppress(sqlite3.Error):
+                        store.finish_run(conn, summary.run_id, "failed", _stored_summary(summary))
+                    raise
             summary.status = "failed" if summary.failed else "ok"
             summary.seconds = time.perf_counter() - started
             store.finish_run(conn, summary.run_id, summary.status, _stored_summary(summary))
@@ -837,7 +850,14 @@ def _read_and_write(run: _Run, to_read: list[tuple[str, int]], n_workers: int) -
 
     def drain_one() -> None:
         work, on_done = pending.popleft()
-        on_done(work.result() if isinstance(work, Future) else work)
+        try:
+            results = work.result() if isinstance(work, Future) else work
+        except BrokenProcessPool as err:
+            raise IngestError(
+                f"a reader process died ({err}); what was read before is stored. Run again with --workers 0 "
+                "to read in one process and see which file causes it"
+            ) from err
+        on_done(results)
 
     def whole_done(results: list[_Result]) -> None:
         run.write_whole(results)

@@ -364,6 +364,45 @@ def test_ingest_sigterm_is_handled_like_ctrl_c(tmp_path: Path, db_path: Path) ->
     assert (summary.added, summary.unchanged) == (4, 2)
 
 
+def test_ingest_killed_mid_batch_leaves_a_consistent_database(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "news"
+    for n in range(7):
+        write_text(folder / f"{n}.txt", n)
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, signal, sys
+            from index import pipeline
+
+            pipeline.BATCH_FILES = 3
+            original = pipeline._Run.write_article
+            calls = []
+
+            def write_article(self, state, prep):
+                calls.append(1)
+                if len(calls) == 5:  # inside the second batch's open transaction
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return original(self, state, prep)
+
+            pipeline._Run.write_article = write_article
+            pipeline.ingest([sys.argv[1]], sys.argv[2], progress=False, workers=0)
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script), str(folder), str(db_path)], capture_output=True, timeout=120)
+    assert done.returncode == -9
+    consistent(db_path)
+    assert count(db_path, "articles") == 3
+    assert rows(db_path, "SELECT status FROM ingest_runs") == [("running",)]
+    summary = run([folder], db_path)
+    assert (summary.added, summary.unchanged) == (4, 3)
+    # the killed run is no longer shown as running
+    assert rows(db_path, "SELECT status FROM ingest_runs ORDER BY id") == [("interrupted",), ("ok",)]
+    consistent(db_path)
+
+
 def test_ingest_refuses_a_second_writer(tmp_path: Path, db_path: Path) -> None:
     import fcntl
 
