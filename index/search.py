@@ -232,6 +232,7 @@ class Searcher:
         before: date | None = None,
         as_of: date | datetime | None = None,
         per_article: bool = True,
+        annotate: bool = True,
     ) -> Results:
         """Search the index.
 
@@ -247,6 +248,8 @@ class Searcher:
                 undated articles are kept.
             per_article: at most one passage per article (its best), and republished copies of a story folded
                 into one hit listing them in ``also_in``; False returns passages as ranked.
+            annotate: fill each hit's highlights, matched terms and best sentence (``index.answer``); callers
+                that only need ids and scores (batch runs, evaluation) save about 0.3 ms a hit without it.
 
         Returns:
             Ranked hits with citations; ``message`` says what to do when there is nothing to show. ``total``
@@ -282,7 +285,7 @@ class Searcher:
         hits = hits[offset:need]
         if per_article and hits:
             self._add_stored_copies(hits)
-        if _annotate is not None:
+        if annotate and _annotate is not None:
             weights = self.idf(terms)
             for hit in hits:
                 _annotate(hit, q, weights)
