@@ -80,6 +80,7 @@ class RunSummary:
     files_unchanged: int = 0
     files_failed: int = 0
     files_removed: int = 0
+    files_with_old_problems: int = 0  # unchanged, so not read again, but they had problems when last read
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -786,6 +787,10 @@ def _ingest(
             for file_id, size, mtime_ns in touched:
                 store.touch_file(conn, file_id, size=size, mtime_ns=mtime_ns)
     summary.files_unchanged = len(unchanged_ids)
+    unchanged = set(unchanged_ids)
+    summary.files_with_old_problems = sum(
+        1 for row in known.values() if row["id"] in unchanged and row["status"] in ("partial", "failed")
+    )
     summary.unchanged, _ = store.count_file_articles(conn, unchanged_ids)
     if not to_read:
         return

@@ -634,6 +634,14 @@ def last_run(conn: sqlite3.Connection) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1").fetchone()
 
 
+def last_run_with(conn: sqlite3.Connection, levels: tuple[str, ...]) -> int | None:
+    """The id of the most recent ingest run that logged an entry of one of these levels, or None."""
+    row = conn.execute(
+        f"SELECT max(run_id) FROM ingest_log WHERE level IN ({','.join('?' * len(levels))})", levels
+    ).fetchone()
+    return row[0] if row else None
+
+
 def run_log(conn: sqlite3.Connection, run_id: int, *, levels: tuple[str, ...] | None = None) -> list[sqlite3.Row]:
     """One run's ingest log (optionally only some levels), in order."""
     sql = "SELECT path, line, level, reason, at FROM ingest_log WHERE run_id = ?"
@@ -648,7 +656,8 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
     """What the store holds: counts, outlets with counts and date ranges, the last run, versions.
 
     Returns:
-        A JSON-serialisable dict: ``files``, ``articles``, ``duplicates``, ``passages``, ``first_date``,
+        A JSON-serialisable dict: ``files``, ``files_by_status`` (ok, partial, failed, pending -> count),
+        ``articles``, ``duplicates``, ``passages``, ``first_date``,
         ``last_date``, ``outlets`` (list of ``{outlet, articles, first_date, last_date}``, biggest first),
         ``last_run`` (dict or None), ``schema_version``, ``tokenizer_version`` (as stored), ``db_bytes``.
     """
@@ -672,6 +681,7 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
                 db_bytes += os.stat(db_file + suffix).st_size
     return {
         "files": conn.execute("SELECT count(*) FROM files").fetchone()[0],
+        "files_by_status": dict(conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
         "articles": counts[0],
         "duplicates": counts[1],
         "passages": conn.execute("SELECT count(*) FROM passages").fetchone()[0],

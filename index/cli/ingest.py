@@ -46,10 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "stats",
         help="what the database holds: articles, outlets, dates, last run",
         description="Show what the database holds: counts, outlets and their date ranges, the last ingest run.",
-        epilog="Example:\n  newsbot stats --db data/newsbot.db",
+        epilog="Example:\n  newsbot stats --db data/newsbot.db\n  newsbot stats --problems",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(p)
+    p.add_argument(
+        "--problems", action="store_true", help="list the problems of the last run that had any (file:line: reason)"
+    )
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser(
@@ -183,6 +186,11 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
         else:
             gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
             print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+    if s.files_with_old_problems:
+        print(
+            f"{s.files_with_old_problems:,} unchanged files had problems when last read; "
+            "`newsbot stats --problems` lists them (fix or remove the files, then index again)"
+        )
     if s.duplicate_list:
         print(f"duplicates (same text as an article already stored; not indexed twice), first {SHOW_DUPLICATES}:")
         for d in s.duplicate_list[:SHOW_DUPLICATES]:
@@ -195,9 +203,7 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
         for p in ordered[:SHOW_PROBLEMS]:
             print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
         if total > SHOW_PROBLEMS:
-            print(
-                f"  ... and {total - SHOW_PROBLEMS:,} more (all of them: `newsbot index ... --json`, or the ingest log)"
-            )
+            print(f"  ... and {total - SHOW_PROBLEMS:,} more (all of them: `newsbot stats --problems`)")
 
 
 # --- stats ---------------------------------------------------------------------------------------------------------
@@ -220,6 +226,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if conn is None:
         return 1
     try:
+        if args.problems:
+            return _print_problems(conn, args.json)
         data = store.stats(conn)
     finally:
         conn.close()
@@ -235,6 +243,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"from {data['files']:,} files"
     )
     print(f"passages:   {data['passages']:,}")
+    troubled = {k: v for k, v in data["files_by_status"].items() if k != "ok"}
+    if troubled:
+        listed = ", ".join(f"{v:,} {k}" for k, v in sorted(troubled.items()))
+        print(f"files:      {listed} (`newsbot stats --problems` says why)")
     dates = f"{data['first_date']} to {data['last_date']}" if data["first_date"] else "no dates"
     print(f"dates:      {dates}")
     stored_tok = data["tokenizer_version"]
@@ -259,6 +271,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
             print(f"  {o['outlet'] or '(unknown)':<30} {o['articles']:>8,}  {span}")
         if len(outlets) > SHOW_OUTLETS:
             print(f"  ... and {len(outlets) - SHOW_OUTLETS:,} more (`newsbot stats --json` lists all)")
+    return 0
+
+
+def _print_problems(conn: sqlite3.Connection, as_json: bool) -> int:
+    run_id = store.last_run_with(conn, ("error", "skip"))
+    entries = store.run_log(conn, run_id, levels=("error", "skip")) if run_id is not None else []
+    if as_json:
+        _print_json({"run_id": run_id, "problems": [dict(e) for e in entries]})
+        return 0
+    if not entries:
+        print("No problems logged: every file read so far was used.")
+        return 0
+    print(f"problems of run #{run_id} ({len(entries):,}):")
+    for e in entries:
+        where = f"{e['path']}:{e['line']}" if e["line"] is not None else e["path"]
+        print(f"  {where}: {e['reason']}" + (" [skipped]" if e["level"] == "skip" else ""))
     return 0
 
 

@@ -56,6 +56,19 @@ def test_index_bad_input_exits_1_with_problems_listed_as_file_line_reason(
     assert "photo.png: not text" in out
     assert "empty.txt: empty file" in out and "[skipped]" in out
 
+    # unchanged bad files are not read again, but the summary says they had problems, and stats lists them
+    code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path), "--no-postings")
+    assert code == 0
+    assert "unchanged files had problems when last read" in out
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path))
+    assert "failed" in out and "--problems" in out
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems")
+    assert code == 0
+    assert "broken.jsonl:4: malformed JSON" in out and "photo.png: not text" in out
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems", "--json")
+    data = json.loads(out)
+    assert data["run_id"] == 1 and len(data["problems"]) >= 9
+
 
 def test_index_problem_list_is_truncated_with_a_count(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
