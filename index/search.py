@@ -289,7 +289,9 @@ class Searcher:
             weights = self.idf(terms)
             for hit in hits:
                 _annotate(hit, q, weights)
-        message = None if hits else _nothing_message(q, filtered=bool(flt) or bool(q.phrases), paged=offset > 0)
+        message = None
+        if not hits and k > 0:
+            message = _nothing_message(q, filtered=bool(flt) or bool(q.phrases), paged=offset > 0)
         return done(hits, total, message)
 
     # -- internals
