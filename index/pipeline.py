@@ -14,18 +14,21 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import readers, store
+from index import store
 from index.models import Article, Passage, Problem
-from index.readers_io import MAX_JSONL_LINE, Source, decode
 from index.split import SPLIT_VERSION, split_article
 from index.tokenize import TOKENIZER_VERSION, tokenize, tokens_to_text
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+# The readers (and the process pool) are imported where files are read, not here: a repeat run over unchanged
+# files, and every other command that imports this module, should not pay for loading them.
 
 try:
     import fcntl
@@ -236,6 +239,8 @@ def hash_file(path: str | os.PathLike[str]) -> str:
 
 
 def _read_file(path: str) -> _Result:
+    from index import readers
+
     try:
         st = os.stat(path)
         file_hash = hash_file(path)
@@ -257,6 +262,8 @@ def _read_file(path: str) -> _Result:
 
 
 def _read_chunk(task: _ChunkTask) -> _Result:
+    from index import readers
+
     items: list[tuple[Any, ...]] = []
     problems: list[Problem] = []
     where = task.path
@@ -280,6 +287,8 @@ def _read_chunk(task: _ChunkTask) -> _Result:
 
 def _note_encoding(article: Article, raw: bytes) -> None:
     """Record the encoding of a line that was not UTF-8, as readers.read_jsonl does."""
+    from index.readers_io import decode
+
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -347,6 +356,8 @@ def _walk_problem(err: OSError) -> Problem:
 
 def _jsonl_chunks(path: str) -> Iterator[_ChunkTask | Problem | int]:
     """Cut a JSON-lines file into chunks of raw lines; also yields Problems, and compressed bytes read so far."""
+    from index.readers_io import MAX_JSONL_LINE, Source
+
     with Source(Path(path)) as src:
         stream = src.stream
         number = 0
@@ -818,6 +829,8 @@ def _progress_bar(total: int, enabled: bool) -> Any:
 
 def _plan(to_read: list[tuple[str, int]]) -> Iterator[_FileTask | tuple[str, int]]:
     """Batches of small files, and ``(path, size)`` for each big JSON-lines file (read in chunks)."""
+    from index import readers
+
     batch: list[str] = []
     batch_bytes = 0
     for path, size in to_read:
@@ -838,6 +851,10 @@ def _plan(to_read: list[tuple[str, int]]) -> Iterator[_FileTask | tuple[str, int
 
 def _read_and_write(run: _Run, to_read: list[tuple[str, int]], n_workers: int) -> None:
     """Feed the workers a bounded number of tasks at a time and write their results in submission order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
     sizes = dict(to_read)
     pool: ProcessPoolExecutor | None = None
     if n_workers > 0:
@@ -900,6 +917,8 @@ def _chunked_file(
     pending: deque[Any],
 ) -> None:
     """Read one big JSON-lines file as parallel chunks; its status is final only after the last chunk is written."""
+    from index import readers
+
     try:
         st = os.stat(path)
         file_hash = hash_file(path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index import pipeline, store
+from index import pipeline, readers, store
 from index.tokenize import tokenize
 
 _PLACES = ["harbour", "airport", "library", "stadium", "market", "museum", "hospital", "railway", "college", "park"]
@@ -155,7 +155,7 @@ def test_ingest_touched_but_unchanged_file_is_not_read(
     def fail(*_: object) -> None:
         raise AssertionError("an unchanged file was read again")
 
-    monkeypatch.setattr(pipeline.readers, "read_path", fail)
+    monkeypatch.setattr(readers, "read_path", fail)
     summary = run([path], db_path)
     assert (summary.files_unchanged, summary.unchanged, summary.files_read) == (1, 1, 0)
     # the new modification time is recorded, so the next run does not even hash it
@@ -533,7 +533,7 @@ def test_ingest_retokenizes_stored_passages_when_the_tokenizer_changes(
     def fail(*_: object) -> None:
         raise AssertionError("re-tokenizing must not read input files")
 
-    monkeypatch.setattr(pipeline.readers, "read_path", fail)
+    monkeypatch.setattr(readers, "read_path", fail)
     summary = run([folder], db_path)
     assert summary.retokenized == count(db_path, "passages") > 0
     assert summary.changed
