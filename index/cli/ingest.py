@@ -243,10 +243,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"from {data['files']:,} files"
     )
     print(f"passages:   {data['passages']:,}")
-    troubled = {k: v for k, v in data["files_by_status"].items() if k != "ok"}
+    by_status = data["files_by_status"]
+    troubled = {k: v for k, v in by_status.items() if k in ("partial", "failed")}
     if troubled:
         listed = ", ".join(f"{v:,} {k}" for k, v in sorted(troubled.items()))
         print(f"files:      {listed} (`newsbot stats --problems` says why)")
+    if by_status.get("pending"):
+        print(f"unfinished: {by_status['pending']:,} files from an interrupted run; `newsbot index` them again")
     dates = f"{data['first_date']} to {data['last_date']}" if data["first_date"] else "no dates"
     print(f"dates:      {dates}")
     stored_tok = data["tokenizer_version"]
