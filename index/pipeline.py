@@ -306,6 +306,17 @@ def _run_task(task: _FileTask | _ChunkTask) -> list[_Result]:
 def _worker_init() -> None:
     # Ctrl-C reaches every process in the terminal's group: only the main process handles it, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A pool's workers hold both ends of their task queue, so they never see it close when the main process is
+    # killed outright (kill -9, out of memory): watch the parent instead, and leave with it.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # --- Finding the files -------------------------------------------------------------------------------------------
