@@ -569,11 +569,19 @@ class _Run:
         for article_id in [article_ids] if isinstance(article_ids, int) else article_ids:
             self.summary.passages += resplit_article(self.conn, article_id)
 
-    def delete_stale(self, state: _FileState) -> None:
+    def delete_stale(self, state: _FileState, path: str) -> None:
+        """Remove the file's earlier articles that this read did not find, unless the read had errors."""
         stale = [aid for sid, aid in state.before.items() if state.written.get(sid) != aid]
-        if stale:
-            self.index_promoted(store.delete_articles(self.conn, stale))
-            self.summary.removed += len(stale)
+        if not stale:
+            return
+        if state.errors:
+            # A broken line or a cut-off file may hide them: bad input never deletes what was indexed before.
+            # They go once the file reads without errors (or with --prune, once it is gone).
+            reason = f"kept {len(stale)} earlier articles not found in this read, because the file had errors"
+            self.pending_log.append((path, None, "info", reason))
+            return
+        self.index_promoted(store.delete_articles(self.conn, stale))
+        self.summary.removed += len(stale)
 
     # -- files --
 
@@ -595,7 +603,7 @@ class _Run:
     def close_file(
         self, state: _FileState, path: str, *, size: int, mtime_ns: int, file_hash: str, reader: str | None
     ) -> None:
-        self.delete_stale(state)
+        self.delete_stale(state, path)
         if state.errors and not state.articles:
             status, self.summary.files_failed = "failed", self.summary.files_failed + 1
         else:
@@ -954,14 +962,13 @@ def _chunked_file(
                     run.bar.update(step - position)
                 position = step
             elif isinstance(step, Problem):
-                # Order matters for nothing but the log, so a reading problem is queued like a chunk result.
-                submit_problem = _Result(path, [], [step], chunk=True)
-                pending.append((_done([submit_problem]), chunk_done))
+                # Queued like a chunk's result, so it is written (and counted) in file order with the rest.
+                pending.append(([_Result(path, [], [step], chunk=True)], chunk_done))
             else:
                 submit(step, chunk_done)
     except OSError as err:
         pending.append(
-            (_done([_Result(path, [], [Problem(path, f"cannot read: {err.strerror or err}")], chunk=True)]), chunk_done)
+            ([_Result(path, [], [Problem(path, f"cannot read: {err.strerror or err}")], chunk=True)], chunk_done)
         )
     # Everything of this file must be written before its status becomes final.
     while pending:
@@ -971,10 +978,6 @@ def _chunked_file(
         run.flush_log()
         run.bump_generation()
     run.summary.files_read += 1
-
-
-def _done(results: list[_Result]) -> list[_Result]:
-    return results
 
 
 def _prune(run: _Run, known: dict[str, sqlite3.Row]) -> None:

@@ -493,6 +493,27 @@ def test_ingest_hostile_folder_reports_every_problem_and_keeps_every_good_articl
     assert count(db_path, "articles") == before + 1
 
 
+def test_ingest_bad_new_version_of_a_file_keeps_what_was_indexed(tmp_path: Path, db_path: Path) -> None:
+    text = write_text(tmp_path / "a.txt", 1)
+    feed = write_jsonl(tmp_path / "feed.jsonl.gz", [record(n) for n in range(10)])
+    run([tmp_path], db_path)
+    assert count(db_path, "articles") == 11
+    text.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # overwritten by junk
+    data = "".join(json.dumps(record(n)) + "\n" for n in range(10)).encode("utf-8")
+    feed.write_bytes(gzip.compress(data)[:-300])  # a cut-off download of the same export
+    summary = run([tmp_path], db_path)
+    assert summary.failed == 2 and summary.removed == 0
+    assert count(db_path, "articles") == 11
+    kept = rows(db_path, "SELECT count(*) FROM ingest_log WHERE level = 'info' AND reason LIKE 'kept %'")[0][0]
+    assert kept == 2
+    consistent(db_path)
+    # once the file reads cleanly again, records that are really gone are removed
+    write_jsonl(feed, [record(n) for n in range(5)])
+    summary = run([feed], db_path)
+    assert summary.removed == 5 and summary.failed == 0
+    assert count(db_path, "articles") == 6
+
+
 # --- worker processes ---------------------------------------------------------------------------------------------
 
 
