@@ -826,7 +826,7 @@ def _ingest(
         return
 
     total_bytes = sum(size for _, size in to_read)
-    n_workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
+    n_workers = _cpus() if workers is None else max(0, workers)
     if workers is None and total_bytes < IN_PROCESS_BYTES:
         n_workers = 0
     bar = _progress_bar(total_bytes, progress)
@@ -836,6 +836,14 @@ def _ingest(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
