@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-_WS = re.compile(r"\s+")
-
 
 def normalise_for_hash(text: str) -> str:
-    """Fold case, accents-preserving NFKC form and whitespace so re-scrapes of one story hash alike."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    """Fold case, compatibility forms (NFKC) and whitespace so re-scrapes of one story hash alike."""
+    # str.split() is about twice as fast as a regex here and splits on the same Unicode whitespace.
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 from index.cli import ingest, search
 
@@ -50,8 +51,13 @@ def run(argv: list[str] | None, parser: argparse.ArgumentParser) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", flush=True)
+        print("interrupted", file=sys.stderr, flush=True)
         return 130
+    except BrokenPipeError:
+        # `newsbot search ... | head` closed the pipe: not an error. Point stdout at devnull so the
+        # interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:
