@@ -275,7 +275,7 @@ class Searcher:
             return done([], 0, _nothing_message(q, filtered=True))
         terms = q.terms + [t for t in q.title_terms if t not in q.terms]
         need = offset + k
-        checks_text = bool(q.phrases or q.exclude_phrases or getattr(q, "title_phrases", None))
+        checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
         depth = max(need, 1) * (3 if per_article else 1) * (4 if checks_text else 1)
         matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
         hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article)
@@ -393,7 +393,7 @@ class Searcher:
         art_story = arr["art_story"]
         doc_day = arr["doc_day"]
         phrases = [_norm_text(p) for p in q.phrases]
-        title_phrases = [_norm_text(p) for p in getattr(q, "title_phrases", None) or []]
+        title_phrases = [_norm_text(p) for p in q.title_phrases]
         excluded = [_norm_text(p) for p in q.exclude_phrases]
         hits: list[Hit] = []
         accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)

@@ -231,6 +231,11 @@ def test_title_terms_require_the_headline(searcher: Searcher) -> None:
     assert titles(r) == ["Minister visits Khartoum"]
 
 
+def test_title_phrase_must_be_in_the_headline(searcher: Searcher) -> None:
+    assert titles(searcher.search('title:"new cabinet"')) == ["Military leaders name new cabinet in Sudan"]
+    assert searcher.search('title:"cabinet new"').hits == []
+
+
 def test_sort_newest(searcher: Searcher) -> None:
     r = searcher.search("Sudan minister", sort="newest")
     dates = [h.published for h in r.hits if h.published]
