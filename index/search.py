@@ -24,6 +24,7 @@ from index.postings import (
     UNDATED_TS,
     IndexMissing,
     IndexOutdated,
+    Matches,
     Postings,
     SearchError,
     current_generation,
@@ -278,10 +279,10 @@ class Searcher:
         checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
         depth = max(need, 1) * (3 if per_article else 1) * (4 if checks_text else 1)
         matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
-        hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article)
+        hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
         if not complete:
             matches = st.match(terms, exact=True)
-            hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article)
+            hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
         hits = hits[offset:need]
         if per_article and hits:
             self._add_stored_copies(hits)
@@ -369,11 +370,12 @@ class Searcher:
         self,
         st: Postings,
         q: Query,
-        m: Any,
+        m: Matches,
         flt: _Filters,
         need: int,
         sort: str,
         per_article: bool,
+        as_of: date | datetime | None,
     ) -> tuple[list[Hit], int, bool]:
         """Walk the ranked candidates, verifying text conditions, until ``need`` hits are accepted.
 
@@ -440,7 +442,7 @@ class Searcher:
         # Rows are fetched in batches that start at about what is still needed and double (few rows for the
         # usual page, few round trips when checks reject many).
         size = need + 2
-        for chunk in self._order(st, docs, scores, sort, m.bound):
+        for chunk in self._order(st, docs, scores, sort, m.bound, q, as_of):
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
                 return hits, total, False
             pending: list[int] = []
@@ -487,12 +489,21 @@ class Searcher:
         return None
 
     def _order(
-        self, st: Postings, docs: np.ndarray, scores: np.ndarray, sort: str, bound: float
+        self,
+        st: Postings,
+        docs: np.ndarray,
+        scores: np.ndarray,
+        sort: str,
+        bound: float,
+        q: Query,
+        as_of: date | datetime | None,
     ) -> Iterator[np.ndarray | None]:
         """Candidate positions best first, in growing chunks; None once the next ones score below ``bound``.
 
         Every chunk repeats the earlier ones (sorted the same way) so ties cut differently by argpartition are
-        never lost; the caller skips what it has seen.
+        never lost; the caller skips what it has seen. This is where another order plugs in (the time-aware
+        "blend": BM25 with a decay by age against ``as_of`` and ``q.window``, from ``st.arrays["doc_day"]`` /
+        ``["doc_ts"]``); sorts other than "relevance" get every matching passage (``bound`` is -inf).
         """
         n = len(docs)
         if sort == "newest":
