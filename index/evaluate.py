@@ -24,9 +24,13 @@ CUTOFFS = (1, 5, 10)
 
 
 class SearchesText(Protocol):
-    """What evaluation needs of a searcher (``index.search.Searcher`` fits)."""
+    """What evaluation needs of a searcher (``index.search.Searcher`` fits).
 
-    def search(self, query: str, k: int = 10, *, as_of: Any = None) -> Results: ...
+    It is called with ``as_of``, ``annotate=False`` (no highlights are needed) and, when a sort is asked for,
+    ``sort``.
+    """
+
+    def search(self, query: str, k: int = 10, *, as_of: Any = None, **options: Any) -> Results: ...
 
 
 @dataclass(slots=True)
@@ -77,6 +81,7 @@ class Run:
     outcomes: list[Outcome]
     metrics: Metrics
     subsets: dict[str, Metrics]
+    sort: str | None = None  # None: the searcher's default
 
     @property
     def missed(self) -> list[Outcome]:
@@ -225,26 +230,37 @@ def metrics(outcomes: Sequence[Outcome], k: int) -> Metrics:
     return Metrics(n, recall, mrr, sum(o.took_ms for o in outcomes) / n)
 
 
-def run(searcher: SearchesText, questions: Sequence[Question], *, k: int = 10, use_as_of: bool = True) -> Run:
+def run(
+    searcher: SearchesText,
+    questions: Sequence[Question],
+    *,
+    k: int = 10,
+    use_as_of: bool = True,
+    sort: str | None = None,
+) -> Run:
     """Ask every question with gold articles and score where the first gold article ranks.
 
     Args:
-        searcher: anything with ``search(text, k, as_of=...) -> Results``.
+        searcher: anything with ``search(text, k, as_of=..., annotate=False) -> Results``.
         questions: the questions; those without gold are skipped.
         k: how many distinct articles count (Recall@k, MRR@k).
-        use_as_of: pass each question's date as the as-of moment.
+        use_as_of: pass each question's date as the as-of moment (else None: the searcher's "now").
+        sort: the result order to ask for ("blend", "relevance", ...); None leaves the searcher's default.
 
     Returns:
         The run with its outcomes and metrics, overall and for questions with and without time words.
     """
     outcomes: list[Outcome] = []
+    options: dict[str, Any] = {"annotate": False}
+    if sort is not None:
+        options["sort"] = sort
     for q in questions:
         if not q.has_gold:
             continue
         as_of = q.as_of if use_as_of else None
         t0 = time.perf_counter()
         # Ask for more than k so that k distinct articles remain even if a searcher repeats one.
-        results = searcher.search(q.question, k=2 * k, as_of=as_of)
+        results = searcher.search(q.question, k=2 * k, as_of=as_of, **options)
         took = (time.perf_counter() - t0) * 1000
         top = distinct_articles(results.hits, k)
         outcomes.append(
@@ -262,27 +278,36 @@ def run(searcher: SearchesText, questions: Sequence[Question], *, k: int = 10, u
         "without time words": metrics([o for o in outcomes if not o.time_words], k),
     }
     label = "with as-of dates" if use_as_of else "without as-of dates"
-    return Run(label, k, use_as_of, outcomes, metrics(outcomes, k), subsets)
+    return Run(label, k, use_as_of, outcomes, metrics(outcomes, k), subsets, sort)
 
 
-def evaluate(searcher: SearchesText, path: str | os.PathLike[str], *, k: int = 10, use_as_of: bool = True) -> Report:
+def evaluate(
+    searcher: SearchesText,
+    path: str | os.PathLike[str],
+    *,
+    k: int = 10,
+    use_as_of: bool = True,
+    sorts: Sequence[str | None] = (None,),
+) -> Report:
     """Evaluate a searcher on a question file; with as-of dates (when the questions have them) and without.
 
     Args:
         searcher: see :func:`run`.
         path: the questions (JSONL; see :func:`load_questions`).
         k: how many distinct articles count.
-        use_as_of: also run with each question's date as its as-of moment (the first run in the report).
+        use_as_of: also run with each question's date as its as-of moment (the first run of each sort).
+        sorts: result orders to compare, each run with and without as-of dates (None: the searcher's default).
 
     Returns:
-        The report: one run without as-of dates, preceded by one with them when asked for and available.
+        The report: for each sort, one run with as-of dates (when asked for and available), then one without.
     """
     questions = load_questions(path)
     scored = [q for q in questions if q.has_gold]
     runs: list[Run] = []
-    if use_as_of and any(q.as_of for q in scored):
-        runs.append(run(searcher, scored, k=k, use_as_of=True))
-    runs.append(run(searcher, scored, k=k, use_as_of=False))
+    for sort in sorts:
+        if use_as_of and any(q.as_of for q in scored):
+            runs.append(run(searcher, scored, k=k, use_as_of=True, sort=sort))
+        runs.append(run(searcher, scored, k=k, use_as_of=False, sort=sort))
     return Report(str(Path(path)), len(scored), [q for q in questions if not q.has_gold], runs)
 
 
@@ -305,6 +330,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             {
                 "label": r.label,
                 "as_of": r.as_of,
+                "sort": r.sort,
                 "k": k,
                 **m(r.metrics),
                 "subsets": {name: m(x) for name, x in r.subsets.items()},
@@ -342,13 +368,17 @@ def format_report(report: Report, *, missed: int = 50) -> str:
         return f"{name:34}{x.n:>5}{cells}{x.mrr:>9.3f}{x.mean_ms:>8.2f}"
 
     for r in report.runs:
-        lines.append(row(r.label, r.metrics))
+        lines.append(row(_name(r), r.metrics))
         for name, x in r.subsets.items():
             if x.n:
                 lines.append(row("  " + name, x))
+    lines.append("")
+    if any(not r.as_of for r in report.runs):
+        lines.append("Without as-of dates each question is asked as of now, and its time words are read against today.")
+    lines.append("ms/q: mean search time per question, without highlights.")
     first = report.runs[0]
     if first.missed:
-        lines += ["", f"Missed ({first.label}): gold not in the top {k} distinct articles"]
+        lines += ["", f"Missed ({_name(first)}): gold not in the top {k} distinct articles"]
         for o in first.missed[:missed]:
             lines.append(f"  {o.qid}  {_clip(o.question, 90)}")
             if o.top:
@@ -356,6 +386,10 @@ def format_report(report: Report, *, missed: int = 50) -> str:
         if len(first.missed) > missed:
             lines.append(f"  ... and {len(first.missed) - missed} more (--json lists them all)")
     return "\n".join(lines) + "\n"
+
+
+def _name(r: Run) -> str:
+    return f"{r.label}, {r.sort}" if r.sort else r.label
 
 
 def _clip(text: str, width: int) -> str:

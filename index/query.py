@@ -6,9 +6,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from index.models import Query
+from index.timeparse import resolve_window
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,27 @@ class Draft:
     today: date | None = None
 
 
-# A step takes the draft after the operators are read and before the free text is tokenized. The time-aware
-# work plugs its time-expression step in here (resolving "last week" against ``Draft.today`` into
-# ``Query.window`` and removing the expression from the free text).
+# A step takes the draft after the operators are read and before the free text is tokenized.
 Step = Callable[[Draft], None]
-STEPS: list[Step] = []
+
+
+def time_step(draft: Draft) -> None:
+    """Resolve the free text's time words ("last week") against the as-of day into ``Query.window``.
+
+    The relative words are taken out of the free text, so they are not scored as BM25 terms; calendar names
+    ("March", "2021") stay, as stories contain them too. Quoted phrases and ``after:``/``before:`` are untouched.
+    """
+    if not draft.free:
+        return
+    today = draft.today or datetime.now(UTC).date()
+    window, remaining = resolve_window(" ".join(draft.free), today)
+    if window is None:
+        return
+    draft.query.window = window
+    draft.free = [remaining] if remaining else []
+
+
+STEPS: list[Step] = [time_step]
 
 
 def parse(text: str, *, today: date | None = None) -> Query:
@@ -71,7 +88,8 @@ def parse(text: str, *, today: date | None = None) -> Query:
         text: what the user typed: free words, "exact phrases", ``-word``, ``-"phrase"``, ``source:cnn.com``
             (repeatable, any of them), ``after:2022-01-01`` (inclusive), ``before:2022-02`` (exclusive),
             ``title:word`` or ``title:"a phrase"``. Dates may be YYYY-MM-DD, YYYY-MM or YYYY.
-        today: the as-of date time expressions are resolved against (None: the steps use today's date).
+        today: the as-of day time expressions ("this week") are resolved against (None: today, UTC); the
+            window they resolve to is set in ``Query.window`` and their relative words are not scored.
 
     Returns:
         The parsed query. Malformed or unknown operators, unclosed quotes and lone dashes are read as plain

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from index import recency
 from index.models import Hit, Query, Results
 from index.postings import (
     UNDATED_DAY,
@@ -49,9 +50,10 @@ __all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
 
 log = logging.getLogger(__name__)
 
-# "blend" (BM25 with a recency decay against the as-of moment) comes with the time-aware work: it plugs in at
-# Searcher._order, which gets the candidates' scores and their per-passage dates.
-SORTS = ("relevance", "newest")
+# "blend" (the default): BM25 times a recency decay against the as-of moment and a boost inside the question's time
+# window (index.recency); "relevance": BM25 alone; "newest": publication time, then BM25.
+SORTS = ("blend", "relevance", "newest")
+DEFAULT_SORT = "blend"
 
 FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)
 FOLD_JACCARD = 0.8  # passages sharing this share of their terms are the same text, lightly edited
@@ -118,6 +120,7 @@ class Searcher:
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.blend = recency.DEFAULT_BLEND  # the "blend" sort's settings; replace to tune
 
     # -- lifecycle
 
@@ -227,7 +230,7 @@ class Searcher:
         k: int = 10,
         *,
         offset: int = 0,
-        sort: str = "relevance",
+        sort: str = DEFAULT_SORT,
         sources: list[str] | None = None,
         after: date | None = None,
         before: date | None = None,
@@ -241,12 +244,14 @@ class Searcher:
             query: the text as typed (parsed with the query language) or a parsed :class:`Query`.
             k: hits to return.
             offset: hits to skip (paging).
-            sort: "relevance" (BM25) or "newest" (publication time, undated last, then BM25).
+            sort: "blend" (BM25 with recency and the question's time window, see ``index.recency``),
+                "relevance" (BM25) or "newest" (publication time, undated last, then BM25).
             sources: only these outlets or site domains (added to the query's ``source:`` filters).
             after: only articles published on or after this day (UTC); undated articles are left out.
             before: only articles published before this day (UTC); undated articles are left out.
             as_of: never return articles published after this moment (a date covers that whole day);
-                undated articles are kept.
+                undated articles are kept. Time words in the query ("this week") are read against it, and
+                "blend" measures age from it. None: now.
             per_article: at most one passage per article (its best), and republished copies of a story folded
                 into one hit listing them in ``also_in``; False returns passages as ranked.
             annotate: fill each hit's highlights, matched terms and best sentence (``index.answer``); callers
@@ -262,7 +267,9 @@ class Searcher:
             raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if k < 0 or offset < 0:
             raise ValueError("k and offset must be >= 0")
-        q = parse_query(query)
+        if as_of is None:
+            as_of = datetime.now(UTC)
+        q = parse_query(query, today=recency.as_of_day(as_of))
         st = self._postings
 
         def done(hits: list[Hit], total: int, message: str | None = None) -> Results:
@@ -278,7 +285,12 @@ class Searcher:
         need = offset + k
         checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
         depth = max(need, 1) * (3 if per_article else 1) * (4 if checks_text else 1)
-        matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
+        if sort == "blend":
+            matches = recency.candidates(
+                st, terms, eligible=flt or None, depth=depth, window=q.window, blend=self.blend
+            )
+        else:
+            matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
         hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
         if not complete:
             matches = st.match(terms, exact=True)
@@ -506,6 +518,12 @@ class Searcher:
         ``["doc_ts"]``); sorts other than "relevance" get every matching passage (``bound`` is -inf).
         """
         n = len(docs)
+        if sort == "blend":
+            assert as_of is not None  # search() sets it
+            yield recency.blend_order(st, docs, scores, as_of, q.window, self.blend)
+            if bound > -math.inf:
+                yield None  # the pool ran out: the caller re-ranks every matching passage
+            return
         if sort == "newest":
             ts = st.arrays["doc_ts"][docs]
             # Undated last: UNDATED_TS is the largest value, so map it below every real time.
@@ -575,12 +593,13 @@ class Searcher:
             )
 
 
-def parse_query(query: str | Query) -> Query:
-    """A :class:`Query` for what the caller passed: parsed with the query language when it is a string."""
+def parse_query(query: str | Query, today: date | None = None) -> Query:
+    """A :class:`Query` for what the caller passed: parsed with the query language (time words read against
+    ``today``) when it is a string."""
     if isinstance(query, Query):
         return query
     if _parse_query is not None:
-        return _parse_query(query)
+        return _parse_query(query, today=today)
     return Query(raw=query, terms=tokenize(query))
 
 

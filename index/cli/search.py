@@ -51,6 +51,7 @@ examples:
   newsbot eval ../shared/data/realtimeqa/dev_questions.jsonl
   newsbot eval corpus/questions.jsonl --k 5 --json
   newsbot eval questions.jsonl --no-as-of
+  newsbot eval questions.jsonl --sort blend --sort relevance
 """
 
 
@@ -69,7 +70,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=_positive, default=10, help="how many results (default 10)")
     from index.search import SORTS
 
-    p.add_argument("--sort", choices=SORTS, help="result order (default: the searcher's, by relevance)")
+    p.add_argument(
+        "--sort",
+        choices=SORTS,
+        help="result order: blend (relevance with recency and the question's time words; default), relevance, newest",
+    )
     p.add_argument("--source", action="append", default=[], help="only this outlet or site (repeatable)")
     p.add_argument("--after", type=_date_arg, help="on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)")
     p.add_argument("--before", type=_date_arg, help="before this date (YYYY-MM-DD, YYYY-MM or YYYY)")
@@ -105,6 +110,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("questions", help="JSONL file of questions with gold articles")
     p.add_argument("--k", type=_positive, default=10, help="distinct articles that count (default 10)")
     p.add_argument("--no-as-of", action="store_true", help="ignore the questions' dates (no as-of run)")
+    p.add_argument(
+        "--sort",
+        choices=SORTS,
+        action="append",
+        help="result order to measure; repeat to compare (--sort blend --sort relevance; default: blend)",
+    )
     add_common(p)
     p.set_defaults(func=cmd_eval)
 
@@ -200,7 +211,8 @@ def run_batch(searcher: Any, lines: TextIO, out: TextIO, *, k: int, as_of: date 
         else:
             t0 = time.perf_counter()
             try:
-                results = searcher.search(query, k=k, as_of=day, **filters)
+                # Batch lines carry no highlights: skip annotating the hits.
+                results = searcher.search(query, k=k, as_of=day, annotate=False, **filters)
             except (ValueError, TypeError) as e:
                 record = {"query": query, "error": f"cannot search this query: {e}", "results": []}
             else:
@@ -355,6 +367,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """`newsbot eval`: retrieval metrics on a question file."""
     from index.evaluate import evaluate, format_report, report_dict
+    from index.search import DEFAULT_SORT
 
     if not Path(args.questions).is_file():
         print(f"No question file at {args.questions}: give a JSONL file of questions.", file=sys.stderr)
@@ -363,7 +376,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if searcher is None:
         return 1
     try:
-        report = evaluate(searcher, args.questions, k=args.k, use_as_of=not args.no_as_of)
+        report = evaluate(
+            searcher, args.questions, k=args.k, use_as_of=not args.no_as_of, sorts=args.sort or [DEFAULT_SORT]
+        )
     except ValueError as e:
         print(f"{e}. Fix that line and run again.", file=sys.stderr)
         return 1

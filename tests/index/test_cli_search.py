@@ -103,7 +103,9 @@ def test_run_batch_default_as_of_and_filters() -> None:
     search_cli.run_batch(
         searcher, io.StringIO("a query\n"), io.StringIO(), k=3, as_of=date(2023, 1, 1), sources=["cnn.com"]
     )
-    assert searcher.calls == [{"query": "a query", "k": 3, "as_of": date(2023, 1, 1), "sources": ["cnn.com"]}]
+    assert searcher.calls == [
+        {"query": "a query", "k": 3, "as_of": date(2023, 1, 1), "annotate": False, "sources": ["cnn.com"]}
+    ]
 
 
 def test_cli_batch_from_file_and_stdin(

@@ -49,9 +49,11 @@ class FakeSearcher:
         self.answers = answers
         self.windows = windows or set()
         self.calls: list[tuple[str, int, Any]] = []
+        self.options: list[dict[str, Any]] = []
 
-    def search(self, query: str, k: int = 10, *, as_of: Any = None) -> Results:
+    def search(self, query: str, k: int = 10, *, as_of: Any = None, **options: Any) -> Results:
         self.calls.append((query, k, as_of))
+        self.options.append(options)
         q = parse(query)
         if query in self.windows:
             q.window = (date(2022, 1, 1), date(2022, 1, 8))
