@@ -7,10 +7,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from index.models import Hit, Query, Results
 from index.query import EMPTY_MESSAGE
 from index.split import sentence_spans
+from index.timeparse import find_time_expressions, ranking_window
 from index.tokenize import tokenize, tokenize_spans
 
 log = logging.getLogger(__name__)
@@ -412,9 +414,12 @@ _GENERIC = "Try other words, or a name, place or topic from the story."
 # --- terminal rendering --------------------------------------------------------------------------------------
 
 
-def citation(hit: Hit) -> str:
-    """One line naming where a passage is from: headline — outlet, date, paragraph N."""
-    parts = [hit.outlet or "unknown outlet", _date(hit.published)]
+def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
+    """One line naming where a passage is from: headline — outlet, date (age at ``as_of``), paragraph N."""
+    when = _date(hit.published)
+    if as_of is not None and hit.published and published_day(hit.published) is not None:
+        when += f" ({age(hit.published, as_of)})"
+    parts = [hit.outlet or "unknown outlet", when]
     para = (
         f"paragraph {hit.paragraph}"
         if hit.paragraph_end == hit.paragraph
@@ -428,6 +433,114 @@ def _date(published: str | None) -> str:
     return published[:10] if published else "undated"
 
 
+# --- dates and time windows ----------------------------------------------------------------------------------
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+)  # fmt: skip
+# Words that lead a time expression and read badly after "well before" ("well before in March").
+_LEAD_WORDS = frozenset({"in", "on", "over", "during", "within", "at", "throughout", "from", "since", "until", "till"})
+
+
+def published_day(published: str | None) -> date | None:
+    """The UTC calendar day of a stored publication date or datetime, or None when undated or unreadable."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published.strip())
+    except ValueError:
+        try:
+            return date.fromisoformat(published.strip()[:10].replace("/", "-"))
+        except ValueError:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date()
+
+
+def _day_of(as_of: date | datetime) -> date:
+    if isinstance(as_of, datetime):
+        return (as_of.astimezone(UTC) if as_of.tzinfo else as_of).date()
+    return as_of
+
+
+def age(published: str | None, as_of: date | datetime) -> str:
+    """How long before the as-of moment an article came out: "same day", "3 days earlier", "2 months earlier".
+
+    Args:
+        published: the stored publication date (ISO date or datetime), or None.
+        as_of: the moment the question was asked (a datetime counts by its UTC day).
+
+    Returns:
+        The age in the largest whole unit (days, weeks, months of 30 days, years of 365), "undated" without a
+        date, or "after the question's date" for an article published later (only without an as-of filter).
+    """
+    day = published_day(published)
+    if day is None:
+        return "undated"
+    days = (_day_of(as_of) - day).days
+    if days < 0:
+        return "after the question's date"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size:
+            n = days // size
+            return f"{n} {unit}{'s' if n > 1 else ''} earlier"
+    return "same day"
+
+
+def time_note(results: Results, as_of: date | datetime | None = None) -> str | None:
+    """What to say before the answer when its best evidence lies far outside the time the question asks about.
+
+    A question with a time window ("this week") whose best hit is dated well outside it (more than a week, or
+    more than the window's length up to a month) gets "The closest match is from March 2024, well before this
+    week."; an undated best hit gets a sentence saying its date is unknown. Questions without time words, and
+    hits inside or near the window, get None.
+
+    Args:
+        results: the search results (``query.window`` set by the time words, if any).
+        as_of: the as-of moment (default ``results.as_of``); used to name the expression as the user wrote it.
+
+    Returns:
+        One sentence, or None.
+    """
+    window = results.query.window
+    if window is None or not results.hits:
+        return None
+    as_of = as_of if as_of is not None else results.as_of
+    when = _window_words(results.query.raw, window, as_of)
+    top = results.hits[0]
+    day = published_day(top.published)
+    if day is None:
+        return f"The closest match is undated, so it may not be from {when}."
+    start, end = window
+    outside = (start - day).days if day < start else (day - end).days if day > end else 0
+    length = (end - start).days + 1
+    if outside <= max(7, min(length, 30)):
+        return None
+    side = "before" if day < start else "after"
+    shown = f"{_MONTH_NAMES[day.month - 1]} {day.year}"
+    if outside <= 60:  # weeks away: the exact day helps; months away, the month says enough
+        shown = f"{day.day} {shown}"
+    return f"The closest match is from {shown}, well {side} {when}."
+
+
+def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | None) -> str:
+    """The time words of the question that gave ``window`` ("this week"), else the window's dates."""
+    if as_of is not None:
+        for e in find_time_expressions(raw, as_of):
+            if ranking_window(e.window, as_of) != window or e.kind in ("recent", "rolling", "since", "range"):
+                continue
+            words = e.text.split()
+            if len(words) > 1 and words[0].lower() in _LEAD_WORDS:
+                words = words[1:]
+            return " ".join(words)
+    start, end = window
+    if start == end:
+        return f"{start.day} {_MONTH_NAMES[start.month - 1]} {start.year}"
+    return f"the dates you asked about ({start.isoformat()} to {end.isoformat()})"
+
+
 def render_answer(
     results: Results,
     *,
@@ -435,12 +548,15 @@ def render_answer(
     passages: int = 3,
     width: int = 320,
     idf: Mapping[str, float] | None = None,
+    as_of: date | datetime | None = None,
 ) -> str:
     """The answer as the bot gives it, as plain text for a terminal.
 
-    The best sentence is quoted first, then the top passages with numbered citations (headline, outlet, date,
-    paragraph, URL). Matched words are marked in ANSI bold when ``bold`` (a tty), else as ``**word**``. When
-    nothing matches well enough, it says so and suggests a next step instead of showing weak passages.
+    The best sentence is quoted first, then the top passages with numbered citations (headline, outlet, date
+    and its age at the as-of moment, paragraph, URL). When the question names a time ("this week") and the best
+    evidence is far from it, a sentence says so before the quote. Matched words are marked in ANSI bold when
+    ``bold`` (a tty), else as ``**word**``. When nothing matches well enough, it says so and suggests a next step
+    instead of showing weak passages.
 
     Args:
         results: the search results (hits annotated).
@@ -448,6 +564,7 @@ def render_answer(
         passages: how many passages to show.
         width: the most characters of each passage to show.
         idf: the index's term weights, for the confidence check (see :func:`assess`).
+        as_of: the moment ages count from (default ``results.as_of``; None shows dates without ages).
 
     Returns:
         The text, ending with a newline.
@@ -455,6 +572,8 @@ def render_answer(
 
     def mark(word: str) -> str:
         return f"{_BOLD}{word}{_RESET}" if bold else f"**{word}**"
+
+    as_of = as_of if as_of is not None else results.as_of
 
     lines: list[str] = []
     for note in results.query.notes:
@@ -470,6 +589,9 @@ def render_answer(
                 outlet = hit.outlet or "unknown outlet"
                 lines.append(f"  - {hit.title or 'Untitled'} ({outlet}, {_date(hit.published)})")
         return "\n".join(lines) + "\n"
+    note = time_note(results, as_of)
+    if note:
+        lines.append(note)
     if lines:
         lines.append("")
     shown = results.hits[:passages]
@@ -480,7 +602,7 @@ def render_answer(
         lines.append(f"“{quote}” [1]")
         lines.append("")
     for n, hit in enumerate(shown, 1):
-        lines.append(f"[{n}] {citation(hit)}")
+        lines.append(f"[{n}] {citation(hit, as_of)}")
         if hit.url:
             lines.append(f"    {hit.url}")
         for also in hit.also_in[:3]:

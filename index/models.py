@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 
@@ -154,3 +154,4 @@ class Results:
     offset: int = 0
     generation: str | None = None
     message: str | None = None  # set when there is nothing to search or nothing matched; say it to the user
+    as_of: date | datetime | None = None  # the moment searched as of: ages ("3 days earlier") count from it

@@ -274,7 +274,7 @@ class Searcher:
 
         def done(hits: list[Hit], total: int, message: str | None = None) -> Results:
             took = (time.perf_counter() - started) * 1000
-            return Results(q, hits, total, took, offset, st.generation, message)
+            return Results(q, hits, total, took, offset, st.generation, message, as_of)
 
         if q.empty:
             return done([], 0, EMPTY_MESSAGE)

@@ -11,7 +11,8 @@ from datetime import date, datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from index.answer import Assessment
+from index.answer import Assessment, time_note
+from index.answer import age as answer_age
 from index.models import Hit, Results
 
 # Discord's limits (https://discord.com/developers/docs/resources/message and .../channel#embed-object-limits).
@@ -294,17 +295,7 @@ def parse_published(published: str | None) -> date | None:
 
 def age(published: date, as_of: datetime | date) -> str:
     """How long before the as-of moment the article came out: "same day", "3 days earlier", "2 years earlier"."""
-    ref = as_of.date() if isinstance(as_of, datetime) else as_of
-    days = (ref - published).days
-    if days < 0:
-        return "after the question's date"
-    if days == 0:
-        return "same day"
-    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
-        if days >= size:
-            n = days // size
-            return f"{n} {unit}{'s' if n > 1 else ''} earlier"
-    return "same day"
+    return answer_age(published.isoformat(), as_of)
 
 
 def date_label(published: str | None, as_of: datetime | date | None = None) -> str:
@@ -409,6 +400,10 @@ def answer_embed(
     embed = discord.Embed(title=title, colour=COLOUR)
     top = hits[0]
     lines = [f"> {sentence(top, 900)}", f"— {citation(1, top, as_of, 600)}"]
+    # Asked about "this week" but the best evidence is months old: say so before the quote.
+    note = time_note(results, as_of) if results.offset == 0 else None
+    if note:
+        lines.insert(0, f"**{escape(note)}**")
     if results.message:
         lines.append(f"-# {fit(results.message, 300)}")
     embed.description = fit_lines(lines, DESCRIPTION)

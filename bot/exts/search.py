@@ -34,7 +34,7 @@ class Search(commands.Cog):
         source="Only articles from this outlet or site, e.g. cnn.com",
         after="Only articles published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)",
         before="Only articles published before this date (YYYY-MM-DD, YYYY-MM or YYYY)",
-        sort="Best matches first (relevance) or most recent first (newest)",
+        sort="Best matches, recent ones first (blend, default); best matches only (relevance); newest first",
     )
     @app_commands.autocomplete(source=source_choices)
     async def search(
@@ -44,7 +44,7 @@ class Search(commands.Cog):
         source: str | None = None,
         after: app_commands.Transform[date, DateOption] | None = None,
         before: app_commands.Transform[date, DateOption] | None = None,
-        sort: Literal["relevance", "newest"] | None = None,
+        sort: Literal["blend", "relevance", "newest"] | None = None,
     ) -> None:
         """Find articles in the archive: headline, outlet, date and a snippet for each."""
         self.bot.cooldowns.check(interaction)
