@@ -31,7 +31,10 @@ def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: 
 
 
 def warm(searcher: Any) -> int:
-    """Nothing but the opening: lets the pool load the index before the first question."""
+    """Open the index and load the date parser, so the first question waits for neither."""
+    from index.timeparse import warm_up
+
+    warm_up()
     return os.getpid()
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer import assess, citation, render_answer, snippet
+from index.answer import assess, citation, render_answer, snippet, time_note
 from index.models import Hit, Results
 from index.query import EMPTY_MESSAGE, parse, parse_date
 from index.store import db_path_from_env
@@ -187,6 +187,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"Cannot read {args.batch}: {e.strerror}. Check the path.", file=sys.stderr)
             return 1
+        from index.timeparse import warm_up
+
+        warm_up()  # the date parser loads once, before the first timed line
         with stream as lines:
             run_batch(searcher, lines, sys.stdout, k=args.k, as_of=args.as_of, **filters)
         return 0
@@ -309,7 +312,7 @@ def render_results(results: Results, *, bold: bool = False) -> str:
     lines.append(f"{shown} of {results.total} matching ({results.took_ms:.1f} ms)")
     lines.append("")
     for n, hit in enumerate(results.hits, results.offset + 1):
-        lines.append(f"{n:>2}. {citation(hit)}  [score {hit.score:.2f}]")
+        lines.append(f"{n:>2}. {citation(hit, results.as_of)}  [score {hit.score:.2f}]")
         lines.append("    " + snippet(hit, 240, mark=mark))
         if hit.url:
             lines.append(f"    {hit.url}")
@@ -349,6 +352,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     "message": verdict.message,
                     "suggestions": verdict.suggestions,
                     "notes": results.query.notes,
+                    "time_note": time_note(results) if verdict.confident else None,
                     "answer": sentence,
                     "passages": [hit_dict(h) for h in results.hits[: args.passages]] if verdict.confident else [],
                     "closest": [{"title": h.title, "source": h.outlet, "date": h.published} for h in verdict.closest],

@@ -330,7 +330,11 @@ def test_e2e_ask(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert first == (
         "“The Harbor City **council voted** 6-3 on Tuesday to tear down the **Tanner** Street **Bridge**.” [1]"
     )
-    assert "[1] Council votes to replace Tanner Street Bridge — harborledger.example, 2026-09-09, paragraph 1" in out
+    # The date comes with its age at the as-of moment (now, as no --as-of is given).
+    assert "[1] Council votes to replace Tanner Street Bridge — harborledger.example, 2026-09-09 (" in out
+    assert main(["ask", *question, "--db", str(small_db), "--as-of", "2026-09-12"]) == 0
+    dated = capsys.readouterr().out
+    assert "harborledger.example, 2026-09-09 (3 days earlier), paragraph 1" in dated
 
     assert main(["ask", "Who won the Zyxwv election?", "--db", str(small_db)]) == 0
     out = capsys.readouterr().out
