@@ -244,7 +244,7 @@ def _by_day(st: Postings) -> tuple[np.ndarray, np.ndarray]:
         return cached
 
 
-def blend_order(
+def blended(
     st: Postings,
     docs: np.ndarray,
     scores: np.ndarray,
@@ -252,25 +252,22 @@ def blend_order(
     window: tuple[date, date] | None,
     blend: Blend,
 ) -> np.ndarray:
-    """Positions into ``docs`` best first by blended score; ties by BM25 score, then passage number.
+    """The candidates' blended scores: BM25 times :meth:`Blend.factors`.
 
     Args:
         st: the postings (for the per-passage publication days).
         docs: candidate passage numbers.
         scores: their BM25 scores.
-        as_of: the search's as-of moment.
+        as_of: the search's as-of moment (ages count from its UTC day).
         window: the question's time window (inclusive days), or None.
         blend: the blend settings.
 
     Returns:
-        int64 positions.
+        float64 scores, one per candidate.
     """
-    if not len(docs):
-        return np.zeros(0, np.int64)
     days = st.arrays["doc_day"][docs]
     span = None if window is None else (window[0].toordinal(), window[1].toordinal())
-    blended = scores.astype(np.float64) * blend.factors(days, as_of_day(as_of).toordinal(), span)
-    return np.lexsort((docs, -scores.astype(np.float64), -blended))
+    return scores.astype(np.float64) * blend.factors(days, as_of_day(as_of).toordinal(), span)
 
 
 def describe(blend: Blend) -> str:

@@ -402,6 +402,10 @@ class Searcher:
         total = len(docs)
         if need == 0 or total == 0:
             return [], total, True
+        if sort == "blend":
+            assert as_of is not None  # search() sets it
+            # Hits carry the score they are ranked by: BM25 times the recency and window factor.
+            scores = recency.blended(st, docs, scores, as_of, q.window, self.blend)
         arr = st.arrays
         doc_article = arr["doc_article"]
         art_story = arr["art_story"]
@@ -518,9 +522,8 @@ class Searcher:
         ``["doc_ts"]``); sorts other than "relevance" get every matching passage (``bound`` is -inf).
         """
         n = len(docs)
-        if sort == "blend":
-            assert as_of is not None  # search() sets it
-            yield recency.blend_order(st, docs, scores, as_of, q.window, self.blend)
+        if sort == "blend":  # scores are already blended (see _collect)
+            yield np.lexsort((docs, -scores))
             if bound > -math.inf:
                 yield None  # the pool ran out: the caller re-ranks every matching passage
             return

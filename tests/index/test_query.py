@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -180,6 +180,53 @@ def test_parse_steps_run_before_tokenizing(monkeypatch: pytest.MonkeyPatch) -> N
     assert seen == [(["storm", "damage", "last", "week"], date(2022, 1, 12))]
     assert q.terms == ["storm", "damag"]
     assert q.window == (date(2022, 1, 3), date(2022, 1, 10))
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "window"),
+    [
+        # Asked on Friday 7 January 2022: "this week" is the 7 days up to it, "last week" the ISO week before.
+        ("Who resigned this week in Sudan?", ["resign", "sudan"], (date(2022, 1, 1), date(2022, 1, 7))),
+        ("storm damage last week", ["storm", "damag"], (date(2021, 12, 27), date(2022, 1, 2))),
+        ("what did the council decide yesterday", ["council", "decid"], (date(2022, 1, 6), date(2022, 1, 6))),
+        # Calendar names stay scored: stories say "March 2020" too.
+        (
+            "student loans paused in March 2020",
+            ["student", "loan", "paus", "march", "2020"],
+            (date(2020, 3, 1), date(2020, 3, 31)),
+        ),
+        ("protests two weeks ago", ["protest"], (date(2021, 12, 21), date(2021, 12, 27))),
+    ],
+)
+def test_parse_time_words_set_the_window_and_are_not_scored(
+    text: str, terms: list[str], window: tuple[date, date]
+) -> None:
+    q = parse(text, today=date(2022, 1, 7))
+    assert q.terms == terms
+    assert q.window == window
+
+
+def test_parse_time_words_leave_phrases_and_date_filters_alone() -> None:
+    q = parse('"this week" in review after:2021-12-01 before:2022', today=date(2022, 1, 7))
+    assert q.phrases == ["this week"] and q.window is None
+    assert q.after == date(2021, 12, 1) and q.before == date(2022, 1, 1)  # hard filters, not a window
+
+
+def test_parse_without_today_reads_time_words_against_today_utc() -> None:
+    q = parse("floods yesterday")
+    today = datetime.now(UTC).date()
+    assert q.terms == ["flood"]
+    assert q.window is not None and q.window[1] in (today - timedelta(days=1), today - timedelta(days=2))
+
+
+def test_parse_only_time_words_is_empty() -> None:
+    q = parse("this week", today=date(2022, 1, 7))
+    assert q.empty and q.window == (date(2022, 1, 1), date(2022, 1, 7))
+
+
+def test_parse_no_time_words_no_window() -> None:
+    q = parse("Theresa May resigned", today=date(2022, 1, 7))  # a name, not the month
+    assert q.window is None and "theresa" in q.terms
 
 
 def test_normalise_source() -> None:
