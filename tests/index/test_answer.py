@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from index.answer import ELLIPSIS, annotate, assess, best_sentence, citation, is_confident, render_answer, snippet
+from index.answer import (
+    ELLIPSIS,
+    age,
+    annotate,
+    assess,
+    best_sentence,
+    citation,
+    is_confident,
+    published_day,
+    render_answer,
+    snippet,
+    time_note,
+)
 from index.models import Hit, Results
 from index.query import EMPTY_MESSAGE, parse
 
@@ -235,3 +250,84 @@ def test_assess_term_unknown_to_the_index_weighs_most() -> None:
     r = results_for("Kim sanctions Zelensky", make_hit())
     assert not assess(r, idf={"kim": 3.0, "sanction": 3.0, "zelenski": 0.0}).confident
     assert assess(r, idf={"kim": 3.0, "sanction": 3.0, "zelenski": 0.05}).confident
+
+
+# --- dates and time windows ----------------------------------------------------------------------------------
+
+
+def dated_results(question: str, as_of: date | datetime, *hits: Hit) -> Results:
+    q = parse(question, today=as_of.date() if isinstance(as_of, datetime) else as_of)
+    for h in hits:
+        annotate(h, q)
+    return Results(query=q, hits=list(hits), total=len(hits), took_ms=1.0, as_of=as_of)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2022-01-12", "same day"),
+        ("2022-01-12T23:59:00+00:00", "same day"),
+        ("2022-01-11", "1 day earlier"),
+        ("2022-01-09", "3 days earlier"),
+        ("2022-01-01", "1 week earlier"),
+        ("2021-11-10", "2 months earlier"),
+        ("2020-01-01", "2 years earlier"),
+        ("2022-01-13", "after the question's date"),
+        (None, "undated"),
+        ("not a date", "undated"),
+    ],
+)
+def test_age_at_the_as_of_moment(published: str | None, expected: str) -> None:
+    assert age(published, datetime(2022, 1, 12, 18, 0, tzinfo=UTC)) == expected
+
+
+def test_age_counts_by_the_utc_day() -> None:
+    # 01:00 on 13 January in Tokyo is still 12 January in UTC.
+    assert age("2022-01-12", datetime(2022, 1, 13, 1, 0, tzinfo=ZoneInfo("Asia/Tokyo"))) == "same day"
+    assert published_day("2022-01-12T23:30:00-05:00") == date(2022, 1, 13)
+
+
+def test_citation_with_as_of_shows_the_age() -> None:
+    assert citation(make_hit(), date(2022, 1, 15)) == (
+        "US hits North Korea with new sanctions — example.com, 2022-01-12 (3 days earlier), paragraphs 3-4"
+    )
+    assert "undated, paragraph 1" in citation(make_hit(published=None, paragraph_end=1, paragraph=1), date(2022, 1, 15))
+
+
+def test_render_answer_says_first_when_the_best_evidence_is_far_from_the_window() -> None:
+    r = dated_results("What did Kim call the sanctions this week?", date(2022, 6, 1), make_hit())
+    lines = render_answer(r).splitlines()
+    assert lines[0] == "The closest match is from January 2022, well before this week."
+    assert lines[2].startswith("“**Kim** Jong Un **called**")
+    assert "example.com, 2022-01-12 (4 months earlier), paragraphs 3-4" in lines[4]
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of", "published", "note"),
+    [
+        ("Kim sanctions this week", date(2022, 1, 14), "2022-01-12", None),  # inside the window
+        ("Kim sanctions this week", date(2022, 1, 25), "2022-01-12", None),  # 7 days before it: near enough
+        ("Kim sanctions this week", date(2022, 2, 3), "2022-01-12", "from 12 January 2022, well before this week"),
+        ("Kim sanctions in March 2020", date(2022, 6, 1), "2022-01-12", "from January 2022, well after March 2020"),
+        ("Kim sanctions yesterday", date(2022, 1, 25), "2022-01-12", "from 12 January 2022, well before yesterday"),
+        ("Kim sanctions recently", date(2022, 6, 1), "2022-01-12", "well before the dates you asked about"),
+        ("Kim sanctions this week", date(2022, 6, 1), None, "The closest match is undated, so it may not be from"),
+        ("Kim sanctions", date(2022, 6, 1), "2020-01-12", None),  # no time words, no note
+    ],
+)
+def test_time_note(question: str, as_of: date, published: str | None, note: str | None) -> None:
+    r = dated_results(question, as_of, make_hit(published=published))
+    got = time_note(r)
+    if note is None:
+        assert got is None
+    else:
+        assert got is not None and note in got
+
+
+def test_time_note_without_as_of_names_the_window_by_its_dates() -> None:
+    r = dated_results("Kim sanctions", date(2022, 6, 1), make_hit())
+    r.query.window = (date(2022, 5, 26), date(2022, 6, 1))  # set by another front end's parser
+    r.as_of = None
+    assert time_note(r) == (
+        "The closest match is from January 2022, well before the dates you asked about (2022-05-26 to 2022-06-01)."
+    )
