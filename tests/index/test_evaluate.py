@@ -197,3 +197,33 @@ def test_evaluate_no_as_of(tmp_path: Path) -> None:
     assert [r.label for r in report.runs] == ["without as-of dates"]
     assert all(c[2] is None for c in fake.calls)
     assert list(report.runs[0].metrics.recall) == [1, 5]
+
+
+def test_evaluate_compares_sorts_with_and_without_as_of(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"question": "first this week", "gold_article_ids": ["a1"], "date": "2022-01-07"}],
+    )
+    fake = FakeSearcher({"first this week": [hit(1)]})
+    report = evaluate(fake, path, sorts=["blend", "relevance"])
+    assert [(r.label, r.sort) for r in report.runs] == [
+        ("with as-of dates", "blend"),
+        ("without as-of dates", "blend"),
+        ("with as-of dates", "relevance"),
+        ("without as-of dates", "relevance"),
+    ]
+    # Evaluation needs no highlights: every search asks for none, with the sort of its run.
+    assert [o["sort"] for o in fake.options] == ["blend", "blend", "relevance", "relevance"]
+    assert all(o["annotate"] is False for o in fake.options)
+    text = format_report(report)
+    assert "with as-of dates, blend" in text and "without as-of dates, relevance" in text
+    assert "asked as of now" in text
+    assert [r["sort"] for r in report_dict(report)["runs"]] == ["blend", "blend", "relevance", "relevance"]
+
+
+def test_evaluate_default_sort_is_the_searchers(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "q.jsonl", [{"question": "first", "gold_article_ids": ["a1"]}])
+    fake = FakeSearcher({"first": [hit(1)]})
+    report = evaluate(fake, path)
+    assert [r.label for r in report.runs] == ["without as-of dates"]  # no dates in the file: no as-of run
+    assert "sort" not in fake.options[0]
