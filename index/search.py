@@ -517,9 +517,9 @@ class Searcher:
         """Candidate positions best first, in growing chunks; None once the next ones score below ``bound``.
 
         Every chunk repeats the earlier ones (sorted the same way) so ties cut differently by argpartition are
-        never lost; the caller skips what it has seen. This is where another order plugs in (the time-aware
-        "blend": BM25 with a decay by age against ``as_of`` and ``q.window``, from ``st.arrays["doc_day"]`` /
-        ``["doc_ts"]``); sorts other than "relevance" get every matching passage (``bound`` is -inf).
+        never lost; the caller skips what it has seen. "blend" gets a candidate pool whose scores ``_collect``
+        has already blended (``index.recency``): it is ordered whole, then None if the pool was not every match;
+        "newest" gets every matching passage (``bound`` is -inf).
         """
         n = len(docs)
         if sort == "blend":  # scores are already blended (see _collect)
