@@ -196,10 +196,14 @@ def candidates(
 
         extra = st.match(terms, eligible=in_window, depth=blend.window_pool)
         extra_docs, extra_scores = extra.docs, extra.scores
-    docs = np.concatenate([main.docs, extra_docs])
-    scores = np.concatenate([main.scores, extra_scores])
-    docs, first = np.unique(docs, return_index=True)  # the main pool's score where a passage is in both
-    return Matches(docs, scores[first], main.bound, main.constant)
+    if len(main.docs) and len(extra_docs):
+        # match() returns passage numbers in ascending order: a binary search finds the ones already pooled.
+        pos = np.minimum(np.searchsorted(main.docs, extra_docs), len(main.docs) - 1)
+        new = main.docs[pos] != extra_docs
+        extra_docs, extra_scores = extra_docs[new], extra_scores[new]
+    docs = np.concatenate([main.docs, extra_docs.astype(main.docs.dtype)])
+    scores = np.concatenate([main.scores, extra_scores.astype(main.scores.dtype)])
+    return Matches(docs, scores, main.bound, main.constant)
 
 
 def window_passages(st: Postings, lo: int, hi: int) -> np.ndarray:
