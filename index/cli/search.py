@@ -27,11 +27,13 @@ query language:
   after:2022-01-01    on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)
   before:2022-02      before this date
   title:word          the headline must contain the word (title:"a phrase" too)
+  this week, in March time words favour articles from then (read against --as-of, default now)
 
 examples:
   newsbot search 'sanctions "North Korea" -missile'
   newsbot search 'vaccine mandate source:cnn.com after:2021-09' --sort newest
   newsbot search inflation --after 2022-01 --before 2022-07 --k 5 --json
+  newsbot search 'storm damage this week' --as-of 2022-01-07
   newsbot search --batch queries.txt > results.jsonl
   printf '%s\\n' 'first query' '{"query": "storm damage", "as_of": "2022-01-07"}' | newsbot search --batch -
 """
