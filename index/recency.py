@@ -129,13 +129,14 @@ class Blend:
 
 
 # Chosen on the 119 RealTime QA dev questions with bench/blend_grid.py (grid and figures in docs/time.md): an age
-# decay that halves every two weeks and a window boost that is full inside the question's window and halves a week
-# outside it, each adding up to the passage's own BM25 score once (a same-day story inside the window counts 3x).
-# Both sit in the middle of a broad plateau (scales 7-14 days, weights 0.5-2 are within about 0.01 MRR of each
-# other), not on a single best cell.
+# decay that halves every two weeks and adds up to half a passage's BM25 score (a same-day story counts 1.5x), and
+# a window boost that adds its whole score inside the question's window and half of it a week outside. Scales of
+# 7-14 days and weights of 0.5-2 form a plateau within about 0.01 MRR; of those, recency 0.5 keeps the effect on
+# questions without time words small (it scores the same on them as 1) and lets an explicit time ("last month")
+# outweigh mere freshness.
 DEFAULT_BLEND = Blend(
     recency=Decay(scale=14.0, offset=0.0, decay=0.5, function="exp"),
-    recency_weight=1.0,
+    recency_weight=0.5,
     window=Decay(scale=7.0, offset=0.0, decay=0.5, function="exp"),
     window_weight=1.0,
 )
