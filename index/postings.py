@@ -312,12 +312,12 @@ class Postings:
         if params.get("format") != FORMAT_VERSION:
             raise IndexOutdated(
                 f"the search index at {folder} has format {params.get('format')}, this newsbot reads "
-                f"{FORMAT_VERSION}: rebuild it with `newsbot index`"
+                f"{FORMAT_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
             )
         if params.get("tokenizer_version") != TOKENIZER_VERSION:
             raise IndexOutdated(
                 f"the search index at {folder} was built with tokenizer {params.get('tokenizer_version')}, "
-                f"this newsbot uses {TOKENIZER_VERSION}: rebuild it with `newsbot index`"
+                f"this newsbot uses {TOKENIZER_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
             )
         # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs microseconds per slice.
         arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False).view(np.ndarray) for p in folder.glob("*.npy")}

@@ -612,8 +612,7 @@ def _load_current(db_path: Path) -> Postings:
         name = current_generation(db_path)
         if name is None:
             raise IndexMissing(
-                f"No search index for {db_path} yet: build it with `newsbot index PATH` (or `newsbot index` "
-                "to rebuild from what is stored)."
+                f"No search index for {db_path} yet: run `newsbot index PATH` on your archive to build it."
             )
         try:
             return Postings.load(index_dir(db_path) / name)

@@ -327,6 +327,63 @@ def test_pages_and_filters_agree_with_exhaustive_ranking(db_path: Path) -> None:
                 assert got_articles == [a for a in firsts if a not in folded][:8]
 
 
+def test_search_keeps_working_while_newsbot_index_runs(tmp_path: Path) -> None:
+    """The CLI path: `newsbot index` re-reads a changed file and rebuilds while a thread searches."""
+    import json
+    import random
+
+    rng = random.Random(9)
+    vocab = ["harbour", "ferry", "council", "budget", "storm", "school", "rail", "bridge", "tax", "mayor"]
+    source = tmp_path / "news.jsonl"
+    db = tmp_path / "news.db"
+
+    def record(i: int, extra: str = "", words_from: list[str] = vocab) -> str:
+        words = " ".join(rng.choices(words_from, k=40))
+        text = f"Report {i}: {words} {extra}.\n\nThe {rng.choice(words_from)} story continues."
+        rec = {"id": f"n{i}", "title": f"Story {i} {rng.choice(words_from)}", "text": text, "source": "example.com",
+               "date": "2022/02/01", "url": f"https://example.com/{i}"}  # fmt: skip
+        return json.dumps(rec)
+
+    lines = [record(i) for i in range(40)]
+    source.write_text("\n".join(lines) + "\n")
+    cmd = [sys.executable, "-m", "index", "index", str(source), "--db", str(db), "--workers", "0"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    searcher = Searcher.open(db)
+    want = [h.passage_id for h in searcher.search("ferry bridge mayor", sort="relevance").hits]
+    assert want
+    other = ["orchard", "violin", "glacier", "pepper"]  # shares no word with the query below
+    source.write_text("\n".join([*lines, record(99, "zebracorn", other)]) + "\n")
+    errors: list[BaseException] = []
+    done = threading.Event()
+    count = 0
+
+    def loop() -> None:
+        nonlocal count
+        try:
+            while not done.is_set():
+                got = [h.passage_id for h in searcher.search("ferry bridge mayor", sort="relevance").hits]
+                assert got == want
+                count += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    finally:
+        done.set()
+        thread.join()
+    assert not errors
+    assert count > 0
+    assert searcher.search("zebracorn").hits == []  # still the generation it loaded
+    assert searcher.reload() is True
+    assert searcher.generation == current_generation(db) == "gen-000002"
+    assert [h.source_id for h in searcher.search("zebracorn").hits] == ["n99"]
+    assert [h.passage_id for h in searcher.search("ferry bridge mayor", sort="relevance").hits] == want
+    searcher.close()
+
+
 def test_concurrent_threads_get_the_same_results(searcher: Searcher) -> None:
     want = {q: [h.passage_id for h in searcher.search(q).hits] for q in ("Sudan", "capitol", "floods", "minister")}
     errors: list[BaseException] = []
