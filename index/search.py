@@ -528,11 +528,19 @@ class Searcher:
                 yield None  # the pool ran out: the caller re-ranks every matching passage
             return
         if sort == "newest":
+            # Undated last: UNDATED_TS is the largest value, so map it below every real time (+1 keeps -ts finite).
             ts = st.arrays["doc_ts"][docs]
-            # Undated last: UNDATED_TS is the largest value, so map it below every real time.
-            ts = np.where(ts == UNDATED_TS, np.iinfo(np.int64).min, ts)
-            yield np.lexsort((docs, -scores.astype(np.float64), -ts.astype(np.float64)))
-            return
+            neg_ts = -np.where(ts == UNDATED_TS, np.iinfo(np.int64).min + 1, ts)
+            size = 64
+            while True:
+                if size >= n:
+                    yield np.lexsort((docs, -scores, neg_ts))
+                    return
+                # The newest `size`, plus everything published at the same second as the last of them.
+                part = np.argpartition(neg_ts, size - 1)[:size]
+                part = np.flatnonzero(neg_ts <= neg_ts[part].max())
+                yield part[np.lexsort((docs[part], -scores[part], neg_ts[part]))]
+                size *= 4
         size = 64
         while True:
             if size >= n:

@@ -314,6 +314,13 @@ def test_pages_and_filters_agree_with_exhaustive_ranking(db_path: Path) -> None:
                     for h in s.search(text, k=4, offset=off, per_article=False, annotate=False, **kwargs).hits
                 ]
                 assert paged == want
+                # Newest first: by publication time, then score, then passage number (dates tie a lot here).
+                matched = set(order)
+                by_time = np.lexsort((np.arange(st.n_passages), -dense, -arr["doc_ts"]))
+                newest = [int(d) for d in by_time if d in matched]
+                want_new = st.passage_ids(np.asarray(newest[:12], np.int64)).tolist()
+                got_new = s.search(text, k=12, per_article=False, annotate=False, sort="newest", **kwargs)
+                assert [h.passage_id for h in got_new.hits] == want_new
                 # Per article: the first passage of each article in that order, paged the same way.
                 firsts, seen = [], set()
                 for d in order:
