@@ -140,7 +140,12 @@ def _fsync_dir(path: Path) -> None:
 @contextlib.contextmanager
 def _build_lock(root: Path) -> Iterator[None]:
     """One rebuild at a time per index folder (a second one waits for the first)."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: builds are not serialised, the atomic CURRENT switch still holds
+        log.warning("no file locking on this platform: do not run two index builds at once")
+        yield
+        return
 
     with open(root / LOCK_FILE, "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -333,7 +338,8 @@ class Postings:
         """An in-memory index over already tokenized passages (one article each, undated): tests and benchmarks.
 
         Args:
-            passages: the token list of each passage, exactly as a rank-bm25 reference would be built on.
+            passages: the token list of each passage, exactly as a rank-bm25 reference would be built on
+                (terms hold no whitespace, as the tokenizer guarantees).
             params: the BM25 variant and parameters (default: BM25Okapi with rank-bm25's defaults).
 
         Returns:
