@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# Result orders every front end offers; "blend" (relevance with recency, see index.recency) is the default.
+SORTS = ("blend", "relevance", "newest")
+
 
 def normalise_for_hash(text: str) -> str:
     """Fold case, compatibility forms (NFKC) and whitespace so re-scrapes of one story hash alike."""

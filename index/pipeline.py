@@ -338,8 +338,10 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()
     seen: set[str] = set(exclude)
     problems: list[Problem] = []
 
-    def add(p: Path) -> None:
-        key = str(p.resolve())
+    def add(p: Path | str, *, resolved: bool = False) -> None:
+        # Inside a walked folder the root is already resolved: only a symlink needs resolving again
+        # (Path.resolve costs an lstat per path component, which dominates a repeat run over many files).
+        key = str(p) if resolved and not os.path.islink(p) else str(Path(p).resolve())
         if key not in seen:
             seen.add(key)
             files.append(key)
@@ -349,11 +351,12 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()
         if path.is_file():
             add(path)
         elif path.is_dir():
-            for root, dirs, names in os.walk(path, onerror=lambda err: problems.append(_walk_problem(err))):
+            top = path.resolve()
+            for root, dirs, names in os.walk(top, onerror=lambda err: problems.append(_walk_problem(err))):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     if not name.startswith("."):
-                        add(Path(root) / name)
+                        add(os.path.join(root, name), resolved=True)
         elif path.exists():
             problems.append(Problem(str(path), "not a regular file or folder"))
         else:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index import recency
-from index.models import Hit, Query, Results
+from index.models import SORTS, Hit, Query, Results
 from index.postings import (
     UNDATED_DAY,
     UNDATED_TS,
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 # "blend" (the default): BM25 times a recency decay against the as-of moment and a boost inside the question's time
 # window (index.recency); "relevance": BM25 alone; "newest": publication time, then BM25.
-SORTS = ("blend", "relevance", "newest")
 DEFAULT_SORT = "blend"
 
 FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)

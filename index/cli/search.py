@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from index.answer import assess, citation, render_answer, snippet, time_note
-from index.models import Hit, Results
+from index.models import SORTS, Hit, Results
 from index.query import EMPTY_MESSAGE, parse, parse_date
 from index.store import db_path_from_env
 
@@ -70,8 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("query", nargs="*", help="what to search for (the query language below works here)")
     p.add_argument("--k", type=_positive, default=10, help="how many results (default 10)")
-    from index.search import SORTS
-
     p.add_argument(
         "--sort",
         choices=SORTS,
