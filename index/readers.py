@@ -75,7 +75,9 @@ def reader_for(path: Path) -> str | None:
 
     Returns:
         "text", "html", "json", "jsonl", "markdown" or "feed"; None for binary data, XML that is not a feed,
-        and files that cannot be read. Other text with an unknown suffix is "text".
+        files that cannot be read, and plain text under a suffix we do not know (".csv", ".log", ".py": not
+        news pages; rename to .txt to read one). Pages saved with no suffix or a server-side one (".php",
+        ".aspx") are still read when their content is HTML, JSON, a feed or Markdown.
     """
     suffix = _format_suffix(path)
     if suffix in SUPPORTED:
@@ -84,7 +86,10 @@ def reader_for(path: Path) -> str | None:
         head = read_head(path)
     except (OSError, EOFError, zlib.error):
         return None
-    return _sniff(head)
+    kind = _sniff(head)
+    if kind == "text" and suffix:
+        return None
+    return kind
 
 
 def _sniff(head: bytes) -> str | None:

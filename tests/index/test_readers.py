@@ -82,7 +82,7 @@ def test_reader_for_by_suffix(tmp_path: Path, name: str, expected: str) -> None:
         (b"<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
         (b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>', "feed"),
         (b"---\ntitle: x\n---\nbody\n", "markdown"),
-        (b"Headline\n\nBody text.\n", "text"),
+        (b"Headline\n\nBody text.\n", None),  # plain text under an unknown suffix is not taken for news
         (b"\x00\x01\x02\x03binary\x00", None),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", None),
     ],
@@ -523,10 +523,27 @@ def test_pdf_is_named(tmp_path: Path) -> None:
     assert "PDF" in single_problem(path).reason
 
 
-def test_unknown_extension_with_text_is_read_as_text(tmp_path: Path) -> None:
-    path = tmp_path / "story.log"
+def test_unknown_extension_with_plain_text_is_reported_not_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "server.log"
+    path.write_text("Council meets\n\nThe council meets on Monday to discuss the budget for next year.")
+    problem = single_problem(path)
+    assert problem.level == "error" and "unknown file type (.log)" in problem.reason and ".txt" in problem.reason
+
+
+def test_no_suffix_text_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "council-meets"
     path.write_text("Council meets\n\nThe council meets on Monday to discuss the budget for next year.")
     assert only_article(path).title == "Council meets"
+
+
+def test_server_side_suffix_with_html_is_read_as_html(tmp_path: Path) -> None:
+    path = tmp_path / "story.php"
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>Council meets</title></head><body><article><h1>Council meets</h1>"
+        "<p>The council meets on Monday to discuss the budget for next year, the clerk said in a statement.</p>"
+        "<p>Residents may speak for three minutes each at the start of the meeting.</p></article></body></html>"
+    )
+    assert reader_for(path) == "html"
 
 
 def test_undecodable_text(tmp_path: Path) -> None:
