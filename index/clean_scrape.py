@@ -393,8 +393,11 @@ def _take_metadata(body: list[_Line], head: list[_Line], result: CleanText) -> l
             drop.add(id(line))
             continue
         date = _DATELINE.match(line.text)
-        if date and "date_line" not in result.extra:
-            result.extra["date_line"] = date.group("date").strip()
+        if date:
+            # The first date line is the publication date; a later one ("Updated ...") is kept as metadata too,
+            # never left in the body.
+            key = "date_line" if "date_line" not in result.extra else "updated_line"
+            result.extra.setdefault(key, date.group("date").strip())
             drop.add(id(line))
     return [ln for ln in body if id(ln) not in drop]
 

@@ -436,9 +436,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
         meta += [
             (key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()
         ]
+        width = max(len(label) for label, _ in meta) + 2
         for label, value in meta:
             if value:
-                print(f"{label + ':':<12}{value}")
+                print(f"{label + ':':<{width}}{value}")
         print()
     if not articles:
         print("No article extracted.")

@@ -651,3 +651,18 @@ def test_bbc_files_intact(shared_data: Path) -> None:
         assert art.title == " ".join(headline.split())
         # Paragraphs equal the file's paragraphs, up to whitespace inside them.
         assert [" ".join(p.split()) for p in art.paragraphs] == [" ".join(b.split()) for b in blocks if b.strip()]
+
+
+def test_text_page_published_and_updated_lines_become_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "storm.txt"
+    path.write_text(
+        "Skip to main content\n\nStorm cuts power to thousands in the valley\n\n"
+        "Published Nov. 25, 2026 at 6:40 AM PST\nUpdated Nov. 25, 2026 at 2:15 PM PST\nBy Ada Lane\n\n"
+        "A fast windstorm cut power to about 12,000 homes overnight, the utility said on Wednesday morning.\n\n"
+        "Crews expect to restore most customers by Friday, a spokesperson for the utility said in a statement.\n"
+    )
+    article = only_article(path)
+    assert article.published is not None and article.published.startswith("2026-11-25")
+    assert article.authors == ["Ada Lane"]
+    assert article.extra.get("updated_line", "").startswith("Nov. 25, 2026")
+    assert not any("Updated" in p or "Published" in p for p in article.paragraphs)
