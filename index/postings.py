@@ -10,7 +10,6 @@ import math
 import mmap
 import operator
 import os
-import re
 import shutil
 import threading
 import time
@@ -26,17 +25,19 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+# The locations live in a numpy-free module so commands that only need them start fast; re-exported here.
+from index.locations import CURRENT_FILE, index_dir
+from index.locations import GEN_RE as _GEN_RE
+from index.locations import INDEX_SUFFIX as INDEX_SUFFIX
+from index.locations import current_generation as current_generation
 from index.store import connect
 from index.tokenize import TOKENIZER_VERSION, text_to_tokens
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-INDEX_SUFFIX = ".index"
-CURRENT_FILE = "CURRENT"
 LOCK_FILE = "build.lock"
 KEEP_GENERATIONS = 2  # the current one and the one before, which a reader that has not reloaded may still use
-_GEN_RE = re.compile(r"gen-(\d+)")
 
 VARIANTS = ("okapi", "plus", "l")
 TITLE_MODES = ("every", "first", "none")
@@ -103,28 +104,6 @@ class IndexOutdated(SearchError):
 
 
 # ---------------------------------------------------------------------------------------------------- locations
-
-
-def index_dir(db_path: str | os.PathLike[str]) -> Path:
-    """The folder beside the database that holds the postings generations (``<db>.index``)."""
-    db_path = Path(db_path)
-    return db_path.with_name(db_path.name + INDEX_SUFFIX)
-
-
-def current_generation(db_path: str | os.PathLike[str]) -> str | None:
-    """The name of the generation in service (``gen-000003``), or None when no index was built yet.
-
-    Args:
-        db_path: the SQLite database the index belongs to.
-
-    Returns:
-        The generation name read from the ``CURRENT`` pointer file, or None.
-    """
-    try:
-        name = (index_dir(db_path) / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name if _GEN_RE.fullmatch(name) else None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -134,13 +134,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
     """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index import postings
+    from index.locations import current_generation
 
     conn = store.connect(db_path)
     try:
-        generation = postings.current_generation(db_path) if hasattr(postings, "current_generation") else None
-        if not (summary.changed or pipeline.postings_outdated(conn) or generation is None):
+        if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
             return None
+        # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
+        from index import postings
+
         started = time.perf_counter()
         try:
             built = postings.rebuild(db_path, progress=progress)
@@ -219,7 +221,7 @@ def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """`newsbot stats`: counts, outlets with date ranges, last run, versions."""
-    from index import postings
+    from index.locations import current_generation
     from index.tokenize import TOKENIZER_VERSION
 
     db_path, conn = _open_existing(args.db)
@@ -233,7 +235,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         conn.close()
     data["db"] = str(db_path)
     data["code_tokenizer_version"] = str(TOKENIZER_VERSION)
-    data["index_generation"] = postings.current_generation(db_path) if hasattr(postings, "current_generation") else None
+    data["index_generation"] = current_generation(db_path)
     if args.json:
         _print_json(data)
         return 0
