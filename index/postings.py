@@ -103,7 +103,7 @@ class IndexOutdated(SearchError):
     """The index was built by an incompatible tokenizer or file format and must be rebuilt."""
 
 
-# ---------------------------------------------------------------------------------------------------- locations
+# ---------------------------------------------------------------------------------------------------- files
 
 
 def _fsync_dir(path: Path) -> None:
