@@ -30,12 +30,10 @@ from index.readers_io import (
     MAX_JSON_BYTES,
     MAX_JSONL_LINE,
     MAX_TEXT_BYTES,
-    SNIFF_BYTES,
     Source,
     Unreadable,
     binary_kind,
     decode,
-    read_capped,
     read_head,
     read_text_file,
 )
@@ -374,17 +372,8 @@ _parse_json_line = parse_json_line  # the name the pipeline first used
 def read_json(path: Path) -> Iterator[Article | Problem]:
     """Articles from a JSON document: one object, a list of objects, or an object holding such a list."""
     where = str(path)
-    data = read_capped(path, MAX_JSON_BYTES, "JSON document (use JSON lines for big collections)")
-    if not data.strip():
-        raise Unreadable("empty file")
-    kind = binary_kind(data[:SNIFF_BYTES])
-    if kind:
-        raise Unreadable(f"not text ({kind}); convert it to text, HTML or JSON first")
-    try:
-        text, encoding = decode(data)
-    except UnicodeError as err:
-        raise Unreadable(f"cannot decode the JSON ({err}); save it as UTF-8") from None
-    del data
+    # note: the file's encoding when it was not UTF-8, copied onto each article.
+    text, note = read_text_file(path, MAX_JSON_BYTES, "JSON document (use JSON lines for big collections)")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
@@ -399,7 +388,6 @@ def read_json(path: Path) -> Iterator[Article | Problem]:
         yield Problem(where, "malformed JSON: nested too deeply")
         return
     del text
-    note = {"encoding": encoding} if encoding not in ("utf-8", "utf-8-sig", "ascii") else {}
     items = list_in_container(doc)
     if items is None:
         if isinstance(doc, dict):
