@@ -366,9 +366,6 @@ def _parse_line(raw: bytes, where: str, number: int) -> tuple[dict[str, Any] | P
     return item, encoding
 
 
-_parse_json_line = parse_json_line  # the name the pipeline first used
-
-
 def read_json(path: Path) -> Iterator[Article | Problem]:
     """Articles from a JSON document: one object, a list of objects, or an object holding such a list."""
     where = str(path)
