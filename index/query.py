@@ -227,8 +227,11 @@ def _plain(piece: _Piece, draft: Draft) -> None:
 
 
 def normalise_source(value: str) -> str:
-    """Lower-case a source filter and drop a scheme, ``www.`` and any path: "https://www.CNN.com/x" -> "cnn.com"."""
-    value = value.strip().lower()
+    """Case-fold a source filter and drop a scheme, ``www.`` and any path: "https://www.CNN.com/x" -> "cnn.com".
+
+    Case-folded, not lower-cased: outlets are stored case-folded (``index.postings.source_key``).
+    """
+    value = value.strip().casefold()
     value = re.sub(r"^[a-z]+://", "", value)
     if value.startswith("www."):
         value = value[4:]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from index import recency
+from index.answer import annotate as _annotate
 from index.models import SORTS, Hit, Query, Results
 from index.postings import (
     UNDATED_DAY,
@@ -31,20 +32,10 @@ from index.postings import (
     current_generation,
     index_dir,
 )
+from index.query import EMPTY_MESSAGE, normalise_source
+from index.query import parse as _parse_query
 from index.store import connect
 from index.tokenize import fold, tokenize
-
-try:  # the query language lands separately; a plain word query works without it
-    from index.query import EMPTY_MESSAGE
-    from index.query import parse as _parse_query
-except ImportError:  # pragma: no cover - only before index/query.py exists
-    _parse_query = None
-    EMPTY_MESSAGE = "Your question has no searchable words: try adding a name, place or topic."
-
-try:  # snippets, marks and the best sentence are index.answer's job
-    from index.answer import annotate as _annotate
-except ImportError:  # pragma: no cover
-    _annotate = None
 
 __all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
 
@@ -65,13 +56,6 @@ _NONWORD = re.compile(r"[\W_]+")
 def _norm_text(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for phrase checks, padded with spaces."""
     return f" {_NONWORD.sub(' ', fold(text).casefold()).strip()} "
-
-
-def _norm_source(value: str) -> str:
-    value = value.strip().casefold()
-    value = re.sub(r"^[a-z]+://", "", value)
-    value = value.removeprefix("www.")
-    return value.split("/", 1)[0] if "." in value.split("/", 1)[0] else value.strip("/ ")
 
 
 def _cutoff_ts(as_of: date | datetime) -> int:
@@ -297,7 +281,7 @@ class Searcher:
         hits = hits[offset:need]
         if per_article and hits:
             self._add_stored_copies(hits)
-        if annotate and _annotate is not None:
+        if annotate:
             weights = self.idf(terms)
             for hit in hits:
                 _annotate(hit, q, weights)
@@ -320,7 +304,7 @@ class Searcher:
         flt = _Filters(st)
         arr = st.arrays
         doc_article = arr["doc_article"]
-        wanted = [_norm_source(s) for s in [*q.sources, *(sources or [])] if s.strip()]
+        wanted = [normalise_source(s) for s in [*q.sources, *(sources or [])] if s.strip()]
         if wanted:
             ids = [i for i, (outlet, domain) in enumerate(st.sources) if _source_matches(outlet, domain, wanted)]
             if not ids:
@@ -608,9 +592,7 @@ def parse_query(query: str | Query, today: date | None = None) -> Query:
     ``today``) when it is a string."""
     if isinstance(query, Query):
         return query
-    if _parse_query is not None:
-        return _parse_query(query, today=today)
-    return Query(raw=query, terms=tokenize(query))
+    return _parse_query(query, today=today)
 
 
 def _load_current(db_path: Path) -> Postings:

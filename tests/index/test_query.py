@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from index import query as query_module
+from index.postings import source_key
 from index.query import Draft, normalise_source, parse, parse_date
 from index.tokenize import tokenize
 
@@ -233,6 +234,8 @@ def test_normalise_source() -> None:
     assert normalise_source("HTTPS://www.CNN.com/2022/01/x") == "cnn.com"
     assert normalise_source("NPR") == "npr"
     assert normalise_source("  ") == ""
+    # Case-folded like the stored outlets (source_key), so "STRASSE" finds an outlet written "Straße".
+    assert normalise_source("Die Straße") == normalise_source("DIE STRASSE") == source_key("Die Straße", None)[0]
 
 
 def test_parse_date_end_of_period() -> None:
