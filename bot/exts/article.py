@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import discord
@@ -15,6 +16,8 @@ from bot.exts import _views
 
 log = logging.getLogger(__name__)
 
+MAX_ID_DIGITS = 18  # SQLite integers are 64-bit: a longer number cannot be a row id
+
 
 class Article(commands.Cog):
     """Reading one article."""
@@ -27,17 +30,20 @@ class Article(commands.Cog):
     async def article(self, interaction: discord.Interaction, article: app_commands.Range[str, 1, 100]) -> None:
         """Show an article from the archive: outlet, date, link, passage count and its text, paged."""
         await interaction.response.defer(thinking=True)
-        article_id: int | None = int(article) if article.strip().isdigit() else None
-        if article_id is None:
-            # Typed text without picking a choice: take the best headline match.
-            found = await self.bot.store.find_articles(article, limit=1)
-            if not found:
-                raise errors.BadInput(
-                    f"No headline contains “{fmt.fit(article, 60, lambda t: t)}”; pick an article from the list "
-                    "as you type, or try /search."
-                )
-            article_id = found[0].id
-        await _views.send_article(self.bot, interaction, article_id, ephemeral=False)
+        typed = article.strip()
+        # A picked choice is an article id; a typed number (a year, say) that is no stored id is headline text.
+        if typed.isascii() and typed.isdigit() and len(typed) <= MAX_ID_DIGITS:
+            with contextlib.suppress(errors.ArticleGone):
+                await _views.send_article(self.bot, interaction, int(typed), ephemeral=False)
+                return
+        # Typed text without picking a choice: take the best headline match.
+        found = await self.bot.store.find_articles(article, limit=1)
+        if not found:
+            raise errors.BadInput(
+                f"No headline contains “{fmt.fit(article, 60, lambda t: t)}”; pick an article from the list "
+                "as you type, or try /search."
+            )
+        await _views.send_article(self.bot, interaction, found[0].id, ephemeral=False)
 
     @article.autocomplete("article")
     async def article_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

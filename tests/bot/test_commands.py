@@ -164,3 +164,11 @@ async def test_dev_guild_sync_is_immediate(make_bot, news_db, recorder):
     syncs = recorder.of("sync")
     assert len(syncs) == 1 and syncs[0].path == "/applications/{application_id}/guilds/{guild_id}/commands"
     assert json.dumps(syncs[0].json)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("typed", ["2024", "99999999999999999999", "²"])
+async def test_article_typed_number_that_is_no_id_searches_headlines(newsbot, recorder, typed):
+    # A number typed without picking a choice is an id only if such an article exists; otherwise it is headline text.
+    calls = await run(newsbot, recorder, slash("article", {"article": typed}))
+    assert "No headline contains" in calls[-1].body["content"], calls[-1].body
