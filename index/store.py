@@ -296,6 +296,11 @@ def find_original(conn: sqlite3.Connection, content_hash: str, *, exclude: int |
     ).fetchone()
 
 
+def _extra_json(extra: dict[str, Any]) -> str:
+    # One serialisation for writing and for same_article: if they drifted, every re-run would rewrite everything.
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _article_values(article: Article, content_hash: str, title_tokens: str) -> tuple[Any, ...]:
     return (
         article.origin_path,
@@ -307,7 +312,7 @@ def _article_values(article: Article, content_hash: str, title_tokens: str) -> t
         article.published,
         article.url,
         json.dumps(article.authors, ensure_ascii=False),
-        json.dumps(article.extra, ensure_ascii=False, sort_keys=True, default=str),
+        _extra_json(article.extra),
         content_hash,
         title_tokens,
     )
@@ -389,7 +394,7 @@ def same_article(row: sqlite3.Row, article: Article) -> bool:
         and row["origin_line"] == article.origin_line
         and row["reader"] == article.reader
         and json.loads(row["authors"]) == article.authors
-        and row["extra"] == json.dumps(article.extra, ensure_ascii=False, sort_keys=True, default=str)
+        and row["extra"] == _extra_json(article.extra)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,17 @@ def test_articles_passages_and_lookups(db_path: Path, tmp_path: Path) -> None:
         assert [r["id"] for r in store.find_articles(conn, ref)] == [aid]
     assert store.find_articles(conn, "nothing-like-it") == []
     assert store.file_article_ids(conn, file_id) == {"rec-1": aid}
+
+
+def test_same_article_reads_extra_back_as_written(db_path: Path) -> None:
+    conn = store.connect(db_path)
+    # keys out of order, non-ASCII text and a value JSON cannot hold: all must compare equal after the round trip
+    extra = {"section": "Économie", "charset": "cp1252", "seen": date(2024, 3, 5)}
+    with store.transaction(conn):
+        _add(conn, _article("x", "Prices rose again in March.", extra=extra))
+    row = store.article_for_update(conn, "x")
+    assert store.same_article(row, _article("x", "Prices rose again in March.", extra=dict(reversed(extra.items()))))
+    assert not store.same_article(row, _article("x", "Prices rose again in March.", extra={**extra, "seen": "x"}))
 
 
 def test_duplicates_have_no_passages_and_promotion_on_delete(db_path: Path) -> None:
