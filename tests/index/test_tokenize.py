@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from index.tokenize import STOPWORDS, TOKENIZER_VERSION, fold, text_to_tokens, tokenize, tokens_to_text
+from index.tokenize import (
+    STOPWORDS,
+    TOKENIZER_VERSION,
+    fold,
+    text_to_tokens,
+    tokenize,
+    tokenize_spans,
+    tokens_to_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +77,15 @@ def test_tokens_round_trip_through_storage() -> None:
 def test_stopwords_and_version() -> None:
     assert {"the", "and", "us", "what"} <= STOPWORDS
     assert isinstance(TOKENIZER_VERSION, int) and TOKENIZER_VERSION >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["COVID-19 hit the U.S. economy in 2020", "Kim’s speech in Málaga", "ENERGY PRICES RISE", "the and of", ""],
+)
+def test_tokenize_spans_agree_with_tokenize(text: str) -> None:
+    spans = tokenize_spans(text)
+    assert [t for _, _, terms in spans for t in terms] == tokenize(text)
+    # Each span's offsets cover the run its terms came from.
+    for start, end, terms in spans:
+        assert terms and tokenize(text[start:end]) == list(terms)
