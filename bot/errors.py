@@ -82,7 +82,9 @@ def describe(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command works in a server, not in DMs.", True
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't read {error.value!r} for that option; check its description and try again.", True
+        shown = repr(error.value)
+        shown = shown if len(shown) <= 100 else shown[:99] + "…"  # an option value can be far longer than a message
+        return f"I couldn't read {shown} for that option; check its description and try again.", True
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here.", True
     if isinstance(error, sqlite3.OperationalError) and is_locked(error):

@@ -170,3 +170,14 @@ async def test_admin_commands_need_manage_server(newsbot, recorder):
 def test_build_db_helper_makes_an_index(tmp_path):
     build_db(tmp_path / "x.db", [])
     assert (tmp_path / "x.db").exists()
+
+
+def test_an_unreadable_option_value_is_quoted_within_the_message_limit():
+    from discord import AppCommandOptionType, app_commands
+
+    from bot import errors
+    from bot.exts._options import DateOption
+
+    error = app_commands.TransformerError("x" * 6000, AppCommandOptionType.string, DateOption())
+    text, expected = errors.describe(error)
+    assert expected and len(text) <= 2000 and text.startswith("I couldn't read 'xxx")
