@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -491,6 +492,13 @@ class Postings:
     def passage_ids(self, docs: np.ndarray) -> np.ndarray:
         """The store's passage row ids for passage numbers."""
         return self.arrays["doc_pid"][docs]
+
+    @functools.cached_property
+    def latest_ts(self) -> int:
+        """The publication time (epoch seconds) of the newest dated passage, -1 when none is dated."""
+        ts = self.arrays["doc_ts"]
+        dated = ts[ts != UNDATED_TS]
+        return int(dated.max()) if len(dated) else -1
 
     def title_articles(self, term: str) -> np.ndarray:
         """Article numbers (ascending) whose headline holds ``term``."""

@@ -326,7 +326,9 @@ class Searcher:
                 return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
 
             flt.checks.append(in_range)
-        if as_of is not None:
+        # Skipped when nothing is published after the cutoff (as of now, as a rule): it would exclude nothing, yet
+        # cost a pass over every candidate and make "Nothing matched" blame a filter the user never set.
+        if as_of is not None and _cutoff_ts(as_of) < st.latest_ts:
             cutoff = _cutoff_ts(as_of)
 
             def published_by(d: np.ndarray) -> np.ndarray:

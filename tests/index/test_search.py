@@ -160,7 +160,10 @@ def test_empty_query_gets_a_message(searcher: Searcher) -> None:
 def test_unknown_words_match_nothing_with_a_message(searcher: Searcher) -> None:
     r = searcher.search("xylophone zebra")
     assert r.hits == []
-    assert r.message
+    # No filter was given (searching as of now is none), so the message must not suggest removing one.
+    assert r.message and "filter" not in r.message and "other words" in r.message
+    filtered = searcher.search("xylophone zebra", sources=["example.com"])
+    assert filtered.message and "filter" in filtered.message
 
 
 def test_query_object_and_fallback_terms(searcher: Searcher) -> None:
