@@ -127,14 +127,20 @@ def read_capped(path: Path, limit: int, what: str) -> bytes:
     return data
 
 
-def read_text_file(path: Path, limit: int, what: str) -> tuple[str, dict[str, Any]]:
-    """Read, check and decode a one-document file. Raises Unreadable for empty, binary or undecodable input."""
+def read_document(path: Path, limit: int, what: str) -> bytes:
+    """The whole (decompressed) bytes of a one-document file. Raises Unreadable for too large, empty or binary."""
     data = read_capped(path, limit, what)
     if not data.strip():
         raise Unreadable("empty file")
     kind = binary_kind(data[:SNIFF_BYTES])
     if kind:
         raise Unreadable(f"not text ({kind}); convert it to text, HTML or JSON first")
+    return data
+
+
+def read_text_file(path: Path, limit: int, what: str) -> tuple[str, dict[str, Any]]:
+    """Read, check and decode a one-document file. Raises Unreadable for empty, binary or undecodable input."""
+    data = read_document(path, limit, what)
     try:
         text, encoding = decode(data)
     except UnicodeError as err:

@@ -18,8 +18,8 @@ from index.readers_io import (
     MAX_HTML_BYTES,
     MAX_TEXT_BYTES,
     Unreadable,
-    binary_kind,
     read_capped,
+    read_document,
     read_text_file,
 )
 
@@ -96,12 +96,7 @@ def read_html(path: Path) -> Iterator[Article | Problem]:
     """One article from an HTML page: main text, title, date, author, URL and site name via trafilatura."""
     import trafilatura
 
-    data = read_capped(path, MAX_HTML_BYTES, "HTML page")
-    if not data.strip():
-        raise Unreadable("empty file")
-    kind = binary_kind(data[:8192])
-    if kind:
-        raise Unreadable(f"not HTML ({kind}); convert it to HTML or text first")
+    data = read_document(path, MAX_HTML_BYTES, "HTML page")  # bytes: trafilatura finds the page's encoding
     from trafilatura.settings import set_date_params
 
     # No extensive date search: its last resort runs dateparser over every locale, which costs seconds on a

@@ -523,6 +523,13 @@ def test_pdf_is_named(tmp_path: Path) -> None:
     assert "PDF" in single_problem(path).reason
 
 
+def test_binary_data_under_html_suffix_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)))
+    problem = single_problem(path)
+    assert problem.level == "error" and "not text (PDF)" in problem.reason
+
+
 def test_unknown_extension_with_plain_text_is_reported_not_indexed(tmp_path: Path) -> None:
     path = tmp_path / "server.log"
     path.write_text("Council meets\n\nThe council meets on Monday to discuss the budget for next year.")
