@@ -86,21 +86,13 @@ def check_token(token: str) -> str:
     return token
 
 
-def _optional_int(env: Mapping[str, str], key: str) -> int | None:
+def _optional_int(env: Mapping[str, str], key: str, must_be: str) -> int | None:
+    """The setting as a non-negative whole number, None when unset; ``must_be`` ends the error message."""
     raw = (env.get(key) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise ConfigError(f"{key} must be a server id (digits only; right-click the server -> Copy Server ID).")
-    return int(raw)
-
-
-def _optional_count(env: Mapping[str, str], key: str) -> int | None:
-    raw = (env.get(key) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ConfigError(f"{key} must be a whole number (0 runs searches in threads of the bot process).")
+    if not (raw.isascii() and raw.isdigit()):
+        raise ConfigError(f"{key} must be {must_be}.")
     return int(raw)
 
 
@@ -149,9 +141,13 @@ def load_settings(
     return Settings(
         token=Secret(token),
         db=Path(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
-        dev_guild_id=_optional_int(merged, "NEWSBOT_DEV_GUILD_ID"),
+        dev_guild_id=_optional_int(
+            merged, "NEWSBOT_DEV_GUILD_ID", "a server id (digits only; right-click the server -> Copy Server ID)"
+        ),
         log_level=level,
         cooldown_seconds=_float(merged, "NEWSBOT_COOLDOWN_SECONDS", 5.0),
         archive=Path(archive) if archive else None,
-        search_workers=_optional_count(merged, "NEWSBOT_SEARCH_WORKERS"),
+        search_workers=_optional_int(
+            merged, "NEWSBOT_SEARCH_WORKERS", "a whole number (0 runs searches in threads of the bot process)"
+        ),
     )

@@ -53,6 +53,8 @@ def test_malformed_token_is_explained_without_echoing_it(token, says):
     ("key", "value", "says"),
     [
         ("NEWSBOT_DEV_GUILD_ID", "my server", "server id"),
+        ("NEWSBOT_DEV_GUILD_ID", "²", "server id"),
+        ("NEWSBOT_SEARCH_WORKERS", "two", "whole number"),
         ("NEWSBOT_COOLDOWN_SECONDS", "soon", "number of seconds"),
         ("NEWSBOT_COOLDOWN_SECONDS", "-1", "zero or more"),
         ("NEWSBOT_LOG_LEVEL", "LOUD", "one of"),
