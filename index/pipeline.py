@@ -779,7 +779,7 @@ def _ingest(
     workers: int | None,
 ) -> None:
     run = _Run(conn, summary, None)
-    refresh_derived(conn, summary)
+    refresh_derived(conn, summary, progress=progress)
 
     db_file = str(Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve())
     own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
@@ -849,12 +849,23 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
+def _progress_bar(total: int, enabled: bool, *, unit: str = "B", desc: str = "indexing") -> Any:
     if not enabled:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="B", unit_scale=True, desc="indexing", leave=False, dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, leave=False, dynamic_ncols=True)
+
+
+@contextlib.contextmanager
+def _closing_bar(total: int, enabled: bool, *, unit: str, desc: str) -> Iterator[Any]:
+    """A progress bar (or None when disabled) that is closed however the block ends."""
+    bar = _progress_bar(total, enabled, unit=unit, desc=desc)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _plan(to_read: list[tuple[str, int]]) -> Iterator[_FileTask | tuple[str, int]]:
@@ -1020,7 +1031,7 @@ def resplit_article(conn: sqlite3.Connection, article_id: int) -> int:
     return store.replace_passages(conn, article_id, prep.passages, prep.tokens)
 
 
-def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None) -> bool:
+def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None, *, progress: bool = False) -> bool:
     """Bring stored passages up to the code's splitter and tokenizer versions, from stored text.
 
     A splitter change re-splits every original's body; a tokenizer change re-tokenizes every passage and
@@ -1029,6 +1040,7 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None)
     Args:
         conn: open connection.
         summary: where to count the work (``resplit``, ``retokenized``), if given.
+        progress: show a progress bar on stderr (a whole archive is redone, in this process: minutes when large).
 
     Returns:
         True when anything was rebuilt (the search postings are then out of date).
@@ -1039,22 +1051,30 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None)
     token_v = store.get_meta(conn, META_TOKENIZER)
     if has_data and split_v != str(SPLIT_VERSION):
         log.warning("splitter changed (%s -> %s): re-splitting stored articles", split_v, SPLIT_VERSION)
-        after = 0
-        while ids := store.original_ids(conn, after=after):
-            with store.transaction(conn):
-                for article_id in ids:
-                    resplit_article(conn, article_id)
-            summary.resplit += len(ids)
-            after = ids[-1]
+        total = conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
+        with _closing_bar(total, progress, unit=" articles", desc="re-splitting") as bar:
+            after = 0
+            while ids := store.original_ids(conn, after=after):
+                with store.transaction(conn):
+                    for article_id in ids:
+                        resplit_article(conn, article_id)
+                summary.resplit += len(ids)
+                after = ids[-1]
+                if bar is not None:
+                    bar.update(len(ids))
         _retokenize_titles(conn)
     elif has_data and token_v != str(TOKENIZER_VERSION):
         log.warning("tokenizer changed (%s -> %s): re-tokenizing stored passages", token_v, TOKENIZER_VERSION)
-        after = 0
-        while rows := store.passage_texts(conn, after=after):
-            with store.transaction(conn):
-                store.set_passage_tokens(conn, [(tokens_to_text(tokenize(text)), pid) for pid, text in rows])
-            summary.retokenized += len(rows)
-            after = rows[-1][0]
+        total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        with _closing_bar(total, progress, unit=" passages", desc="re-tokenizing") as bar:
+            after = 0
+            while rows := store.passage_texts(conn, after=after):
+                with store.transaction(conn):
+                    store.set_passage_tokens(conn, [(tokens_to_text(tokenize(text)), pid) for pid, text in rows])
+                summary.retokenized += len(rows)
+                after = rows[-1][0]
+                if bar is not None:
+                    bar.update(len(rows))
         _retokenize_titles(conn)
     rebuilt = bool(summary.resplit or summary.retokenized)
     if split_v != str(SPLIT_VERSION) or token_v != str(TOKENIZER_VERSION):

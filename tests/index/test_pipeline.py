@@ -567,7 +567,9 @@ def test_ingest_retokenizes_stored_passages_when_the_tokenizer_changes(
     assert pipeline.postings_outdated(store.connect(db_path))
 
 
-def test_ingest_resplits_stored_bodies_when_the_splitter_changes(tmp_path: Path, db_path: Path) -> None:
+def test_ingest_resplits_stored_bodies_when_the_splitter_changes(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "in"
     write_text(folder / "a.txt", 1, paragraphs=12)
     run([folder], db_path)
@@ -577,9 +579,11 @@ def test_ingest_resplits_stored_bodies_when_the_splitter_changes(tmp_path: Path,
         store.set_meta(conn, pipeline.META_SPLIT, "0")
         conn.execute("DELETE FROM passages WHERE ordinal > 0")
     conn.close()
-    summary = run([folder], db_path)
+    summary = run([folder], db_path, progress=True)
     assert summary.resplit == 1
     assert rows(db_path, "SELECT ordinal, text, tokens FROM passages ORDER BY id") == expected
+    # redoing a whole archive in one process can take minutes: it shows its own progress
+    assert "re-splitting" in capsys.readouterr().err
 
 
 def test_ingest_skips_its_own_database_and_hidden_entries(tmp_path: Path) -> None:
