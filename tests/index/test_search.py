@@ -396,6 +396,7 @@ def test_search_keeps_working_while_newsbot_index_runs(tmp_path: Path) -> None:
 
 def test_concurrent_threads_get_the_same_results(searcher: Searcher) -> None:
     want = {q: [h.passage_id for h in searcher.search(q).hits] for q in ("Sudan", "capitol", "floods", "minister")}
+    assert all(want.values())  # empty lists would compare equal however the threads interfered
     errors: list[BaseException] = []
 
     def work() -> None:
@@ -417,6 +418,7 @@ def test_concurrent_threads_get_the_same_results(searcher: Searcher) -> None:
 def test_search_keeps_working_while_another_process_rebuilds(db_path: Path, store: list[int]) -> None:
     searcher = Searcher.open(db_path)
     want = [h.passage_id for h in searcher.search("Sudan minister").hits]
+    assert want
     errors: list[BaseException] = []
     done = threading.Event()
     count = 0
