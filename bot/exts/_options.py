@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from bot.bot import NewsBot
 
 SOURCES_TTL = 300.0  # seconds an outlet list is reused for autocomplete
+# Descriptions of the filter options /ask and /search share (spread into app_commands.describe).
+FILTER_HELP = {
+    "source": "Only articles from this outlet or site, e.g. cnn.com",
+    "after": "Only articles published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "before": "Only articles published before this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+}
 
 
 class DateOption(app_commands.Transformer):

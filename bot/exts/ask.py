@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.bot import NewsBot
 from bot.exts import _answers, _views
-from bot.exts._options import DateOption, source_choices, sources_option
+from bot.exts._options import FILTER_HELP, DateOption, source_choices, sources_option
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,7 @@ class Ask(commands.Cog):
     @app_commands.command()
     @app_commands.describe(
         question="What you want to know, in your own words (the query language works too)",
-        source="Only articles from this outlet or site, e.g. cnn.com",
-        after="Only articles published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)",
-        before="Only articles published before this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+        **FILTER_HELP,
         private="Show the answer only to you (default: the server's setting)",
     )
     @app_commands.autocomplete(source=source_choices)

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.bot import NewsBot
 from bot.exts import _format as fmt
 from bot.exts import _views
-from bot.exts._options import DateOption, source_choices, sources_option
+from bot.exts._options import FILTER_HELP, DateOption, source_choices, sources_option
 from index.asyncstore import QueryLogEntry
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,7 @@ class Search(commands.Cog):
     @app_commands.command()
     @app_commands.describe(
         query='Words to find; "exact phrase", -exclude, source:cnn.com, after:2022-01-01, before:2022-02, title:word',
-        source="Only articles from this outlet or site, e.g. cnn.com",
-        after="Only articles published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)",
-        before="Only articles published before this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+        **FILTER_HELP,
         sort="Best matches, recent ones first (blend, default); best matches only (relevance); newest first",
     )
     @app_commands.autocomplete(source=source_choices)
