@@ -203,7 +203,7 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
         ordered = sorted(s.problems, key=lambda p: p.level == "skip")
         print(f"problems ({total:,}):")
         for p in ordered[:SHOW_PROBLEMS]:
-            print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
+            print(_problem_line(p))
         if total > SHOW_PROBLEMS:
             print(f"  ... and {total - SHOW_PROBLEMS:,} more (all of them: `newsbot stats --problems`)")
 
@@ -290,9 +290,13 @@ def _print_problems(conn: sqlite3.Connection, as_json: bool) -> int:
         return 0
     print(f"problems of run #{run_id} ({len(entries):,}):")
     for e in entries:
-        where = f"{e['path']}:{e['line']}" if e["line"] is not None else e["path"]
-        print(f"  {where}: {e['reason']}" + (" [skipped]" if e["level"] == "skip" else ""))
+        print(_problem_line(Problem(e["path"], e["reason"], e["line"], e["level"])))
     return 0
+
+
+def _problem_line(p: Problem) -> str:
+    """One problem as the summary and `stats --problems` list it: ``  file:line: reason [skipped]``."""
+    return f"  {p}" + (" [skipped]" if p.level == "skip" else "")
 
 
 def _size(n: int) -> str:

@@ -65,6 +65,7 @@ def test_index_bad_input_exits_1_with_problems_listed_as_file_line_reason(
     code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems")
     assert code == 0
     assert "broken.jsonl:4: malformed JSON" in out and "photo.png: not text" in out
+    assert "empty.txt: empty file (0 bytes) [skipped]" in out  # marked as the run's summary marks it
     code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems", "--json")
     data = json.loads(out)
     assert data["run_id"] == 1 and len(data["problems"]) >= 9
