@@ -37,10 +37,11 @@ def expired_note(timeout: float) -> str:
 class BaseView(discord.ui.View):
     """Buttons with an owner (the asker), one error handler, and an expiry that disables them and says so."""
 
-    def __init__(self, bot: NewsBot, owner_id: int, *, timeout: float | None = None) -> None:
+    def __init__(self, bot: NewsBot, owner_id: int, *, command: str = "/ask", timeout: float | None = None) -> None:
         super().__init__(timeout=timeout or getattr(bot, "view_timeout", TIMEOUT))
         self.bot = bot
         self.owner_id = owner_id
+        self.command = command  # what someone else should run to get pages of their own
         self.message: discord.Message | discord.WebhookMessage | None = None
         self.owner_only: set[str] = set()
 
@@ -76,7 +77,7 @@ class BaseView(discord.ui.View):
         cid = (interaction.data or {}).get("custom_id")
         if cid in self.owner_only and interaction.user.id != self.owner_id:
             await interaction.response.send_message(
-                "Only the person who asked can page these results — ask your own with /ask.",
+                f"Only the person who asked can page these results — run {self.command} to get your own.",
                 ephemeral=True,
                 allowed_mentions=NONE,
             )
@@ -162,8 +163,9 @@ class PagerView(BaseView):
         *,
         page: int = 0,
         has_next: bool = False,
+        command: str = "/search",
     ) -> None:
-        super().__init__(bot, owner_id)
+        super().__init__(bot, owner_id, command=command)
         self.page = page
         self.render = render
         self.prev = self.button("prev", key, self.on_prev, label="Previous", owner_only=True, disabled=page == 0)
@@ -204,6 +206,7 @@ async def send_article(bot: NewsBot, interaction: discord.Interaction, article_i
     if len(pages) <= 1:
         await follow(interaction, embed=embed, ephemeral=ephemeral, allowed_mentions=NONE)
         return
-    view = PagerView(bot, interaction.user.id, f"art{article.id}:{interaction.id}", render, has_next=has_next)
+    key = f"art{article.id}:{interaction.id}"
+    view = PagerView(bot, interaction.user.id, key, render, has_next=has_next, command="/article")
     msg = await follow(interaction, embed=embed, view=view, ephemeral=ephemeral, wait=True, allowed_mentions=NONE)
     view.attach(msg)

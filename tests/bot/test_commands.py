@@ -9,6 +9,7 @@ import pytest
 from bot_harness import (
     CHANNEL_ID,
     GUILD_ID,
+    OTHER_USER_ID,
     autocomplete,
     channel_payload,
     check_limits,
@@ -55,6 +56,10 @@ async def test_search_lists_articles_and_pages_with_buttons(newsbot, recorder, m
     assert paged[0].json["type"] == 6
     edit = next(c for c in paged if c.kind == "edit_original")
     assert edit.embeds[0]["description"].startswith("**3.**")
+
+    # Someone else is told which command gets them pages of their own.
+    refused = await run(newsbot, recorder, component(f"nb:next:{payload['id']}", msg, user_id=OTHER_USER_ID))
+    assert "run /search to get your own" in refused[0].json["data"]["content"]
 
 
 @pytest.mark.asyncio
