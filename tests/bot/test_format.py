@@ -113,3 +113,8 @@ def test_enforce_brings_any_embed_within_limits():
     assert len(e.title) <= 256 and len(e.description) <= 4096 and len(e.fields) <= 25
     assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in e.fields)
     assert len(e.footer.text) <= 2048 and fmt.embed_size(e) <= 6000
+    # Counted here too, not only by the helper under test, as Discord counts it (all text parts of the embed).
+    d = e.to_dict()
+    total = len(d.get("title", "")) + len(d.get("description", "")) + len(d.get("footer", {}).get("text", ""))
+    total += sum(len(f["name"]) + len(f["value"]) for f in d.get("fields", []))
+    assert total <= 6000
