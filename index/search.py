@@ -576,17 +576,8 @@ class Searcher:
             f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
             ids,
         )
-        for dup_of, aid, source_id, outlet, url, title, published in rows:
-            by_article[dup_of].also_in.append(
-                {
-                    "article_id": aid,
-                    "source_id": source_id,
-                    "outlet": outlet,
-                    "url": url,
-                    "title": title,
-                    "published": published,
-                }
-            )
+        for dup_of, *copy in rows:
+            by_article[dup_of].also_in.append(dict(zip(_ALSO_FIELDS, copy, strict=True)))
 
 
 def parse_query(query: str | Query, today: date | None = None) -> Query:
@@ -696,15 +687,12 @@ def _hit(row: dict[str, Any], score: float) -> Hit:
     )
 
 
+# What ``Hit.also_in`` lists for each copy of a story, folded or stored (in _add_stored_copies' column order).
+_ALSO_FIELDS = ("article_id", "source_id", "outlet", "url", "title", "published")
+
+
 def _also(hit: Hit) -> dict[str, Any]:
-    return {
-        "article_id": hit.article_id,
-        "source_id": hit.source_id,
-        "outlet": hit.outlet,
-        "url": hit.url,
-        "title": hit.title,
-        "published": hit.published,
-    }
+    return {name: getattr(hit, name) for name in _ALSO_FIELDS}
 
 
 def _nothing_message(q: Query, *, filtered: bool, paged: bool = False) -> str:
