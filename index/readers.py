@@ -288,33 +288,65 @@ def read_jsonl(path: Path) -> Iterator[Article | Problem]:
     """One article per line of a JSON-lines file, streamed; each bad line is one Problem and reading goes on."""
     where = str(path)
     with Source(path) as src:
-        stream = src.stream
-        number = 0
-        while True:
-            try:
-                raw = stream.readline(MAX_JSONL_LINE)
-            except (EOFError, gzip.BadGzipFile, zlib.error) as err:
-                yield Problem(
-                    where,
-                    f"corrupt or truncated gzip data after line {number} ({err}); lines after it are lost",
-                    line=number + 1,
-                )
-                return
-            if not raw:
-                return
-            number += 1
-            if len(raw) >= MAX_JSONL_LINE and not raw.endswith(b"\n"):
-                skipped = _skip_rest_of_line(stream)
-                yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
+        for line in jsonl_lines(src.stream, where):
+            if isinstance(line, Problem):
+                yield line
                 continue
-            item, encoding = _parse_line(raw, where, number)
-            if isinstance(item, Problem):
+            item = json_line_article(line[1], where, line[0])
+            if item is not None:
                 yield item
-            elif item is not None:
-                got = safe_record(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
-                if encoding and isinstance(got, Article):
-                    got.extra["encoding"] = encoding
-                yield got
+
+
+def jsonl_lines(stream: IO[bytes], where: str) -> Iterator[tuple[int, bytes] | Problem]:
+    """The raw lines of a JSON-lines stream, numbered, each at most ``MAX_JSONL_LINE`` bytes.
+
+    Args:
+        stream: the (decompressed) byte stream.
+        where: the file, for Problems.
+
+    Yields:
+        ``(number, raw)`` per line (1-based); a Problem in place of an over-long line (reading goes on), and a
+        last Problem when gzip data is corrupt or truncated (reading stops).
+    """
+    number = 0
+    while True:
+        try:
+            raw = stream.readline(MAX_JSONL_LINE)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+            yield Problem(
+                where,
+                f"corrupt or truncated gzip data after line {number} ({err}); lines after it are lost",
+                line=number + 1,
+            )
+            return
+        if not raw:
+            return
+        number += 1
+        if len(raw) >= MAX_JSONL_LINE and not raw.endswith(b"\n"):
+            skipped = _skip_rest_of_line(stream)
+            yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
+            continue
+        yield number, raw
+
+
+def json_line_article(raw: bytes, where: str, number: int) -> Article | Problem | None:
+    """One JSON-lines line as an Article (noting a non-UTF-8 encoding), a Problem, or None for a blank line.
+
+    Args:
+        raw: the line's bytes, newline included or not.
+        where: the file, for Problems and the article's source id.
+        number: the 1-based line number.
+
+    Returns:
+        What :func:`read_jsonl` yields for the line.
+    """
+    item, encoding = _parse_line(raw, where, number)
+    if item is None or isinstance(item, Problem):
+        return item
+    got = safe_record(item, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+    if encoding and isinstance(got, Article):
+        got.extra["encoding"] = encoding
+    return got
 
 
 def _skip_rest_of_line(stream: IO[bytes]) -> int:
