@@ -61,7 +61,9 @@ class Search(commands.Cog):
 
         async def render(page: int) -> tuple[discord.Embed, bool]:
             nonlocal first
-            results = await self.bot.engine.search(query, PAGE, offset=page * PAGE, **options)
+            # One more than a page: ``total`` counts passages, not articles, so only an extra article shows
+            # that a next page exists.
+            results = await self.bot.engine.search(query, PAGE + 1, offset=page * PAGE, **options)
             if first:
                 first = False
                 self.bot.store.log_query(
@@ -75,11 +77,11 @@ class Search(commands.Cog):
                         as_of=as_of.isoformat(),
                         took_ms=results.took_ms,
                         n_results=results.total,
-                        results=[h.passage_id for h in results.hits],
+                        results=[h.passage_id for h in results.hits[:PAGE]],
                     )
                 )
             embed = fmt.search_embed(query, results, as_of=as_of, page_size=PAGE)
-            return embed, results.total > (page + 1) * PAGE
+            return embed, len(results.hits) > PAGE
 
         embed, has_next = await render(0)
         if not has_next:

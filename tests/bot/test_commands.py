@@ -63,6 +63,18 @@ async def test_search_lists_articles_and_pages_with_buttons(newsbot, recorder, m
 
 
 @pytest.mark.asyncio
+async def test_search_offers_next_only_when_another_article_exists(newsbot, recorder, monkeypatch):
+    from bot.exts import search
+
+    # Two passages match, both in one article: one article per line means there is no second page.
+    monkeypatch.setattr(search, "PAGE", 1)
+    calls = await run(newsbot, recorder, slash("search", {"query": "glacier"}, at=MARCH))
+    first = next(c for c in calls if c.kind == "followup")
+    assert first.embeds[0]["description"].startswith("**1.** ")
+    assert custom_ids(first) == []
+
+
+@pytest.mark.asyncio
 async def test_search_with_nothing_found_says_what_to_try(newsbot, recorder):
     calls = await run(newsbot, recorder, slash("search", {"query": "zeppelin"}, at=MARCH))
     text = next(c for c in calls if c.kind == "followup").embeds[0]["description"]
