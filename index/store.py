@@ -657,6 +657,34 @@ def run_log(conn: sqlite3.Connection, run_id: int, *, levels: tuple[str, ...] | 
     return conn.execute(sql + " ORDER BY id", args).fetchall()
 
 
+def open_problems(conn: sqlite3.Connection, *, before: int) -> list[sqlite3.Row]:
+    """Problems of files still marked partial or failed that were last read before run ``before``.
+
+    Such a file is not read again while unchanged, so its problems stay in the log of the run that read it.
+
+    Args:
+        conn: open connection.
+        before: the run whose own log the caller lists already.
+
+    Returns:
+        ``path, line, level, reason, at, run_id`` rows (errors and skips), in log order.
+    """
+    return conn.execute(
+        """
+        WITH latest AS (
+            SELECT path, max(run_id) AS run_id FROM ingest_log
+            WHERE level = 'error' AND path IN (SELECT path FROM files WHERE status IN ('partial', 'failed'))
+            GROUP BY path
+        )
+        SELECT l.path, l.line, l.level, l.reason, l.at, l.run_id
+        FROM ingest_log l JOIN latest ON l.path = latest.path AND l.run_id = latest.run_id
+        WHERE l.level IN ('error', 'skip') AND l.run_id < ?
+        ORDER BY l.id
+        """,
+        (before,),
+    ).fetchall()
+
+
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:
     """What the store holds: counts, outlets with counts and date ranges, the last run, versions.
 

@@ -282,8 +282,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def _print_problems(conn: sqlite3.Connection, as_json: bool) -> int:
     run_id = store.last_run_with(conn, ("error", "skip"))
     entries = store.run_log(conn, run_id, levels=("error", "skip")) if run_id is not None else []
+    # Files unchanged since an earlier run are not read again, so their problems are in that run's log.
+    earlier = store.open_problems(conn, before=run_id) if run_id is not None else []
     if as_json:
-        _print_json({"run_id": run_id, "problems": [dict(e) for e in entries]})
+        _print_json({"run_id": run_id, "problems": [dict(e) for e in entries], "earlier": [dict(e) for e in earlier]})
         return 0
     if not entries:
         print("No problems logged: every file read so far was used.")
@@ -291,6 +293,10 @@ def _print_problems(conn: sqlite3.Connection, as_json: bool) -> int:
     print(f"problems of run #{run_id} ({len(entries):,}):")
     for e in entries:
         print(_problem_line(Problem(e["path"], e["reason"], e["line"], e["level"])))
+    if earlier:
+        print(f"problems of {len({e['path'] for e in earlier}):,} files unchanged since an earlier run:")
+        for e in earlier:
+            print(_problem_line(Problem(e["path"], e["reason"], e["line"], e["level"])) + f"  (run #{e['run_id']})")
     return 0
 
 

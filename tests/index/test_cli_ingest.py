@@ -71,6 +71,31 @@ def test_index_bad_input_exits_1_with_problems_listed_as_file_line_reason(
     assert data["run_id"] == 1 and len(data["problems"]) >= 9
 
 
+def test_stats_problems_keeps_listing_unchanged_files_that_failed_in_an_earlier_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(folder / "old.jsonl", [record(1)], lines=["{oops\n"])
+    assert cli(capsys, "index", str(folder), "--db", str(db_path), "--no-postings")[0] == 1
+    write_jsonl(folder / "new.jsonl", [record(2)], lines=["[1, 2]\n"])
+    code, out, _ = cli(capsys, "index", str(folder), "--db", str(db_path), "--no-postings")
+    assert code == 1 and "unchanged files had problems when last read" in out
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems")
+    assert code == 0
+    assert "problems of run #2 (1):" in out and "new.jsonl:2: line is a JSON list" in out
+    assert "old.jsonl:2: malformed JSON" in out and "(run #1)" in out
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems", "--json")
+    data = json.loads(out)
+    assert data["run_id"] == 2 and [e["path"].endswith("new.jsonl") for e in data["problems"]] == [True]
+    assert [(e["run_id"], e["line"]) for e in data["earlier"]] == [(1, 2)]
+
+    # once the old file reads cleanly it is listed no more
+    write_jsonl(folder / "old.jsonl", [record(1)])
+    assert cli(capsys, "index", str(folder), "--db", str(db_path), "--no-postings")[0] == 0
+    code, out, _ = cli(capsys, "stats", "--db", str(db_path), "--problems")
+    assert "old.jsonl" not in out and "new.jsonl:2" in out
+
+
 def test_index_problem_list_is_truncated_with_a_count(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
 ) -> None:
