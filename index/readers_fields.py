@@ -47,13 +47,20 @@ def first_str(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
         The stripped value, or None.
     """
     for key in keys:
-        value = record.get(key)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int | float):
-            return str(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        found = _as_str(record.get(key))
+        if found:
+            return found
+    return None
+
+
+def _as_str(value: Any) -> str | None:
+    """A string or number as a stripped string; None for anything else (booleans too) and blank strings."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
     return None
 
 
@@ -63,7 +70,7 @@ def id_of(record: dict[str, Any]) -> str | None:
         value = record.get(key)
         if isinstance(value, dict) and len(value) == 1:
             value = next(iter(value.values()))
-        found = first_str({key: value}, (key,))
+        found = _as_str(value)
         if found:
             return found
     return None

@@ -11,7 +11,7 @@ import pytest
 
 from index.models import Article, Problem
 from index.readers import SUPPORTED, extract, read_path, reader_for
-from index.readers_fields import parse_date
+from index.readers_fields import id_of, parse_date
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "readers"
 
@@ -673,3 +673,18 @@ def test_text_page_published_and_updated_lines_become_metadata(tmp_path: Path) -
     assert article.authors == ["Ada Lane"]
     assert article.extra.get("updated_line", "").startswith("Nov. 25, 2026")
     assert not any("Updated" in p or "Published" in p for p in article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"id": 42}, "42"),
+        ({"id": 0}, "0"),
+        ({"id": True, "guid": " g-1 "}, "g-1"),
+        ({"id": "  ", "_id": {"$oid": "65a1"}}, "65a1"),
+        ({"id": [1, 2]}, None),
+        ({}, None),
+    ],
+)
+def test_id_of_takes_the_first_usable_id(record: dict[str, object], expected: str | None) -> None:
+    assert id_of(record) == expected
