@@ -43,12 +43,18 @@ def search(searcher: Any, query: Any, k: int, options: dict[str, Any]) -> Result
     return searcher.search(query, k, **options)
 
 
-def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]) -> tuple[Results, Assessment]:
-    """Search, mark the matched words, and judge whether the best hit answers the question."""
-    results = searcher.search(query, k, **options)
+def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]) -> tuple[Results, Assessment, bool]:
+    """Search, mark the matched words, and judge whether the best hit answers the question.
+
+    Returns the results (``k`` hits at most), their assessment, and whether another page has hits: one more hit
+    is asked for, because ``total`` counts passages and a page shows one passage per article.
+    """
+    results = searcher.search(query, k + 1, **options)
+    more = len(results.hits) > k
+    del results.hits[k:]
     for hit in results.hits:
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query)
     # The index's idf weighs the question's words for the confidence check (rare names count most).
     idf = searcher.idf(results.query.terms + results.query.title_terms) if hasattr(searcher, "idf") else None
-    return results, assess(results, idf)
+    return results, assess(results, idf), more

@@ -65,13 +65,14 @@ class Answer:
     embed: discord.Embed
     results: Results | None
     assessment: Assessment | None
+    more: bool = False  # the search found hits beyond this page
 
     @property
     def has_more(self) -> bool:
         r = self.results
         if not r or not self.assessment or (r.offset == 0 and not self.assessment.confident):
             return False
-        return len(r.hits) >= PASSAGES and r.total > r.offset + len(r.hits)
+        return self.more
 
     @property
     def top_article(self) -> int | None:
@@ -98,7 +99,9 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
     """
     if not req.question.strip():
         return Answer(empty_embed(), None, None)
-    results, assessment = await bot.engine.run(search_worker.search_and_assess, req.question, PASSAGES, req.options())
+    results, assessment, more = await bot.engine.run(
+        search_worker.search_and_assess, req.question, PASSAGES, req.options()
+    )
     bot.store.log_query(
         QueryLogEntry(
             id=log_id or req.query_id,
@@ -114,4 +117,4 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
         )
     )
     embed = fmt.answer_embed(req.question, results, assessment, as_of=req.as_of, passages=PASSAGES)
-    return Answer(embed, results, assessment)
+    return Answer(embed, results, assessment, more)

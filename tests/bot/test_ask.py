@@ -168,3 +168,16 @@ async def test_buttons_expire_disabled_with_a_note(newsbot, recorder):
     await asyncio.sleep(0)
     calls = recorder.for_interaction(press)
     assert calls and "expired" in calls[0].json["data"]["content"] and calls[0].json["data"]["flags"] == 64
+
+
+@pytest.mark.asyncio
+async def test_more_is_judged_by_articles_not_passages(newsbot):
+    from bot import search_worker
+
+    # Four passages match, in three articles: a page shows one passage per article, so no second page exists.
+    searcher = newsbot.engine._searcher
+    options = {"as_of": MARCH}
+    results, _, more = search_worker.search_and_assess(searcher, "glacier storm sanctions", 3, options)
+    assert len(results.hits) == 3 and results.total > 3 and not more
+    results, _, more = search_worker.search_and_assess(searcher, "glacier storm sanctions", 2, options)
+    assert len(results.hits) == 2 and more
