@@ -19,8 +19,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -209,7 +207,7 @@ def candidates(
 
 def window_passages(st: Postings, lo: int, hi: int) -> np.ndarray:
     """Passage numbers published from day ``lo`` to day ``hi`` (ordinals, inclusive), by day."""
-    order, days = _by_day(st)
+    order, days = st.by_day
     return order[np.searchsorted(days, lo) : np.searchsorted(days, hi, "right")]
 
 
@@ -232,21 +230,6 @@ def score_passages(st: Postings, terms: list[str], docs: np.ndarray) -> tuple[np
             acc[found] += contrib[pos[found]] * np.float32(w)
             matched |= found
     return docs[matched], acc[matched]
-
-
-_day_orders: weakref.WeakKeyDictionary[Postings, tuple[np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
-_day_lock = threading.Lock()
-
-
-def _by_day(st: Postings) -> tuple[np.ndarray, np.ndarray]:
-    """Passage numbers sorted by publication day, and those days (built once per loaded generation, ~4 ms)."""
-    with _day_lock:
-        cached = _day_orders.get(st)
-        if cached is None:
-            doc_day = np.asarray(st.arrays["doc_day"])
-            order = np.argsort(doc_day, kind="stable").astype(np.int32)
-            cached = _day_orders[st] = (order, doc_day[order])
-        return cached
 
 
 def blended(
