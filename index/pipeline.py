@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import logging
 import os
@@ -11,7 +10,6 @@ import signal
 import sqlite3
 import threading
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -268,32 +266,13 @@ def _read_chunk(task: _ChunkTask) -> _Result:
     problems: list[Problem] = []
     where = task.path
     for number, raw in enumerate(task.lines, start=task.first_line):
-        # The readers' own line parser and record mapping, so a chunk reads as readers.read_jsonl reads a line.
-        record = readers.parse_json_line(raw, where, number)
-        if record is None:
-            continue
-        if isinstance(record, Problem):
-            problems.append(record)
-            continue
-        got = readers.safe_record(record, source_id=f"{where}:{number}", path=where, line=number, reader="jsonl")
+        # The readers' own line reading, so a chunk reads as readers.read_jsonl reads a line.
+        got = readers.json_line_article(raw, where, number)
         if isinstance(got, Problem):
             problems.append(got)
-            continue
-        if not raw.isascii():
-            _note_encoding(got, raw)
-        items.append(_pack(prepare(got)))
+        elif got is not None:
+            items.append(_pack(prepare(got)))
     return _Result(where, items, problems, chunk=True)
-
-
-def _note_encoding(article: Article, raw: bytes) -> None:
-    """Record the encoding of a line that was not UTF-8, as readers.read_jsonl does."""
-    from index.readers_io import decode
-
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        with contextlib.suppress(UnicodeError):
-            article.extra["encoding"] = decode(raw)[1]
 
 
 def _run_task(task: _FileTask | _ChunkTask) -> list[_Result]:
@@ -370,47 +349,31 @@ def _walk_problem(err: OSError) -> Problem:
 
 def _jsonl_chunks(path: str) -> Iterator[_ChunkTask | Problem | int]:
     """Cut a JSON-lines file into chunks of raw lines; also yields Problems, and compressed bytes read so far."""
-    from index.readers_io import MAX_JSONL_LINE, Source
+    from index import readers
+    from index.readers_io import Source
 
     with Source(Path(path)) as src:
-        stream = src.stream
-        number = 0
         first = 1
         lines: list[bytes] = []
         size = 0
-        while True:
-            try:
-                raw = stream.readline(MAX_JSONL_LINE)
-            except (EOFError, gzip.BadGzipFile, zlib.error) as err:
-                if lines:
-                    yield _ChunkTask(path, first, lines)
-                yield Problem(
-                    path,
-                    f"corrupt or truncated gzip data after line {number} ({err}); lines after it are lost",
-                    number + 1,
-                )
-                return
-            if not raw:
-                break
-            number += 1
-            if len(raw) >= MAX_JSONL_LINE and not raw.endswith(b"\n"):
-                skipped = len(raw)
-                while chunk := stream.readline(1 << 20):
-                    skipped += len(chunk)
-                    if chunk.endswith(b"\n"):
-                        break
-                yield Problem(path, f"too large: line is over {skipped // 1_000_000} MB", line=number)
-                raw = b""  # keeps the chunk's line numbers contiguous; a blank line reads as nothing
+        held: list[Problem] = []  # yielded after the chunk of the lines before them, so they log in file order
+        for line in readers.jsonl_lines(src.stream, path):
+            if isinstance(line, Problem):
+                held.append(line)
+                continue
+            number, raw = line
+            # An over-long line is left out (it is a Problem): blank lines keep the chunk's numbering contiguous.
+            lines.extend([b""] * (number - first - len(lines)))
             lines.append(raw)
             size += len(raw)
             if len(lines) >= CHUNK_LINES or size >= CHUNK_BYTES:
                 yield _ChunkTask(path, first, lines)
+                yield from held
                 yield src.raw.tell()
-                first = number + 1
-                lines = []
-                size = 0
+                first, lines, size, held = number + 1, [], 0, []
         if lines:
             yield _ChunkTask(path, first, lines)
+        yield from held
         yield src.raw.tell()
 
 

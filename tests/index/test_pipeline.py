@@ -514,6 +514,30 @@ def test_ingest_bad_new_version_of_a_file_keeps_what_was_indexed(tmp_path: Path,
     assert count(db_path, "articles") == 6
 
 
+def test_big_jsonl_read_in_chunks_matches_a_whole_read(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an over-long line, a line in cp1252 and a broken line, all inside chunks of two lines
+    path = tmp_path / "feed.jsonl"
+    latin = json.dumps({**record(3), "title": "Café prices"}, ensure_ascii=False).encode("cp1252")
+    body = b"".join(json.dumps(record(n)).encode() + b"\n" for n in (1, 2))
+    body += b'{"id": "long", "text": "' + b"x" * 3000 + b'"}\n' + latin + b"\n{broken\n"
+    body += json.dumps(record(4)).encode() + b"\n"
+    path.write_bytes(body)
+    monkeypatch.setattr(readers, "MAX_JSONL_LINE", 2000)
+    sql = "SELECT source_id, origin_line, title, extra FROM articles ORDER BY origin_line"
+    whole = run([path], tmp_path / "whole.db")
+    whole_rows = rows(tmp_path / "whole.db", sql)
+    monkeypatch.setattr(pipeline, "CHUNK_FILE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "CHUNK_LINES", 2)
+    chunked = run([path], db_path)
+    assert rows(db_path, sql) == whole_rows
+    assert [(p.line, p.reason) for p in chunked.problems] == [(p.line, p.reason) for p in whole.problems]
+    assert [r[1] for r in whole_rows] == [1, 2, 4, 6]
+    assert json.loads(whole_rows[2][3])["encoding"].startswith("cp125")  # the guess is a single-byte Latin code
+    assert [p.line for p in whole.problems] == [3, 5]
+
+
 # --- worker processes ---------------------------------------------------------------------------------------------
 
 
