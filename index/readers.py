@@ -37,6 +37,7 @@ from index.readers_io import (
     read_head,
     read_text_file,
 )
+from index.readers_web import read_feed, read_html, read_markdown  # their parsers are imported on first use
 
 log = logging.getLogger(__name__)
 
@@ -440,31 +441,13 @@ def _noted(item: Article | Problem, note: dict[str, Any]) -> Article | Problem:
     return item
 
 
-def _read_html(path: Path) -> Iterator[Article | Problem]:
-    from index.readers_web import read_html
-
-    yield from read_html(path)
-
-
-def _read_markdown(path: Path) -> Iterator[Article | Problem]:
-    from index.readers_web import read_markdown
-
-    yield from read_markdown(path)
-
-
-def _read_feed(path: Path) -> Iterator[Article | Problem]:
-    from index.readers_web import read_feed
-
-    yield from read_feed(path)
-
-
 _READERS = {
     "text": read_text,
     "json": read_json,
     "jsonl": read_jsonl,
-    "html": _read_html,
-    "markdown": _read_markdown,
-    "feed": _read_feed,
+    "html": read_html,
+    "markdown": read_markdown,
+    "feed": read_feed,
 }
 
 __all__ = [
