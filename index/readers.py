@@ -37,7 +37,13 @@ from index.readers_io import (
     read_head,
     read_text_file,
 )
-from index.readers_web import read_feed, read_html, read_markdown  # their parsers are imported on first use
+from index.readers_web import (  # their parsers (trafilatura, lxml, feedparser) are imported on first use
+    html_fragment_paragraphs,
+    looks_like_html,
+    read_feed,
+    read_html,
+    read_markdown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +249,6 @@ def record_to_article(
         return Problem(path, f"{what} has no text (empty text/body/content)", line=line, level="skip")
     if len(body) > MAX_ARTICLE_CHARS:
         return Problem(path, f"too large: {len(body):,} characters of text in one record", line=line)
-    from index.readers_web import html_fragment_paragraphs, looks_like_html
-
     paragraphs = html_fragment_paragraphs(body) if looks_like_html(body) else split_paragraphs(normalise(body))
     title = normalise(title)
     cleaned = clean_paragraphs(paragraphs)
