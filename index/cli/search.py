@@ -22,7 +22,7 @@ NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
 SEARCH_EXAMPLES = """\
 query language:
   "exact phrase"      the words must occur together, as written
-  -word  -"phrase"    leave out passages that have them
+  -word  -"phrase"    leave out articles that have them
   source:cnn.com      only this outlet or site (repeat for several: any of them)
   after:2022-01-01    on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)
   before:2022-02      before this date
