@@ -50,7 +50,15 @@ class Admin(commands.Cog):
         """Re-read the news archive and rebuild the search index; the bot keeps answering meanwhile."""
         if self.job is not None and self.job.running:
             raise errors.ReindexRunning()
-        target = Path(path).expanduser() if path else self.bot.settings.archive
+        root = self.bot.settings.archive
+        target = Path(path).expanduser() if path else root
+        # With an archive folder configured, `path` may only narrow it: an admin of any server the bot is in must
+        # not be able to index (and then read back with /article) other files on the bot's machine.
+        if path and root is not None and not target.resolve().is_relative_to(root.resolve()):
+            raise errors.BadInput(
+                "`path` must be inside the archive folder the bot's owner configured (NEWSBOT_ARCHIVE); "
+                "leave it out to re-read the whole archive."
+            )
         if target is None:
             raise errors.BadInput(
                 "No archive folder is configured: set NEWSBOT_ARCHIVE in the bot's .env, or give `path`."

@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from bot_harness import build_db, check_limits, settle, slash
@@ -216,3 +217,22 @@ async def test_reindex_runs_the_real_pipeline(make_bot, tmp_path, recorder):
     await settle()
     answer = next(c for c in recorder.for_interaction(q) if c.kind == "followup")
     assert "Maria Chen" in answer.embeds[0]["description"]
+
+
+@pytest.mark.asyncio
+async def test_reindex_path_must_stay_inside_the_configured_archive(make_bot, tmp_path, recorder):
+    archive = tmp_path / "archive"
+    (archive / "sub").mkdir(parents=True)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    ran: list[list[Path]] = []
+    bot = await make_bot(tmp_path / "confined.db", archive=archive)
+    bot.get_cog("Admin").work = lambda paths, db_path, prune, phase: ran.append(paths)
+    for target in (outside, archive / "sub" / ".." / ".." / "elsewhere"):
+        payload = slash("reindex", {"path": str(target)}, permissions=MANAGE_GUILD)
+        bot._connection.parse_interaction_create(payload)
+        await settle()
+        data = recorder.for_interaction(payload)[0].json["data"]
+        assert "inside the archive folder" in data["content"]
+        assert data["flags"] & 64  # private
+    assert ran == []
