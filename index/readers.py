@@ -364,22 +364,8 @@ def _skip_rest_of_line(stream: IO[bytes]) -> int:
             return skipped
 
 
-def parse_json_line(raw: bytes, where: str, number: int) -> dict[str, Any] | Problem | None:
-    """Decode one JSON-lines line (the pipeline's chunked reading uses it too, so both read lines alike).
-
-    Args:
-        raw: the line's bytes, newline included or not.
-        where: the file, for Problems.
-        number: the 1-based line number.
-
-    Returns:
-        The object, a Problem (malformed, undecodable or not an object), or None for a blank line.
-    """
-    return _parse_line(raw, where, number)[0]
-
-
 def _parse_line(raw: bytes, where: str, number: int) -> tuple[dict[str, Any] | Problem | None, str | None]:
-    """parse_json_line, plus the encoding the line was decoded with when it was not UTF-8."""
+    """Decode one JSON-lines line: the object, a Problem or None (blank), and the encoding when not UTF-8."""
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
@@ -459,7 +445,6 @@ __all__ = [
     "SUPPORTED",
     "extract",
     "parse_date",
-    "parse_json_line",
     "read_path",
     "reader_for",
     "record_to_article",
