@@ -56,5 +56,5 @@ def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query)
     # The index's idf weighs the question's words for the confidence check (rare names count most).
-    idf = searcher.idf(results.query.terms + results.query.title_terms) if hasattr(searcher, "idf") else None
+    idf = searcher.idf(results.query.terms + results.query.title_terms)
     return results, assess(results, idf), more

@@ -338,7 +338,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     # A few more than shown, so the confidence check sees the neighbourhood of the best hit.
     results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
     q = results.query
-    idf = searcher.idf(q.terms + q.title_terms) if hasattr(searcher, "idf") else None
+    idf = searcher.idf(q.terms + q.title_terms)
     if args.json:
         verdict = assess(results, idf)
         top = results.hits[0] if results.hits and verdict.confident else None

@@ -52,6 +52,9 @@ class FakeSearcher:
         hits = [] if q.empty else [annotate(h, q) for h in self.hits[:k]]
         return Results(query=q, hits=hits, total=len(hits), took_ms=0.5)
 
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        return {}
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSearcher:
