@@ -52,9 +52,10 @@ def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]
     results = searcher.search(query, k + 1, **options)
     more = len(results.hits) > k
     del results.hits[k:]
+    # The index's idf weighs the question's words for the confidence check (rare names count most) and keeps
+    # best-sentence scores comparable across hits, so the quote can come from the passage that answers best.
+    idf = searcher.idf(results.query.terms + results.query.title_terms)
     for hit in results.hits:
         if not hit.highlights and hit.best_sentence is None:
-            annotate(hit, results.query)
-    # The index's idf weighs the question's words for the confidence check (rare names count most).
-    idf = searcher.idf(results.query.terms + results.query.title_terms)
+            annotate(hit, results.query, idf)
     return results, assess(results, idf), more

@@ -70,8 +70,32 @@ def annotate(hit: Hit, query: Query, idf: Mapping[str, float] | None = None) -> 
             spans.append((start, end))
     hit.highlights = _merge(hit.text, spans)
     hit.matched_terms = [t for t in dict.fromkeys(query.terms + query.title_terms) if t in matched]
-    hit.best_sentence = best_sentence(hit.text, query, idf=idf, runs=runs) if matched else None
+    hit.best_sentence, hit.sentence_score = _best_sentence(hit.text, query, idf, runs) if matched else (None, 0.0)
     return hit
+
+
+# The quote may come from a lower-ranked passage when its best sentence answers clearly better; each rank down
+# costs this factor, so the top passage keeps the quote unless another's sentence is markedly stronger.
+QUOTE_RANK_DECAY = 0.8
+
+
+def quote_index(hits: list[Hit]) -> int | None:
+    """Which of the shown hits to quote: the best sentence among them, with a preference for higher ranks.
+
+    Args:
+        hits: annotated hits, best first.
+
+    Returns:
+        The index into ``hits`` of the hit whose ``best_sentence`` is quoted, or None when none has one.
+    """
+    best, best_score = None, 0.0
+    for i, hit in enumerate(hits):
+        if hit.best_sentence is None:
+            continue
+        score = hit.sentence_score * QUOTE_RANK_DECAY**i
+        if best is None or score > best_score:
+            best, best_score = i, score
+    return best
 
 
 def _query_terms(query: Query) -> set[str]:
@@ -107,12 +131,22 @@ def best_sentence(
     Returns:
         ``(start, end)`` offsets of one whole sentence of ``text`` (whitespace trimmed), or None.
     """
+    return _best_sentence(text, query, idf, runs)[0]
+
+
+def _best_sentence(
+    text: str,
+    query: Query,
+    idf: Mapping[str, float] | None,
+    runs: list[tuple[int, int, tuple[str, ...]]] | None,
+) -> tuple[tuple[int, int] | None, float]:
+    """:func:`best_sentence` and its score (0.0 with no sentence)."""
     wanted = _query_terms(query)
     if not wanted:
-        return None
+        return None, 0.0
     sentences = sentence_spans(text)
     if not sentences:
-        return None
+        return None, 0.0
     if runs is None:
         runs = tokenize_spans(text)
     asks = _ASKS_NUMBER.search(query.raw)
@@ -150,7 +184,7 @@ def best_sentence(
             score *= _QUESTION_PENALTY
         if score > best_score:
             best, best_score = (start, end), score
-    return best
+    return best, best_score
 
 
 def _weights(wanted: set[str], counts: list[dict[str, int]], idf: Mapping[str, float] | None) -> dict[str, float]:
@@ -595,11 +629,12 @@ def render_answer(
     if lines:
         lines.append("")
     shown = results.hits[:passages]
-    top = shown[0]
-    if top.best_sentence:
-        s, e = top.best_sentence
-        quote = excerpt(top.text, top.highlights, s, e, width, mark=mark)
-        lines.append(f"“{quote}” [1]")
+    q = quote_index(shown)
+    if q is not None:
+        quoted = shown[q]
+        s, e = quoted.best_sentence  # type: ignore[misc]  # quote_index only picks hits that have one
+        quote = excerpt(quoted.text, quoted.highlights, s, e, width, mark=mark)
+        lines.append(f"“{quote}” [{q + 1}]")
         lines.append("")
     for n, hit in enumerate(shown, 1):
         lines.append(f"[{n}] {citation(hit, as_of)}")

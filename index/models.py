@@ -142,6 +142,7 @@ class Hit:
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     best_sentence: tuple[int, int] | None = None
+    sentence_score: float = 0.0  # how well best_sentence answers the query; comparable across one search's hits
     also_in: list[dict[str, Any]] = field(default_factory=list)  # same story elsewhere: {outlet, url, title, ...}
     matched_terms: list[str] = field(default_factory=list)
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from index.answer import Assessment, time_note
+from index.answer import Assessment, quote_index, time_note
 from index.answer import age as answer_age
 from index.models import Hit, Results
 
@@ -398,8 +398,9 @@ def answer_embed(
     if not hits or (results.offset == 0 and not assessment.confident):
         return no_match_embed(title, results, assessment)
     embed = discord.Embed(title=title, colour=COLOUR)
-    top = hits[0]
-    lines = [f"> {sentence(top, 900)}", f"— {citation(1, top, as_of, 600)}"]
+    # The quoted sentence may come from any shown passage (index.answer.quote_index); it cites that passage.
+    q = quote_index(hits) or 0
+    lines = [f"> {sentence(hits[q], 900)}", f"— {citation(q + 1, hits[q], as_of, 600)}"]
     # Asked about "this week" but the best evidence is months old: say so before the quote.
     note = time_note(results, as_of) if results.offset == 0 else None
     if note:

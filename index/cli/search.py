@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer import assess, citation, render_answer, snippet, time_note
+from index.answer import assess, citation, quote_index, render_answer, snippet, time_note
 from index.models import SORTS, Hit, Results
 from index.query import EMPTY_MESSAGE, parse, parse_date
 from index.store import db_path_from_env
@@ -341,8 +341,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     idf = searcher.idf(q.terms + q.title_terms)
     if args.json:
         verdict = assess(results, idf)
-        top = results.hits[0] if results.hits and verdict.confident else None
-        sentence = top.text[top.best_sentence[0] : top.best_sentence[1]] if top and top.best_sentence else None
+        shown = results.hits[: args.passages] if verdict.confident else []
+        q_i = quote_index(shown)
+        quoted = shown[q_i] if q_i is not None else None
+        sentence = quoted.text[quoted.best_sentence[0] : quoted.best_sentence[1]] if quoted else None
         print(
             json.dumps(
                 {
@@ -354,6 +356,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     "notes": results.query.notes,
                     "time_note": time_note(results) if verdict.confident else None,
                     "answer": sentence,
+                    "answer_citation": q_i + 1 if q_i is not None else None,
                     "passages": [hit_dict(h) for h in results.hits[: args.passages]] if verdict.confident else [],
                     "closest": [{"title": h.title, "source": h.outlet, "date": h.published} for h in verdict.closest],
                 },

@@ -16,6 +16,7 @@ from index.answer import (
     citation,
     is_confident,
     published_day,
+    quote_index,
     render_answer,
     snippet,
     time_note,
@@ -331,3 +332,34 @@ def test_time_note_without_as_of_names_the_window_by_its_dates() -> None:
     assert time_note(r) == (
         "The closest match is from January 2022, well before the dates you asked about (2022-05-26 to 2022-06-01)."
     )
+
+
+def test_quote_comes_from_a_lower_passage_when_its_sentence_answers_much_better() -> None:
+    weak = make_hit(
+        "Turnout was high. Voters in Harbor City picked a mayor on Tuesday in a race that drew record crowds.",
+        passage_id=1,
+    )
+    strong = make_hit(
+        "Council member Renata Solis won the race for mayor of Harbor City on Tuesday, defeating Owen Marsh.",
+        passage_id=2,
+        title="Solis elected mayor",
+    )
+    q = parse("Who won the Harbor City mayoral race?")
+    idf = {"won": 3.0, "harbor": 1.5, "citi": 0.5, "mayor": 1.5, "race": 2.0}  # as Searcher.idf gives them
+    for h in (weak, strong):
+        annotate(h, q, idf)
+    results = Results(query=q, hits=[weak, strong], total=2, took_ms=1.0)
+    assert quote_index(results.hits) == 1
+    first = render_answer(results, idf=idf).splitlines()[0]
+    assert first.startswith("“Council member Renata Solis **won**") and first.endswith("” [2]")
+
+
+def test_quote_stays_with_the_top_passage_when_sentences_are_alike() -> None:
+    results = results_for("What did Kim call the sanctions?", make_hit(), make_hit(passage_id=2, title="Copy"))
+    assert quote_index(results.hits) == 0
+    assert results.hits[0].sentence_score > 0
+
+
+def test_quote_index_without_any_sentence() -> None:
+    assert quote_index([]) is None
+    assert quote_index([make_hit()]) is None  # not annotated: no best sentence to quote
