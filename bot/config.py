@@ -48,7 +48,8 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     cooldown_seconds: float = 5.0
-    archive: Path | None = None  # default folder or file for /reindex
+    archive: Path | None = None  # the only folder or file /reindex may read (unset: /reindex is refused)
+    admins_manage_archive: bool = False  # server admins (Manage Server) may also /reindex, not only the owner
     search_workers: int | None = None  # processes that run searches (None: one per core, up to 2; 0: threads)
 
 
@@ -94,6 +95,16 @@ def _optional_int(env: Mapping[str, str], key: str, must_be: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()):
         raise ConfigError(f"{key} must be {must_be}.")
     return int(raw)
+
+
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    """A yes/no setting: 1, true, yes or on (any case) mean yes; unset or empty means no."""
+    raw = (env.get(key) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{key} must be 1 (yes) or 0 (no).")
 
 
 def _float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -146,7 +157,8 @@ def load_settings(
         ),
         log_level=level,
         cooldown_seconds=_float(merged, "NEWSBOT_COOLDOWN_SECONDS", 5.0),
-        archive=Path(archive) if archive else None,
+        archive=Path(archive).expanduser() if archive else None,
+        admins_manage_archive=_flag(merged, "NEWSBOT_ADMINS_MANAGE_ARCHIVE"),
         search_workers=_optional_int(
             merged, "NEWSBOT_SEARCH_WORKERS", "a whole number (0 runs searches in threads of the bot process)"
         ),

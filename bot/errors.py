@@ -13,7 +13,7 @@ from index.asyncstore import is_locked
 
 log = logging.getLogger(__name__)
 
-NOT_INDEXED = "The archive is not indexed yet — an admin can run /reindex or `newsbot index PATH`."
+NOT_INDEXED = "The archive is not indexed yet — the bot's owner can run /reindex or `newsbot index PATH`."
 
 
 class NewsbotError(Exception):
@@ -53,6 +53,15 @@ class ReindexRunning(NewsbotError):
     """A second /reindex while one is running."""
 
     user_message = "A re-index is already running; its progress message updates until it is done."
+
+
+class NotArchiveManager(NewsbotError):
+    """Someone other than the bot's owner (or, when the owner allows it, a server admin) tried to change the archive."""
+
+    user_message = (
+        "Only the bot's owner can re-index the archive, since every server shares it. The owner can let server "
+        "admins do it too with NEWSBOT_ADMINS_MANAGE_ARCHIVE=1."
+    )
 
 
 class ButtonsExpired(NewsbotError):

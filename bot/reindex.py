@@ -11,23 +11,63 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.errors import BadInput
+
 log = logging.getLogger(__name__)
 
-Work = Callable[[Sequence[Path], Path, bool, Callable[[str], None]], Any]
+Work = Callable[..., Any]  # (paths, db_path, prune, phase, *, within) -> a run summary
+
+NO_ARCHIVE = (
+    "No archive folder is configured, so /reindex is off. The bot's owner can set NEWSBOT_ARCHIVE in the bot's "
+    ".env to the folder of news it should read, then restart the bot."
+)
+OUTSIDE = (
+    "`path` must name a folder or file inside the archive, written relative to it (for example `2024/`); "
+    "leave it out to re-read the whole archive."
+)
 
 
-def run_reindex(paths: Sequence[Path], db_path: Path, prune: bool, phase: Callable[[str], None]) -> Any:
+def archive_target(path: str | None, archive: Path | None) -> Path:
+    """The resolved file or folder a /reindex may read: ``archive`` itself, or ``path`` inside it.
+
+    ``path`` is taken relative to the archive (never to the bot's working folder) and checked after every link is
+    followed. Whether something outside the archive exists is never revealed: every outside path gets the same
+    answer, before anything is looked up there.
+
+    Raises:
+        BadInput: no archive is configured, ``path`` leads outside it, or it is not in the archive.
+    """
+    if archive is None:
+        raise BadInput(NO_ARCHIVE)
+    root = archive.resolve()
+    if not path:
+        return root
+    if "\0" in path:
+        raise BadInput(OUTSIDE)
+    target = (root / path).resolve()  # an absolute `path` replaces root here, and is then checked like any other
+    if not target.is_relative_to(root):
+        raise BadInput(OUTSIDE)
+    if not target.exists():
+        shown = str(target.relative_to(root)).replace("`", "")[:200]
+        raise BadInput(f"`{shown}` is not in the archive. Leave `path` out to re-read the whole archive.")
+    return target
+
+
+def run_reindex(
+    paths: Sequence[Path], db_path: Path, prune: bool, phase: Callable[[str], None], *, within: Path | None = None
+) -> Any:
     """Ingest ``paths`` into the store, then build a new postings generation (runs in a worker thread).
 
     The searcher in service keeps its generation until the bot reloads after this returns, so questions asked
-    meanwhile are answered from the complete old index, never from a half-built one.
+    meanwhile are answered from the complete old index, never from a half-built one. With ``within``, no file
+    outside that folder is read, even through a link inside it.
     """
     from index.pipeline import ingest
     from index.postings import rebuild
 
     phase("reading and storing articles")
     # One reader process: the bot keeps the other core for answering questions meanwhile.
-    summary = ingest(list(paths), db_path, prune=prune, progress=False, workers=1)
+    summary = ingest(list(paths), db_path, prune=prune, progress=False, workers=1, within=within)
     phase("building the search index")
     rebuild(db_path, progress=False)
     return summary
@@ -50,10 +90,19 @@ def summarise(summary: Any) -> str:
 class ReindexJob:
     """One re-index: the work runs in a daemon thread (so a shutdown never waits for it) and reports its phase."""
 
-    def __init__(self, paths: Sequence[Path], db_path: Path, *, prune: bool = False, work: Work = run_reindex) -> None:
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        db_path: Path,
+        *,
+        prune: bool = False,
+        within: Path | None = None,
+        work: Work = run_reindex,
+    ) -> None:
         self.paths = list(paths)
         self.db_path = db_path
         self.prune = prune
+        self.within = within
         self.phase = "starting"
         self.started = time.monotonic()
         self._work = work
@@ -81,7 +130,7 @@ class ReindexJob:
 
         def target() -> None:
             try:
-                result = self._work(self.paths, self.db_path, self.prune, self._set_phase)
+                result = self._work(self.paths, self.db_path, self.prune, self._set_phase, within=self.within)
             except BaseException as e:
                 loop.call_soon_threadsafe(settle, None, e)
             else:

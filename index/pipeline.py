@@ -301,7 +301,12 @@ def _worker_init() -> None:
 # --- Finding the files -------------------------------------------------------------------------------------------
 
 
-def walk(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()) -> tuple[list[str], list[Problem]]:
+def walk(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    exclude: Iterable[str] = (),
+    within: str | os.PathLike[str] | None = None,
+) -> tuple[list[str], list[Problem]]:
     """The files under the given paths, resolved, sorted, without hidden files or folders.
 
     A file named explicitly is kept even when hidden. Paths that do not exist are returned as problems.
@@ -309,6 +314,8 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()
     Args:
         paths: files and folders, as given on the command line.
         exclude: resolved paths never to return (the database itself, when it sits in an input folder).
+        within: a folder no returned file may lie outside of once links are followed; a path or link that leads
+            out is a problem (which never says what it points at), and nothing outside is looked at.
 
     Returns:
         ``(files, problems)``, files in a stable order and without repeats.
@@ -316,26 +323,32 @@ def walk(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()
     files: list[str] = []
     seen: set[str] = set(exclude)
     problems: list[Problem] = []
+    root = Path(within).resolve() if within is not None else None
 
     def add(p: Path | str, *, resolved: bool = False) -> None:
         # Inside a walked folder the root is already resolved: only a symlink needs resolving again
         # (Path.resolve costs an lstat per path component, which dominates a repeat run over many files).
         key = str(p) if resolved and not os.path.islink(p) else str(Path(p).resolve())
+        if root is not None and not Path(key).is_relative_to(root):
+            problems.append(Problem(str(p), "leads outside the archive folder: not read"))
+            return
         if key not in seen:
             seen.add(key)
             files.append(key)
 
     for given in paths:
         path = Path(given).expanduser()
-        if path.is_file():
+        if root is not None and not path.resolve().is_relative_to(root):
+            problems.append(Problem(str(path), "outside the archive folder: not read"))
+        elif path.is_file():
             add(path)
         elif path.is_dir():
             top = path.resolve()
-            for root, dirs, names in os.walk(top, onerror=lambda err: problems.append(_walk_problem(err))):
+            for folder, dirs, names in os.walk(top, onerror=lambda err: problems.append(_walk_problem(err))):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     if not name.startswith("."):
-                        add(os.path.join(root, name), resolved=True)
+                        add(os.path.join(folder, name), resolved=True)
         elif path.exists():
             problems.append(Problem(str(path), "not a regular file or folder"))
         else:
@@ -666,6 +679,7 @@ def ingest(
     prune: bool = False,
     progress: bool = True,
     workers: int | None = None,
+    within: str | os.PathLike[str] | None = None,
 ) -> RunSummary:
     """Read new and changed files under ``paths`` into the store at ``db_path``.
 
@@ -676,9 +690,10 @@ def ingest(
     Args:
         paths: files and folders (folders are walked recursively; hidden entries are skipped).
         db_path: the SQLite database (created and migrated when needed).
-        prune: also delete stored files, and their articles, that no longer exist on disk.
+        prune: also delete stored files under ``paths``, and their articles, that no longer exist on disk.
         progress: show a progress bar on stderr.
         workers: reader processes (default: one per CPU; 0 reads in this process).
+        within: read no file outside this folder, links included (the bot's archive); None: no such limit.
 
     Returns:
         The run's summary; ``status`` is "ok", or "failed" when some input could not be used.
@@ -703,7 +718,7 @@ def ingest(
             summary.run_id = store.start_run(conn, paths)
             with _sigterm_as_interrupt():
                 try:
-                    _ingest(conn, paths, summary, prune=prune, progress=progress, workers=workers)
+                    _ingest(conn, paths, summary, prune=prune, progress=progress, workers=workers, within=within)
                 except KeyboardInterrupt as err:
                     summary.status = "interrupted"
                     summary.seconds = time.perf_counter() - started
@@ -740,13 +755,14 @@ def _ingest(
     prune: bool,
     progress: bool,
     workers: int | None,
+    within: str | os.PathLike[str] | None = None,
 ) -> None:
     run = _Run(conn, summary, None)
     refresh_derived(conn, summary, progress=progress)
 
     db_file = str(Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve())
     own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
-    files, problems = walk(paths, exclude=own)
+    files, problems = walk(paths, exclude=own, within=within)
     summary.files_seen = len(files)
     with run.batch_transaction():
         for p in problems:
@@ -755,7 +771,8 @@ def _ingest(
 
     known = store.file_rows(conn)
     if prune:
-        _prune(run, known)
+        tops = [str(Path(p).expanduser().resolve()) for p in paths]
+        _prune(run, {path: row for path, row in known.items() if _under(path, tops)})
         known = store.file_rows(conn)
 
     to_read: list[tuple[str, int]] = []
@@ -963,6 +980,11 @@ def _chunked_file(
         run.flush_log()
         run.bump_generation()
     run.summary.files_read += 1
+
+
+def _under(stored: str, tops: list[str]) -> bool:
+    """Whether a stored file lies under one of the resolved walked paths (or is one): what --prune may remove."""
+    return any(stored == top or stored.startswith(top.rstrip(os.sep) + os.sep) for top in tops)
 
 
 def _prune(run: _Run, known: dict[str, sqlite3.Row]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -15,7 +14,7 @@ from bot import errors
 from bot.bot import NewsBot
 from bot.exts import _format as fmt
 from bot.exts import _views
-from bot.reindex import ReindexJob, run_reindex, summarise
+from bot.reindex import ReindexJob, archive_target, run_reindex, summarise
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +28,12 @@ def _elapsed(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def _plain(text: str) -> str:
+    return text.replace("`", "")
+
+
 class Admin(commands.Cog):
-    """Commands for server admins (Manage Server by default)."""
+    """Commands that change the shared archive (the bot's owner) or one server's settings (its admins)."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -40,35 +43,27 @@ class Admin(commands.Cog):
 
     @app_commands.command()
     @app_commands.describe(
-        path="A folder or file to index (default: the NEWSBOT_ARCHIVE folder)",
+        path="A folder or file inside the archive, relative to it (default: the whole NEWSBOT_ARCHIVE)",
         prune="Also remove articles whose files are gone from that folder",
     )
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction, path: str | None = None, prune: bool = False) -> None:
         """Re-read the news archive and rebuild the search index; the bot keeps answering meanwhile."""
+        await self._check_archive_manager(interaction)
         if self.job is not None and self.job.running:
             raise errors.ReindexRunning()
         root = self.bot.settings.archive
-        target = Path(path).expanduser() if path else root
-        # With an archive folder configured, `path` may only narrow it: an admin of any server the bot is in must
-        # not be able to index (and then read back with /article) other files on the bot's machine.
-        if path and root is not None and not target.resolve().is_relative_to(root.resolve()):
-            raise errors.BadInput(
-                "`path` must be inside the archive folder the bot's owner configured (NEWSBOT_ARCHIVE); "
-                "leave it out to re-read the whole archive."
-            )
-        if target is None:
-            raise errors.BadInput(
-                "No archive folder is configured: set NEWSBOT_ARCHIVE in the bot's .env, or give `path`."
-            )
-        if not target.exists():
-            raise errors.BadInput(f"`{fmt.fit(str(target), 200, lambda t: t)}` does not exist on the bot's machine.")
-        job = ReindexJob([target], self.bot.settings.db, prune=prune, work=self.work)
+        # Only the archive the owner configured can be read: never another file on the bot's machine.
+        target = archive_target(path, root)
+        assert root is not None  # archive_target refuses when no archive is configured
+        within = root.resolve()
+        job = ReindexJob([target], self.bot.settings.db, prune=prune, within=within, work=self.work)
         self.job = job
+        # Named relative to the archive: the reply does not tell other servers where the bot's files live.
+        shown = "the archive" if target == within else f"`{fmt.fit(str(target.relative_to(within)), 300, _plain)}`"
         callback = await interaction.response.send_message(
-            f"Re-indexing `{fmt.fit(str(target), 300, lambda t: t.replace('`', ''))}` — starting…",
+            f"Re-indexing {shown} — starting…",
             allowed_mentions=NONE,
         )
         message_id = getattr(callback, "message_id", None)
@@ -98,6 +93,19 @@ class Admin(commands.Cog):
         if counts:
             text += f"\n-# {fmt.fit(counts, 600)}"
         await self._show(interaction, message_id, job, text)
+
+    async def _check_archive_manager(self, interaction: discord.Interaction) -> None:
+        """Let the bot's owner through, and server admins too when the owner allowed it; refuse anyone else.
+
+        The archive is shared by every server the bot is in, so by default only the application's owner (or its
+        team, as Discord reports it) may change it; Manage Server in one server is not enough.
+        """
+        if await self.bot.is_owner(interaction.user):
+            return
+        # The member's permissions in this channel, as Discord resolved them for the interaction.
+        if self.bot.settings.admins_manage_archive and interaction.permissions.manage_guild:
+            return
+        raise errors.NotArchiveManager()
 
     async def _show(self, interaction: discord.Interaction, message_id: int | None, job: ReindexJob, text: str) -> None:
         """Edit the one progress message (as the interaction while its token lives, then as the bot)."""

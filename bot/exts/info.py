@@ -30,7 +30,7 @@ class Info(commands.Cog):
         outlets = await self.bot.store.sources()
         embed = discord.Embed(title="Sources in the archive", colour=fmt.COLOUR)
         if not outlets:
-            embed.description = "The archive is empty — an admin can run /reindex or `newsbot index PATH`."
+            embed.description = "The archive is empty — the bot's owner can run /reindex or `newsbot index PATH`."
         else:
             lines = []
             for s in outlets:
@@ -62,7 +62,7 @@ class Info(commands.Cog):
         generation = self.bot.engine.generation
         embed.add_field(
             name="Index generation",
-            value=fmt.fit(generation, 200) if generation else "not indexed yet — an admin can run /reindex",
+            value=fmt.fit(generation, 200) if generation else "not indexed yet — the bot's owner can run /reindex",
             inline=False,
         )
         await _views.follow(interaction, embed=fmt.enforce(embed), allowed_mentions=NONE)

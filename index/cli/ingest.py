@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are read recursively)")
     add_common(p)
-    p.add_argument("--prune", action="store_true", help="also remove stored articles whose files are gone")
+    p.add_argument(
+        "--prune", action="store_true", help="also remove stored articles whose files under these paths are gone"
+    )
     p.add_argument(
         "--workers", type=_workers, default=None, metavar="N", help="reader processes (default: one per CPU; 0: none)"
     )

@@ -24,6 +24,16 @@ def test_settings_from_env_over_dotenv(tmp_path: Path):
     assert load_settings(db="cli.db", env={"DISCORD_TOKEN": TOKEN}, dotenv_path=None).db == Path("cli.db")
 
 
+def test_server_admins_manage_the_archive_only_when_the_owner_opts_in():
+    base = {"DISCORD_TOKEN": TOKEN}
+    assert load_settings(env=base, dotenv_path=None).admins_manage_archive is False
+    for yes in ("1", "true", "YES", "on"):
+        env = {**base, "NEWSBOT_ADMINS_MANAGE_ARCHIVE": yes}
+        assert load_settings(env=env, dotenv_path=None).admins_manage_archive is True
+    with pytest.raises(ConfigError, match="NEWSBOT_ADMINS_MANAGE_ARCHIVE must be 1"):
+        load_settings(env={**base, "NEWSBOT_ADMINS_MANAGE_ARCHIVE": "maybe"}, dotenv_path=None)
+
+
 def test_token_never_shows_itself():
     s = load_settings(env={"DISCORD_TOKEN": f"Bot {TOKEN}"}, dotenv_path=None)
     assert s.token.reveal() == TOKEN  # a pasted "Bot " prefix is dropped

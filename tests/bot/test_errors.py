@@ -39,7 +39,7 @@ async def test_index_missing_bot_starts_and_says_so(make_bot, tmp_path, recorder
     bot._connection.parse_interaction_create(payload)
     await settle()
     text = private_message(recorder.for_interaction(payload))
-    assert text == "The archive is not indexed yet — an admin can run /reindex or `newsbot index PATH`."
+    assert text == "The archive is not indexed yet — the bot's owner can run /reindex or `newsbot index PATH`."
 
     bot._connection.parse_message_create(mention_message("library budget"))
     await settle()

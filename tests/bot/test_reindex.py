@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from bot_harness import build_db, check_limits, settle, slash
 
 from index import store
@@ -27,7 +28,7 @@ NEW = Article(
 )
 
 
-def slow_reindex(paths, db_path, prune, phase):
+def slow_reindex(paths, db_path, prune, phase, **_):
     """A re-index that stores a new article (visible in SQLite at once), then takes its time to build postings."""
     phase("reading and storing articles")
     conn = store.connect(db_path)
@@ -47,6 +48,12 @@ def slow_reindex(paths, db_path, prune, phase):
     return {"articles_added": 1}
 
 
+@pytest_asyncio.fixture
+async def newsbot(make_bot, news_db, tmp_path):
+    """The bot with an archive folder configured (NEWSBOT_ARCHIVE), which /reindex needs."""
+    return await make_bot(news_db, archive=tmp_path)
+
+
 @pytest.mark.asyncio
 async def test_reindex_while_questions_arrive(newsbot, recorder, tmp_path):
     cog = newsbot.get_cog("Admin")
@@ -55,7 +62,7 @@ async def test_reindex_while_questions_arrive(newsbot, recorder, tmp_path):
     old = newsbot.engine.generation
     at = datetime(2024, 3, 10, tzinfo=UTC)
 
-    reindex = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    reindex = slash("reindex", {}, permissions=MANAGE_GUILD)
     newsbot._connection.parse_interaction_create(reindex)
     questions = []
     for _ in range(25):
@@ -93,14 +100,14 @@ async def test_second_reindex_is_refused_while_one_runs(newsbot, recorder, tmp_p
     release = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def blocked(paths, db_path, prune, phase):
+    def blocked(paths, db_path, prune, phase, **_):
         asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
 
     newsbot.get_cog("Admin").work = blocked
-    first = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    first = slash("reindex", {}, permissions=MANAGE_GUILD)
     newsbot._connection.parse_interaction_create(first)
     await recorder.wait_for(lambda: bool(recorder.for_interaction(first)))
-    second = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    second = slash("reindex", {}, permissions=MANAGE_GUILD)
     newsbot._connection.parse_interaction_create(second)
     await recorder.wait_for(lambda: bool(recorder.for_interaction(second)))
     refused = recorder.for_interaction(second)[0]
@@ -110,21 +117,27 @@ async def test_second_reindex_is_refused_while_one_runs(newsbot, recorder, tmp_p
 
 
 @pytest.mark.asyncio
-async def test_reindex_needs_a_path(newsbot, recorder):
-    payload = slash("reindex", {}, permissions=MANAGE_GUILD)
-    newsbot._connection.parse_interaction_create(payload)
-    await settle()
-    assert "NEWSBOT_ARCHIVE" in recorder.for_interaction(payload)[0].json["data"]["content"]
+async def test_reindex_is_off_without_an_archive(make_bot, news_db, recorder, tmp_path):
+    bot = await make_bot(news_db)  # NEWSBOT_ARCHIVE unset
+    ran = []
+    bot.get_cog("Admin").work = lambda *a, **k: ran.append(a)
+    for options in ({}, {"path": str(tmp_path)}, {"path": "."}):
+        payload = slash("reindex", options, permissions=MANAGE_GUILD)
+        bot._connection.parse_interaction_create(payload)
+        await settle()
+        data = recorder.for_interaction(payload)[0].json["data"]
+        assert "NEWSBOT_ARCHIVE" in data["content"] and data["flags"] & 64
+    assert ran == []
 
 
 @pytest.mark.asyncio
 async def test_reindex_failure_keeps_the_old_index(newsbot, recorder, tmp_path):
-    def broken(paths, db_path, prune, phase):
+    def broken(paths, db_path, prune, phase, **_):
         raise OSError("disk full")
 
     newsbot.get_cog("Admin").work = broken
     old = newsbot.engine.generation
-    payload = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    payload = slash("reindex", {}, permissions=MANAGE_GUILD)
     newsbot._connection.parse_interaction_create(payload)
     await settle()
     last = [c for c in recorder.for_interaction(payload) if c.kind == "edit_original"][-1]
@@ -136,14 +149,14 @@ async def test_reindex_failure_keeps_the_old_index(newsbot, recorder, tmp_path):
 async def test_no_index_then_reindex_brings_it_up(make_bot, tmp_path, recorder):
     db = tmp_path / "later.db"
     store.connect(db).close()
-    bot = await make_bot(db)
+    bot = await make_bot(db, archive=tmp_path)
     assert not bot.engine.ready
 
-    def first_build(paths, db_path, prune, phase):
+    def first_build(paths, db_path, prune, phase, **_):
         build_db(db_path, [NEW])
 
     bot.get_cog("Admin").work = first_build
-    payload = slash("reindex", {"path": str(tmp_path)}, permissions=MANAGE_GUILD)
+    payload = slash("reindex", {}, permissions=MANAGE_GUILD)
     bot._connection.parse_interaction_create(payload)
     await settle()
     assert bot.engine.ready
@@ -204,9 +217,9 @@ async def test_reindex_runs_the_real_pipeline(make_bot, tmp_path, recorder):
     ]
     (archive / "news.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
     db = tmp_path / "fresh.db"
-    bot = await make_bot(db)
+    bot = await make_bot(db, archive=archive)
     assert not bot.engine.ready
-    payload = slash("reindex", {"path": str(archive)}, permissions=MANAGE_GUILD)
+    payload = slash("reindex", {}, permissions=MANAGE_GUILD)
     bot._connection.parse_interaction_create(payload)
     await settle(timeout=120)
     last = [c for c in recorder.for_interaction(payload) if c.kind == "edit_original"][-1]
@@ -227,12 +240,12 @@ async def test_reindex_path_must_stay_inside_the_configured_archive(make_bot, tm
     outside.mkdir()
     ran: list[list[Path]] = []
     bot = await make_bot(tmp_path / "confined.db", archive=archive)
-    bot.get_cog("Admin").work = lambda paths, db_path, prune, phase: ran.append(paths)
+    bot.get_cog("Admin").work = lambda paths, db_path, prune, phase, **_: ran.append(paths)
     for target in (outside, archive / "sub" / ".." / ".." / "elsewhere"):
         payload = slash("reindex", {"path": str(target)}, permissions=MANAGE_GUILD)
         bot._connection.parse_interaction_create(payload)
         await settle()
         data = recorder.for_interaction(payload)[0].json["data"]
-        assert "inside the archive folder" in data["content"]
+        assert "inside the archive" in data["content"]
         assert data["flags"] & 64  # private
     assert ran == []

@@ -178,6 +178,43 @@ def test_ingest_deleted_file_kept_until_prune(tmp_path: Path, db_path: Path) -> 
     consistent(db_path)
 
 
+def test_prune_removes_only_what_lay_under_the_given_paths(tmp_path: Path, db_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for n in range(3):
+        write_text(a / f"{n}.txt", n)
+        write_text(b / f"{n}.txt", 10 + n)
+    run([a, b], db_path)
+    (a / "2.txt").unlink()
+    (b / "2.txt").unlink()  # gone too, but b is not being indexed now: its articles stay
+    pruned = run([a], db_path, prune=True)
+    assert (pruned.removed, pruned.files_removed) == (1, 1)
+    assert count(db_path, "files", f"path LIKE '{b}%'") == 3
+    # A single file given with --prune removes nothing of the folder around it, nor of other folders.
+    pruned = run([a / "0.txt"], db_path, prune=True)
+    assert pruned.removed == 0 and count(db_path, "articles") == 5
+    # A folder whose name merely starts like another's is not under it.
+    write_text(tmp_path / "a2" / "x.txt", 30)
+    run([tmp_path / "a2"], db_path)
+    (tmp_path / "a2" / "x.txt").unlink()
+    assert run([a], db_path, prune=True).removed == 0
+    consistent(db_path)
+
+
+def test_ingest_within_a_folder_reads_nothing_outside_it_links_included(tmp_path: Path, db_path: Path) -> None:
+    archive, private = tmp_path / "archive", tmp_path / "private"
+    write_text(archive / "ok.txt", 1)
+    write_text(private / "secret.txt", 2)
+    (archive / "link.txt").symlink_to(private / "secret.txt")
+    (archive / "folder").symlink_to(private, target_is_directory=True)
+    summary = run([archive, private / "secret.txt"], db_path, within=archive)
+    assert count(db_path, "articles") == 1
+    assert [r[0] for r in rows(db_path, "SELECT path FROM files")] == [str((archive / "ok.txt").resolve())]
+    reasons = {Path(p.path).name: p.reason for p in summary.problems}
+    assert "outside the archive" in reasons["link.txt"] and "outside the archive" in reasons["secret.txt"]
+    # The problem never names where a link points.
+    assert all(str(private) not in p.reason for p in summary.problems)
+
+
 def test_ingest_jsonl_records_updated_added_and_removed_by_id(tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     write_jsonl(path, [record(n) for n in range(5)])
