@@ -21,10 +21,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from index import recency
 from index.evaluate import Metrics, load_questions, run
-from index.recency import Blend, Decay
-from index.search import Searcher
+from index.search import recency
+from index.search.recency import Blend, Decay
+from index.search.searcher import Searcher
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "realtimeqa"
 

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index.ingest.readers import read_path  # noqa: E402
 from index.models import Article  # noqa: E402
-from index.readers import read_path  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 

@@ -218,8 +218,8 @@ def bench_hostile(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def bench_split(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from index.ingest.split import split_article
     from index.models import Article
-    from index.split import split_article
 
     articles = []
     with gzip.open(RTQA, "rt", encoding="utf-8") as f:
@@ -247,7 +247,7 @@ def bench_split(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def bench_refresh(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
-    from index import pipeline
+    from index.ingest import pipeline
 
     db = work / "refresh.db"
     if not db.exists():

@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.postings import BM25Params, index_dir, passage_token_lists, rebuild  # noqa: E402
+from index.search.postings import BM25Params, index_dir, passage_token_lists, rebuild  # noqa: E402
 from index.store import connect, transaction  # noqa: E402
 
 ENGINES = ("ours", "rank_bm25", "bm25s", "tantivy", "fts5")
@@ -208,7 +208,7 @@ def worker(
         res["size_bytes"] = info.bytes
         return res
     if engine == "ours":
-        from index.search import Searcher
+        from index.search.searcher import Searcher
 
         rss0 = rss_bytes()
         t = time.perf_counter()

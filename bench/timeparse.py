@@ -20,7 +20,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from index.timeparse import find_time_expressions, resolve_window
+from index.search.timeparse import find_time_expressions, resolve_window
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "realtimeqa"
 

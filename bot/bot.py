@@ -17,8 +17,8 @@ from discord.ext import commands
 from bot import errors
 from bot.config import Settings
 from bot.engine import Engine
-from index.asyncstore import AsyncStore
-from index.timeparse import warm_up
+from bot.store import AsyncStore
+from index.search.timeparse import warm_up
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ REOPEN_SECONDS = 10.0
 
 
 class SearcherLike(Protocol):
-    """What the bot needs of ``index.search.Searcher``."""
+    """What the bot needs of ``index.search.searcher.Searcher``."""
 
     generation: Any
 
@@ -36,25 +36,25 @@ class SearcherLike(Protocol):
 
 def open_searcher(db_path: Path) -> SearcherLike:
     """Open the real searcher (imported here so tests can run the bot with a stand-in)."""
-    from index.search import Searcher
+    from index.search.searcher import Searcher
 
     return Searcher.open(db_path)
 
 
 def _is_missing(error: BaseException) -> bool:
-    from index.search import IndexMissing
+    from index.search.searcher import IndexMissing
 
     return isinstance(error, IndexMissing)
 
 
 def _is_search_error(error: BaseException) -> bool:
-    from index.search import SearchError
+    from index.search.searcher import SearchError
 
     return isinstance(error, SearchError | OSError)
 
 
 def _current_generation(db_path: Path) -> str | None:
-    from index.postings import current_generation
+    from index.search.postings import current_generation
 
     return current_generation(db_path) if db_path.exists() else None
 

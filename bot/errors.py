@@ -9,7 +9,7 @@ import sqlite3
 import discord
 from discord import app_commands
 
-from index.asyncstore import is_locked
+from bot.store import is_locked
 
 log = logging.getLogger(__name__)
 

@@ -62,8 +62,8 @@ def run_reindex(
     meanwhile are answered from the complete old index, never from a half-built one. With ``within``, no file
     outside that folder is read, even through a link inside it.
     """
-    from index.pipeline import ingest
-    from index.postings import rebuild
+    from index.ingest.pipeline import ingest
+    from index.search.postings import rebuild
 
     phase("reading and storing articles")
     # One reader process: the bot keeps the other core for answering questions meanwhile.

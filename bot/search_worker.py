@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.answer import Assessment, annotate, assess
+from index.answer.compose import Assessment, annotate, assess
 from index.models import Results
 
 # The worker process's searcher, opened on first use and moved to a newer generation when a call asks for one.
@@ -22,7 +22,7 @@ def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: 
     """
     global _searcher
     if _searcher is None:
-        from index.search import Searcher
+        from index.search.searcher import Searcher
 
         _searcher = Searcher.open(Path(db_path))
     if generation is not None and _searcher.generation != generation:
@@ -32,7 +32,7 @@ def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: 
 
 def warm(searcher: Any) -> int:
     """Open the index and load the date parser, so the first question waits for neither."""
-    from index.timeparse import warm_up
+    from index.search.timeparse import warm_up
 
     warm_up()
     return os.getpid()

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from index.models import Hit, Results
-from index.query import parse_date
-from index.timeparse import find_time_expressions, warm_up
+from index.search.query import parse_date
+from index.search.timeparse import find_time_expressions, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ CUTOFFS = (1, 5, 10)
 
 
 class SearchesText(Protocol):
-    """What evaluation needs of a searcher (``index.search.Searcher`` fits).
+    """What evaluation needs of a searcher (``index.search.searcher.Searcher`` fits).
 
     It is called with ``as_of``, ``annotate=False`` (no highlights are needed) and, when a sort is asked for,
     ``sort``.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-# Result orders every front end offers; "blend" (relevance with recency, see index.recency) is the default.
+# Result orders every front end offers; "blend" (relevance with recency, see index.search.recency) is the default.
 SORTS = ("blend", "relevance", "newest")
 
 
@@ -93,7 +93,7 @@ class Passage:
 
 @dataclass(slots=True)
 class Query:
-    """A parsed query (see ``index.query.parse``): what is scored, what must or must not match, and filters.
+    """A parsed query (see ``index.search.query.parse``): what is scored, what must or must not match, and filters.
 
     ``terms`` are the BM25 terms (tokenized free words and the words of phrases, repeats kept, as rank-bm25
     scores repeats); ``phrases`` must occur as written in the passage (or its headline); ``title_terms`` must be

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import search_worker
-from bot.exts import _format as fmt
-from index.answer import Assessment
-from index.asyncstore import QueryLogEntry
+from bot.render import format as fmt
+from bot.store import QueryLogEntry
+from index.answer.compose import Assessment
 from index.models import Results
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 
 from bot import errors
-from bot.exts import _format as fmt
-from index.query import normalise_source, parse_date
+from bot.render import format as fmt
+from index.search.query import normalise_source, parse_date
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot

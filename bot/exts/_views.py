@@ -10,7 +10,7 @@ import discord
 
 from bot import errors
 from bot.exts import _answers
-from bot.exts import _format as fmt
+from bot.render import format as fmt
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot

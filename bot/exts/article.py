@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot import errors
 from bot.bot import NewsBot
-from bot.exts import _format as fmt
 from bot.exts import _views
+from bot.render import format as fmt
 
 log = logging.getLogger(__name__)
 

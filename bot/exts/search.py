@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import NewsBot
-from bot.exts import _format as fmt
 from bot.exts import _views
 from bot.exts._options import FILTER_HELP, DateOption, source_choices, sources_option
-from index.asyncstore import QueryLogEntry
+from bot.render import format as fmt
+from bot.store import QueryLogEntry
 
 log = logging.getLogger(__name__)
 

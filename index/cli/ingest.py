@@ -11,7 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from index import pipeline, store
+from index import store
+from index.ingest import pipeline
 from index.models import Article, Problem
 
 # Problems and duplicates listed in the human summary; --json and the ingest log have them all.
@@ -136,14 +137,14 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
     """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index.locations import current_generation
+    from index.search.locations import current_generation
 
     conn = store.connect(db_path)
     try:
         if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
             return None
         # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
-        from index import postings
+        from index.search import postings
 
         started = time.perf_counter()
         try:
@@ -223,7 +224,7 @@ def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """`newsbot stats`: counts, outlets with date ranges, last run, versions."""
-    from index.locations import current_generation
+    from index.search.locations import current_generation
     from index.tokenize import TOKENIZER_VERSION
 
     db_path, conn = _open_existing(args.db)
@@ -410,7 +411,7 @@ def _print_article(d: dict[str, Any]) -> None:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """`newsbot clean FILE`: what the readers extract from one file; nothing is stored."""
-    from index import readers
+    from index.ingest import readers
 
     path = Path(args.file).expanduser()
     if not path.is_file():

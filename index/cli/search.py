@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer import assess, citation, quote_index, render_answer, snippet, time_note
+from index.answer.compose import assess, citation, quote_index, render_answer, snippet, time_note
 from index.models import SORTS, Hit, Results
-from index.query import EMPTY_MESSAGE, parse, parse_date
+from index.search.query import EMPTY_MESSAGE, parse, parse_date
 from index.store import db_path_from_env
 
 NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
@@ -150,7 +150,7 @@ def _open_searcher(args: argparse.Namespace) -> Any | None:
     if not path.exists():
         print(NOT_INDEXED, file=sys.stderr)
         return None
-    from index.search import IndexMissing, Searcher
+    from index.search.searcher import IndexMissing, Searcher
 
     try:
         return Searcher.open(path)
@@ -187,7 +187,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"Cannot read {args.batch}: {e.strerror}. Check the path.", file=sys.stderr)
             return 1
-        from index.timeparse import warm_up
+        from index.search.timeparse import warm_up
 
         warm_up()  # the date parser loads once, before the first timed line
         with stream as lines:
@@ -374,7 +374,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """`newsbot eval`: retrieval metrics on a question file."""
     from index.evaluate import evaluate, format_report, report_dict
-    from index.search import DEFAULT_SORT
+    from index.search.searcher import DEFAULT_SORT
 
     if not Path(args.questions).is_file():
         print(f"No question file at {args.questions}: give a JSONL file of questions.", file=sys.stderr)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from bot_harness import TOKEN, Recorder, build_db, guild_payload, install
+from helpers.bot_harness import TOKEN, Recorder, build_db, guild_payload, install
 
 from bot.bot import NewsBot
 from bot.config import Secret, Settings

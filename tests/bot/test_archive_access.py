@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import OTHER_USER_ID, USER_ID, settle, slash
+from helpers.bot_harness import OTHER_USER_ID, USER_ID, settle, slash
 
 from index import store
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from bot_harness import mention_message, settle, slash
+from helpers.bot_harness import mention_message, settle, slash
 
-from index.search import Searcher
+from index.search.searcher import Searcher
 
 AT = datetime(2024, 3, 10, 12, 30, 5, tzinfo=UTC)
 

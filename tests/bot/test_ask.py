@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import (
+from helpers.bot_harness import (
     OTHER_USER_ID,
     USER_ID,
     check_limits,

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import (
+from helpers.bot_harness import (
     CHANNEL_ID,
     GUILD_ID,
     OTHER_USER_ID,

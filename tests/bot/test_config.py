@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from bot_harness import TOKEN
+from helpers.bot_harness import TOKEN
 
 import bot.__main__ as entry
 from bot.config import ConfigError, Secret, load_settings

@@ -7,12 +7,13 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import GUILD_ID, build_db, check_limits, component, mention_message, settle, slash
+from helpers.bot_harness import GUILD_ID, build_db, check_limits, component, mention_message, settle, slash
 
+from bot import store as asyncstore
 from bot.engine import Engine
-from index import asyncstore, store
-from index.postings import SearchError
-from index.search import Searcher
+from index import store
+from index.search.postings import SearchError
+from index.search.searcher import Searcher
 
 MARCH = datetime(2024, 3, 10, tzinfo=UTC)
 MANAGE_GUILD = 1 << 5

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import check_limits, mention_message, settle, slash
+from helpers.bot_harness import check_limits, mention_message, settle, slash
 
 MARCH = datetime(2024, 3, 10, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from bot_harness import (
+from helpers.bot_harness import (
     APP_ID,
     CHANNEL_ID,
     GUILD_ID,

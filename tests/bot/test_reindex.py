@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from bot_harness import build_db, check_limits, settle, slash
+from helpers.bot_harness import build_db, check_limits, settle, slash
 
 from index import store
 from index.models import Article
-from index.postings import rebuild
+from index.search.postings import rebuild
 from index.tokenize import tokenize, tokens_to_text
 
 MANAGE_GUILD = 1 << 5
@@ -36,7 +36,7 @@ def slow_reindex(paths, db_path, prune, phase, **_):
         aid = store.insert_article(
             conn, NEW, file_id=None, content_hash=NEW.content_hash, title_tokens=tokens_to_text(tokenize(NEW.title))
         )
-        from index.split import split_article
+        from index.ingest.split import split_article
 
         passages = split_article(NEW)
         store.replace_passages(conn, aid, passages, [tokens_to_text(tokenize(p.text)) for p in passages])

@@ -22,7 +22,7 @@ from index.evaluate import (
     report_dict,
 )
 from index.models import Hit, Results
-from index.query import parse
+from index.search.query import parse
 
 
 def hit(article_id: int, source_id: str | None = None, url: str | None = None, **kw: Any) -> Hit:

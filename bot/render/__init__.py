@@ -1,0 +1,1 @@
+"""Rendering for Discord: embeds and messages within Discord's limits, escaped."""

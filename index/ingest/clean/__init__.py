@@ -1,0 +1,1 @@
+"""Boilerplate removal and text normalisation: pure functions, no I/O."""

@@ -1,0 +1,703 @@
+"""The search API the CLI and the bot share: ``Searcher.open(db).search(query, k) -> Results``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.answer.compose import annotate as _annotate
+from index.models import SORTS, Hit, Query, Results
+from index.search import recency
+from index.search.postings import (
+    UNDATED_DAY,
+    UNDATED_TS,
+    IndexMissing,
+    IndexOutdated,
+    Matches,
+    Postings,
+    SearchError,
+    current_generation,
+    index_dir,
+)
+from index.search.query import EMPTY_MESSAGE, normalise_source
+from index.search.query import parse as _parse_query
+from index.store import connect
+from index.tokenize import fold, tokenize
+
+__all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
+
+log = logging.getLogger(__name__)
+
+# "blend" (the default): BM25 times a recency decay against the as-of moment and a boost inside the question's time
+# window (index.search.recency); "relevance": BM25 alone; "newest": publication time, then BM25.
+DEFAULT_SORT = "blend"
+
+FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)
+FOLD_JACCARD = 0.8  # passages sharing this share of their terms are the same text, lightly edited
+FOLD_MIN_TERMS = 12  # shorter passages (a dateline, a caption) are too small to call copies
+MAX_PHRASE_CHECKS = 20_000
+SQLITE_MMAP_BYTES = 1 << 30  # texts read to verify phrases before giving up on finding more matches
+_NONWORD = re.compile(r"[\W_]+")
+
+
+def _norm_text(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form for phrase checks, padded with spaces."""
+    return f" {_NONWORD.sub(' ', fold(text).casefold()).strip()} "
+
+
+def _cutoff_ts(as_of: date | datetime) -> int:
+    """The last epoch second an article may be published at to count as before ``as_of``."""
+    if isinstance(as_of, datetime):
+        moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+        return math.floor(moment.timestamp())
+    # A bare date covers that whole day.
+    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
+    return int(end.timestamp()) - 1
+
+
+@dataclass(slots=True)
+class _Filters:
+    """The query's hard filters, evaluated on candidate passage numbers before the top k is taken."""
+
+    state: Postings
+    checks: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list)
+    impossible: bool = False
+
+    def __call__(self, docs: np.ndarray) -> np.ndarray:
+        mask = np.ones(len(docs), np.bool_)
+        for check in self.checks:
+            if not mask.any():
+                break
+            mask &= check(docs)
+        return mask
+
+    def __bool__(self) -> bool:
+        return bool(self.checks)
+
+
+class Searcher:
+    """Searches the current postings generation of a database; safe to share between threads.
+
+    Every call reads the generation in service when it starts, so :meth:`reload` can switch generations
+    while other threads are searching. Passage and article rows come from SQLite, one read-only connection
+    per thread.
+    """
+
+    def __init__(self, db_path: Path, postings: Postings) -> None:
+        self.db_path = Path(db_path)
+        self._postings = postings
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.blend = recency.DEFAULT_BLEND  # the "blend" sort's settings; replace to tune
+
+    # -- lifecycle
+
+    @classmethod
+    def open(cls, db_path: str | os.PathLike[str]) -> Searcher:
+        """Load the database's current postings generation (memory-mapped: fast, whatever the size).
+
+        Args:
+            db_path: the SQLite database the index was built from.
+
+        Returns:
+            A searcher.
+
+        Raises:
+            IndexMissing: no database or no index yet (the message says what to run).
+            IndexOutdated: the index was built by an incompatible version and must be rebuilt.
+        """
+        db_path = Path(db_path)
+        if not db_path.exists():
+            raise IndexMissing(f"No database at {db_path}: add articles first with `newsbot index PATH`.")
+        return cls(db_path, _load_current(db_path))
+
+    def reload(self) -> bool:
+        """Switch to a newer generation if a rebuild finished since this one was loaded.
+
+        Returns:
+            True when the generation changed.
+        """
+        name = current_generation(self.db_path)
+        if name is None or name == self._postings.generation:
+            return False
+        self._postings = _load_current(self.db_path)
+        log.info("search index reloaded: generation %s", self._postings.generation)
+        return True
+
+    def close(self) -> None:
+        """Close the SQLite connections (searches after this reopen one)."""
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed from its own thread meanwhile
+                conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def generation(self) -> str:
+        """The name of the generation in use."""
+        return self._postings.generation
+
+    @property
+    def passage_count(self) -> int:
+        """Passages in the index."""
+        return self._postings.n_passages
+
+    @property
+    def article_count(self) -> int:
+        """Articles with at least one passage in the index (duplicates are folded into their original)."""
+        return self._postings.n_articles
+
+    @property
+    def postings(self) -> Postings:
+        """The loaded generation (for benchmarks and diagnostics)."""
+        return self._postings
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """The index's idf for each term (0 for unknown terms): weights for snippets and confidence."""
+        st = self._postings
+        return {t: st.term_idf(t) for t in dict.fromkeys(terms)}
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.db_path, readonly=True)
+            conn.row_factory = None
+            # Hits are scattered over the file: reading pages through a map saves a read() call for each.
+            conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    # -- searching
+
+    def top_passages(self, terms: list[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The k best passages for BM25 terms, no filters or folding: (passage numbers, scores), best first.
+
+        Passage numbers are positions in index order (``postings.passage_ids`` maps them to row ids); ties
+        are broken by passage number. Used to compare with rank-bm25 and by the benchmarks.
+        """
+        st = self._postings
+        m = st.match(terms, depth=k)
+        order = _top(m.scores, m.docs, k)
+        if m.bound > -math.inf and (len(order) < k or m.scores[order[-1]] < m.bound):
+            m = st.match(terms, exact=True)
+            order = _top(m.scores, m.docs, k)
+        return m.docs[order], m.scores[order]
+
+    def search(
+        self,
+        query: str | Query,
+        k: int = 10,
+        *,
+        offset: int = 0,
+        sort: str = DEFAULT_SORT,
+        sources: list[str] | None = None,
+        after: date | None = None,
+        before: date | None = None,
+        as_of: date | datetime | None = None,
+        per_article: bool = True,
+        annotate: bool = True,
+    ) -> Results:
+        """Search the index.
+
+        Args:
+            query: the text as typed (parsed with the query language) or a parsed :class:`Query`.
+            k: hits to return.
+            offset: hits to skip (paging).
+            sort: "blend" (BM25 with recency and the question's time window, see ``index.search.recency``),
+                "relevance" (BM25) or "newest" (publication time, undated last, then BM25).
+            sources: only these outlets or site domains (added to the query's ``source:`` filters).
+            after: only articles published on or after this day (UTC); undated articles are left out.
+            before: only articles published before this day (UTC); undated articles are left out.
+            as_of: never return articles published after this moment (a date covers that whole day);
+                undated articles are kept. Time words in the query ("this week") are read against it, and
+                "blend" measures age from it. None: now.
+            per_article: at most one passage per article (its best), and republished copies of a story folded
+                into one hit listing them in ``also_in``; False returns passages as ranked.
+            annotate: fill each hit's highlights, matched terms and best sentence (``index.answer.compose``); callers
+                that only need ids and scores (batch runs, evaluation) save about 0.3 ms a hit without it.
+
+        Returns:
+            Ranked hits with citations; ``message`` says what to do when there is nothing to show. ``total``
+            counts the matching passages that passed the filters (a lower bound for very broad queries, where
+            passages that cannot reach the page are not all scored).
+        """
+        started = time.perf_counter()
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        if k < 0 or offset < 0:
+            raise ValueError("k and offset must be >= 0")
+        if as_of is None:
+            as_of = datetime.now(UTC)
+        q = parse_query(query, today=recency.as_of_day(as_of))
+        st = self._postings
+
+        def done(hits: list[Hit], total: int, message: str | None = None) -> Results:
+            took = (time.perf_counter() - started) * 1000
+            return Results(q, hits, total, took, offset, st.generation, message, as_of)
+
+        if q.empty:
+            return done([], 0, EMPTY_MESSAGE)
+        flt = self._filters(st, q, sources, after, before, as_of)
+        if flt.impossible:
+            return done([], 0, _nothing_message(q, filtered=True))
+        terms = q.terms + [t for t in q.title_terms if t not in q.terms]
+        need = offset + k
+        checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
+        depth = max(need, 1) * (3 if per_article else 1) * (4 if checks_text else 1)
+        if sort == "blend":
+            matches = recency.candidates(
+                st, terms, eligible=flt or None, depth=depth, window=q.window, blend=self.blend
+            )
+        else:
+            matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
+        hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
+        if not complete:
+            matches = st.match(terms, exact=True)
+            hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
+        hits = hits[offset:need]
+        if per_article and hits:
+            self._add_stored_copies(hits)
+        if annotate:
+            weights = self.idf(terms)
+            for hit in hits:
+                _annotate(hit, q, weights)
+        message = None
+        if not hits and k > 0:
+            message = _nothing_message(q, filtered=bool(flt) or bool(q.phrases), paged=offset > 0)
+        return done(hits, total, message)
+
+    # -- internals
+
+    def _filters(
+        self,
+        st: Postings,
+        q: Query,
+        sources: list[str] | None,
+        after: date | None,
+        before: date | None,
+        as_of: date | datetime | None,
+    ) -> _Filters:
+        flt = _Filters(st)
+        arr = st.arrays
+        doc_article = arr["doc_article"]
+        wanted = [normalise_source(s) for s in [*q.sources, *(sources or [])] if s.strip()]
+        if wanted:
+            ids = [i for i, (outlet, domain) in enumerate(st.sources) if _source_matches(outlet, domain, wanted)]
+            if not ids:
+                flt.impossible = True
+                return flt
+            allowed = np.asarray(ids, np.int32)
+            flt.checks.append(lambda d: np.isin(arr["doc_source"][d], allowed))
+        lo = max([x for x in (q.after, after) if x is not None], default=None)
+        hi = min([x for x in (q.before, before) if x is not None], default=None)
+        if lo is not None or hi is not None:
+            lo_o = lo.toordinal() if lo else -math.inf
+            hi_o = hi.toordinal() if hi else math.inf
+            if lo_o >= hi_o:
+                flt.impossible = True
+                return flt
+
+            def in_range(d: np.ndarray) -> np.ndarray:
+                day = arr["doc_day"][d]
+                return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
+
+            flt.checks.append(in_range)
+        # Skipped when nothing is published after the cutoff (as of now, as a rule): it would exclude nothing, yet
+        # cost a pass over every candidate and make "Nothing matched" blame a filter the user never set.
+        if as_of is not None and _cutoff_ts(as_of) < st.latest_ts:
+            cutoff = _cutoff_ts(as_of)
+
+            def published_by(d: np.ndarray) -> np.ndarray:
+                ts = arr["doc_ts"][d]
+                return (ts <= cutoff) | (ts == UNDATED_TS)
+
+            flt.checks.append(published_by)
+        if q.title_terms:
+            allowed_art: np.ndarray | None = None
+            for t in dict.fromkeys(q.title_terms):
+                arts = st.title_articles(t)
+                allowed_art = arts if allowed_art is None else np.intersect1d(allowed_art, arts, assume_unique=True)
+            if allowed_art is None or not len(allowed_art):
+                flt.impossible = True
+                return flt
+            mask = np.zeros(st.n_articles, np.bool_)
+            mask[allowed_art] = True
+            flt.checks.append(lambda d: mask[doc_article[d]])
+        if q.exclude_terms:
+            banned = np.zeros(st.n_articles, np.bool_)
+            for t in dict.fromkeys(q.exclude_terms):
+                tid = st.term_id(t)
+                if tid >= 0:
+                    banned[doc_article[st.postings(tid)[0]]] = True
+                banned[st.title_articles(t)] = True
+            if banned.any():
+                flt.checks.append(lambda d: ~banned[doc_article[d]])
+        # A phrase can only occur where all its words do: in the passage, or in the article's headline.
+        for phrase in q.phrases:
+            words = list(dict.fromkeys(tokenize(phrase)))
+            if words:
+                flt.checks.append(_all_words_check(st, words))
+        return flt
+
+    def _collect(
+        self,
+        st: Postings,
+        q: Query,
+        m: Matches,
+        flt: _Filters,
+        need: int,
+        sort: str,
+        per_article: bool,
+        as_of: date | datetime | None,
+    ) -> tuple[list[Hit], int, bool]:
+        """Walk the ranked candidates, verifying text conditions, until ``need`` hits are accepted.
+
+        Returns:
+            (hits, total eligible candidates, complete); complete is False when the walk reached passages the
+            pruned scoring could not rank (scores below ``m.bound``) before it had enough hits.
+        """
+        docs, scores = m.docs, m.scores
+        if flt and len(docs):
+            keep = flt(docs)
+            docs, scores = docs[keep], scores[keep]
+        total = len(docs)
+        if need == 0 or total == 0:
+            return [], total, True
+        if sort == "blend":
+            assert as_of is not None  # search() sets it
+            # Hits carry the score they are ranked by: BM25 times the recency and window factor.
+            scores = recency.blended(st, docs, scores, as_of, q.window, self.blend)
+        arr = st.arrays
+        doc_article = arr["doc_article"]
+        art_story = arr["art_story"]
+        doc_day = arr["doc_day"]
+        phrases = [_norm_text(p) for p in q.phrases]
+        title_phrases = [_norm_text(p) for p in q.title_phrases]
+        excluded = [_norm_text(p) for p in q.exclude_phrases]
+        hits: list[Hit] = []
+        accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)
+        stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
+        seen: set[int] = set()
+        text_checks = bool(phrases or title_phrases or excluded)
+        checks = 0
+
+        def take(part: list[int]) -> bool | None:
+            """Verify and accept a batch in rank order; True when enough hits, None when out of budget."""
+            nonlocal checks
+            rows = self._rows(st, [int(docs[i]) for i in part], with_body=bool(excluded))
+            for i in part:
+                d = int(docs[i])
+                a = int(doc_article[d])
+                row = rows.get(d)
+                if row is None or (per_article and a in accepted):
+                    continue  # a passage deleted since the build, or its article already answered
+                if text_checks:
+                    checks += 1
+                    if not _text_ok(row, phrases, title_phrases, excluded):
+                        if checks >= MAX_PHRASE_CHECKS:
+                            log.info("phrase check budget spent after %d passages", checks)
+                            return None
+                        continue
+                hit = _hit(row, float(scores[i]))
+                if per_article:
+                    terms = frozenset(row["tokens"].split())
+                    day = int(doc_day[d])
+                    story = int(art_story[a])
+                    host = self._fold_target(accepted, stories, story, day, terms)
+                    if host is not None:
+                        host.also_in.append(_also(hit))
+                        accepted[a] = (host, day, frozenset())
+                        continue
+                    accepted[a] = (hit, day, terms)
+                    if story:
+                        stories.setdefault(story, a)
+                hits.append(hit)
+                if len(hits) >= need:
+                    return True
+            return False
+
+        # Rows are fetched in batches that start at about what is still needed and double (few rows for the
+        # usual page, few round trips when checks reject many).
+        size = need + 2
+        for chunk in self._order(st, docs, scores, sort, m.bound, q, as_of):
+            if chunk is None:  # reached the pruning bound: the caller rescores exactly
+                return hits, total, False
+            pending: list[int] = []
+            pending_articles: set[int] = set()
+            for i in chunk:
+                d = int(docs[i])
+                if d in seen:
+                    continue
+                seen.add(d)
+                a = int(doc_article[d])
+                if per_article and (a in accepted or (not text_checks and a in pending_articles)):
+                    continue  # without text checks an article's best passage is always the one taken
+                pending.append(i)
+                pending_articles.add(a)
+                if len(pending) >= size:
+                    got = take(pending)
+                    if got is not False:
+                        return hits, total, True
+                    pending, pending_articles = [], set()
+                    size = min(size * 2, 256)
+            if pending and take(pending) is not False:
+                return hits, total, True
+        return hits, total, True
+
+    @staticmethod
+    def _fold_target(
+        accepted: dict[int, tuple[Hit, int, frozenset[str]]],
+        stories: dict[int, int],
+        story: int,
+        day: int,
+        terms: frozenset[str],
+    ) -> Hit | None:
+        """The accepted hit this one repeats (same headline within days, or nearly the same text), if any."""
+        if story and story in stories:
+            host, host_day, _ = accepted[stories[story]]
+            if day == UNDATED_DAY or host_day == UNDATED_DAY or abs(day - host_day) <= FOLD_DAYS:
+                return host
+        if len(terms) >= FOLD_MIN_TERMS:
+            for host, _, host_terms in accepted.values():
+                if len(host_terms) >= FOLD_MIN_TERMS:
+                    inter = len(terms & host_terms)
+                    if inter >= FOLD_JACCARD * (len(terms) + len(host_terms) - inter):
+                        return host
+        return None
+
+    def _order(
+        self,
+        st: Postings,
+        docs: np.ndarray,
+        scores: np.ndarray,
+        sort: str,
+        bound: float,
+        q: Query,
+        as_of: date | datetime | None,
+    ) -> Iterator[np.ndarray | None]:
+        """Candidate positions best first, in growing chunks; None once the next ones score below ``bound``.
+
+        Every chunk repeats the earlier ones (sorted the same way) so ties cut differently by argpartition are
+        never lost; the caller skips what it has seen. "blend" gets a candidate pool whose scores ``_collect``
+        has already blended (``index.search.recency``): it is ordered whole, then None if the pool was not every match;
+        "newest" gets every matching passage (``bound`` is -inf).
+        """
+        n = len(docs)
+        if sort == "blend":  # scores are already blended (see _collect)
+            yield np.lexsort((docs, -scores))
+            if bound > -math.inf:
+                yield None  # the pool ran out: the caller re-ranks every matching passage
+            return
+        if sort == "newest":
+            # Undated last: UNDATED_TS is the largest value, so map it below every real time (+1 keeps -ts finite).
+            ts = st.arrays["doc_ts"][docs]
+            neg_ts = -np.where(ts == UNDATED_TS, np.iinfo(np.int64).min + 1, ts)
+            size = 64
+            while True:
+                if size >= n:
+                    yield np.lexsort((docs, -scores, neg_ts))
+                    return
+                # The newest `size`, plus everything published at the same second as the last of them.
+                part = np.argpartition(neg_ts, size - 1)[:size]
+                part = np.flatnonzero(neg_ts <= neg_ts[part].max())
+                yield part[np.lexsort((docs[part], -scores[part], neg_ts[part]))]
+                size *= 4
+        size = 64
+        while True:
+            if size >= n:
+                order = np.lexsort((docs, -scores))
+            else:
+                part = np.argpartition(-scores, size - 1)[:size]
+                order = part[np.lexsort((docs[part], -scores[part]))]
+            if bound > -math.inf:
+                below = scores[order] < bound
+                if below.any():
+                    yield order[: int(np.argmax(below))]
+                    yield None
+                    return
+            yield order
+            if size >= n:
+                if bound > -math.inf:
+                    yield None  # every candidate seen, yet passages outside them might still rank next
+                return
+            size *= 4
+
+    def _rows(self, st: Postings, docs: list[int], *, with_body: bool) -> dict[int, dict[str, Any]]:
+        """Passage and article rows for passage numbers, keyed by passage number."""
+        pids = st.passage_ids(np.asarray(docs, np.int64)).tolist()
+        by_pid = dict(zip(pids, docs, strict=True))
+        marks = ",".join("?" * len(pids))
+        body = ", a.body" if with_body else ""
+        sql = (
+            "SELECT p.id, p.article_id, p.paragraph, p.paragraph_end, p.text, p.tokens, a.source_id, a.title, "
+            f"a.outlet, a.published, a.url{body} FROM passages p JOIN articles a ON a.id = p.article_id "
+            f"WHERE p.id IN ({marks})"
+        )
+        names = [
+            "id", "article_id", "paragraph", "paragraph_end", "text", "tokens", "source_id", "title", "outlet",
+            "published", "url", "body",
+        ]  # fmt: skip
+        out: dict[int, dict[str, Any]] = {}
+        for row in self._conn().execute(sql, pids):
+            out[by_pid[row[0]]] = dict(zip(names, row, strict=False))
+        return out
+
+    def _add_stored_copies(self, hits: list[Hit]) -> None:
+        """List in ``also_in`` the stored duplicates of each hit's article (they have no passages)."""
+        ids = [h.article_id for h in hits]
+        marks = ",".join("?" * len(ids))
+        by_article = {h.article_id: h for h in hits}
+        rows = self._conn().execute(
+            f"SELECT duplicate_of, id, source_id, outlet, url, title, published FROM articles "
+            f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
+            ids,
+        )
+        for dup_of, *copy in rows:
+            by_article[dup_of].also_in.append(dict(zip(_ALSO_FIELDS, copy, strict=True)))
+
+
+def parse_query(query: str | Query, today: date | None = None) -> Query:
+    """A :class:`Query` for what the caller passed: parsed with the query language (time words read against
+    ``today``) when it is a string."""
+    if isinstance(query, Query):
+        return query
+    return _parse_query(query, today=today)
+
+
+def _load_current(db_path: Path) -> Postings:
+    """Load the generation CURRENT names, retrying if a concurrent rebuild removes it under our feet."""
+    for attempt in range(5):
+        name = current_generation(db_path)
+        if name is None:
+            raise IndexMissing(
+                f"No search index for {db_path} yet: run `newsbot index PATH` on your archive to build it."
+            )
+        try:
+            return Postings.load(index_dir(db_path) / name)
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best scores, best first, ties by passage number."""
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return np.zeros(0, np.int64)
+    if k < n:
+        part = np.argpartition(-scores, k - 1)[:k]
+        # Take every candidate tied with the k-th so the tie order is by passage number, as documented.
+        kth = scores[part].min()
+        part = np.flatnonzero(scores >= kth)
+    else:
+        part = np.arange(n)
+    return part[np.lexsort((docs[part], -scores[part]))][:k]
+
+
+def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """Passages holding every word, in their text or in their article's headline."""
+    tids = [st.term_id(w) for w in words]
+    doc_article = st.arrays["doc_article"]
+    title_ok = np.ones(st.n_articles, np.bool_)
+    for w in words:
+        m = np.zeros(st.n_articles, np.bool_)
+        m[st.title_articles(w)] = True
+        title_ok &= m
+
+    def check(d: np.ndarray) -> np.ndarray:
+        ok = np.ones(len(d), np.bool_)
+        for tid in tids:
+            if tid < 0:
+                ok[:] = False
+                break
+            post = st.postings(tid)[0]
+            pos = np.searchsorted(post, d)
+            pos[pos == len(post)] = 0
+            ok &= post[pos] == d if len(post) else False
+        return ok | title_ok[doc_article[d]]
+
+    return check
+
+
+def _source_matches(outlet: str | None, domain: str | None, wanted: list[str]) -> bool:
+    """Does an article's (outlet, domain) answer one of the ``source:`` values?"""
+    for s in wanted:
+        if outlet and (s == outlet or s == outlet.replace(" ", "")):
+            return True
+        if domain and (s == domain or domain.endswith("." + s) or domain.split(".")[0] == s):
+            return True
+    return False
+
+
+def _text_ok(row: dict[str, Any], phrases: list[str], title_phrases: list[str], excluded: list[str]) -> bool:
+    """Phrases occur as written (case, accents and punctuation aside); excluded ones nowhere in the article."""
+    title = _norm_text(row["title"] or "")
+    if any(p not in title for p in title_phrases):
+        return False
+    if phrases:
+        text = _norm_text(row["text"])
+        if any(p not in text and p not in title for p in phrases):
+            return False
+    if excluded:
+        body = _norm_text(row.get("body") or row["text"])
+        if any(p in body or p in title for p in excluded):
+            return False
+    return True
+
+
+def _hit(row: dict[str, Any], score: float) -> Hit:
+    return Hit(
+        passage_id=row["id"],
+        article_id=row["article_id"],
+        source_id=row["source_id"],
+        title=row["title"],
+        outlet=row["outlet"],
+        published=row["published"],
+        url=row["url"],
+        paragraph=row["paragraph"],
+        paragraph_end=row["paragraph_end"],
+        text=row["text"],
+        score=score,
+    )
+
+
+# What ``Hit.also_in`` lists for each copy of a story, folded or stored (in _add_stored_copies' column order).
+_ALSO_FIELDS = ("article_id", "source_id", "outlet", "url", "title", "published")
+
+
+def _also(hit: Hit) -> dict[str, Any]:
+    return {name: getattr(hit, name) for name in _ALSO_FIELDS}
+
+
+def _nothing_message(q: Query, *, filtered: bool, paged: bool = False) -> str:
+    if paged:
+        return "No more results: that was the last page."
+    if filtered:
+        return "Nothing matches all of that: try removing a filter or a quoted phrase, or use fewer words."
+    return "Nothing in the archive matches those words: try other words or a broader question."

@@ -1,0 +1,3 @@
+"""The system of record: schema, ordered migrations and every SQL statement (one module per backend)."""
+
+from index.store.sqlite import *  # noqa: F403

@@ -1,0 +1,739 @@
+"""The SQLite system of record: schema, ordered migrations, and every read and write of stored data."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from index.models import Article, Passage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "data/newsbot.db"
+DB_ENV = "NEWSBOT_DB"
+
+# Ordered migrations: (version, statements). A database records the last one applied in PRAGMA user_version;
+# opening it applies the rest in order, each in its own transaction. Never edit a released step: add one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        -- One row per input file seen; its hash decides whether a re-run must read it again.
+        CREATE TABLE files (
+            id          INTEGER PRIMARY KEY,
+            path        TEXT NOT NULL UNIQUE,
+            size        INTEGER NOT NULL,
+            mtime_ns    INTEGER NOT NULL,
+            file_hash   TEXT NOT NULL,
+            reader      TEXT,
+            status      TEXT NOT NULL,          -- ok | partial | failed
+            indexed_at  TEXT NOT NULL
+        );
+        CREATE TABLE articles (
+            id             INTEGER PRIMARY KEY,
+            source_id      TEXT NOT NULL UNIQUE, -- id in its source: JSONL id, else path (or path:line)
+            file_id        INTEGER REFERENCES files(id) ON DELETE CASCADE,
+            origin_path    TEXT NOT NULL,
+            origin_line    INTEGER,
+            reader         TEXT NOT NULL,
+            title          TEXT NOT NULL,
+            body           TEXT NOT NULL,        -- paragraphs joined by a blank line
+            outlet         TEXT,
+            published      TEXT,                 -- ISO 8601 date or datetime; NULL when unknown
+            url            TEXT,
+            authors        TEXT NOT NULL DEFAULT '[]',  -- JSON list
+            extra          TEXT NOT NULL DEFAULT '{}',  -- JSON object
+            content_hash   TEXT NOT NULL,
+            duplicate_of   INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+            title_tokens   TEXT NOT NULL DEFAULT '',
+            added_at       TEXT NOT NULL,
+            updated_at     TEXT NOT NULL
+        );
+        CREATE INDEX articles_hash ON articles(content_hash);
+        CREATE INDEX articles_file ON articles(file_id);
+        CREATE INDEX articles_url ON articles(url);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_duplicate ON articles(duplicate_of);
+        -- Duplicates (duplicate_of set) have no passages: a story is indexed once.
+        CREATE TABLE passages (
+            id             INTEGER PRIMARY KEY,
+            article_id     INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal        INTEGER NOT NULL,
+            paragraph      INTEGER NOT NULL,     -- 1-based paragraph where the passage starts
+            paragraph_end  INTEGER NOT NULL,
+            char_start     INTEGER NOT NULL,     -- offsets into articles.body
+            char_end       INTEGER NOT NULL,
+            text           TEXT NOT NULL,
+            tokens         TEXT NOT NULL,        -- space-separated terms of the passage text
+            UNIQUE (article_id, ordinal)
+        );
+        CREATE TABLE ingest_runs (
+            id           INTEGER PRIMARY KEY,
+            started_at   TEXT NOT NULL,
+            finished_at  TEXT,
+            paths        TEXT NOT NULL,          -- JSON list
+            status       TEXT NOT NULL,          -- running | ok | failed | interrupted
+            summary      TEXT NOT NULL DEFAULT '{}'  -- JSON counts
+        );
+        CREATE TABLE ingest_log (
+            id       INTEGER PRIMARY KEY,
+            run_id   INTEGER REFERENCES ingest_runs(id) ON DELETE CASCADE,
+            path     TEXT NOT NULL,
+            line     INTEGER,
+            level    TEXT NOT NULL,              -- error | skip | duplicate | info
+            reason   TEXT NOT NULL,
+            at       TEXT NOT NULL
+        );
+        CREATE INDEX ingest_log_run ON ingest_log(run_id);
+        CREATE TABLE query_log (
+            id          INTEGER PRIMARY KEY,
+            at          TEXT NOT NULL,
+            surface     TEXT NOT NULL,           -- cli | slash | mention | dm | ...
+            guild_id    INTEGER,
+            channel_id  INTEGER,
+            user_id     INTEGER,
+            query       TEXT NOT NULL,
+            as_of       TEXT,
+            took_ms     REAL,
+            n_results   INTEGER,
+            results     TEXT NOT NULL DEFAULT '[]'  -- JSON list of passage ids shown
+        );
+        CREATE TABLE feedback (
+            id        INTEGER PRIMARY KEY,
+            query_id  INTEGER NOT NULL REFERENCES query_log(id) ON DELETE CASCADE,
+            user_id   INTEGER,
+            value     INTEGER NOT NULL,          -- +1 | -1
+            at        TEXT NOT NULL,
+            UNIQUE (query_id, user_id)
+        );
+        CREATE TABLE guild_settings (
+            guild_id         INTEGER PRIMARY KEY,
+            answer_channels  TEXT NOT NULL DEFAULT '[]',  -- JSON list of channel ids; [] = mentions everywhere
+            private_default  INTEGER NOT NULL DEFAULT 0,
+            updated_at       TEXT NOT NULL
+        );
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def db_path_from_env(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database path: the explicit argument, else ``$NEWSBOT_DB``, else ``data/newsbot.db``."""
+    return Path(explicit or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating and migrating unless ``readonly``) the database with the project's pragmas."""
+    path = Path(path)
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30, isolation_level=None
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly (see transaction()), never implicitly.
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if not readonly:
+        # WAL lets the bot read while the indexer writes; NORMAL sync is durable at each checkpoint in WAL mode.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the pending migrations in order; returns the schema version now in force."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot")
+    for version, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        log.info("migrating database to schema %d", version)
+        # executescript commits first; wrap in an explicit transaction so a failed step leaves no half schema.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        current = version
+    return current
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed on success, rolled back on any exception (Ctrl-C included)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value if isinstance(value, str) else json.dumps(value)),
+    )
+
+
+# --- Ingest: files, articles, passages, runs and their log (written by index.ingest.pipeline) ------------------------
+
+# File status while its articles are being written: only once all of them are committed does it become ok,
+# partial (some input lost) or failed (nothing usable), so an interrupted run leaves it to be read again.
+FILE_PENDING = "pending"
+
+
+def utc_now() -> str:
+    """The current UTC time as stored in the database (ISO 8601, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def file_rows(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:
+    """Every known input file by path: ``id, path, size, mtime_ns, file_hash, reader, status, indexed_at``."""
+    return {row["path"]: row for row in conn.execute("SELECT * FROM files")}
+
+
+def upsert_file(
+    conn: sqlite3.Connection,
+    path: str,
+    *,
+    size: int,
+    mtime_ns: int,
+    file_hash: str,
+    reader: str | None,
+    status: str,
+) -> int:
+    """Create or update a file's row.
+
+    Args:
+        conn: open connection (inside a transaction).
+        path: the file's resolved path, its key.
+        size: size in bytes when it was read.
+        mtime_ns: modification time when it was read.
+        file_hash: content hash ("" while pending).
+        reader: the reader that read it, or None.
+        status: ``pending``, ``ok``, ``partial`` or ``failed``.
+
+    Returns:
+        The file's row id.
+    """
+    row = conn.execute(
+        """
+        INSERT INTO files(path, size, mtime_ns, file_hash, reader, status, indexed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+            file_hash = excluded.file_hash, reader = excluded.reader, status = excluded.status,
+            indexed_at = excluded.indexed_at
+        RETURNING id
+        """,
+        (path, size, mtime_ns, file_hash, reader, status, utc_now()),
+    ).fetchone()
+    return int(row[0])
+
+
+def touch_file(conn: sqlite3.Connection, file_id: int, *, size: int, mtime_ns: int) -> None:
+    """Record a new size/modification time for a file whose content hash did not change."""
+    conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id))
+
+
+def count_file_articles(conn: sqlite3.Connection, file_ids: list[int]) -> tuple[int, int]:
+    """How many articles the given files hold: ``(all, duplicates)``."""
+    total = dups = 0
+    for chunk in _chunks(file_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        row = conn.execute(
+            f"SELECT count(*), count(duplicate_of) FROM articles WHERE file_id IN ({marks})", chunk
+        ).fetchone()
+        total += row[0]
+        dups += row[1]
+    return total, dups
+
+
+def file_article_ids(conn: sqlite3.Connection, file_id: int) -> dict[str, int]:
+    """A file's articles: source_id -> article row id."""
+    return {r[0]: r[1] for r in conn.execute("SELECT source_id, id FROM articles WHERE file_id = ?", (file_id,))}
+
+
+def article_for_update(conn: sqlite3.Connection, source_id: str) -> sqlite3.Row | None:
+    """The stored fields an incoming article is compared with, by its source id (None when new)."""
+    return conn.execute(
+        """
+        SELECT id, file_id, origin_path, origin_line, reader, title, body, outlet, published, url, authors, extra,
+               content_hash, duplicate_of
+        FROM articles WHERE source_id = ?
+        """,
+        (source_id,),
+    ).fetchone()
+
+
+def find_original(conn: sqlite3.Connection, content_hash: str, *, exclude: int | None = None) -> sqlite3.Row | None:
+    """The stored original (not itself a duplicate) with this content hash: ``id, source_id``, or None."""
+    return conn.execute(
+        "SELECT id, source_id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL AND id IS NOT ?"
+        " ORDER BY id LIMIT 1",
+        (content_hash, exclude),
+    ).fetchone()
+
+
+def _extra_json(extra: dict[str, Any]) -> str:
+    # One serialisation for writing and for same_article: if they drifted, every re-run would rewrite everything.
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _article_values(article: Article, content_hash: str, title_tokens: str) -> tuple[Any, ...]:
+    return (
+        article.origin_path,
+        article.origin_line,
+        article.reader,
+        article.title,
+        article.body,
+        article.outlet,
+        article.published,
+        article.url,
+        json.dumps(article.authors, ensure_ascii=False),
+        _extra_json(article.extra),
+        content_hash,
+        title_tokens,
+    )
+
+
+def insert_article(
+    conn: sqlite3.Connection,
+    article: Article,
+    *,
+    file_id: int | None,
+    content_hash: str,
+    title_tokens: str,
+    duplicate_of: int | None = None,
+) -> int:
+    """Store a new article (its passages are written separately, and only for an original).
+
+    Args:
+        conn: open connection (inside a transaction).
+        article: the article as read.
+        file_id: the row id of the file it came from.
+        content_hash: ``article.content_hash``, computed once by the caller.
+        title_tokens: the tokenized headline, serialised.
+        duplicate_of: the original's row id when this is the same text again.
+
+    Returns:
+        The new article's row id.
+    """
+    now = utc_now()
+    row = conn.execute(
+        """
+        INSERT INTO articles(origin_path, origin_line, reader, title, body, outlet, published, url, authors, extra,
+                             content_hash, title_tokens, source_id, file_id, duplicate_of, added_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        RETURNING id
+        """,
+        (
+            *_article_values(article, content_hash, title_tokens),
+            article.source_id,
+            file_id,
+            duplicate_of,
+            now,
+            now,
+        ),
+    ).fetchone()
+    return int(row[0])
+
+
+def update_article(
+    conn: sqlite3.Connection,
+    article_id: int,
+    article: Article,
+    *,
+    file_id: int | None,
+    content_hash: str,
+    title_tokens: str,
+    duplicate_of: int | None,
+) -> None:
+    """Overwrite a stored article's fields in place (its row id, and so its citations, stay the same)."""
+    conn.execute(
+        """
+        UPDATE articles SET origin_path = ?, origin_line = ?, reader = ?, title = ?, body = ?, outlet = ?,
+            published = ?, url = ?, authors = ?, extra = ?, content_hash = ?, title_tokens = ?,
+            file_id = ?, duplicate_of = ?, updated_at = ?
+        WHERE id = ?
+        """,
+        (*_article_values(article, content_hash, title_tokens), file_id, duplicate_of, utc_now(), article_id),
+    )
+
+
+def same_article(row: sqlite3.Row, article: Article) -> bool:
+    """True when a stored row (from :func:`article_for_update`) holds exactly what ``article`` would store."""
+    return (
+        row["title"] == article.title
+        and row["body"] == article.body
+        and row["outlet"] == article.outlet
+        and row["published"] == article.published
+        and row["url"] == article.url
+        and row["origin_path"] == article.origin_path
+        and row["origin_line"] == article.origin_line
+        and row["reader"] == article.reader
+        and json.loads(row["authors"]) == article.authors
+        and row["extra"] == _extra_json(article.extra)
+    )
+
+
+def replace_passages(conn: sqlite3.Connection, article_id: int, passages: list[Passage], tokens: list[str]) -> int:
+    """Replace an article's passages.
+
+    Args:
+        conn: open connection (inside a transaction).
+        article_id: the article's row id.
+        passages: its passages in order (``[]`` just removes the old ones, as for a duplicate).
+        tokens: each passage's serialised tokens, in the same order.
+
+    Returns:
+        How many passages were written.
+    """
+    conn.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+    conn.executemany(
+        """
+        INSERT INTO passages(article_id, ordinal, paragraph, paragraph_end, char_start, char_end, text, tokens)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            (article_id, p.ordinal, p.paragraph, p.paragraph_end, p.char_start, p.char_end, p.text, t)
+            for p, t in zip(passages, tokens, strict=True)
+        ],
+    )
+    return len(passages)
+
+
+def release_duplicates(conn: sqlite3.Connection, article_id: int, *, keep_out: set[int] | None = None) -> int | None:
+    """Make the oldest duplicate of ``article_id`` the original, and point the other duplicates at it.
+
+    Call before an original is deleted or its text changes, so the story stays indexed once.
+
+    Args:
+        conn: open connection (inside a transaction).
+        article_id: the original that is going away or changing.
+        keep_out: articles that must not be promoted (they are being deleted too).
+
+    Returns:
+        The promoted article's row id (it has no passages yet: the caller writes them), or None.
+    """
+    dups = [r[0] for r in conn.execute("SELECT id FROM articles WHERE duplicate_of = ? ORDER BY id", (article_id,))]
+    promoted = next((d for d in dups if not keep_out or d not in keep_out), None)
+    if promoted is None:
+        return None
+    conn.execute("UPDATE articles SET duplicate_of = NULL, updated_at = ? WHERE id = ?", (utc_now(), promoted))
+    conn.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (promoted, article_id))
+    return promoted
+
+
+def delete_articles(conn: sqlite3.Connection, article_ids: list[int]) -> list[int]:
+    """Delete articles (their passages go with them), promoting a surviving duplicate of each deleted original.
+
+    Returns:
+        The row ids of promoted duplicates, which need passages written (see :func:`release_duplicates`).
+    """
+    doomed = set(article_ids)
+    promoted: list[int] = []
+    for article_id in article_ids:
+        new = release_duplicates(conn, article_id, keep_out=doomed)
+        if new is not None:
+            promoted.append(new)
+    for chunk in _chunks(article_ids, 500):
+        conn.execute(f"DELETE FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+    return promoted
+
+
+def delete_file(conn: sqlite3.Connection, file_id: int) -> tuple[int, list[int]]:
+    """Delete a file's row and its articles.
+
+    Returns:
+        ``(articles deleted, promoted duplicate ids)``.
+    """
+    ids = list(file_article_ids(conn, file_id).values())
+    promoted = delete_articles(conn, ids)
+    conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+    return len(ids), promoted
+
+
+def article_text(conn: sqlite3.Connection, article_id: int) -> sqlite3.Row | None:
+    """``id, source_id, title, body`` of one article: what re-splitting needs."""
+    return conn.execute("SELECT id, source_id, title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+
+
+def original_ids(conn: sqlite3.Connection, *, after: int = 0, limit: int = 1000) -> list[int]:
+    """Row ids of articles that are not duplicates, in id order, for batch work over the whole store."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM articles WHERE duplicate_of IS NULL AND id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+    ]
+
+
+def passage_texts(conn: sqlite3.Connection, *, after: int = 0, limit: int = 5000) -> list[tuple[int, str]]:
+    """``(id, text)`` of passages after row id ``after``, in id order (for re-tokenizing)."""
+    return [
+        (r[0], r[1])
+        for r in conn.execute("SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+    ]
+
+
+def set_passage_tokens(conn: sqlite3.Connection, rows: list[tuple[str, int]]) -> None:
+    """Store new tokens for passages: ``(tokens, passage id)`` pairs."""
+    conn.executemany("UPDATE passages SET tokens = ? WHERE id = ?", rows)
+
+
+def article_titles(conn: sqlite3.Connection, *, after: int = 0, limit: int = 5000) -> list[tuple[int, str]]:
+    """``(id, title)`` of articles after row id ``after``, in id order (for re-tokenizing headlines)."""
+    return [
+        (r[0], r[1])
+        for r in conn.execute("SELECT id, title FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+    ]
+
+
+def set_title_tokens(conn: sqlite3.Connection, rows: list[tuple[str, int]]) -> None:
+    """Store new headline tokens: ``(tokens, article id)`` pairs."""
+    conn.executemany("UPDATE articles SET title_tokens = ? WHERE id = ?", rows)
+
+
+def start_run(conn: sqlite3.Connection, paths: list[str]) -> int:
+    """Record the start of an ingest run; returns its id."""
+    with transaction(conn):
+        row = conn.execute(
+            "INSERT INTO ingest_runs(started_at, paths, status) VALUES (?, ?, 'running') RETURNING id",
+            (utc_now(), json.dumps(paths, ensure_ascii=False)),
+        ).fetchone()
+    return int(row[0])
+
+
+def finish_run(conn: sqlite3.Connection, run_id: int, status: str, summary: dict[str, Any]) -> None:
+    """Record how an ingest run ended: ``ok``, ``failed`` (some input lost) or ``interrupted``."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE ingest_runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+            (utc_now(), status, json.dumps(summary, ensure_ascii=False), run_id),
+        )
+
+
+def close_stale_runs(conn: sqlite3.Connection) -> int:
+    """Mark runs still "running" as interrupted (call only while holding the ingest lock); returns how many."""
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE ingest_runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?)"
+            " WHERE status = 'running'",
+            (utc_now(),),
+        )
+    return cur.rowcount
+
+
+def log_entries(conn: sqlite3.Connection, run_id: int, entries: list[tuple[str, int | None, str, str]]) -> None:
+    """Append to the ingest log: ``(path, line, level, reason)`` tuples; level error | skip | duplicate | info."""
+    now = utc_now()
+    conn.executemany(
+        "INSERT INTO ingest_log(run_id, path, line, level, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(run_id, path, line, level, reason, now) for path, line, level, reason in entries],
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- Reads: articles, passages, runs, stats ------------------------------------------------------------------
+
+
+def get_article(conn: sqlite3.Connection, article_id: int) -> sqlite3.Row | None:
+    """One article row by its row id, or None."""
+    return conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+
+
+def get_article_by_source_id(conn: sqlite3.Connection, source_id: str) -> sqlite3.Row | None:
+    """One article row by the id it has in its source (JSONL id, else file path), or None."""
+    return conn.execute("SELECT * FROM articles WHERE source_id = ?", (source_id,)).fetchone()
+
+
+def get_articles_by_url(conn: sqlite3.Connection, url: str) -> list[sqlite3.Row]:
+    """Articles with this URL (the same link may have been ingested from several files)."""
+    return conn.execute("SELECT * FROM articles WHERE url = ? ORDER BY id", (url,)).fetchall()
+
+
+def get_articles_by_path(conn: sqlite3.Connection, path: str) -> list[sqlite3.Row]:
+    """Articles read from this file (its resolved path), in file order."""
+    return conn.execute(
+        "SELECT a.* FROM articles a JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.origin_line, a.id",
+        (path,),
+    ).fetchall()
+
+
+def find_articles(conn: sqlite3.Connection, ref: str) -> list[sqlite3.Row]:
+    """Articles a user's reference names: a row id, a source id, a URL or a file path (tried in that order).
+
+    Args:
+        conn: open connection.
+        ref: what the user typed.
+
+    Returns:
+        The matching articles (several when a URL or a file holds more than one); ``[]`` when none.
+    """
+    ref = ref.strip()
+    if ref.isdigit():
+        row = get_article(conn, int(ref))
+        if row is not None:
+            return [row]
+    row = get_article_by_source_id(conn, ref)
+    if row is not None:
+        return [row]
+    rows = get_articles_by_url(conn, ref)
+    if rows:
+        return rows
+    if ref:
+        path = Path(ref).expanduser()
+        for candidate in (str(path.resolve()), str(path)):
+            rows = get_articles_by_path(conn, candidate)
+            if rows:
+                return rows
+    return []
+
+
+def article_passages(conn: sqlite3.Connection, article_id: int) -> list[sqlite3.Row]:
+    """An article's passages in order (none for a duplicate)."""
+    return conn.execute(
+        "SELECT id, ordinal, paragraph, paragraph_end, char_start, char_end, text, tokens FROM passages"
+        " WHERE article_id = ? ORDER BY ordinal",
+        (article_id,),
+    ).fetchall()
+
+
+def article_duplicates(conn: sqlite3.Connection, article_id: int) -> list[sqlite3.Row]:
+    """The articles recorded as duplicates of this one: ``id, source_id, title, outlet, published, url``."""
+    return conn.execute(
+        "SELECT id, source_id, title, outlet, published, url, origin_path FROM articles WHERE duplicate_of = ?"
+        " ORDER BY id",
+        (article_id,),
+    ).fetchall()
+
+
+def last_run(conn: sqlite3.Connection) -> sqlite3.Row | None:
+    """The most recent ingest run, or None."""
+    return conn.execute("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def last_run_with(conn: sqlite3.Connection, levels: tuple[str, ...]) -> int | None:
+    """The id of the most recent ingest run that logged an entry of one of these levels, or None."""
+    row = conn.execute(
+        f"SELECT max(run_id) FROM ingest_log WHERE level IN ({','.join('?' * len(levels))})", levels
+    ).fetchone()
+    return row[0] if row else None
+
+
+def run_log(conn: sqlite3.Connection, run_id: int, *, levels: tuple[str, ...] | None = None) -> list[sqlite3.Row]:
+    """One run's ingest log (optionally only some levels), in order."""
+    sql = "SELECT path, line, level, reason, at FROM ingest_log WHERE run_id = ?"
+    args: list[Any] = [run_id]
+    if levels:
+        sql += f" AND level IN ({','.join('?' * len(levels))})"
+        args.extend(levels)
+    return conn.execute(sql + " ORDER BY id", args).fetchall()
+
+
+def open_problems(conn: sqlite3.Connection, *, before: int) -> list[sqlite3.Row]:
+    """Problems of files still marked partial or failed that were last read before run ``before``.
+
+    Such a file is not read again while unchanged, so its problems stay in the log of the run that read it.
+
+    Args:
+        conn: open connection.
+        before: the run whose own log the caller lists already.
+
+    Returns:
+        ``path, line, level, reason, at, run_id`` rows (errors and skips), in log order.
+    """
+    return conn.execute(
+        """
+        WITH latest AS (
+            SELECT path, max(run_id) AS run_id FROM ingest_log
+            WHERE level = 'error' AND path IN (SELECT path FROM files WHERE status IN ('partial', 'failed'))
+            GROUP BY path
+        )
+        SELECT l.path, l.line, l.level, l.reason, l.at, l.run_id
+        FROM ingest_log l JOIN latest ON l.path = latest.path AND l.run_id = latest.run_id
+        WHERE l.level IN ('error', 'skip') AND l.run_id < ?
+        ORDER BY l.id
+        """,
+        (before,),
+    ).fetchall()
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    """What the store holds: counts, outlets with counts and date ranges, the last run, versions.
+
+    Returns:
+        A JSON-serialisable dict: ``files``, ``files_by_status`` (ok, partial, failed, pending -> count),
+        ``articles``, ``duplicates``, ``passages``, ``first_date``,
+        ``last_date``, ``outlets`` (list of ``{outlet, articles, first_date, last_date}``, biggest first),
+        ``last_run`` (dict or None), ``schema_version``, ``tokenizer_version`` (as stored), ``db_bytes``.
+    """
+    counts = conn.execute(
+        "SELECT count(*), count(duplicate_of), min(substr(published, 1, 10)), max(substr(published, 1, 10))"
+        " FROM articles"
+    ).fetchone()
+    outlets = [
+        {"outlet": r[0], "articles": r[1], "first_date": r[2], "last_date": r[3]}
+        for r in conn.execute(
+            "SELECT outlet, count(*), min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM articles"
+            " WHERE duplicate_of IS NULL GROUP BY outlet ORDER BY count(*) DESC, outlet"
+        )
+    ]
+    run = last_run(conn)
+    db_bytes = 0
+    db_file = conn.execute("PRAGMA database_list").fetchone()["file"]
+    if db_file:
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                db_bytes += os.stat(db_file + suffix).st_size
+    return {
+        "files": conn.execute("SELECT count(*) FROM files").fetchone()[0],
+        "files_by_status": dict(conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
+        "articles": counts[0],
+        "duplicates": counts[1],
+        "passages": conn.execute("SELECT count(*) FROM passages").fetchone()[0],
+        "first_date": counts[2],
+        "last_date": counts[3],
+        "outlets": outlets,
+        "last_run": _run_dict(run) if run is not None else None,
+        "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
+        "tokenizer_version": get_meta(conn, "tokenizer_version"),
+        "db_bytes": db_bytes,
+    }
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "paths": json.loads(row["paths"]),
+        "status": row["status"],
+        "summary": json.loads(row["summary"] or "{}"),
+    }
