@@ -1,6 +1,9 @@
 """Drive NewsBot offline through discord.py's own code: Discord-shaped payloads in, HTTP requests recorded.
 
-Used by the tests and the latency benchmark; nothing here runs in a deployed bot.
+Used by the tests and the latency benchmark (bench/bot_latency.py); it lives with the tests, so it is never
+installed with the package. It relies on the discord.py internals listed in ``INTERNALS`` below, and on nothing
+else that discord.py does not document; tests/bot/test_driver_internals.py checks that each is still there, so a
+discord.py release that moves one fails in one place with its name (pyproject.toml pins discord.py below 3).
 """
 
 from __future__ import annotations
@@ -19,6 +22,22 @@ import discord
 from discord.http import HTTPClient
 from discord.utils import time_snowflake
 from discord.webhook.async_ import AsyncWebhookAdapter
+
+# The discord.py internals this driver uses: (module, attribute path, what for).
+INTERNALS: tuple[tuple[str, str, str], ...] = (
+    ("discord.http", "HTTPClient.request", "every REST request goes through it: replaced to record and answer"),
+    ("discord.webhook.async_", "AsyncWebhookAdapter.request", "interaction responses and follow-ups go through it"),
+    (
+        "discord.state",
+        "ConnectionState.parse_interaction_create",
+        "feeds an INTERACTION_CREATE payload in",
+    ),
+    ("discord.state", "ConnectionState.parse_message_create", "feeds a MESSAGE_CREATE payload in"),
+    ("discord.state", "ConnectionState._add_guild_from_data", "caches a guild as GUILD_CREATE would"),
+    ("discord.http", "Route", "recorded calls read its method, path, url, channel_id and webhook_id"),
+)
+# Names discord.py gives the tasks it starts for dispatched events, interactions and views (see settle()).
+_DISPATCH_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord.py: ", "discord-ui-dynamic")
 
 APP_ID = 900000000000000001  # the application and its bot user share this id, as on Discord
 GUILD_ID = 900000000000000100
@@ -454,9 +473,6 @@ def install(monkeypatch: Any, recorder: Recorder) -> None:
 
     monkeypatch.setattr(HTTPClient, "request", http_request)
     monkeypatch.setattr(AsyncWebhookAdapter, "request", webhook_request)
-
-
-_DISPATCH_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord.py: ", "discord-ui-dynamic")
 
 
 async def settle(timeout: float = 20.0) -> None:
