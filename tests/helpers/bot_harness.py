@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-
 from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     APP_ID,
     CHANNEL_ID,
@@ -37,45 +34,4 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     snowflake,
     user_payload,
 )
-from index import store
-from index.ingest.split import split_article
-from index.models import Article, Passage
-from index.tokenize import tokenize, tokens_to_text
-
-# A small real store and index ------------------------------------------------------------------------------------
-
-
-def build_db(
-    path: Path,
-    articles: Iterable[Article],
-    *,
-    raw_passages: dict[str, list[str]] | None = None,
-) -> None:
-    """Store ``articles`` (split as the pipeline splits them) and build the postings: a real, small index.
-
-    ``raw_passages`` maps a source id to passage texts stored as they are (to make enormous passages).
-    """
-    from index.search.postings import rebuild
-
-    raw_passages = raw_passages or {}
-    conn = store.connect(path)
-    with store.transaction(conn):
-        for article in articles:
-            aid = store.insert_article(
-                conn,
-                article,
-                file_id=None,
-                content_hash=article.content_hash,
-                title_tokens=tokens_to_text(tokenize(article.title)),
-            )
-            if article.source_id in raw_passages:
-                passages = []
-                pos = 0
-                for i, text in enumerate(raw_passages[article.source_id]):
-                    passages.append(Passage(i, text, i + 1, i + 1, pos, pos + len(text)))
-                    pos += len(text) + 2
-            else:
-                passages = split_article(article)
-            store.replace_passages(conn, aid, passages, [tokens_to_text(tokenize(p.text)) for p in passages])
-    conn.close()
-    rebuild(path, progress=False)
+from helpers.searchdb import build_db  # noqa: F401  (re-exported for the tests)
