@@ -17,6 +17,11 @@ log = logging.getLogger("bot")
 
 def setup_logging(level: str) -> None:
     """Log to stderr through discord.py's formatter; our loggers at ``level``, discord.py's at INFO at most."""
+    root = logging.getLogger()
+    # `newsbot run` comes through the CLI, which has already given the root logger a plain handler: one handler
+    # only, or every line is written twice.
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
     discord.utils.setup_logging(level=logging.getLevelName(level), root=True)
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
 

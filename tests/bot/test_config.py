@@ -110,3 +110,20 @@ async def test_sigterm_closes_the_bot_cleanly(monkeypatch, recorder, tmp_path):
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     assert closed and status == 0
+
+
+def test_bot_logging_replaces_the_cli_handler_so_each_line_is_written_once():
+    import logging
+
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        logging.basicConfig(level=logging.INFO, force=True)  # what the CLI does before `newsbot run`
+        entry.setup_logging("INFO")
+        assert len(root.handlers) == 1
+    finally:
+        for h in list(root.handlers):
+            root.removeHandler(h)
+        for h in saved[0]:
+            root.addHandler(h)
+        root.setLevel(saved[1])

@@ -34,6 +34,11 @@ _BLOCK_TAGS = frozenset(
     | {"table", "tr", "td", "th", "section", "article", "header", "footer", "aside", "figure", "figcaption", "hr"}
     | {"address", "main", "nav", "details", "summary"}
 )
+# Front matter is a few lines of metadata. YAML aliases can make a few hundred bytes expand into gigabytes (an
+# "alias bomb"), so front matter that is large or uses more than a handful of aliases is not parsed at all.
+FRONT_MATTER_BYTES = 64 * 1024
+MAX_YAML_ALIASES = 16
+_FRONT_MATTER = re.compile(r"\A-{3,}[ \t]*\r?\n(.*?)^-{3,}[ \t]*$", re.S | re.M)
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "svg", "template", "button", "form")
 
 # trafilatura's options: no comments (reader comments are not the article), tables kept (results, figures).
@@ -200,15 +205,48 @@ def _inline_text(children: list[Any]) -> str:
     return "".join(out)
 
 
+class UnsafeFrontMatter(ValueError):
+    """Front matter too large, or with too many YAML aliases, to parse safely."""
+
+
+def _check_front_matter(text: str) -> None:
+    """Refuse front matter that could cost far more to parse than its size suggests (before YAML expands it).
+
+    Raises:
+        UnsafeFrontMatter: it is over FRONT_MATTER_BYTES, or uses more than MAX_YAML_ALIASES aliases.
+    """
+    import yaml
+
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return
+    block = match.group(1)
+    if len(block) > FRONT_MATTER_BYTES:
+        raise UnsafeFrontMatter(f"it is over {FRONT_MATTER_BYTES // 1024} KB")
+    aliases = 0
+    try:
+        # The scanner only tokenizes: nothing is expanded, so counting aliases here is cheap and bounded.
+        for token in yaml.scan(block, Loader=yaml.SafeLoader):
+            aliases += isinstance(token, yaml.AliasToken)
+            if aliases > MAX_YAML_ALIASES:
+                raise UnsafeFrontMatter(f"it uses more than {MAX_YAML_ALIASES} YAML aliases")
+    except yaml.YAMLError:
+        return  # malformed: the YAML parser reports it as usual
+
+
 def read_markdown(path: Path) -> Iterator[Article | Problem]:
     """One article from Markdown with optional YAML front matter (title, date, source, url, authors, id)."""
     import frontmatter
 
     text, extra = read_text_file(path, MAX_TEXT_BYTES, "Markdown page")
     try:
+        _check_front_matter(text)
         post = frontmatter.loads(text)
         meta: dict[str, Any] = dict(post.metadata)
         body = post.content
+    except UnsafeFrontMatter as err:
+        yield Problem(str(path), f"front matter not read: {err}; body read without it")
+        meta, body = {}, _FRONT_MATTER.sub("", text, count=1)
     except Exception as err:  # YAML errors come in several exception types; the body is still worth reading
         yield Problem(str(path), f"front matter could not be read ({type(err).__name__}); body read without it")
         meta, body = {}, re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)

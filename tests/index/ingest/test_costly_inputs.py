@@ -1,0 +1,44 @@
+"""Small inputs that would cost far more than their size: each is refused or read within a small budget."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+from index.ingest.readers import read_path
+from index.models import Article, Problem
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """YAML front matter a few hundred bytes long whose aliases expand to 9**levels strings."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]")
+    return "---\ntitle: Bomb\n" + "\n".join(lines) + "\n---\n\n# Harbour news\n\nThe ferry runs again on Monday.\n"
+
+
+def test_yaml_alias_bomb_in_front_matter_is_refused_quickly_and_the_body_kept(tmp_path: Path) -> None:
+    page = tmp_path / "bomb.md"
+    page.write_text(alias_bomb())
+    assert page.stat().st_size < 700
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    out = list(read_path(page))
+    elapsed = time.perf_counter() - started
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    problems = [o for o in out if isinstance(o, Problem)]
+    articles = [o for o in out if isinstance(o, Article)]
+    assert any("YAML aliases" in p.reason for p in problems), problems
+    assert articles and "ferry runs again" in " ".join(articles[0].paragraphs)
+    assert elapsed < 2.0 and grown_mb < 100, (elapsed, grown_mb)
+
+
+def test_front_matter_with_a_few_aliases_is_still_read(tmp_path: Path) -> None:
+    page = tmp_path / "ok.md"
+    page.write_text(
+        "---\ntitle: Ferry back\nsource: &s Harbour News\nauthors: [*s]\ndate: 2024-03-01\n---\n\n"
+        "The island ferry service resumed on Friday after two weeks of engine repairs.\n"
+    )
+    (article,) = [o for o in read_path(page) if isinstance(o, Article)]
+    assert article.title == "Ferry back" and article.outlet == "Harbour News"
