@@ -329,7 +329,8 @@ def jsonl_lines(stream: IO[bytes], where: str) -> Iterator[tuple[int, bytes] | P
         number += 1
         if len(raw) >= MAX_JSONL_LINE and not raw.endswith(b"\n"):
             skipped = _skip_rest_of_line(stream)
-            yield Problem(where, f"too large: line is over {(len(raw) + skipped) // 1_000_000} MB", line=number)
+            size, limit = (len(raw) + skipped) / 1e6, MAX_JSONL_LINE / 1e6
+            yield Problem(where, f"too large: the line is {size:,.1f} MB, over the {limit:,.1f} MB limit", line=number)
             continue
         yield number, raw
 

@@ -42,3 +42,13 @@ def test_front_matter_with_a_few_aliases_is_still_read(tmp_path: Path) -> None:
     )
     (article,) = [o for o in read_path(page) if isinstance(o, Article)]
     assert article.title == "Ferry back" and article.outlet == "Harbour News"
+
+
+def test_an_over_long_line_reports_its_size_and_the_limit(tmp_path: Path, monkeypatch) -> None:
+    from index.ingest import readers
+
+    monkeypatch.setattr(readers, "MAX_JSONL_LINE", 2_000_000)
+    page = tmp_path / "big.jsonl"
+    page.write_bytes(b'{"id": "x", "text": "' + b"a" * 3_500_000 + b'"}\n{"id": "y", "title": "Ok", "text": "Fine."}\n')
+    problems = [o for o in readers.read_path(page) if isinstance(o, Problem)]
+    assert any("the line is 3.5 MB, over the 2.0 MB limit" in p.reason and p.line == 1 for p in problems), problems
