@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,8 +72,19 @@ class Problem:
     level: str = "error"  # "error" (input lost) or "skip" (nothing to index, e.g. an empty record)
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.reason}"
+        # A file name (or a record's title in the reason) may hold newlines or terminal escapes: shown escaped,
+        # one problem is always one line and cannot forge another or recolour the terminal.
+        path = _printable(self.path)
+        where = f"{path}:{self.line}" if self.line is not None else path
+        return f"{where}: {_printable(self.reason)}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters written as escapes (\\n, \\x1b, \\u2028)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(slots=True)
