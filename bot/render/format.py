@@ -11,8 +11,9 @@ from datetime import date, datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from index import dates
 from index.answer.compose import Assessment, quote_index, time_note
-from index.answer.compose import age as answer_age
+from index.dates import published_day
 from index.models import Hit, Results
 
 # Discord's limits (https://discord.com/developers/docs/resources/message and .../channel#embed-object-limits).
@@ -284,18 +285,13 @@ def link(text: str, url: str | None, limit: int) -> str:
 
 
 def parse_published(published: str | None) -> date | None:
-    """The date part of a stored ISO date or datetime, or None."""
-    if not published:
-        return None
-    try:
-        return date.fromisoformat(published[:10])
-    except ValueError:
-        return None
+    """The UTC day of a stored ISO date or datetime, or None (the day every front end shows, see index.dates)."""
+    return published_day(published)
 
 
 def age(published: date, as_of: datetime | date) -> str:
     """How long before the as-of moment the article came out: "same day", "3 days earlier", "2 years earlier"."""
-    return answer_age(published.isoformat(), as_of)
+    return dates.age(published, as_of)
 
 
 def date_label(published: str | None, as_of: datetime | date | None = None) -> str:

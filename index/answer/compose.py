@@ -7,8 +7,9 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
 from index.models import Hit, Query, Results
 from index.search.query import EMPTY_MESSAGE
@@ -451,7 +452,7 @@ _GENERIC = "Try other words, or a name, place or topic from the story."
 def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
     """One line naming where a passage is from: headline — outlet, date (age at ``as_of``), paragraph N."""
     when = _date(hit.published)
-    if as_of is not None and hit.published and published_day(hit.published) is not None:
+    if as_of is not None and published_day(hit.published) is not None:
         when += f" ({age(hit.published, as_of)})"
     parts = [hit.outlet or "unknown outlet", when]
     para = (
@@ -464,7 +465,8 @@ def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
 
 
 def _date(published: str | None) -> str:
-    return published[:10] if published else "undated"
+    day = published_day(published)
+    return day.isoformat() if day else "undated"
 
 
 # --- dates and time windows ----------------------------------------------------------------------------------
@@ -475,52 +477,6 @@ _MONTH_NAMES = (
 )  # fmt: skip
 # Words that lead a time expression and read badly after "well before" ("well before in March").
 _LEAD_WORDS = frozenset({"in", "on", "over", "during", "within", "at", "throughout", "from", "since", "until", "till"})
-
-
-def published_day(published: str | None) -> date | None:
-    """The UTC calendar day of a stored publication date or datetime, or None when undated or unreadable."""
-    if not published:
-        return None
-    try:
-        moment = datetime.fromisoformat(published.strip())
-    except ValueError:
-        try:
-            return date.fromisoformat(published.strip()[:10].replace("/", "-"))
-        except ValueError:
-            return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.date()
-
-
-def _day_of(as_of: date | datetime) -> date:
-    if isinstance(as_of, datetime):
-        return (as_of.astimezone(UTC) if as_of.tzinfo else as_of).date()
-    return as_of
-
-
-def age(published: str | None, as_of: date | datetime) -> str:
-    """How long before the as-of moment an article came out: "same day", "3 days earlier", "2 months earlier".
-
-    Args:
-        published: the stored publication date (ISO date or datetime), or None.
-        as_of: the moment the question was asked (a datetime counts by its UTC day).
-
-    Returns:
-        The age in the largest whole unit (days, weeks, months of 30 days, years of 365), "undated" without a
-        date, or "after the question's date" for an article published later (only without an as-of filter).
-    """
-    day = published_day(published)
-    if day is None:
-        return "undated"
-    days = (_day_of(as_of) - day).days
-    if days < 0:
-        return "after the question's date"
-    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
-        if days >= size:
-            n = days // size
-            return f"{n} {unit}{'s' if n > 1 else ''} earlier"
-    return "same day"
 
 
 def time_note(results: Results, as_of: date | datetime | None = None) -> str | None:
@@ -562,8 +518,9 @@ def time_note(results: Results, as_of: date | datetime | None = None) -> str | N
 def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | None) -> str:
     """The time words of the question that gave ``window`` ("this week"), else the window's dates."""
     if as_of is not None:
-        for e in find_time_expressions(raw, as_of):
-            if ranking_window(e.window, as_of) != window or e.kind in ("recent", "rolling", "since", "range"):
+        today = as_of_day(as_of)  # the day the searcher resolved the window against
+        for e in find_time_expressions(raw, today):
+            if ranking_window(e.window, today) != window or e.kind in ("recent", "rolling", "since", "range"):
                 continue
             words = e.text.split()
             if len(words) > 1 and words[0].lower() in _LEAD_WORDS:
