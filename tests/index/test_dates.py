@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.render import format as fmt
-from index.answer.compose import citation
+from index.answer.compose import cite
+from index.cli.render import citation_line
 from index.dates import (
     age,
     as_of_day,
@@ -91,8 +92,10 @@ def test_age_counts_utc_days() -> None:
 def test_a_date_with_an_offset_gets_one_day_and_age_in_terminal_and_discord() -> None:
     hit = Hit(1, 1, "s", "Headline", "Outlet", OFFSET, None, 1, 1, "Text.", 1.0)
     as_of = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
-    terminal = citation(hit, as_of)
-    discord = fmt.citation(1, hit, as_of, 400)
+    cited = cite(hit, 1, as_of)  # composed once, rendered twice
+    assert cited.day == date(2024, 3, 2) and cited.age == "2 days earlier"
+    terminal = citation_line(cited)
+    discord = fmt.citation(cited, 400)
     assert "2024-03-02 (2 days earlier)" in terminal
     assert "2 Mar 2024 (2 days earlier)" in discord
 

@@ -9,18 +9,18 @@ import pytest
 
 from index.answer.compose import (
     ELLIPSIS,
-    age,
     annotate,
     assess,
     best_sentence,
-    citation,
+    cite,
+    compose,
     is_confident,
-    published_day,
     quote_index,
-    render_answer,
     snippet,
     time_note,
 )
+from index.cli.render import citation_line, render_answer
+from index.dates import age, published_day
 from index.models import Hit, Results
 from index.search.query import EMPTY_MESSAGE, parse
 
@@ -56,6 +56,16 @@ def results_for(question: str, *hits: Hit) -> Results:
     for h in hits:
         annotate(h, q)
     return Results(query=q, hits=list(hits), total=len(hits), took_ms=1.0)
+
+
+def render(results: Results, **options: object) -> str:
+    """The terminal rendering of the answer composed from ``results``."""
+    bold = bool(options.pop("bold", False))
+    return render_answer(compose(results, **options), bold=bold)  # type: ignore[arg-type]
+
+
+def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
+    return citation_line(cite(hit, 1, as_of))
 
 
 def spans_text(hit: Hit) -> list[str]:
@@ -208,7 +218,7 @@ def test_render_answer_quotes_the_best_sentence_and_cites_passages() -> None:
         paragraph=1,
         paragraph_end=1,
     )
-    out = render_answer(results_for("What did Kim call the sanctions?", make_hit(), other))
+    out = render(results_for("What did Kim call the sanctions?", make_hit(), other))
     lines = out.splitlines()
     assert lines[0] == (
         "“**Kim** Jong Un **called** the **sanctions** an act of war in a speech on state television.” [1]"
@@ -220,25 +230,25 @@ def test_render_answer_quotes_the_best_sentence_and_cites_passages() -> None:
 
 
 def test_render_answer_ansi_bold_on_a_tty() -> None:
-    out = render_answer(results_for("Kim sanctions", make_hit()), bold=True)
+    out = render(results_for("Kim sanctions", make_hit()), bold=True)
     assert "\033[1mKim\033[0m" in out and "**" not in out
 
 
 def test_render_answer_says_so_when_nothing_answers() -> None:
-    out = render_answer(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
+    out = render(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
     assert out.startswith("I couldn't find")
     assert "Closest headlines:" in out and "US hits North Korea with new sanctions" in out
     assert "[1]" not in out  # weak passages are not shown as an answer
 
 
 def test_render_answer_shows_query_notes() -> None:
-    out = render_answer(results_for("foo:bar Kim sanctions", make_hit(text=PASSAGE + " Foo bar.")))
+    out = render(results_for("foo:bar Kim sanctions", make_hit(text=PASSAGE + " Foo bar.")))
     assert out.startswith("Note: 'foo:' is not a search operator")
 
 
 def test_render_answer_at_most_three_passages() -> None:
     hits = [make_hit(passage_id=i, title=f"Story {i}") for i in range(5)]
-    out = render_answer(results_for("Kim sanctions", *hits))
+    out = render(results_for("Kim sanctions", *hits))
     assert "[3] Story 2" in out and "[4]" not in out
 
 
@@ -297,7 +307,7 @@ def test_citation_with_as_of_shows_the_age() -> None:
 
 def test_render_answer_says_first_when_the_best_evidence_is_far_from_the_window() -> None:
     r = dated_results("What did Kim call the sanctions this week?", date(2022, 6, 1), make_hit())
-    lines = render_answer(r).splitlines()
+    lines = render(r).splitlines()
     assert lines[0] == "The closest match is from January 2022, well before this week."
     assert lines[2].startswith("“**Kim** Jong Un **called**")
     assert "example.com, 2022-01-12 (4 months earlier), paragraphs 3-4" in lines[4]
@@ -350,7 +360,7 @@ def test_quote_comes_from_a_lower_passage_when_its_sentence_answers_much_better(
         annotate(h, q, idf)
     results = Results(query=q, hits=[weak, strong], total=2, took_ms=1.0)
     assert quote_index(results.hits) == 1
-    first = render_answer(results, idf=idf).splitlines()[0]
+    first = render(results, idf=idf).splitlines()[0]
     assert first.startswith("“Council member Renata Solis **won**") and first.endswith("” [2]")
 
 
