@@ -217,27 +217,10 @@ def snippet_span(hit: Hit, width: int = 200) -> tuple[int, int, bool, bool]:
 
 def _window(text: str, spans: list[tuple[int, int]], lo: int, hi: int, width: int) -> tuple[int, int, bool, bool]:
     """The best ``width``-character window of ``text[lo:hi]`` (see :func:`snippet_span`)."""
-    while lo < hi and text[lo].isspace():
-        lo += 1
-    while hi > lo and text[hi - 1].isspace():
-        hi -= 1
+    lo, hi = _trim(text, lo, hi)
     if hi - lo <= width:
         return lo, hi, False, False
-    inside = [(s, e) for s, e in spans if s >= lo and e <= hi]
-    start = lo
-    if inside:
-        # The window of `width` characters holding the most highlights (ties: the earliest).
-        best_i, best_count, j = 0, 0, 0
-        for i, (s, _e) in enumerate(inside):
-            j = max(j, i)
-            while j + 1 < len(inside) and inside[j + 1][1] - s <= width:
-                j += 1
-            if j - i + 1 > best_count:
-                best_i, best_count = i, j - i + 1
-        first, last = inside[best_i][0], inside[best_i + best_count - 1][1]
-        if last - lo > width:
-            # Some context before the first match, the rest after it.
-            start = max(lo, first - max(0, width - (last - first)) // 3)
+    start = _densest_start([(s, e) for s, e in spans if s >= lo and e <= hi], lo, width)
     end = min(hi, start + width)
     if end == hi:
         start = max(lo, hi - width)
@@ -250,11 +233,26 @@ def _window(text: str, spans: list[tuple[int, int]], lo: int, hi: int, width: in
         k = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
         if k > start:
             end = k
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start, end = _trim(text, start, end)
     return start, end, start > lo, end < hi
+
+
+def _densest_start(inside: list[tuple[int, int]], lo: int, width: int) -> int:
+    """Where a ``width``-character window holding the most of the spans ``inside`` starts (ties: the earliest)."""
+    if not inside:
+        return lo
+    best_i, best_count, j = 0, 0, 0
+    for i, (s, _e) in enumerate(inside):
+        j = max(j, i)
+        while j + 1 < len(inside) and inside[j + 1][1] - s <= width:
+            j += 1
+        if j - i + 1 > best_count:
+            best_i, best_count = i, j - i + 1
+    first, last = inside[best_i][0], inside[best_i + best_count - 1][1]
+    if last - lo <= width:
+        return lo
+    # Some context before the first match, the rest after it.
+    return max(lo, first - max(0, width - (last - first)) // 3)
 
 
 _SPACE = re.compile(r"\s+")

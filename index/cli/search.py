@@ -101,7 +101,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--passages", type=_positive, default=3, help="how many passages to cite (default 3)")
     add_common(p)
     p.set_defaults(func=cmd_ask)
+    _register_eval(sub, add_common)
 
+
+def _register_eval(sub: argparse._SubParsersAction, add_common: Any) -> None:
     p = sub.add_parser(
         "eval",
         help="measure retrieval: Recall@1/5/10 and MRR@10 on questions with known answers",
