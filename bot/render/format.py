@@ -234,10 +234,13 @@ def shown(text: str, highlights: Iterable[tuple[int, int]], part: Excerpt, limit
     tail = ""
     if part.cut_after:
         tail = f" {ELLIPSIS}" if _SENTENCE_END.search(body[-3:]) else ELLIPSIS
-    rendered = fit(body, max(1, limit - len(lead) - len(tail)), marked(body, spans))
-    if rendered.endswith(ELLIPSIS):  # fit cut it again and marked the cut itself
-        tail = ""
-    return lead + rendered + tail
+    render = marked(body, spans)
+    whole = render(body)
+    room = max(1, limit - len(lead) - len(tail))
+    if len(whole) <= room:
+        return lead + whole + tail
+    # Escapes and bold marks made it too long: cut again, and let that cut carry the ellipsis.
+    return lead + fit(body, max(1, limit - len(lead)), render)
 
 
 def safe_url(url: str | None) -> str | None:
