@@ -15,6 +15,7 @@ from index.answer.compose import (
     cite,
     compose,
     is_confident,
+    passage_excerpt,
     quote_index,
     snippet,
     time_note,
@@ -373,3 +374,55 @@ def test_quote_stays_with_the_top_passage_when_sentences_are_alike() -> None:
 def test_quote_index_without_any_sentence() -> None:
     assert quote_index([]) is None
     assert quote_index([make_hit()]) is None  # not annotated: no best sentence to quote
+
+
+# --- the composed answer -------------------------------------------------------------------------------------
+
+
+def test_compose_holds_quote_passages_citations_and_ages() -> None:
+    other = make_hit("Sanctions were first imposed on the Kim government in 2006.", passage_id=2, published=None)
+    r = dated_results("What did Kim call the sanctions?", date(2022, 1, 15), make_hit(), other)
+    answer = compose(r, idf=None)
+    assert answer.answered and answer.confident and answer.question == "What did Kim call the sanctions?"
+    assert answer.quote is not None and answer.quote.passage == 0
+    assert answer.quote.text == "Kim Jong Un called the sanctions an act of war in a speech on state television."
+    assert not answer.quote.shown.cut_before and not answer.quote.shown.cut_after
+    first, second = (p.citation for p in answer.passages)
+    assert (first.number, first.day, first.age) == (1, date(2022, 1, 12), "3 days earlier")
+    assert (second.number, second.day, second.age) == (2, None, None)
+    assert answer.total == 2 and answer.offset == 0 and answer.short_answer is None
+
+
+def test_compose_no_match_lists_closest_headlines_not_passages() -> None:
+    answer = compose(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
+    assert not answer.answered and not answer.confident and answer.quote is None
+    assert answer.message and answer.suggestions
+    assert [c.title for c in answer.closest] == ["US hits North Korea with new sanctions"]
+
+
+def test_compose_later_pages_show_their_passages_without_a_time_note() -> None:
+    r = dated_results("Zelenskyy parliament ceasefire speech sanctions this week", date(2022, 6, 1), make_hit())
+    r.offset = 3
+    answer = compose(r)
+    assert answer.answered and not answer.confident and answer.time_note is None
+    assert answer.passages[0].citation.number == 1
+
+
+def test_passage_excerpt_whole_when_short() -> None:
+    hit = annotate(make_hit("  Kim spoke on Monday.  "), parse("Kim"))
+    part = passage_excerpt(hit, 100)
+    assert (part.start, part.end, part.cut_before, part.cut_after) == (2, 22, False, False)
+
+
+def test_passage_excerpt_starts_at_the_best_sentence_and_ends_at_a_sentence() -> None:
+    hit = annotate(make_hit(), parse("What did Kim call the sanctions?"))
+    part = passage_excerpt(hit, 150)
+    shown = hit.text[part.start : part.end]
+    assert shown.startswith("Kim Jong Un called") and part.cut_before and part.cut_after
+    assert shown.endswith("?") or shown.endswith(".")  # "How will Pyongyang respond?" ends a sentence
+
+
+def test_passage_excerpt_cuts_one_enormous_word() -> None:
+    hit = make_hit("x" * 1000)
+    part = passage_excerpt(hit, 100)
+    assert (part.start, part.end, part.cut_after) == (0, 100, True)
