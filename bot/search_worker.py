@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.answer.compose import Assessment, annotate, assess
-from index.models import Results
+from index.answer.compose import annotate, compose
+from index.models import Answer, Results
 
 # The worker process's searcher, opened on first use and moved to a newer generation when a call asks for one.
 _searcher: Any = None
@@ -43,11 +43,13 @@ def search(searcher: Any, query: Any, k: int, options: dict[str, Any]) -> Result
     return searcher.search(query, k, **options)
 
 
-def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]) -> tuple[Results, Assessment, bool]:
-    """Search, mark the matched words, and judge whether the best hit answers the question.
+def search_and_compose(
+    searcher: Any, query: str, k: int, options: dict[str, Any], question: str | None = None
+) -> tuple[Results, Answer, bool]:
+    """Search, mark the matched words, and compose the answer (``index.answer.compose``) off the event loop.
 
-    Returns the results (``k`` hits at most), their assessment, and whether another page has hits: one more hit
-    is asked for, because ``total`` counts passages and a page shows one passage per article.
+    Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
+    one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
     """
     results = searcher.search(query, k + 1, **options)
     more = len(results.hits) > k
@@ -58,4 +60,4 @@ def search_and_assess(searcher: Any, query: str, k: int, options: dict[str, Any]
     for hit in results.hits:
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query, idf)
-    return results, assess(results, idf), more
+    return results, compose(results, question=question, idf=idf, passages=k), more

@@ -1,4 +1,4 @@
-"""Records passed between the stages: articles as read, passages as split, problems as reported."""
+"""Records passed between the stages: articles as read, passages as split, hits and results, composed answers."""
 
 from __future__ import annotations
 
@@ -171,3 +171,89 @@ class Results:
     generation: str | None = None
     message: str | None = None  # set when there is nothing to search or nothing matched; say it to the user
     as_of: date | datetime | None = None  # the moment searched as of: ages ("3 days earlier") count from it
+
+
+@dataclass(slots=True)
+class Excerpt:
+    """The part of a passage's text a front end shows: ``text[start:end]``, and whether text was left out."""
+
+    start: int
+    end: int
+    cut_before: bool = False  # shown with an ellipsis before it
+    cut_after: bool = False  # shown with an ellipsis after it
+
+
+@dataclass(slots=True)
+class Citation:
+    """Where a shown passage (or a closest headline) comes from, as every front end cites it.
+
+    ``day`` is the UTC publication day (``index.dates.published_day``) and ``age`` its distance from the as-of
+    moment ("3 days earlier"); both come from ``index.dates`` so the terminal and Discord state the same.
+    """
+
+    number: int  # the [n] shown: 1 for the first passage of the answer's page
+    title: str  # "" when the article has no headline
+    outlet: str | None
+    day: date | None  # None when undated
+    url: str | None
+    paragraph: int
+    paragraph_end: int
+    age: str | None = None  # None without an as-of moment or without a date
+    published: str | None = None  # the stored date text, for scripts
+    article_id: int | None = None  # the store's article row id (to open the article)
+
+
+@dataclass(slots=True)
+class AnswerPassage:
+    """One passage shown in an answer: the hit (text, highlight spans, ids), its citation and its excerpt."""
+
+    hit: Hit
+    citation: Citation
+    excerpt: Excerpt
+
+
+@dataclass(slots=True)
+class Quote:
+    """The words quoted as the answer: a span of one shown passage (one sentence today; room for two).
+
+    ``start``/``end`` are offsets into ``Answer.passages[passage].hit.text``; ``shown`` is the part displayed
+    when the quote is longer than a quote may be.
+    """
+
+    passage: int  # index into Answer.passages; cited as [passage + 1]
+    start: int
+    end: int
+    shown: Excerpt
+    text: str  # the whole quote, as in the passage
+
+
+@dataclass(slots=True)
+class Answer:
+    """A question's answer, composed once (``index.answer.compose.compose``) and rendered by every front end.
+
+    When nothing answers well, ``passages`` is empty and ``message``, ``suggestions`` and ``closest`` say so;
+    otherwise ``quote`` (when a sentence matched) and ``passages`` are the answer, ``time_note`` warns when the
+    best evidence lies far outside the time the question asks about.
+    """
+
+    question: str
+    as_of: date | datetime | None
+    confident: bool  # the best hit answers well enough (index.answer.compose.assess)
+    passages: list[AnswerPassage] = field(default_factory=list)
+    quote: Quote | None = None
+    short_answer: str | None = None  # a few words that answer, when one can be given (not composed yet)
+    time_note: str | None = None
+    message: str | None = None  # nothing matched well: why; else a note from the search, if any
+    suggestions: list[str] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)  # nothing matched well: the nearest headlines
+    notes: list[str] = field(default_factory=list)  # how odd input in the question was read
+    coverage: float = 0.0
+    total: int = 0  # matching passages before paging
+    offset: int = 0  # passages before this page
+    took_ms: float = 0.0
+    generation: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        """True when passages are shown as the answer (False: the "no good match" reply)."""
+        return bool(self.passages)

@@ -12,15 +12,14 @@ import discord
 from bot import search_worker
 from bot.render import format as fmt
 from bot.store import QueryLogEntry
-from index.answer.compose import Assessment
-from index.models import Results
+from index.answer.compose import PASSAGES
+from index.models import Answer
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot
 
 log = logging.getLogger(__name__)
 
-PASSAGES = 3  # passages per answer page
 EMPTY_QUESTION = (
     "Ask me a question about the news, for example `/ask question: what did the council decide about the budget?`"
 )
@@ -59,24 +58,26 @@ class AskRequest:
 
 
 @dataclass(slots=True)
-class Answer:
-    """What a question produced: the rendered embed and the data behind it."""
+class Reply:
+    """What a question produced: the rendered embed and the answer behind it."""
 
     embed: discord.Embed
-    results: Results | None
-    assessment: Assessment | None
+    answer: Answer | None  # None for a blank question
     more: bool = False  # the search found hits beyond this page
 
     @property
     def has_more(self) -> bool:
-        r = self.results
-        if not r or not self.assessment or (r.offset == 0 and not self.assessment.confident):
-            return False
-        return self.more
+        """Whether "More" has a next page to show (never under a "no good match" reply)."""
+        return self.answer is not None and self.answer.answered and self.more
 
     @property
     def top_article(self) -> int | None:
-        return self.results.hits[0].article_id if self.results and self.results.hits else None
+        """The first cited article (or closest headline), for the Article button."""
+        if self.answer is None:
+            return None
+        # A "no good match" reply opens its closest headline.
+        cited = [p.citation for p in self.answer.passages] or self.answer.closest
+        return cited[0].article_id if cited else None
 
 
 def empty_embed() -> discord.Embed:
@@ -84,8 +85,8 @@ def empty_embed() -> discord.Embed:
     return discord.Embed(title="What would you like to know?", description=EMPTY_QUESTION, colour=fmt.NO_MATCH_COLOUR)
 
 
-async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = None, log_id: int | None = None) -> Answer:
-    """Search off the event loop, log the question, and render the answer embed.
+async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = None, log_id: int | None = None) -> Reply:
+    """Search and compose the answer off the event loop, log the question, and render the answer embed.
 
     Args:
         bot: the running bot (its engine and store).
@@ -98,9 +99,9 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
         IndexBusy: the index moved under the search twice.
     """
     if not req.question.strip():
-        return Answer(empty_embed(), None, None)
-    results, assessment, more = await bot.engine.run(
-        search_worker.search_and_assess, req.question, PASSAGES, req.options()
+        return Reply(empty_embed(), None)
+    results, composed, more = await bot.engine.run(
+        search_worker.search_and_compose, req.question, PASSAGES, req.options(), req.question
     )
     bot.store.log_query(
         QueryLogEntry(
@@ -116,5 +117,4 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
             results=[h.passage_id for h in results.hits],
         )
     )
-    embed = fmt.answer_embed(req.question, results, assessment, as_of=req.as_of, passages=PASSAGES)
-    return Answer(embed, results, assessment, more)
+    return Reply(fmt.answer_embed(composed), composed, more)

@@ -103,7 +103,7 @@ class BaseView(discord.ui.View):
 class AskView(BaseView):
     """Under an answer: More (the asker's next passages), Article (the first cited article), 👍 / 👎 feedback."""
 
-    def __init__(self, bot: NewsBot, req: _answers.AskRequest, ans: _answers.Answer) -> None:
+    def __init__(self, bot: NewsBot, req: _answers.AskRequest, ans: _answers.Reply) -> None:
         super().__init__(bot, req.user_id)
         self.req = req
         self.article_id = ans.top_article
@@ -116,7 +116,7 @@ class AskView(BaseView):
         self.button("down", qid, self.on_down, emoji="👎")
         self.sync(ans)
 
-    def sync(self, ans: _answers.Answer) -> None:
+    def sync(self, ans: _answers.Reply) -> None:
         """Enable only what makes sense for the page shown."""
         self.more.disabled = not ans.has_more
         self.article.disabled = ans.top_article is None

@@ -60,7 +60,7 @@ class Ask(commands.Cog):
             private=private,
         )
         ans = await _answers.answer(self.bot, req)
-        if ans.results is None:
+        if ans.answer is None:
             await _views.follow(interaction, embed=ans.embed, ephemeral=private, allowed_mentions=NONE)
             return
         view = _views.AskView(self.bot, req, ans)

@@ -80,7 +80,7 @@ class Mentions(commands.Cog):
             channel_id=message.channel.id,
         )
         ans = await _answers.answer(self.bot, req)
-        if ans.results is None:
+        if ans.answer is None:
             await message.reply(embed=ans.embed, mention_author=False, allowed_mentions=NONE)
             return
         view = _views.AskView(self.bot, req, ans)

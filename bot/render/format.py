@@ -11,9 +11,9 @@ from datetime import date, datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from index.answer.compose import Assessment, quote_index, time_note
-from index.answer.compose import age as answer_age
-from index.models import Hit, Results
+from index import dates
+from index.dates import published_day
+from index.models import Answer, AnswerPassage, Citation, Excerpt, Results
 
 # Discord's limits (https://discord.com/developers/docs/resources/message and .../channel#embed-object-limits).
 CONTENT = 2000
@@ -222,40 +222,25 @@ def marked(text: str, spans: Iterable[tuple[int, int]]) -> Callable[[str], str]:
     return render
 
 
-def excerpt(hit: Hit, limit: int, *, around: tuple[int, int] | None = None) -> str:
-    """The passage with its matched words in bold, within ``limit``; a long one starts at the sentence that matters.
+def shown(text: str, highlights: Iterable[tuple[int, int]], part: Excerpt, limit: int) -> str:
+    """The part of a passage an Answer shows (its excerpt, or its quote), matches in bold, within ``limit``.
 
-    Args:
-        hit: the search hit (``highlights`` and ``best_sentence`` are offsets into ``hit.text``).
-        limit: the most characters the result may have.
-        around: start the excerpt at this span's sentence (default: the best sentence, else the first match).
+    The words are the ones composed (``index.answer.compose``), as in the terminal; an ellipsis marks each side
+    where text was left out, and the rendered text is cut further only if escaping pushed it over ``limit``.
     """
-    text = hit.text
-    render = marked(text, hit.highlights)
-    if len(render(text)) <= limit:
-        return render(text)
-    anchor = around or hit.best_sentence or (hit.highlights[0] if hit.highlights else None)
-    start = 0
-    if anchor is not None and anchor[0] > 0:
-        ends = [e for e in _sentence_ends(text[: anchor[0]]) if e <= anchor[0]]
-        start = ends[-1] if ends else anchor[0]
-        while start < len(text) and text[start].isspace():
-            start += 1
-    if start == 0:
-        return fit(text, limit, render)
-    shifted = [(s - start, e - start) for s, e in hit.highlights if e > start]
-    body = fit(text[start:], limit - len(ELLIPSIS) - 1, marked(text[start:], shifted))
-    return f"{ELLIPSIS} {body}"
-
-
-def sentence(hit: Hit, limit: int) -> str:
-    """The hit's best sentence with matched words in bold (the whole passage's excerpt if none was chosen)."""
-    if not hit.best_sentence:
-        return excerpt(hit, limit)
-    s, e = hit.best_sentence
-    text = hit.text[s:e]
-    spans = [(a - s, b - s) for a, b in hit.highlights if b > s and a < e]
-    return fit(text.strip() if text.strip() == text else text, limit, marked(text, spans))
+    body = text[part.start : part.end]
+    spans = [(s - part.start, e - part.start) for s, e in highlights if e > part.start and s < part.end]
+    lead = f"{ELLIPSIS} " if part.cut_before else ""
+    tail = ""
+    if part.cut_after:
+        tail = f" {ELLIPSIS}" if _SENTENCE_END.search(body[-3:]) else ELLIPSIS
+    render = marked(body, spans)
+    whole = render(body)
+    room = max(1, limit - len(lead) - len(tail))
+    if len(whole) <= room:
+        return lead + whole + tail
+    # Escapes and bold marks made it too long: cut again, and let that cut carry the ellipsis.
+    return lead + fit(body, max(1, limit - len(lead)), render)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -284,27 +269,27 @@ def link(text: str, url: str | None, limit: int) -> str:
 
 
 def parse_published(published: str | None) -> date | None:
-    """The date part of a stored ISO date or datetime, or None."""
-    if not published:
-        return None
-    try:
-        return date.fromisoformat(published[:10])
-    except ValueError:
-        return None
+    """The UTC day of a stored ISO date or datetime, or None (the day every front end shows, see index.dates)."""
+    return published_day(published)
 
 
 def age(published: date, as_of: datetime | date) -> str:
     """How long before the as-of moment the article came out: "same day", "3 days earlier", "2 years earlier"."""
-    return answer_age(published.isoformat(), as_of)
+    return dates.age(published, as_of)
 
 
 def date_label(published: str | None, as_of: datetime | date | None = None) -> str:
     """ "7 Jan 2022 (3 days earlier)", or "undated"."""
     d = parse_published(published)
-    if d is None:
+    return day_label(d, age(d, as_of) if d is not None and as_of is not None else None)
+
+
+def day_label(day: date | None, age: str | None = None) -> str:
+    """A UTC publication day as shown, with its age when known: "7 Jan 2022 (3 days earlier)", or "undated"."""
+    if day is None:
         return "undated"
-    label = f"{d.day} {d.strftime('%b %Y')}"
-    return f"{label} ({age(d, as_of)})" if as_of is not None else label
+    label = f"{day.day} {day.strftime('%b %Y')}"
+    return f"{label} ({age})" if age is not None else label
 
 
 # Embeds ----------------------------------------------------------------------------------------------------------
@@ -355,7 +340,7 @@ def _cut_rendered(rendered: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def footer_text(results: Results, *, shown: int, extra: str = "") -> str:
+def footer_text(results: Results | Answer, *, shown: int, extra: str = "") -> str:
     """ "Results 1–3 of 57 · 12 ms · index 20240101…" plus ``extra``."""
     first = results.offset + 1
     last = results.offset + shown
@@ -369,73 +354,78 @@ def footer_text(results: Results, *, shown: int, extra: str = "") -> str:
     return fit(" · ".join(parts), FOOTER, lambda t: t)
 
 
-def citation(n: int, hit: Hit, as_of: datetime | None, limit: int) -> str:
+def citation(c: Citation, limit: int) -> str:
     """ "**[1]** [Headline](url) — CNN · 7 Jan 2022 (3 days earlier) · ¶ 3"."""
-    outlet = fit(hit.outlet or "unknown outlet", 60)
-    para = f"¶ {hit.paragraph}" if hit.paragraph_end == hit.paragraph else f"¶ {hit.paragraph}–{hit.paragraph_end}"
-    tail = f" — {outlet} · {date_label(hit.published, as_of)} · {para}"
-    head = f"**[{n}]** "
-    title = hit.title or "(untitled)"
-    return head + link(title, hit.url, max(20, limit - len(head) - len(tail))) + tail
+    outlet = fit(c.outlet or "unknown outlet", 60)
+    para = f"¶ {c.paragraph}" if c.paragraph_end == c.paragraph else f"¶ {c.paragraph}–{c.paragraph_end}"
+    tail = f" — {outlet} · {day_label(c.day, c.age)} · {para}"
+    head = f"**[{c.number}]** "
+    title = c.title or "(untitled)"
+    return head + link(title, c.url, max(20, limit - len(head) - len(tail))) + tail
 
 
-def answer_embed(
-    question: str,
-    results: Results,
-    assessment: Assessment,
-    *,
-    as_of: datetime | None,
-    passages: int = 3,
-) -> discord.Embed:
-    """The /ask answer: the best sentence quoted, then numbered passages with citations and bold matches.
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The /ask answer: the quote, then numbered passages with citations and bold matches.
 
-    When the assessment is not confident the passages are not shown as answers: the embed says nothing matched
-    well, suggests what to try, and lists the closest headlines only.
+    When the answer found nothing that answers well, the embed says so, suggests what to try, and lists the
+    closest headlines only (see :func:`no_match_embed`).
     """
-    title = fit(question or "(empty question)", TITLE)
-    hits = results.hits[:passages]
-    # Later pages ("More") were asked for explicitly: show them even when the weaker hits alone would not convince.
-    if not hits or (results.offset == 0 and not assessment.confident):
-        return no_match_embed(title, results, assessment)
+    title = fit(answer.question or "(empty question)", TITLE)
+    if not answer.answered:
+        return no_match_embed(title, answer)
     embed = discord.Embed(title=title, colour=COLOUR)
-    # The quoted sentence may come from any shown passage (index.answer.compose.quote_index); it cites that passage.
-    q = quote_index(hits) or 0
-    lines = [f"> {sentence(hits[q], 900)}", f"— {citation(q + 1, hits[q], as_of, 600)}"]
-    # Asked about "this week" but the best evidence is months old: say so before the quote.
-    note = time_note(results, as_of) if results.offset == 0 else None
-    if note:
-        lines.insert(0, f"**{escape(note)}**")
-    if results.message:
-        lines.append(f"-# {fit(results.message, 300)}")
-    embed.description = fit_lines(lines, DESCRIPTION)
-    for i, hit in enumerate(hits, start=1):
-        prefix = f"[{i}] "
-        name = prefix + fit(hit.title or "(untitled)", FIELD_NAME - len(prefix))
-        cite = citation(i, hit, as_of, 420)
-        value = f"{excerpt(hit, FIELD_VALUE - len(cite) - 1)}\n{cite}"
-        if hit.also_in:
-            outlets = ", ".join(str(a.get("outlet") or a.get("url") or "?") for a in hit.also_in[:5])
-            more = f"\n-# {fit('Also in: ' + outlets, 200)}"
-            if len(value) + len(more) <= FIELD_VALUE:
-                value += more
+    embed.description = fit_lines(_answer_lines(answer), DESCRIPTION)
+    for passage in answer.passages:
+        name, value = _passage_field(passage)
         embed.add_field(name=name, value=value, inline=False)
-    embed.set_footer(text=footer_text(results, shown=len(hits), extra="quotes are from the cited passages"))
+    embed.set_footer(text=footer_text(answer, shown=len(answer.passages), extra="quotes are from the cited passages"))
     return enforce(embed)
 
 
-def no_match_embed(title: str, results: Results, assessment: Assessment) -> discord.Embed:
+def _answer_lines(answer: Answer) -> list[str]:
+    """The description: time note, quote and its citation, and the search's note."""
+    lines: list[str] = []
+    if answer.time_note:
+        # Asked about "this week" but the best evidence is months old: say so before the quote.
+        lines.append(f"**{escape(answer.time_note)}**")
+    quote = answer.quote
+    if quote is not None:
+        # The quote may come from any shown passage; it cites that passage.
+        quoted = answer.passages[quote.passage]
+        lines.append(f"> {shown(quoted.hit.text, quoted.hit.highlights, quote.shown, 900)}")
+        lines.append(f"— {citation(quoted.citation, 600)}")
+    if answer.message:
+        lines.append(f"-# {fit(answer.message, 300)}")
+    return lines
+
+
+def _passage_field(passage: AnswerPassage) -> tuple[str, str]:
+    """One numbered field: the passage's excerpt and its citation (and other outlets that ran the story)."""
+    c, hit = passage.citation, passage.hit
+    prefix = f"[{c.number}] "
+    name = prefix + fit(c.title or "(untitled)", FIELD_NAME - len(prefix))
+    cite = citation(c, 420)
+    value = f"{shown(hit.text, hit.highlights, passage.excerpt, FIELD_VALUE - len(cite) - 1)}\n{cite}"
+    if hit.also_in:
+        outlets = ", ".join(str(a.get("outlet") or a.get("url") or "?") for a in hit.also_in[:5])
+        more = f"\n-# {fit('Also in: ' + outlets, 200)}"
+        if len(value) + len(more) <= FIELD_VALUE:
+            value += more
+    return name, value
+
+
+def no_match_embed(title: str, answer: Answer) -> discord.Embed:
     """ "Nothing matched well": why, what to try next, and the closest headlines (not presented as answers)."""
     embed = discord.Embed(title=title, colour=NO_MATCH_COLOUR)
-    lines = [fit(assessment.message or results.message or "I found nothing that answers this well.", 500)]
-    lines.extend(f"• {fit(s, 300)}" for s in assessment.suggestions[:4])
-    closest = assessment.closest or results.hits[:3]
-    if closest:
+    lines = [fit(answer.message or "I found nothing that answers this well.", 500)]
+    lines.extend(f"• {fit(s, 300)}" for s in answer.suggestions[:4])
+    if answer.closest:
         lines.append("\n**Closest headlines** (not checked as answers):")
-        for hit in closest[:5]:
-            outlet = fit(hit.outlet or "unknown outlet", 60)
-            lines.append(f"• {link(hit.title or '(untitled)', hit.url, 300)} — {outlet}, {date_label(hit.published)}")
+        for c in answer.closest[:5]:
+            outlet = fit(c.outlet or "unknown outlet", 60)
+            lines.append(f"• {link(c.title or '(untitled)', c.url, 300)} — {outlet}, {day_label(c.day)}")
     embed.description = fit_lines(lines, DESCRIPTION)
-    embed.set_footer(text=footer_text(results, shown=0))
+    embed.set_footer(text=footer_text(answer, shown=0))
     return enforce(embed)
 
 

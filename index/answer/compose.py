@@ -1,4 +1,4 @@
-"""Answers from hits: matched words, the sentence that answers, snippets, confidence, and a terminal rendering."""
+"""Answers from hits: matched words, the sentence that answers, excerpts, confidence, composed into one Answer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
-from index.models import Hit, Query, Results
+from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
 from index.search.query import EMPTY_MESSAGE
 from index.search.timeparse import find_time_expressions, ranking_window
 from index.tokenize import tokenize, tokenize_spans
@@ -44,7 +45,6 @@ MIN_COVERAGE = 0.5  # share of the question's informative weight the best passag
 MIN_COVERAGE_SHORT = 0.99  # with one or two informative terms, all must match
 _UNKNOWN_IDF = 10.0
 ELLIPSIS = "…"
-_BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def annotate(hit: Hit, query: Query, idf: Mapping[str, float] | None = None) -> Hit:
@@ -217,27 +217,10 @@ def snippet_span(hit: Hit, width: int = 200) -> tuple[int, int, bool, bool]:
 
 def _window(text: str, spans: list[tuple[int, int]], lo: int, hi: int, width: int) -> tuple[int, int, bool, bool]:
     """The best ``width``-character window of ``text[lo:hi]`` (see :func:`snippet_span`)."""
-    while lo < hi and text[lo].isspace():
-        lo += 1
-    while hi > lo and text[hi - 1].isspace():
-        hi -= 1
+    lo, hi = _trim(text, lo, hi)
     if hi - lo <= width:
         return lo, hi, False, False
-    inside = [(s, e) for s, e in spans if s >= lo and e <= hi]
-    start = lo
-    if inside:
-        # The window of `width` characters holding the most highlights (ties: the earliest).
-        best_i, best_count, j = 0, 0, 0
-        for i, (s, _e) in enumerate(inside):
-            j = max(j, i)
-            while j + 1 < len(inside) and inside[j + 1][1] - s <= width:
-                j += 1
-            if j - i + 1 > best_count:
-                best_i, best_count = i, j - i + 1
-        first, last = inside[best_i][0], inside[best_i + best_count - 1][1]
-        if last - lo > width:
-            # Some context before the first match, the rest after it.
-            start = max(lo, first - max(0, width - (last - first)) // 3)
+    start = _densest_start([(s, e) for s, e in spans if s >= lo and e <= hi], lo, width)
     end = min(hi, start + width)
     if end == hi:
         start = max(lo, hi - width)
@@ -250,11 +233,26 @@ def _window(text: str, spans: list[tuple[int, int]], lo: int, hi: int, width: in
         k = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
         if k > start:
             end = k
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start, end = _trim(text, start, end)
     return start, end, start > lo, end < hi
+
+
+def _densest_start(inside: list[tuple[int, int]], lo: int, width: int) -> int:
+    """Where a ``width``-character window holding the most of the spans ``inside`` starts (ties: the earliest)."""
+    if not inside:
+        return lo
+    best_i, best_count, j = 0, 0, 0
+    for i, (s, _e) in enumerate(inside):
+        j = max(j, i)
+        while j + 1 < len(inside) and inside[j + 1][1] - s <= width:
+            j += 1
+        if j - i + 1 > best_count:
+            best_i, best_count = i, j - i + 1
+    first, last = inside[best_i][0], inside[best_i + best_count - 1][1]
+    if last - lo <= width:
+        return lo
+    # Some context before the first match, the rest after it.
+    return max(lo, first - max(0, width - (last - first)) // 3)
 
 
 _SPACE = re.compile(r"\s+")
@@ -306,6 +304,20 @@ def excerpt(
         The excerpt, whitespace collapsed to single spaces.
     """
     start, end, cut_before, cut_after = _window(text, spans, lo, hi, width)
+    return _assemble(text, spans, start, end, cut_before, cut_after, mark, escape)
+
+
+def _assemble(
+    text: str,
+    spans: list[tuple[int, int]],
+    start: int,
+    end: int,
+    cut_before: bool,
+    cut_after: bool,
+    mark: Callable[[str], str] | None,
+    escape: Callable[[str], str] | None,
+) -> str:
+    """``text[start:end]`` on one line, highlights marked, with an ellipsis on each side that was cut."""
     out: list[str] = [ELLIPSIS] if cut_before else []
     pos = start
     for s, e in spans:
@@ -445,28 +457,6 @@ def _suggestions(query: Query, missing: list[str]) -> list[str]:
 _GENERIC = "Try other words, or a name, place or topic from the story."
 
 
-# --- terminal rendering --------------------------------------------------------------------------------------
-
-
-def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
-    """One line naming where a passage is from: headline — outlet, date (age at ``as_of``), paragraph N."""
-    when = _date(hit.published)
-    if as_of is not None and hit.published and published_day(hit.published) is not None:
-        when += f" ({age(hit.published, as_of)})"
-    parts = [hit.outlet or "unknown outlet", when]
-    para = (
-        f"paragraph {hit.paragraph}"
-        if hit.paragraph_end == hit.paragraph
-        else (f"paragraphs {hit.paragraph}-{hit.paragraph_end}")
-    )
-    parts.append(para)
-    return f"{hit.title or 'Untitled'} — " + ", ".join(parts)
-
-
-def _date(published: str | None) -> str:
-    return published[:10] if published else "undated"
-
-
 # --- dates and time windows ----------------------------------------------------------------------------------
 
 _MONTH_NAMES = (
@@ -475,52 +465,6 @@ _MONTH_NAMES = (
 )  # fmt: skip
 # Words that lead a time expression and read badly after "well before" ("well before in March").
 _LEAD_WORDS = frozenset({"in", "on", "over", "during", "within", "at", "throughout", "from", "since", "until", "till"})
-
-
-def published_day(published: str | None) -> date | None:
-    """The UTC calendar day of a stored publication date or datetime, or None when undated or unreadable."""
-    if not published:
-        return None
-    try:
-        moment = datetime.fromisoformat(published.strip())
-    except ValueError:
-        try:
-            return date.fromisoformat(published.strip()[:10].replace("/", "-"))
-        except ValueError:
-            return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.date()
-
-
-def _day_of(as_of: date | datetime) -> date:
-    if isinstance(as_of, datetime):
-        return (as_of.astimezone(UTC) if as_of.tzinfo else as_of).date()
-    return as_of
-
-
-def age(published: str | None, as_of: date | datetime) -> str:
-    """How long before the as-of moment an article came out: "same day", "3 days earlier", "2 months earlier".
-
-    Args:
-        published: the stored publication date (ISO date or datetime), or None.
-        as_of: the moment the question was asked (a datetime counts by its UTC day).
-
-    Returns:
-        The age in the largest whole unit (days, weeks, months of 30 days, years of 365), "undated" without a
-        date, or "after the question's date" for an article published later (only without an as-of filter).
-    """
-    day = published_day(published)
-    if day is None:
-        return "undated"
-    days = (_day_of(as_of) - day).days
-    if days < 0:
-        return "after the question's date"
-    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
-        if days >= size:
-            n = days // size
-            return f"{n} {unit}{'s' if n > 1 else ''} earlier"
-    return "same day"
 
 
 def time_note(results: Results, as_of: date | datetime | None = None) -> str | None:
@@ -562,8 +506,9 @@ def time_note(results: Results, as_of: date | datetime | None = None) -> str | N
 def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | None) -> str:
     """The time words of the question that gave ``window`` ("this week"), else the window's dates."""
     if as_of is not None:
-        for e in find_time_expressions(raw, as_of):
-            if ranking_window(e.window, as_of) != window or e.kind in ("recent", "rolling", "since", "range"):
+        today = as_of_day(as_of)  # the day the searcher resolved the window against
+        for e in find_time_expressions(raw, today):
+            if ranking_window(e.window, today) != window or e.kind in ("recent", "rolling", "since", "range"):
                 continue
             words = e.text.split()
             if len(words) > 1 and words[0].lower() in _LEAD_WORDS:
@@ -575,73 +520,180 @@ def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | 
     return f"the dates you asked about ({start.isoformat()} to {end.isoformat()})"
 
 
-def render_answer(
+# --- the answer ----------------------------------------------------------------------------------------------
+
+PASSAGES = 3  # passages per answer page
+# Characters of passage text an answer shows: the quote, and each passage's excerpt. One budget for every front
+# end, so the terminal and Discord show the same words; Discord's field limit (1,024 with the citation) leaves
+# room for this much text with its escapes and bold marks, and cuts further only for hostile text.
+QUOTE_CHARS = 400
+EXCERPT_CHARS = 500
+_PREFER_SENTENCE = 0.6  # an excerpt ends at a sentence end when that keeps at least this share of what fits
+
+
+def compose(
     results: Results,
     *,
-    bold: bool = False,
-    passages: int = 3,
-    width: int = 320,
-    idf: Mapping[str, float] | None = None,
+    question: str | None = None,
     as_of: date | datetime | None = None,
-) -> str:
-    """The answer as the bot gives it, as plain text for a terminal.
+    idf: Mapping[str, float] | None = None,
+    passages: int = PASSAGES,
+    assessment: Assessment | None = None,
+) -> Answer:
+    """Compose the answer to a question from its search results: what every front end shows, decided once.
 
-    The best sentence is quoted first, then the top passages with numbered citations (headline, outlet, date
-    and its age at the as-of moment, paragraph, URL). When the question names a time ("this week") and the best
-    evidence is far from it, a sentence says so before the quote. Matched words are marked in ANSI bold when
-    ``bold`` (a tty), else as ``**word**``. When nothing matches well enough, it says so and suggests a next step
-    instead of showing weak passages.
+    The best sentence among the shown passages is quoted (:func:`quote_index`), each passage gets its excerpt
+    (:func:`passage_excerpt`) and citation (:func:`cite`, ages from ``index.dates``), and when the best hit does
+    not answer well (:func:`assess`) the answer says so with suggestions and the closest headlines instead.
+    Later pages (``results.offset > 0``) were asked for explicitly, so they show their passages regardless.
 
     Args:
-        results: the search results (hits annotated).
-        bold: mark matches with ANSI bold instead of asterisks.
-        passages: how many passages to show.
-        width: the most characters of each passage to show.
-        idf: the index's term weights, for the confidence check (see :func:`assess`).
+        results: the search results, hits annotated (``Searcher.search`` does it; :func:`annotate` otherwise).
+        question: the question as asked (default: the query's text).
         as_of: the moment ages count from (default ``results.as_of``; None shows dates without ages).
+        idf: the index's term weights for the confidence check.
+        passages: how many passages to show.
+        assessment: the confidence verdict when the caller already has it.
 
     Returns:
-        The text, ending with a newline.
+        The answer.
     """
-
-    def mark(word: str) -> str:
-        return f"{_BOLD}{word}{_RESET}" if bold else f"**{word}**"
-
     as_of = as_of if as_of is not None else results.as_of
+    verdict = assessment if assessment is not None else assess(results, idf)
+    answer = Answer(
+        question=question if question is not None else results.query.raw,
+        as_of=as_of,
+        confident=verdict.confident,
+        notes=list(results.query.notes),
+        coverage=verdict.coverage,
+        total=results.total,
+        offset=results.offset,
+        took_ms=results.took_ms,
+        generation=results.generation,
+    )
+    hits = results.hits[:passages]
+    if not hits or (results.offset == 0 and not verdict.confident):
+        return _no_match(answer, results, verdict)
+    answer.message = results.message
+    answer.passages = [AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h)) for n, h in enumerate(hits, 1)]
+    answer.quote = _quote(hits)
+    if results.offset == 0:
+        answer.time_note = time_note(results, as_of)
+    return answer
 
-    lines: list[str] = []
-    for note in results.query.notes:
-        lines.append(f"Note: {note}")
-    verdict = assess(results, idf)
-    if not verdict.confident:
-        lines.append(verdict.message or "I couldn't find that.")
-        lines.extend(verdict.suggestions)
-        if verdict.closest:
-            lines.append("")
-            lines.append("Closest headlines:")
-            for hit in verdict.closest:
-                outlet = hit.outlet or "unknown outlet"
-                lines.append(f"  - {hit.title or 'Untitled'} ({outlet}, {_date(hit.published)})")
-        return "\n".join(lines) + "\n"
-    note = time_note(results, as_of)
-    if note:
-        lines.append(note)
-    if lines:
-        lines.append("")
-    shown = results.hits[:passages]
-    q = quote_index(shown)
-    if q is not None:
-        quoted = shown[q]
-        s, e = quoted.best_sentence  # type: ignore[misc]  # quote_index only picks hits that have one
-        quote = excerpt(quoted.text, quoted.highlights, s, e, width, mark=mark)
-        lines.append(f"“{quote}” [{q + 1}]")
-        lines.append("")
-    for n, hit in enumerate(shown, 1):
-        lines.append(f"[{n}] {citation(hit, as_of)}")
-        if hit.url:
-            lines.append(f"    {hit.url}")
-        for also in hit.also_in[:3]:
-            lines.append(f"    also in {also.get('outlet') or also.get('url') or 'another outlet'}")
-        lines.append("    " + snippet(hit, width, mark=mark))
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+
+def _no_match(answer: Answer, results: Results, verdict: Assessment) -> Answer:
+    """The "nothing answers well" answer: why, what to try, and the nearest headlines (not as answers)."""
+    answer.message = verdict.message or results.message or "I found nothing that answers this well."
+    answer.suggestions = list(verdict.suggestions)
+    closest = verdict.closest or results.hits[:3]
+    answer.closest = [cite(h, n, answer.as_of) for n, h in enumerate(closest, 1)]
+    return answer
+
+
+def _quote(hits: list[Hit]) -> Quote | None:
+    """The quote: the best sentence among ``hits`` (see :func:`quote_index`), and the part of it shown."""
+    q = quote_index(hits)
+    if q is None:
+        return None
+    hit = hits[q]
+    start, end = hit.best_sentence  # type: ignore[misc]  # quote_index only picks hits that have one
+    s, e, cut_before, cut_after = _window(hit.text, hit.highlights, start, end, QUOTE_CHARS)
+    return Quote(q, start, end, Excerpt(s, e, cut_before, cut_after), hit.text[start:end])
+
+
+def cite(hit: Hit, number: int, as_of: date | datetime | None = None) -> Citation:
+    """The citation of a hit: headline, outlet, UTC day, link, paragraphs, and its age at ``as_of``.
+
+    Args:
+        hit: the hit.
+        number: the [n] it is shown under.
+        as_of: the moment its age counts from; None gives no age.
+
+    Returns:
+        The citation; ``age`` is None without ``as_of`` or without a readable date.
+    """
+    day = published_day(hit.published)
+    return Citation(
+        number=number,
+        title=hit.title or "",
+        outlet=hit.outlet,
+        day=day,
+        url=hit.url,
+        paragraph=hit.paragraph,
+        paragraph_end=hit.paragraph_end,
+        age=age(day, as_of) if day is not None and as_of is not None else None,
+        published=hit.published,
+        article_id=hit.article_id,
+    )
+
+
+def passage_excerpt(hit: Hit, width: int = EXCERPT_CHARS) -> Excerpt:
+    """The part of a passage an answer shows: all of it when short, else from the sentence that matters.
+
+    A long passage starts at the sentence holding its best sentence (else its first match) and ends at a
+    sentence end when that keeps most of what fits, else at a word; a single word longer than ``width`` is cut
+    inside (there is nowhere else to cut).
+
+    Args:
+        hit: an annotated hit.
+        width: the most characters of passage text to show.
+
+    Returns:
+        The excerpt, whitespace trimmed at both ends.
+    """
+    text = hit.text
+    lo, hi = _trim(text, 0, len(text))
+    if hi - lo <= width:
+        return Excerpt(lo, hi)
+    anchor = hit.best_sentence or (hit.highlights[0] if hit.highlights else None)
+    start = lo
+    if anchor is not None and anchor[0] > lo:
+        start = next((s for s, e in sentence_spans(text) if s <= anchor[0] < e), anchor[0])
+        start = _trim(text, max(start, lo), hi)[0]
+    end = _cut_end(text, start, min(hi, start + width), hi)
+    return Excerpt(start, end, start > lo, end < hi)
+
+
+def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+def _cut_end(text: str, start: int, limit: int, hi: int) -> int:
+    """Where an excerpt from ``start`` ends at the latest ``limit``: a sentence end, else a word end."""
+    if limit >= hi:
+        return hi
+    word = limit if text[limit].isspace() else max(text.rfind(" ", start, limit), text.rfind("\n", start, limit))
+    if word <= start:
+        return limit  # one enormous word
+    word = _trim(text, start, word)[1]
+    kept = word - start
+    ends = [e for _s, e in sentence_spans(text[start:word]) if _PREFER_SENTENCE * kept <= e < kept]
+    return start + ends[-1] if ends else word
+
+
+def excerpt_text(
+    text: str,
+    spans: list[tuple[int, int]],
+    shown: Excerpt,
+    *,
+    mark: Callable[[str], str] | None = None,
+    escape: Callable[[str], str] | None = None,
+) -> str:
+    """An excerpt as one line of text: whitespace collapsed, matches marked, "…" where text was left out.
+
+    Args:
+        text: the passage.
+        spans: highlight spans into ``text``.
+        shown: the excerpt (or a quote's shown part).
+        mark: wraps each highlighted piece; None leaves them unmarked.
+        escape: applied to every piece of text before marking.
+
+    Returns:
+        The text.
+    """
+    return _assemble(text, spans, shown.start, shown.end, shown.cut_before, shown.cut_after, mark, escape)

@@ -12,9 +12,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer.compose import assess, citation, quote_index, render_answer, snippet, time_note
-from index.models import SORTS, Hit, Results
-from index.search.query import EMPTY_MESSAGE, parse, parse_date
+from index.answer.compose import compose
+from index.cli.render import answer_dict, batch_hit, hit_dict, render_answer, render_results
+from index.dates import parse_typed_date
+from index.models import SORTS, Results
+from index.search.query import EMPTY_MESSAGE, parse
 from index.store import db_path_from_env
 
 NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
@@ -99,7 +101,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--passages", type=_positive, default=3, help="how many passages to cite (default 3)")
     add_common(p)
     p.set_defaults(func=cmd_ask)
+    _register_eval(sub, add_common)
 
+
+def _register_eval(sub: argparse._SubParsersAction, add_common: Any) -> None:
     p = sub.add_parser(
         "eval",
         help="measure retrieval: Recall@1/5/10 and MRR@10 on questions with known answers",
@@ -131,14 +136,14 @@ def _positive(value: str) -> int:
 
 
 def _date_arg(value: str) -> date:
-    day = parse_date(value)
+    day = parse_typed_date(value)
     if day is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
     return day
 
 
 def _day_arg(value: str) -> date:
-    day = parse_date(value)
+    day = parse_typed_date(value)
     if day is None or len(value.strip()) < 8:
         raise argparse.ArgumentTypeError(f"{value!r} is not a day: use YYYY-MM-DD")
     return day
@@ -247,38 +252,11 @@ def _batch_items(lines: TextIO, as_of: date | None) -> Iterator[tuple[str, str |
         day = as_of
         if rec.get("as_of") is not None:
             value = str(rec["as_of"])
-            day = parse_date(value[:10]) if len(value) >= 10 else None
+            day = parse_typed_date(value[:10]) if len(value) >= 10 else None
             if day is None:
                 yield raw, rec["query"], None, f"as_of {value!r} is not a date: use YYYY-MM-DD"
                 continue
         yield raw, rec["query"], day, None
-
-
-def batch_hit(hit: Hit) -> dict[str, Any]:
-    """A hit as one item of a --batch output line."""
-    return {
-        "article_id": hit.source_id,
-        "url": hit.url,
-        "title": hit.title,
-        "source": hit.outlet,
-        "date": hit.published,
-        "passage": hit.text,
-        "score": round(hit.score, 6),
-    }
-
-
-def hit_dict(hit: Hit) -> dict[str, Any]:
-    """A hit with everything a front end needs: citation, passage, offsets of matches and best sentence."""
-    return {
-        **batch_hit(hit),
-        "paragraph": hit.paragraph,
-        "paragraph_end": hit.paragraph_end,
-        "snippet": snippet(hit),
-        "highlights": [list(s) for s in hit.highlights],
-        "best_sentence": list(hit.best_sentence) if hit.best_sentence else None,
-        "matched_terms": hit.matched_terms,
-        "also_in": hit.also_in,
-    }
 
 
 def results_dict(results: Results) -> dict[str, Any]:
@@ -292,35 +270,6 @@ def results_dict(results: Results) -> dict[str, Any]:
         "message": results.message or (EMPTY_MESSAGE if results.query.empty else None),
         "results": [hit_dict(h) for h in results.hits],
     }
-
-
-def render_results(results: Results, *, bold: bool = False) -> str:
-    """A ranked list for the terminal: headline, outlet, date, score, snippet and link per article."""
-
-    def mark(word: str) -> str:
-        return f"\033[1m{word}\033[0m" if bold else f"**{word}**"
-
-    lines = [f"Note: {n}" for n in results.query.notes]
-    if results.query.empty:
-        return "\n".join([*lines, EMPTY_MESSAGE]) + "\n"
-    if not results.hits:
-        verdict = assess(results)
-        lines.append(results.message or verdict.message or "Nothing matched.")
-        lines.extend(verdict.suggestions)
-        return "\n".join(lines) + "\n"
-    shown = f"{results.offset + 1}-{results.offset + len(results.hits)}"
-    lines.append(f"{shown} of {results.total} matching ({results.took_ms:.1f} ms)")
-    lines.append("")
-    for n, hit in enumerate(results.hits, results.offset + 1):
-        lines.append(f"{n:>2}. {citation(hit, results.as_of)}  [score {hit.score:.2f}]")
-        lines.append("    " + snippet(hit, 240, mark=mark))
-        if hit.url:
-            lines.append(f"    {hit.url}")
-        if hit.also_in:
-            where = ", ".join(str(a.get("outlet") or a.get("url") or "?") for a in hit.also_in[:3])
-            lines.append(f"    also ran in: {where}")
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --- ask -----------------------------------------------------------------------------------------------------
@@ -339,32 +288,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
     q = results.query
     idf = searcher.idf(q.terms + q.title_terms)
+    answer = compose(results, question=question, idf=idf, passages=args.passages)
     if args.json:
-        verdict = assess(results, idf)
-        shown = results.hits[: args.passages] if verdict.confident else []
-        q_i = quote_index(shown)
-        quoted = shown[q_i] if q_i is not None else None
-        sentence = quoted.text[quoted.best_sentence[0] : quoted.best_sentence[1]] if quoted else None
-        print(
-            json.dumps(
-                {
-                    "question": question,
-                    "took_ms": round(results.took_ms, 3),
-                    "confident": verdict.confident,
-                    "message": verdict.message,
-                    "suggestions": verdict.suggestions,
-                    "notes": results.query.notes,
-                    "time_note": time_note(results) if verdict.confident else None,
-                    "answer": sentence,
-                    "answer_citation": q_i + 1 if q_i is not None else None,
-                    "passages": [hit_dict(h) for h in results.hits[: args.passages]] if verdict.confident else [],
-                    "closest": [{"title": h.title, "source": h.outlet, "date": h.published} for h in verdict.closest],
-                },
-                ensure_ascii=False,
-            )
-        )
+        print(json.dumps(answer_dict(answer), ensure_ascii=False))
     else:
-        sys.stdout.write(render_answer(results, bold=sys.stdout.isatty(), passages=args.passages, idf=idf))
+        sys.stdout.write(render_answer(answer, bold=sys.stdout.isatty()))
     return 0 if not results.query.empty else 1
 
 

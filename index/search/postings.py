@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from index.dates import published_moment
+
 # The locations live in a numpy-free module so commands that only need them start fast; re-exported here.
 from index.search.locations import CURRENT_FILE, index_dir
 from index.search.locations import GEN_RE as _GEN_RE
@@ -707,19 +709,9 @@ def parse_published(value: str | None) -> tuple[int, int]:
 
     A date without a time counts from the start of that day, so an as-of moment later that day includes it.
     """
-    if not value:
+    moment = published_moment(value)
+    if moment is None:
         return UNDATED_DAY, int(UNDATED_TS)
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(text[:10].replace("/", "-"))
-        except ValueError:
-            return UNDATED_DAY, int(UNDATED_TS)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
     return moment.date().toordinal(), int(moment.timestamp())
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from index.dates import parse_typed_date
 from index.models import Query
 from index.search.timeparse import resolve_window
 from index.tokenize import tokenize
@@ -26,7 +27,6 @@ _DASHES = "-\u2212"
 _PROSE_DASHES = frozenset("-\u2212\u2010\u2011\u2012\u2013\u2014\u2015")
 
 _OPERATOR = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
-_DATE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
 OPERATORS = ("source", "after", "before", "title")
 # Other names people type for the same operators (search engines' habits).
 _ALIASES = {"site": "source", "outlet": "source", "since": "after", "until": "before", "intitle": "title"}
@@ -241,27 +241,5 @@ def normalise_source(value: str) -> str:
 
 
 def parse_date(value: str, *, end: bool = False) -> date | None:
-    """Read YYYY-MM-DD, YYYY-MM or YYYY (also with / or .) as the first day of that period, or None.
-
-    Args:
-        value: the date as typed.
-        end: return the first day *after* the period instead ("2022-01" -> 2022-02-01).
-
-    Returns:
-        The date, or None when the text is not such a date.
-    """
-    m = _DATE.fullmatch(value.strip())
-    if not m:
-        return None
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    try:
-        start = date(year, int(month or 1), int(day or 1))
-    except ValueError:
-        return None
-    if not end:
-        return start
-    if day:
-        return date.fromordinal(start.toordinal() + 1)
-    if month:
-        return date(year + (start.month == 12), start.month % 12 + 1, 1)
-    return date(year + 1, 1, 1)
+    """Read YYYY-MM-DD, YYYY-MM or YYYY as the first day of that period (see ``index.dates.parse_typed_date``)."""
+    return parse_typed_date(value, end=end)

@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import numpy as np
 
+from index import dates
 from index.search.postings import UNDATED_DAY, Matches, Postings
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,7 @@ DEFAULT_BLEND = Blend(
 
 def as_of_day(as_of: date | datetime) -> date:
     """The UTC calendar day of an as-of moment (a naive datetime is UTC, as the search's cutoff reads it)."""
-    if isinstance(as_of, datetime):
-        return (as_of if as_of.tzinfo is None else as_of.astimezone(UTC)).date()
-    return as_of
+    return dates.as_of_day(as_of)
 
 
 def candidates(

@@ -177,7 +177,7 @@ async def test_more_is_judged_by_articles_not_passages(newsbot):
     # Four passages match, in three articles: a page shows one passage per article, so no second page exists.
     searcher = newsbot.engine._searcher
     options = {"as_of": MARCH}
-    results, _, more = search_worker.search_and_assess(searcher, "glacier storm sanctions", 3, options)
+    results, _, more = search_worker.search_and_compose(searcher, "glacier storm sanctions", 3, options)
     assert len(results.hits) == 3 and results.total > 3 and not more
-    results, _, more = search_worker.search_and_assess(searcher, "glacier storm sanctions", 2, options)
+    results, _, more = search_worker.search_and_compose(searcher, "glacier storm sanctions", 2, options)
     assert len(results.hits) == 2 and more

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
-from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from typing import Any
+
+# The one publication-date parser lives in index.dates; readers know it by this name.
+from index.dates import normalise_published as parse_date
 
 ID_KEYS = ("id", "_id", "guid", "uuid", "article_id", "doc_id")
 TEXT_KEYS = ("text", "body", "content", "article", "article_text", "full_text", "maintext", "description", "summary")
@@ -28,12 +28,8 @@ URL_KEYS = ("url", "link", "canonical_url", "canonical", "href", "source_url")
 AUTHOR_KEYS = ("authors", "author", "byline", "creator", "creators")
 CONTAINER_KEYS = ("articles", "items", "data", "results", "entries", "posts", "documents", "records", "stories", "news")
 
-_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})$")
-_DIGITS = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
 _BY = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,\s*and\s+|\s+and\s+|\s+&\s+|,)\s*")
-# Earliest and latest plausible publication years; outside them an epoch number is more likely an id.
-_YEAR_MIN, _YEAR_MAX = 1800, 2200
 
 
 def first_str(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -150,91 +146,6 @@ def published_of(record: dict[str, Any]) -> tuple[str | None, Any]:
             continue
         return parse_date(value), value
     return None, None
-
-
-def parse_date(value: Any) -> str | None:
-    """Normalise a publication date to ISO 8601.
-
-    Accepts "2022/01/07", ISO dates and datetimes ("2022-01-07T10:00:00Z"), RFC 822 ("Fri, 07 Jan 2022
-    10:00:00 +0000", as in feeds), epoch seconds (or milliseconds) as number or string, ``date``/``datetime``
-    objects, and written dates ("January 7, 2022").
-
-    Args:
-        value: the raw value.
-
-    Returns:
-        "YYYY-MM-DD" when only the day is known (or the time is exactly midnight without a zone), a datetime
-        "YYYY-MM-DDTHH:MM:SS+HH:MM" when the time is known (without offset when the source gives none), or
-        None when the value is empty or cannot be read as a plausible date.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return _from_epoch(float(value))
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text or len(text) > 100:
-        return None
-    return _parse_date_text(text)
-
-
-@lru_cache(maxsize=4096)
-def _parse_date_text(text: str) -> str | None:
-    """parse_date for strings; cached because collections repeat the same few thousand dates."""
-    m = _YMD.match(text)
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-        except ValueError:
-            return None
-    if _DIGITS.match(text):
-        return _from_epoch(float(text))
-    try:
-        return _iso(datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text))
-    except ValueError:
-        pass
-    if "," in text or text[:3].isalpha():
-        try:
-            return _iso(parsedate_to_datetime(text))
-        except (TypeError, ValueError, IndexError):
-            pass
-    return _dateparser(text)
-
-
-def _dateparser(text: str) -> str | None:
-    """Last resort for written dates; dateparser is slow, so it only sees what the fast paths could not read."""
-    import dateparser  # imported lazily: it takes a second to load its language data
-
-    parsed = dateparser.parse(
-        text,
-        languages=["en"],
-        settings={"STRICT_PARSING": True, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month", "year"]},
-    )
-    return _iso(parsed) if parsed else None
-
-
-def _from_epoch(seconds: float) -> str | None:
-    """An epoch timestamp in seconds (or milliseconds, when it is too big for seconds) as UTC ISO."""
-    if abs(seconds) > 1e11:
-        seconds /= 1000
-    try:
-        return _iso(datetime.fromtimestamp(seconds, tz=UTC))
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _iso(moment: datetime) -> str | None:
-    """ISO text for a datetime: a plain date when no time is known, else with its offset if it has one."""
-    if not _YEAR_MIN <= moment.year <= _YEAR_MAX:
-        return None
-    if moment.tzinfo is None and moment.time() == time(0, 0):
-        return moment.date().isoformat()
-    return moment.replace(microsecond=0).isoformat()
 
 
 def list_in_container(doc: Any) -> list[Any] | None:

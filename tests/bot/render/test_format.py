@@ -8,6 +8,7 @@ import discord
 import pytest
 
 from bot.render import format as fmt
+from index.answer.compose import passage_excerpt
 from index.models import Hit
 
 
@@ -80,8 +81,14 @@ def test_excerpt_starts_at_the_sentence_that_matters():
     text = "Filler sentence number one goes here. " * 60 + "The mayor said the library opens in 2026. " + "More. " * 50
     start = text.index("The mayor")
     h = hit(text, highlights=[(start + 4, start + 9)], best=(start, start + 42))
-    out = fmt.excerpt(h, 300)
+    part = passage_excerpt(h, 200)  # the excerpt every front end shows, composed once
+    assert part.cut_before and part.cut_after and text[part.start :].startswith("The mayor")
+    out = fmt.shown(h.text, h.highlights, part, 300)
     assert out.startswith("… The **mayor** said the library opens in 2026.") and len(out) <= 300
+    assert out.endswith("More. …")  # cut after a sentence: a spaced ellipsis
+    assert (
+        fmt.shown(h.text, h.highlights, part, 60).endswith("…") and len(fmt.shown(h.text, h.highlights, part, 60)) <= 60
+    )
 
 
 def test_dates_and_age():

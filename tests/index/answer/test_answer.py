@@ -9,18 +9,19 @@ import pytest
 
 from index.answer.compose import (
     ELLIPSIS,
-    age,
     annotate,
     assess,
     best_sentence,
-    citation,
+    cite,
+    compose,
     is_confident,
-    published_day,
+    passage_excerpt,
     quote_index,
-    render_answer,
     snippet,
     time_note,
 )
+from index.cli.render import citation_line, render_answer
+from index.dates import age, published_day
 from index.models import Hit, Results
 from index.search.query import EMPTY_MESSAGE, parse
 
@@ -56,6 +57,16 @@ def results_for(question: str, *hits: Hit) -> Results:
     for h in hits:
         annotate(h, q)
     return Results(query=q, hits=list(hits), total=len(hits), took_ms=1.0)
+
+
+def render(results: Results, **options: object) -> str:
+    """The terminal rendering of the answer composed from ``results``."""
+    bold = bool(options.pop("bold", False))
+    return render_answer(compose(results, **options), bold=bold)  # type: ignore[arg-type]
+
+
+def citation(hit: Hit, as_of: date | datetime | None = None) -> str:
+    return citation_line(cite(hit, 1, as_of))
 
 
 def spans_text(hit: Hit) -> list[str]:
@@ -208,7 +219,7 @@ def test_render_answer_quotes_the_best_sentence_and_cites_passages() -> None:
         paragraph=1,
         paragraph_end=1,
     )
-    out = render_answer(results_for("What did Kim call the sanctions?", make_hit(), other))
+    out = render(results_for("What did Kim call the sanctions?", make_hit(), other))
     lines = out.splitlines()
     assert lines[0] == (
         "“**Kim** Jong Un **called** the **sanctions** an act of war in a speech on state television.” [1]"
@@ -220,25 +231,25 @@ def test_render_answer_quotes_the_best_sentence_and_cites_passages() -> None:
 
 
 def test_render_answer_ansi_bold_on_a_tty() -> None:
-    out = render_answer(results_for("Kim sanctions", make_hit()), bold=True)
+    out = render(results_for("Kim sanctions", make_hit()), bold=True)
     assert "\033[1mKim\033[0m" in out and "**" not in out
 
 
 def test_render_answer_says_so_when_nothing_answers() -> None:
-    out = render_answer(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
+    out = render(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
     assert out.startswith("I couldn't find")
     assert "Closest headlines:" in out and "US hits North Korea with new sanctions" in out
     assert "[1]" not in out  # weak passages are not shown as an answer
 
 
 def test_render_answer_shows_query_notes() -> None:
-    out = render_answer(results_for("foo:bar Kim sanctions", make_hit(text=PASSAGE + " Foo bar.")))
+    out = render(results_for("foo:bar Kim sanctions", make_hit(text=PASSAGE + " Foo bar.")))
     assert out.startswith("Note: 'foo:' is not a search operator")
 
 
 def test_render_answer_at_most_three_passages() -> None:
     hits = [make_hit(passage_id=i, title=f"Story {i}") for i in range(5)]
-    out = render_answer(results_for("Kim sanctions", *hits))
+    out = render(results_for("Kim sanctions", *hits))
     assert "[3] Story 2" in out and "[4]" not in out
 
 
@@ -297,7 +308,7 @@ def test_citation_with_as_of_shows_the_age() -> None:
 
 def test_render_answer_says_first_when_the_best_evidence_is_far_from_the_window() -> None:
     r = dated_results("What did Kim call the sanctions this week?", date(2022, 6, 1), make_hit())
-    lines = render_answer(r).splitlines()
+    lines = render(r).splitlines()
     assert lines[0] == "The closest match is from January 2022, well before this week."
     assert lines[2].startswith("“**Kim** Jong Un **called**")
     assert "example.com, 2022-01-12 (4 months earlier), paragraphs 3-4" in lines[4]
@@ -350,7 +361,7 @@ def test_quote_comes_from_a_lower_passage_when_its_sentence_answers_much_better(
         annotate(h, q, idf)
     results = Results(query=q, hits=[weak, strong], total=2, took_ms=1.0)
     assert quote_index(results.hits) == 1
-    first = render_answer(results, idf=idf).splitlines()[0]
+    first = render(results, idf=idf).splitlines()[0]
     assert first.startswith("“Council member Renata Solis **won**") and first.endswith("” [2]")
 
 
@@ -363,3 +374,55 @@ def test_quote_stays_with_the_top_passage_when_sentences_are_alike() -> None:
 def test_quote_index_without_any_sentence() -> None:
     assert quote_index([]) is None
     assert quote_index([make_hit()]) is None  # not annotated: no best sentence to quote
+
+
+# --- the composed answer -------------------------------------------------------------------------------------
+
+
+def test_compose_holds_quote_passages_citations_and_ages() -> None:
+    other = make_hit("Sanctions were first imposed on the Kim government in 2006.", passage_id=2, published=None)
+    r = dated_results("What did Kim call the sanctions?", date(2022, 1, 15), make_hit(), other)
+    answer = compose(r, idf=None)
+    assert answer.answered and answer.confident and answer.question == "What did Kim call the sanctions?"
+    assert answer.quote is not None and answer.quote.passage == 0
+    assert answer.quote.text == "Kim Jong Un called the sanctions an act of war in a speech on state television."
+    assert not answer.quote.shown.cut_before and not answer.quote.shown.cut_after
+    first, second = (p.citation for p in answer.passages)
+    assert (first.number, first.day, first.age) == (1, date(2022, 1, 12), "3 days earlier")
+    assert (second.number, second.day, second.age) == (2, None, None)
+    assert answer.total == 2 and answer.offset == 0 and answer.short_answer is None
+
+
+def test_compose_no_match_lists_closest_headlines_not_passages() -> None:
+    answer = compose(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
+    assert not answer.answered and not answer.confident and answer.quote is None
+    assert answer.message and answer.suggestions
+    assert [c.title for c in answer.closest] == ["US hits North Korea with new sanctions"]
+
+
+def test_compose_later_pages_show_their_passages_without_a_time_note() -> None:
+    r = dated_results("Zelenskyy parliament ceasefire speech sanctions this week", date(2022, 6, 1), make_hit())
+    r.offset = 3
+    answer = compose(r)
+    assert answer.answered and not answer.confident and answer.time_note is None
+    assert answer.passages[0].citation.number == 1
+
+
+def test_passage_excerpt_whole_when_short() -> None:
+    hit = annotate(make_hit("  Kim spoke on Monday.  "), parse("Kim"))
+    part = passage_excerpt(hit, 100)
+    assert (part.start, part.end, part.cut_before, part.cut_after) == (2, 22, False, False)
+
+
+def test_passage_excerpt_starts_at_the_best_sentence_and_ends_at_a_sentence() -> None:
+    hit = annotate(make_hit(), parse("What did Kim call the sanctions?"))
+    part = passage_excerpt(hit, 150)
+    shown = hit.text[part.start : part.end]
+    assert shown.startswith("Kim Jong Un called") and part.cut_before and part.cut_after
+    assert shown.endswith("?") or shown.endswith(".")  # "How will Pyongyang respond?" ends a sentence
+
+
+def test_passage_excerpt_cuts_one_enormous_word() -> None:
+    hit = make_hit("x" * 1000)
+    part = passage_excerpt(hit, 100)
+    assert (part.start, part.end, part.cut_after) == (0, 100, True)

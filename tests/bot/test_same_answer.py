@@ -1,0 +1,165 @@
+"""One answer everywhere: `newsbot ask`, `ask --json` and the /ask embed carry the same quote, citations and ages."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.bot_harness import build_db, settle, slash
+
+from index.cli import main
+from index.models import Article
+
+AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)  # the /ask interaction's moment
+AS_OF = "2024-03-10"  # the same day for the command line
+LIBRARY = Article(
+    source_id="gazette-1",
+    title="Council approves budget for a new central library",
+    paragraphs=[
+        "The city council voted 7-2 on Monday to approve a budget of 12 million dollars for a new central library.",
+        "Mayor Ana Ruiz said the library would open in 2026 and include a maker space for students.",
+        "Two council members said the money should go to road repairs instead.",
+    ],
+    outlet="Springfield Gazette",
+    published="2024-03-04",
+    url="https://gazette.example/2024/03/library-budget",
+)
+# 23:30 on 1 March in New York is 2 March in UTC: every front end shows 2 March, 8 days before the question.
+OFFSET_SANCTIONS = Article(
+    source_id="wire-2",
+    title="Kim says sanctions will not stop missile tests",
+    paragraphs=[
+        "North Korean leader Kim Jong Un said on Friday that new sanctions would not stop the country's missile tests.",
+        "Kim spoke at a military parade in Pyongyang, according to the state news agency.",
+    ],
+    outlet="Example Wire",
+    published="2024-03-01T23:30:00-05:00",
+    url="https://wire.example/kim-sanctions",
+)
+STORM = Article(
+    source_id="herald-3",
+    title="Storm closes coastal highway for two days",
+    paragraphs=[
+        "A winter storm closed the coastal highway for two days as waves washed sand and rocks onto the road.",
+        "Crews reopened both lanes on Thursday evening.",
+    ],
+    outlet="Coast Herald",
+    published="2024-02-20",
+    url="https://herald.example/storm-highway",
+)
+# One passage far longer than any excerpt or quote, without a sentence end to cut at.
+GLACIER_TEXT = " ".join(["the glacier retreated further up the valley while researchers measured the ice"] * 60)
+GLACIER = Article(
+    source_id="glacier-7",
+    title="Glacier retreat measured across the range",
+    paragraphs=[GLACIER_TEXT],
+    outlet="Mountain Report",
+    published="2024-01-15",
+    url="https://mountain.example/glacier",
+)
+_AGE = re.compile(r"\((\d+ \w+ earlier|same day|undated)\)")
+
+
+def plain(rendered: str) -> str:
+    """Rendered text without bold marks, Discord escapes and ellipses: the words themselves."""
+    text = rendered.replace("**", "").replace("\\", "").replace("\u200b", "").replace("…", " ")
+    return " ".join(text.split())
+
+
+def from_text(out: str) -> dict[str, Any]:
+    lines = out.splitlines()
+    quote = re.fullmatch(r"“(.*)” \[(\d+)\]", lines[0])
+    assert quote, lines[0]
+    cites = [re.match(r"\[(\d+)\] (.*?) — ", line) for line in lines if re.match(r"\[\d+\] ", line)]
+    ages = [_AGE.search(line).group(1) for line in lines if re.match(r"\[\d+\] ", line)]  # type: ignore[union-attr]
+    excerpts = [plain(lines[i + 2 if lines[i + 1].startswith("    http") else i + 1]) for i, line in enumerate(lines)
+                if re.match(r"\[\d+\] ", line)]  # fmt: skip
+    return {
+        "quote": plain(quote.group(1)),
+        "quoted": int(quote.group(2)),
+        "titles": [m.group(2) for m in cites if m],
+        "ages": ages,
+        "excerpts": excerpts,
+    }
+
+
+def from_json(data: dict[str, Any]) -> dict[str, Any]:
+    # "answer" is the whole quote; the part shown is given by offsets into the quoted passage.
+    quoted, shown = data["passages"][data["answer_citation"] - 1]["passage"], data["answer_shown"]
+    assert shown["start"] >= data["answer_span"][0] and shown["end"] <= data["answer_span"][1]
+    return {
+        "quote": plain(quoted[shown["start"] : shown["end"]]),
+        "quoted": data["answer_citation"],
+        "titles": [p["title"] for p in data["passages"]],
+        "ages": [p["age"] for p in data["passages"]],
+        "excerpts": [plain(p["snippet"]) for p in data["passages"]],
+    }
+
+
+def from_embed(embed: dict[str, Any]) -> dict[str, Any]:
+    lines = embed["description"].splitlines()
+    quote = next(line for line in lines if line.startswith("> "))
+    cited = next(line for line in lines if line.startswith("— **["))
+    fields = embed["fields"]
+    return {
+        "quote": plain(quote[2:]),
+        "quoted": int(re.match(r"— \*\*\[(\d+)\]", cited).group(1)),  # type: ignore[union-attr]
+        "titles": [re.sub(r"^\[\d+\] ", "", f["name"]) for f in fields],
+        "ages": [_AGE.search(f["value"].split("\n")[1]).group(1) for f in fields],  # type: ignore[union-attr]
+        "excerpts": [plain(f["value"].split("\n")[0]) for f in fields],
+    }
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "same.db"
+    build_db(path, [LIBRARY, OFFSET_SANCTIONS, STORM, GLACIER], raw_passages={"glacier-7": [GLACIER_TEXT]})
+    return path
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Kim say about sanctions and missile tests?",
+        "Which council decisions about the library budget and road repairs?",  # two passages
+        "storm highway glacier",  # a passage far longer than any excerpt
+        "glacier retreated valley researchers",  # a quote longer than a quote may be: cut alike everywhere
+    ],
+)
+async def test_terminal_json_and_discord_give_the_same_answer(make_bot, recorder, db, capsys, question):
+    assert main(["ask", question, "--db", str(db), "--as-of", AS_OF]) == 0
+    text = from_text(capsys.readouterr().out)
+    assert main(["ask", question, "--db", str(db), "--as-of", AS_OF, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+
+    bot = await make_bot(db)
+    payload = slash("ask", {"question": question}, at=AT)
+    bot._connection.parse_interaction_create(payload)
+    await settle()
+    embed = next(c for c in recorder.for_interaction(payload) if c.kind == "followup").embeds[0]
+    discord = from_embed(embed)
+
+    assert text == from_json(data) == discord
+    assert text["quote"] and text["titles"] and all(text["ages"])
+
+
+@pytest.mark.asyncio
+async def test_a_date_with_a_utc_offset_is_the_same_day_and_age_everywhere(make_bot, recorder, db, capsys):
+    question = "What did Kim say about sanctions and missile tests?"
+    assert main(["ask", question, "--db", str(db), "--as-of", AS_OF]) == 0
+    assert "Example Wire, 2024-03-02 (1 week earlier)" in capsys.readouterr().out
+    assert main(["ask", question, "--db", str(db), "--as-of", AS_OF, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["passages"][0]
+    assert (first["day"], first["age"]) == ("2024-03-02", "1 week earlier")
+
+    bot = await make_bot(db)
+    payload = slash("ask", {"question": question}, at=AT)
+    bot._connection.parse_interaction_create(payload)
+    await settle()
+    embed = next(c for c in recorder.for_interaction(payload) if c.kind == "followup").embeds[0]
+    assert "Example Wire · 2 Mar 2024 (1 week earlier)" in embed["fields"][0]["value"]
