@@ -29,7 +29,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.search.postings import BM25Params, index_dir, passage_token_lists, rebuild  # noqa: E402
+from index.search.bm25 import BM25Params  # noqa: E402
+from index.search.build import passage_token_lists, rebuild  # noqa: E402
+from index.search.generations import index_dir  # noqa: E402
 from index.store import connect, transaction  # noqa: E402
 
 ENGINES = ("ours", "rank_bm25", "bm25s", "tantivy", "fts5")

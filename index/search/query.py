@@ -229,7 +229,7 @@ def _plain(piece: _Piece, draft: Draft) -> None:
 def normalise_source(value: str) -> str:
     """Case-fold a source filter and drop a scheme, ``www.`` and any path: "https://www.CNN.com/x" -> "cnn.com".
 
-    Case-folded, not lower-cased: outlets are stored case-folded (``index.search.postings.source_key``).
+    Case-folded, not lower-cased: outlets are stored case-folded (``index.search.build.source_key``).
     """
     value = value.strip().casefold()
     value = re.sub(r"^[a-z]+://", "", value)

@@ -21,6 +21,7 @@ import numpy as np
 from index.answer.compose import annotate as _annotate
 from index.models import SORTS, Hit, Query, Results
 from index.search import recency
+from index.search.generations import current_generation, index_dir
 from index.search.postings import (
     UNDATED_DAY,
     UNDATED_TS,
@@ -29,12 +30,10 @@ from index.search.postings import (
     Matches,
     Postings,
     SearchError,
-    current_generation,
-    index_dir,
 )
 from index.search.query import EMPTY_MESSAGE, normalise_source
 from index.search.query import parse as _parse_query
-from index.store import connect
+from index.store import hit_rows, search_connection, stored_copies
 from index.tokenize import fold, tokenize
 
 __all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
@@ -48,8 +47,8 @@ DEFAULT_SORT = "blend"
 FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)
 FOLD_JACCARD = 0.8  # passages sharing this share of their terms are the same text, lightly edited
 FOLD_MIN_TERMS = 12  # shorter passages (a dateline, a caption) are too small to call copies
-MAX_PHRASE_CHECKS = 20_000
-SQLITE_MMAP_BYTES = 1 << 30  # texts read to verify phrases before giving up on finding more matches
+MAX_PHRASE_CHECKS = 20_000  # texts read to verify phrases before giving up on finding more matches
+SQLITE_MMAP_BYTES = 1 << 30  # of the database file each search connection maps
 _NONWORD = re.compile(r"[\W_]+")
 
 
@@ -182,10 +181,7 @@ class Searcher:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.db_path, readonly=True)
-            conn.row_factory = None
-            # Hits are scattered over the file: reading pages through a map saves a read() call for each.
-            conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            conn = search_connection(self.db_path, mmap_bytes=SQLITE_MMAP_BYTES)
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -550,32 +546,12 @@ class Searcher:
         """Passage and article rows for passage numbers, keyed by passage number."""
         pids = st.passage_ids(np.asarray(docs, np.int64)).tolist()
         by_pid = dict(zip(pids, docs, strict=True))
-        marks = ",".join("?" * len(pids))
-        body = ", a.body" if with_body else ""
-        sql = (
-            "SELECT p.id, p.article_id, p.paragraph, p.paragraph_end, p.text, p.tokens, a.source_id, a.title, "
-            f"a.outlet, a.published, a.url{body} FROM passages p JOIN articles a ON a.id = p.article_id "
-            f"WHERE p.id IN ({marks})"
-        )
-        names = [
-            "id", "article_id", "paragraph", "paragraph_end", "text", "tokens", "source_id", "title", "outlet",
-            "published", "url", "body",
-        ]  # fmt: skip
-        out: dict[int, dict[str, Any]] = {}
-        for row in self._conn().execute(sql, pids):
-            out[by_pid[row[0]]] = dict(zip(names, row, strict=False))
-        return out
+        return {by_pid[row["id"]]: row for row in hit_rows(self._conn(), pids, with_body=with_body)}
 
     def _add_stored_copies(self, hits: list[Hit]) -> None:
         """List in ``also_in`` the stored duplicates of each hit's article (they have no passages)."""
-        ids = [h.article_id for h in hits]
-        marks = ",".join("?" * len(ids))
         by_article = {h.article_id: h for h in hits}
-        rows = self._conn().execute(
-            f"SELECT duplicate_of, id, source_id, outlet, url, title, published FROM articles "
-            f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
-            ids,
-        )
+        rows = stored_copies(self._conn(), [h.article_id for h in hits])
         for dup_of, *copy in rows:
             by_article[dup_of].also_in.append(dict(zip(_ALSO_FIELDS, copy, strict=True)))
 

@@ -55,7 +55,7 @@ def build_db(
 
     ``raw_passages`` maps a source id to passage texts stored as they are (to make enormous passages).
     """
-    from index.search.postings import rebuild
+    from index.search.build import rebuild
 
     raw_passages = raw_passages or {}
     conn = store.connect(path)
