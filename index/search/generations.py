@@ -23,7 +23,14 @@ KEEP_GENERATIONS = 2  # the current one and the one before, which a reader that 
 
 
 def index_dir(db_path: str | os.PathLike[str]) -> Path:
-    """The folder beside the database that holds the postings generations (``<db>.index``)."""
+    """The folder beside the database that holds the postings generations (``<db>.index``).
+
+    Args:
+        db_path: the SQLite database the index belongs to.
+
+    Returns:
+        The folder's path (it may not exist yet).
+    """
     db_path = Path(db_path)
     return db_path.with_name(db_path.name + INDEX_SUFFIX)
 
@@ -45,7 +52,11 @@ def current_generation(db_path: str | os.PathLike[str]) -> str | None:
 
 
 def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (best effort: the rename itself is atomic on every platform)."""
+    """Make a rename in ``path`` durable (best effort: the rename itself is atomic on every platform).
+
+    Args:
+        path: the folder the rename happened in.
+    """
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -56,7 +67,14 @@ def fsync_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[None]:
-    """One rebuild at a time per index folder (a second one waits for the first)."""
+    """One rebuild at a time per index folder (a second one waits for the first).
+
+    Args:
+        root: the index folder (``index_dir``); the lock file is created in it.
+
+    Yields:
+        None, while the lock is held.
+    """
     try:
         import fcntl
     except ImportError:  # not POSIX: builds are not serialised, the atomic CURRENT switch still holds
@@ -73,13 +91,24 @@ def build_lock(root: Path) -> Iterator[None]:
 
 
 def remove_stale(root: Path) -> None:
-    """Remove temp folders left by a crashed build (call under :func:`build_lock`: nobody is writing them)."""
+    """Remove temp folders left by a crashed build (call under :func:`build_lock`: nobody is writing them).
+
+    Args:
+        root: the index folder.
+    """
     for stale in root.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def next_generation(root: Path) -> str:
-    """The name the next generation gets: one more than the highest there (``gen-000001`` in an empty folder)."""
+    """The name the next generation gets: one more than the highest there.
+
+    Args:
+        root: the index folder.
+
+    Returns:
+        A name such as ``gen-000008`` (``gen-000001`` in an empty folder).
+    """
     numbers = [int(m.group(1)) for p in root.iterdir() if (m := GEN_RE.fullmatch(p.name))]
     return f"gen-{max(numbers, default=0) + 1:06d}"
 
@@ -89,6 +118,13 @@ def writing(root: Path, name: str) -> Iterator[Path]:
     """A temp folder to write generation ``name`` into, renamed to ``root/name`` once the block completes.
 
     On any error (Ctrl-C included) the temp folder is removed and nothing else changes.
+
+    Args:
+        root: the index folder.
+        name: the new generation's name (from :func:`next_generation`).
+
+    Yields:
+        The temp folder to write the generation's files into.
     """
     tmp = root / f".tmp-{name}-{os.getpid()}"
     tmp.mkdir()
@@ -102,7 +138,12 @@ def writing(root: Path, name: str) -> Iterator[Path]:
 
 
 def switch_current(root: Path, name: str) -> None:
-    """Point ``CURRENT`` at generation ``name`` atomically (temp file + ``os.replace``), durably."""
+    """Point ``CURRENT`` at generation ``name`` atomically (temp file + ``os.replace``), durably.
+
+    Args:
+        root: the index folder.
+        name: a complete generation in ``root``.
+    """
     pointer = root / f".{CURRENT_FILE}.tmp-{os.getpid()}"
     with open(pointer, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
@@ -113,7 +154,12 @@ def switch_current(root: Path, name: str) -> None:
 
 
 def prune(root: Path, current: str) -> None:
-    """Remove generations older than the last KEEP_GENERATIONS (never the current one)."""
+    """Remove generations older than the last KEEP_GENERATIONS (never the current one).
+
+    Args:
+        root: the index folder.
+        current: the generation in service.
+    """
     gens = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := GEN_RE.fullmatch(p.name)) and p.is_dir())
     for _, path in gens[:-KEEP_GENERATIONS]:
         if path.name != current:

@@ -749,6 +749,12 @@ def read_snapshot(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
 
     Every read in the block sees the same snapshot, even while an ingest writes (the postings build relies
     on articles and passages agreeing). The connection is closed on leaving.
+
+    Args:
+        path: the database.
+
+    Yields:
+        The connection.
     """
     conn = connect(path, readonly=True)
     conn.row_factory = None
@@ -761,19 +767,40 @@ def read_snapshot(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
 
 
 def count_indexed_passages(conn: sqlite3.Connection) -> int:
-    """How many passages the postings index (those of articles that are not stored duplicates)."""
+    """How many passages the postings index (those of articles that are not stored duplicates).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        The count.
+    """
     return conn.execute(
         "SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL"
     ).fetchone()[0]
 
 
 def indexed_articles(conn: sqlite3.Connection) -> sqlite3.Cursor:
-    """The articles the postings index: ``id, title_tokens, published, outlet, url``."""
+    """The articles the postings index.
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``id, title_tokens, published, outlet, url``.
+    """
     return conn.execute("SELECT id, title_tokens, published, outlet, url FROM articles WHERE duplicate_of IS NULL")
 
 
 def indexed_passage_tokens(conn: sqlite3.Connection) -> sqlite3.Cursor:
-    """The passages the postings index, in index order (article, then ordinal): ``id, article_id, tokens``."""
+    """The passages the postings index, in index order (article, then ordinal).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``id, article_id, tokens``.
+    """
     return conn.execute(
         "SELECT p.id, p.article_id, p.tokens FROM passages p JOIN articles a ON a.id = p.article_id "
         "WHERE a.duplicate_of IS NULL ORDER BY p.article_id, p.ordinal"
@@ -784,6 +811,13 @@ def search_connection(path: str | os.PathLike[str], *, mmap_bytes: int) -> sqlit
     """A read-only connection for fetching hits: rows as plain tuples, pages read through a memory map.
 
     Hits are scattered over the file: mapping it saves a read() call for each page.
+
+    Args:
+        path: the database.
+        mmap_bytes: how much of the file to map.
+
+    Returns:
+        The connection (the caller closes it).
     """
     conn = connect(path, readonly=True)
     conn.row_factory = None
@@ -799,7 +833,16 @@ HIT_COLUMNS = (
 
 
 def hit_rows(conn: sqlite3.Connection, passage_ids: list[int], *, with_body: bool) -> Iterator[dict[str, Any]]:
-    """The passage and article fields a search hit shows, one dict per passage found (keys: HIT_COLUMNS)."""
+    """The passage and article fields a search hit shows.
+
+    Args:
+        conn: an open connection.
+        passage_ids: ``passages.id`` values; ids no longer stored are skipped.
+        with_body: also return the article's whole text (``body``), for exclusion checks.
+
+    Yields:
+        One dict per passage found (keys from HIT_COLUMNS), in no particular order.
+    """
     marks = ",".join("?" * len(passage_ids))
     body = ", a.body" if with_body else ""
     sql = (
@@ -813,6 +856,10 @@ def hit_rows(conn: sqlite3.Connection, passage_ids: list[int], *, with_body: boo
 
 def stored_copies(conn: sqlite3.Connection, article_ids: list[int]) -> sqlite3.Cursor:
     """The stored duplicates of these articles, oldest first.
+
+    Args:
+        conn: an open connection.
+        article_ids: the articles whose copies are wanted.
 
     Returns:
         Rows ``duplicate_of, id, source_id, outlet, url, title, published``.
