@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.search.postings import BM25Params, index_dir, passage_token_lists, rebuild  # noqa: E402
+from index.search.bm25 import BM25Params  # noqa: E402
+from index.search.build import passage_token_lists, rebuild  # noqa: E402
+from index.search.generations import index_dir  # noqa: E402
 from index.store import connect, transaction  # noqa: E402
 
 ENGINES = ("ours", "rank_bm25", "bm25s", "tantivy", "fts5")
@@ -123,12 +126,7 @@ def synthetic_db(n_passages: int, seed: int, workdir: Path) -> Path:
                 day = day0 + int(rng.integers(0, 3650))
                 published = f"{_ordinal_iso(day)}"
                 outlet = OUTLETS[int(rng.integers(0, len(OUTLETS)))]
-                (aid,) = conn.execute(
-                    """INSERT INTO articles(source_id, origin_path, reader, title, body, outlet, published, url,
-                           content_hash, title_tokens, added_at, updated_at)
-                       VALUES (?, 'synthetic', 'synthetic', ?, '', ?, ?, ?, ?, ?, '', '') RETURNING id""",
-                    (f"syn-{art}", title, outlet, published, f"https://{outlet}/a/{art}", f"h{art}", title),
-                ).fetchone()
+                aid = _insert_article(conn, art, title, outlet, published)
                 for o in range(m):
                     n_tok = int(lens[i])
                     text = " ".join(words[t] for t in ids[pos : pos + n_tok].tolist())
@@ -147,6 +145,17 @@ def synthetic_db(n_passages: int, seed: int, workdir: Path) -> Path:
     os.replace(tmp, path)
     print(f"  wrote {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return path
+
+
+def _insert_article(conn: sqlite3.Connection, art: int, title: str, outlet: str, published: str) -> int:
+    """Store synthetic article number ``art`` (its title is already its tokens); returns its row id."""
+    (aid,) = conn.execute(
+        """INSERT INTO articles(source_id, origin_path, reader, title, body, outlet, published, url,
+               content_hash, title_tokens, added_at, updated_at)
+           VALUES (?, 'synthetic', 'synthetic', ?, '', ?, ?, ?, ?, ?, '', '') RETURNING id""",
+        (f"syn-{art}", title, outlet, published, f"https://{outlet}/a/{art}", f"h{art}", title),
+    ).fetchone()
+    return aid
 
 
 def _ordinal_iso(day: int) -> str:
@@ -202,137 +211,174 @@ def worker(
         queries = queries[:max_queries]
     res: dict[str, Any] = {"engine": engine, "queries": len(queries)}
     if engine == "ours-build":
-        t = time.perf_counter()
-        info = rebuild(db, progress=False)
-        res["build_s"] = time.perf_counter() - t
-        res["size_bytes"] = info.bytes
-        return res
+        return _ours_build(db, res)
     if engine == "ours":
-        from index.search.searcher import Searcher
-
-        rss0 = rss_bytes()
-        t = time.perf_counter()
-        searcher = Searcher.open(db)
-        res["open_s"] = time.perf_counter() - t
-        res["rss_open"] = rss_bytes() - rss0
-        times, tops = _latencies(lambda q: searcher.top_passages(q, k)[0], queries)
-        res["rss"] = rss_bytes() - rss0
-        res["times"] = times
-        res["tops"] = tops
-        # The whole API as the bot calls it: query parsing, filters, rows from SQLite, folding, annotation.
-        texts = [" ".join(q) for q in queries]
-        full = []
-        for text in texts:
-            t = time.perf_counter()
-            searcher.search(text, k)
-            full.append((time.perf_counter() - t) * 1000)
-        res["search_times"] = full
-        res["rss_search"] = rss_bytes() - rss0
-        return res
+        return _ours(db, queries, k, res)
+    peer = _PEERS.get(engine)
+    if peer is None:
+        raise SystemExit(f"unknown engine {engine}")
     corpus = passage_token_lists(db, BM25Params())
     gc.collect()
+    # Built after the collection, so the RSS baseline and build clock start with the corpus already in memory.
+    return peer(_PeerRun(corpus, queries, k, res, compare_file))
+
+
+def _ours_build(db: Path, res: dict[str, Any]) -> dict[str, Any]:
+    t = time.perf_counter()
+    info = rebuild(db, progress=False)
+    res["build_s"] = time.perf_counter() - t
+    res["size_bytes"] = info.bytes
+    return res
+
+
+def _ours(db: Path, queries: list[list[str]], k: int, res: dict[str, Any]) -> dict[str, Any]:
+    from index.search.searcher import Searcher
+
     rss0 = rss_bytes()
     t = time.perf_counter()
-    if engine == "rank_bm25":
-        from rank_bm25 import BM25Okapi
+    searcher = Searcher.open(db)
+    res["open_s"] = time.perf_counter() - t
+    res["rss_open"] = rss_bytes() - rss0
+    times, tops = _latencies(lambda q: searcher.top_passages(q, k)[0], queries)
+    res["rss"] = rss_bytes() - rss0
+    res["times"] = times
+    res["tops"] = tops
+    # The whole API as the bot calls it: query parsing, filters, rows from SQLite, folding, annotation.
+    texts = [" ".join(q) for q in queries]
+    full = []
+    for text in texts:
+        t = time.perf_counter()
+        searcher.search(text, k)
+        full.append((time.perf_counter() - t) * 1000)
+    res["search_times"] = full
+    res["rss_search"] = rss_bytes() - rss0
+    return res
 
-        bm = BM25Okapi(corpus)
-        res["build_s"] = time.perf_counter() - t
 
-        times, tops = [], []
-        compare = json.loads(compare_file.read_text()) if compare_file else None
-        same = 0
-        for q in queries:
-            t0 = time.perf_counter()
-            s = bm.get_scores(q)
-            part = np.argpartition(-s, k)[:k] if len(s) > k else np.arange(len(s))
-            top = part[np.argsort(-s[part], kind="stable")]
-            times.append((time.perf_counter() - t0) * 1000)
-            tops.append(top.tolist())
-            if compare is not None:
-                same += same_scores(s, compare[len(tops) - 1], top)
-        res.update(times=times, tops=tops, rss=rss_bytes() - rss0)
+@dataclass
+class _PeerRun:
+    """One peer engine's run over the same token lists: its build clock and memory baseline start at creation."""
+
+    corpus: list[list[str]]
+    queries: list[list[str]]
+    k: int
+    res: dict[str, Any]
+    compare_file: Path | None
+    rss0: int = field(default_factory=rss_bytes)
+    started: float = field(default_factory=time.perf_counter)
+
+    def built(self) -> None:
+        self.res["build_s"] = time.perf_counter() - self.started
+
+    def measured(self, times: list[float], tops: list[list[int]]) -> dict[str, Any]:
+        self.res.update(times=times, tops=tops, rss=rss_bytes() - self.rss0)
+        return self.res
+
+
+def _rank_bm25(run: _PeerRun) -> dict[str, Any]:
+    from rank_bm25 import BM25Okapi
+
+    bm = BM25Okapi(run.corpus)
+    run.built()
+    k = run.k
+    times, tops = [], []
+    compare = json.loads(run.compare_file.read_text()) if run.compare_file else None
+    same = 0
+    for q in run.queries:
+        t0 = time.perf_counter()
+        s = bm.get_scores(q)
+        part = np.argpartition(-s, k)[:k] if len(s) > k else np.arange(len(s))
+        top = part[np.argsort(-s[part], kind="stable")]
+        times.append((time.perf_counter() - t0) * 1000)
+        tops.append(top.tolist())
         if compare is not None:
-            res["same_top"] = same
+            same += same_scores(s, compare[len(tops) - 1], top)
+    res = run.measured(times, tops)
+    if compare is not None:
+        res["same_top"] = same
+    return res
+
+
+def _bm25s(run: _PeerRun) -> dict[str, Any]:
+    import bm25s
+
+    bm = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    bm.index(run.corpus, show_progress=False)
+    run.built()
+    vocab = bm.vocab_dict
+    k = run.k
+
+    def top(q: list[str]) -> list[int]:
+        ids = [vocab[w] for w in q if w in vocab]
+        if not ids:
+            return []
+        scores = bm.get_scores(ids)
+        part = np.argpartition(-scores, k)[:k]
+        return part[np.argsort(-scores[part], kind="stable")].tolist()
+
+    return run.measured(*_latencies(top, run.queries))
+
+
+def _tantivy(run: _PeerRun) -> dict[str, Any]:
+    import tantivy
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-tantivy-"))
+    try:
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
+        sb.add_unsigned_field("n", stored=True, indexed=False)
+        schema = sb.build()
+        index = tantivy.Index(schema, path=str(folder))
+        writer = index.writer(heap_size=256_000_000, num_threads=1)
+        for i, toks in enumerate(run.corpus):
+            writer.add_document(tantivy.Document(body=" ".join(toks), n=i))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        run.built()
+        run.res["size_bytes"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        searcher = index.searcher()
+
+        def top(q: list[str]) -> list[int]:
+            sub = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", w)) for w in q]
+            hits = searcher.search(tantivy.Query.boolean_query(sub), run.k).hits
+            return [_tantivy_n(searcher, addr) for _, addr in hits]
+
+        return run.measured(*_latencies(top, run.queries))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fts5(run: _PeerRun) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-fts5-"))
+    try:
+        conn = sqlite3.connect(folder / "fts.db")
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        # Tokens are already newsbot's terms: split on spaces only, keep '-', '.', digits.
+        conn.execute("CREATE VIRTUAL TABLE f USING fts5(body, tokenize = \"unicode61 tokenchars '-.''_'\")")
+        conn.executemany(
+            "INSERT INTO f(rowid, body) VALUES (?, ?)", ((i, " ".join(t)) for i, t in enumerate(run.corpus))
+        )
+        conn.commit()
+        conn.execute("INSERT INTO f(f) VALUES ('optimize')")
+        conn.commit()
+        run.built()
+        run.res["size_bytes"] = (folder / "fts.db").stat().st_size
+
+        def top(q: list[str]) -> list[int]:
+            expr = " OR ".join('"' + w.replace('"', '""') + '"' for w in q)
+            rows = conn.execute("SELECT rowid FROM f WHERE f MATCH ? ORDER BY rank LIMIT ?", (expr, run.k))
+            return [r[0] for r in rows]
+
+        res = run.measured(*_latencies(top, run.queries))
+        conn.close()
         return res
-    if engine == "bm25s":
-        import bm25s
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
-        bm = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
-        bm.index(corpus, show_progress=False)
-        res["build_s"] = time.perf_counter() - t
-        vocab = bm.vocab_dict
 
-        def run(q: list[str]) -> list[int]:
-            ids = [vocab[w] for w in q if w in vocab]
-            if not ids:
-                return []
-            scores = bm.get_scores(ids)
-            part = np.argpartition(-scores, k)[:k]
-            return part[np.argsort(-scores[part], kind="stable")].tolist()
-
-        times, tops = _latencies(run, queries)
-        res.update(times=times, tops=tops, rss=rss_bytes() - rss0)
-        return res
-    if engine == "tantivy":
-        import tantivy
-
-        folder = Path(tempfile.mkdtemp(prefix="bench-tantivy-"))
-        try:
-            sb = tantivy.SchemaBuilder()
-            sb.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
-            sb.add_unsigned_field("n", stored=True, indexed=False)
-            schema = sb.build()
-            index = tantivy.Index(schema, path=str(folder))
-            writer = index.writer(heap_size=256_000_000, num_threads=1)
-            for i, toks in enumerate(corpus):
-                writer.add_document(tantivy.Document(body=" ".join(toks), n=i))
-            writer.commit()
-            writer.wait_merging_threads()
-            index.reload()
-            res["build_s"] = time.perf_counter() - t
-            res["size_bytes"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-            searcher = index.searcher()
-
-            def run(q: list[str]) -> list[int]:
-                sub = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", w)) for w in q]
-                hits = searcher.search(tantivy.Query.boolean_query(sub), k).hits
-                return [_tantivy_n(searcher, addr) for _, addr in hits]
-
-            times, tops = _latencies(run, queries)
-            res.update(times=times, tops=tops, rss=rss_bytes() - rss0)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return res
-    if engine == "fts5":
-        folder = Path(tempfile.mkdtemp(prefix="bench-fts5-"))
-        try:
-            conn = sqlite3.connect(folder / "fts.db")
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            # Tokens are already newsbot's terms: split on spaces only, keep '-', '.', digits.
-            conn.execute("CREATE VIRTUAL TABLE f USING fts5(body, tokenize = \"unicode61 tokenchars '-.''_'\")")
-            conn.executemany(
-                "INSERT INTO f(rowid, body) VALUES (?, ?)", ((i, " ".join(t)) for i, t in enumerate(corpus))
-            )
-            conn.commit()
-            conn.execute("INSERT INTO f(f) VALUES ('optimize')")
-            conn.commit()
-            res["build_s"] = time.perf_counter() - t
-            res["size_bytes"] = (folder / "fts.db").stat().st_size
-
-            def run(q: list[str]) -> list[int]:
-                expr = " OR ".join('"' + w.replace('"', '""') + '"' for w in q)
-                rows = conn.execute("SELECT rowid FROM f WHERE f MATCH ? ORDER BY rank LIMIT ?", (expr, k))
-                return [r[0] for r in rows]
-
-            times, tops = _latencies(run, queries)
-            res.update(times=times, tops=tops, rss=rss_bytes() - rss0)
-            conn.close()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return res
-    raise SystemExit(f"unknown engine {engine}")
+_PEERS = {"rank_bm25": _rank_bm25, "bm25s": _bm25s, "tantivy": _tantivy, "fts5": _fts5}
 
 
 def _tantivy_n(searcher: Any, addr: Any) -> int:

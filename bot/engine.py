@@ -54,7 +54,7 @@ def _is_search_error(error: BaseException) -> bool:
 
 
 def _current_generation(db_path: Path) -> str | None:
-    from index.search.postings import current_generation
+    from index.search.generations import current_generation
 
     return current_generation(db_path) if db_path.exists() else None
 

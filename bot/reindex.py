@@ -63,7 +63,7 @@ def run_reindex(
     outside that folder is read, even through a link inside it.
     """
     from index.ingest.pipeline import ingest
-    from index.search.postings import rebuild
+    from index.search.build import rebuild
 
     phase("reading and storing articles")
     # One reader process: the bot keeps the other core for answering questions meanwhile.

@@ -137,18 +137,18 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
     """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index.search.locations import current_generation
+    from index.search.generations import current_generation
 
     conn = store.connect(db_path)
     try:
         if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
             return None
         # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
-        from index.search import postings
+        from index.search import build
 
         started = time.perf_counter()
         try:
-            built = postings.rebuild(db_path, progress=progress)
+            built = build.rebuild(db_path, progress=progress)
         except Exception as err:  # the articles are stored; say what failed and how to retry
             return {"error": f"search index not rebuilt: {err}; run `newsbot index` again to retry"}
         pipeline.mark_postings_built(conn)
@@ -224,7 +224,7 @@ def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """`newsbot stats`: counts, outlets with date ranges, last run, versions."""
-    from index.search.locations import current_generation
+    from index.search.generations import current_generation
     from index.tokenize import TOKENIZER_VERSION
 
     db_path, conn = _open_existing(args.db)

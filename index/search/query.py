@@ -161,52 +161,10 @@ def _read(piece: _Piece, draft: Draft) -> None:
     """Apply one piece to the draft: a filter, an exclusion, a phrase or plain words."""
     q = draft.query
     if piece.operator is not None:
-        name = _ALIASES.get(piece.operator, piece.operator)
-        if name not in OPERATORS:
-            if piece.operator not in _NOT_OPERATORS:
-                q.notes.append(f"'{piece.operator}:' is not a search operator, so '{piece.raw}' was searched as words.")
-            _plain(piece, draft)
-            return
-        if name == "source":
-            source = normalise_source(piece.text)
-            if source:
-                if source not in q.sources:
-                    q.sources.append(source)
-            else:
-                q.notes.append(f"'{piece.raw}' names no source, so it was searched as words.")
-                _plain(piece, draft)
-            return
-        if name in ("after", "before"):
-            day = parse_date(piece.text, end=False)
-            if day is None:
-                q.notes.append(
-                    f"'{piece.raw}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY), so it was searched as words."
-                )
-                _plain(piece, draft)
-            elif name == "after":
-                q.after = day if q.after is None else max(q.after, day)
-            else:
-                q.before = day if q.before is None else min(q.before, day)
-            return
-        # title:
-        words = tokenize(piece.text)
-        if not words:
-            q.notes.append(f"'{piece.raw}' has no searchable words, so it was ignored.")
-            return
-        q.title_terms.extend(w for w in words if w not in q.title_terms)
-        if piece.quoted and len(words) > 1:
-            q.title_phrases.append(piece.text)
+        _read_operator(piece, piece.operator, draft)
         return
     if piece.negated:
-        words = tokenize(piece.text)
-        if not words:
-            q.notes.append(f"'{piece.raw}' has no searchable words to exclude, so it was ignored.")
-        elif piece.quoted or len(words) > 1:
-            # "-covid-19" gives covid, 19 and covid-19: excluding each would drop every passage with "19".
-            if piece.text not in q.exclude_phrases:
-                q.exclude_phrases.append(piece.text)
-        elif words[0] not in q.exclude_terms:
-            q.exclude_terms.append(words[0])
+        _read_exclusion(piece, q)
         return
     if piece.quoted:
         q.phrases.append(piece.text)
@@ -216,6 +174,70 @@ def _read(piece: _Piece, draft: Draft) -> None:
             q.notes.append("A lone dash excludes nothing; put it right before a word, as in -word.")
         return
     draft.free.append(piece.text)
+
+
+def _read_operator(piece: _Piece, operator: str, draft: Draft) -> None:
+    """Apply a piece typed behind ``operator:``: a source, date or title filter, or plain words if none of them."""
+    name = _ALIASES.get(operator, operator)
+    if name not in OPERATORS:
+        if operator not in _NOT_OPERATORS:
+            draft.query.notes.append(f"'{operator}:' is not a search operator, so '{piece.raw}' was searched as words.")
+        _plain(piece, draft)
+    elif name == "source":
+        _read_source(piece, draft)
+    elif name in ("after", "before"):
+        _read_date(piece, draft, name)
+    else:
+        _read_title(piece, draft.query)
+
+
+def _read_source(piece: _Piece, draft: Draft) -> None:
+    """``source:value``: one more outlet or site the hits may come from."""
+    q = draft.query
+    source = normalise_source(piece.text)
+    if source:
+        if source not in q.sources:
+            q.sources.append(source)
+    else:
+        q.notes.append(f"'{piece.raw}' names no source, so it was searched as words.")
+        _plain(piece, draft)
+
+
+def _read_date(piece: _Piece, draft: Draft, name: str) -> None:
+    """``after:date`` or ``before:date`` (``name``): narrows the query's date range."""
+    q = draft.query
+    day = parse_date(piece.text, end=False)
+    if day is None:
+        q.notes.append(f"'{piece.raw}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY), so it was searched as words.")
+        _plain(piece, draft)
+    elif name == "after":
+        q.after = day if q.after is None else max(q.after, day)
+    else:
+        q.before = day if q.before is None else min(q.before, day)
+
+
+def _read_title(piece: _Piece, q: Query) -> None:
+    """``title:word`` or ``title:"a phrase"``: words the headline must hold (a quoted one also as a phrase)."""
+    words = tokenize(piece.text)
+    if not words:
+        q.notes.append(f"'{piece.raw}' has no searchable words, so it was ignored.")
+        return
+    q.title_terms.extend(w for w in words if w not in q.title_terms)
+    if piece.quoted and len(words) > 1:
+        q.title_phrases.append(piece.text)
+
+
+def _read_exclusion(piece: _Piece, q: Query) -> None:
+    """``-word`` or ``-"phrase"``: leave out articles that hold it."""
+    words = tokenize(piece.text)
+    if not words:
+        q.notes.append(f"'{piece.raw}' has no searchable words to exclude, so it was ignored.")
+    elif piece.quoted or len(words) > 1:
+        # "-covid-19" gives covid, 19 and covid-19: excluding each would drop every passage with "19".
+        if piece.text not in q.exclude_phrases:
+            q.exclude_phrases.append(piece.text)
+    elif words[0] not in q.exclude_terms:
+        q.exclude_terms.append(words[0])
 
 
 def _plain(piece: _Piece, draft: Draft) -> None:
@@ -229,7 +251,7 @@ def _plain(piece: _Piece, draft: Draft) -> None:
 def normalise_source(value: str) -> str:
     """Case-fold a source filter and drop a scheme, ``www.`` and any path: "https://www.CNN.com/x" -> "cnn.com".
 
-    Case-folded, not lower-cased: outlets are stored case-folded (``index.search.postings.source_key``).
+    Case-folded, not lower-cased: outlets are stored case-folded (``index.search.build.source_key``).
     """
     value = value.strip().casefold()
     value = re.sub(r"^[a-z]+://", "", value)

@@ -21,6 +21,7 @@ import numpy as np
 from index.answer.compose import annotate as _annotate
 from index.models import SORTS, Hit, Query, Results
 from index.search import recency
+from index.search.generations import current_generation, index_dir
 from index.search.postings import (
     UNDATED_DAY,
     UNDATED_TS,
@@ -29,12 +30,10 @@ from index.search.postings import (
     Matches,
     Postings,
     SearchError,
-    current_generation,
-    index_dir,
 )
 from index.search.query import EMPTY_MESSAGE, normalise_source
 from index.search.query import parse as _parse_query
-from index.store import connect
+from index.store import hit_rows, search_connection, stored_copies
 from index.tokenize import fold, tokenize
 
 __all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
@@ -48,8 +47,8 @@ DEFAULT_SORT = "blend"
 FOLD_DAYS = 7  # a republished story with the same headline appears within days, not years (recurring columns)
 FOLD_JACCARD = 0.8  # passages sharing this share of their terms are the same text, lightly edited
 FOLD_MIN_TERMS = 12  # shorter passages (a dateline, a caption) are too small to call copies
-MAX_PHRASE_CHECKS = 20_000
-SQLITE_MMAP_BYTES = 1 << 30  # texts read to verify phrases before giving up on finding more matches
+MAX_PHRASE_CHECKS = 20_000  # texts read to verify phrases before giving up on finding more matches
+SQLITE_MMAP_BYTES = 1 << 30  # of the database file each search connection maps
 _NONWORD = re.compile(r"[\W_]+")
 
 
@@ -69,8 +68,31 @@ def _cutoff_ts(as_of: date | datetime) -> int:
 
 
 @dataclass(slots=True)
+class _Request:
+    """One search call's parsed query and options."""
+
+    q: Query
+    k: int
+    offset: int
+    sort: str
+    per_article: bool
+    as_of: date | datetime
+    sources: list[str] | None
+    after: date | None
+    before: date | None
+
+    @property
+    def need(self) -> int:
+        """Hits to collect: the page and every page before it."""
+        return self.offset + self.k
+
+
+@dataclass(slots=True)
 class _Filters:
-    """The query's hard filters, evaluated on candidate passage numbers before the top k is taken."""
+    """The query's hard filters, evaluated on candidate passage numbers before the top k is taken.
+
+    Each ``add_*`` does nothing once a filter is found ``impossible`` (nothing can pass it).
+    """
 
     state: Postings
     checks: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list)
@@ -86,6 +108,93 @@ class _Filters:
 
     def __bool__(self) -> bool:
         return bool(self.checks)
+
+    def add_sources(self, wanted: list[str]) -> None:
+        """Only articles from one of these (normalised) outlets or domains."""
+        if self.impossible or not wanted:
+            return
+        st = self.state
+        ids = [i for i, (outlet, domain) in enumerate(st.sources) if _source_matches(outlet, domain, wanted)]
+        if not ids:
+            self.impossible = True
+            return
+        arr = st.arrays
+        allowed = np.asarray(ids, np.int32)
+        self.checks.append(lambda d: np.isin(arr["doc_source"][d], allowed))
+
+    def add_days(self, lo: date | None, hi: date | None) -> None:
+        """Only dated articles published on or after ``lo`` and before ``hi`` (UTC days; None: unbounded)."""
+        if self.impossible or (lo is None and hi is None):
+            return
+        lo_o = lo.toordinal() if lo else -math.inf
+        hi_o = hi.toordinal() if hi else math.inf
+        if lo_o >= hi_o:
+            self.impossible = True
+            return
+        arr = self.state.arrays
+
+        def in_range(d: np.ndarray) -> np.ndarray:
+            day = arr["doc_day"][d]
+            return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
+
+        self.checks.append(in_range)
+
+    def add_as_of(self, as_of: date | datetime | None) -> None:
+        """Nothing published after ``as_of``; undated articles pass."""
+        # Skipped when nothing is published after the cutoff (as of now, as a rule): it would exclude nothing, yet
+        # cost a pass over every candidate and make "Nothing matched" blame a filter the user never set.
+        if self.impossible or as_of is None or _cutoff_ts(as_of) >= self.state.latest_ts:
+            return
+        cutoff = _cutoff_ts(as_of)
+        arr = self.state.arrays
+
+        def published_by(d: np.ndarray) -> np.ndarray:
+            ts = arr["doc_ts"][d]
+            return (ts <= cutoff) | (ts == UNDATED_TS)
+
+        self.checks.append(published_by)
+
+    def add_title_terms(self, terms: list[str]) -> None:
+        """Only articles whose headline holds every one of ``terms``."""
+        if self.impossible or not terms:
+            return
+        st = self.state
+        allowed_art: np.ndarray | None = None
+        for t in dict.fromkeys(terms):
+            arts = st.title_articles(t)
+            allowed_art = arts if allowed_art is None else np.intersect1d(allowed_art, arts, assume_unique=True)
+        if allowed_art is None or not len(allowed_art):
+            self.impossible = True
+            return
+        doc_article = st.arrays["doc_article"]
+        mask = np.zeros(st.n_articles, np.bool_)
+        mask[allowed_art] = True
+        self.checks.append(lambda d: mask[doc_article[d]])
+
+    def add_exclusions(self, terms: list[str]) -> None:
+        """No article that holds one of ``terms`` anywhere (any passage or the headline)."""
+        if self.impossible or not terms:
+            return
+        st = self.state
+        doc_article = st.arrays["doc_article"]
+        banned = np.zeros(st.n_articles, np.bool_)
+        for t in dict.fromkeys(terms):
+            tid = st.term_id(t)
+            if tid >= 0:
+                banned[doc_article[st.postings(tid)[0]]] = True
+            banned[st.title_articles(t)] = True
+        if banned.any():
+            self.checks.append(lambda d: ~banned[doc_article[d]])
+
+    def add_phrases(self, phrases: list[str]) -> None:
+        """Only passages that can hold each phrase: every word of it in the passage or the headline."""
+        if self.impossible:
+            return
+        # A phrase can only occur where all its words do: in the passage, or in the article's headline.
+        for phrase in phrases:
+            words = list(dict.fromkeys(tokenize(phrase)))
+            if words:
+                self.checks.append(_all_words_check(self.state, words))
 
 
 class Searcher:
@@ -182,10 +291,7 @@ class Searcher:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.db_path, readonly=True)
-            conn.row_factory = None
-            # Hits are scattered over the file: reading pages through a map saves a read() call for each.
-            conn.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            conn = search_connection(self.db_path, mmap_bytes=SQLITE_MMAP_BYTES)
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -246,135 +352,49 @@ class Searcher:
             passages that cannot reach the page are not all scored).
         """
         started = time.perf_counter()
-        if sort not in SORTS:
-            raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-        if k < 0 or offset < 0:
-            raise ValueError("k and offset must be >= 0")
-        if as_of is None:
-            as_of = datetime.now(UTC)
-        q = parse_query(query, today=recency.as_of_day(as_of))
+        req = _request(query, k, offset, sort, per_article, as_of, sources, after, before)
         st = self._postings
-
-        def done(hits: list[Hit], total: int, message: str | None = None) -> Results:
-            took = (time.perf_counter() - started) * 1000
-            return Results(q, hits, total, took, offset, st.generation, message, as_of)
-
-        if q.empty:
-            return done([], 0, EMPTY_MESSAGE)
-        flt = self._filters(st, q, sources, after, before, as_of)
-        if flt.impossible:
-            return done([], 0, _nothing_message(q, filtered=True))
-        terms = q.terms + [t for t in q.title_terms if t not in q.terms]
-        need = offset + k
-        checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
-        depth = max(need, 1) * (3 if per_article else 1) * (4 if checks_text else 1)
-        if sort == "blend":
-            matches = recency.candidates(
-                st, terms, eligible=flt or None, depth=depth, window=q.window, blend=self.blend
-            )
-        else:
-            matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
-        hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
-        if not complete:
-            matches = st.match(terms, exact=True)
-            hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
-        hits = hits[offset:need]
-        if per_article and hits:
-            self._add_stored_copies(hits)
-        if annotate:
-            weights = self.idf(terms)
+        hits, total, message = self._page(st, req)
+        if annotate and hits:
+            weights = self.idf(_scored_terms(req.q))
             for hit in hits:
-                _annotate(hit, q, weights)
-        message = None
-        if not hits and k > 0:
-            message = _nothing_message(q, filtered=bool(flt) or bool(q.phrases), paged=offset > 0)
-        return done(hits, total, message)
+                _annotate(hit, req.q, weights)
+        took = (time.perf_counter() - started) * 1000
+        return Results(req.q, hits, total, took, offset, st.generation, message, req.as_of)
 
     # -- internals
 
-    def _filters(
-        self,
-        st: Postings,
-        q: Query,
-        sources: list[str] | None,
-        after: date | None,
-        before: date | None,
-        as_of: date | datetime | None,
-    ) -> _Filters:
-        flt = _Filters(st)
-        arr = st.arrays
-        doc_article = arr["doc_article"]
-        wanted = [normalise_source(s) for s in [*q.sources, *(sources or [])] if s.strip()]
-        if wanted:
-            ids = [i for i, (outlet, domain) in enumerate(st.sources) if _source_matches(outlet, domain, wanted)]
-            if not ids:
-                flt.impossible = True
-                return flt
-            allowed = np.asarray(ids, np.int32)
-            flt.checks.append(lambda d: np.isin(arr["doc_source"][d], allowed))
-        lo = max([x for x in (q.after, after) if x is not None], default=None)
-        hi = min([x for x in (q.before, before) if x is not None], default=None)
-        if lo is not None or hi is not None:
-            lo_o = lo.toordinal() if lo else -math.inf
-            hi_o = hi.toordinal() if hi else math.inf
-            if lo_o >= hi_o:
-                flt.impossible = True
-                return flt
+    def _page(self, st: Postings, req: _Request) -> tuple[list[Hit], int, str | None]:
+        """The requested page of hits (not annotated), the total, and what to say when there is nothing."""
+        q = req.q
+        if q.empty:
+            return [], 0, EMPTY_MESSAGE
+        flt = _filters(st, req)
+        if flt.impossible:
+            return [], 0, _nothing_message(q, filtered=True)
+        terms = _scored_terms(q)
+        hits, total, complete = self._collect(st, req, self._candidates(st, req, terms, flt), flt)
+        if not complete:
+            hits, total, complete = self._collect(st, req, st.match(terms, exact=True), flt)
+        hits = hits[req.offset : req.need]
+        if req.per_article and hits:
+            self._add_stored_copies(hits)
+        message = None
+        if not hits and req.k > 0:
+            message = _nothing_message(q, filtered=bool(flt) or bool(q.phrases), paged=req.offset > 0)
+        return hits, total, message
 
-            def in_range(d: np.ndarray) -> np.ndarray:
-                day = arr["doc_day"][d]
-                return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
+    def _candidates(self, st: Postings, req: _Request, terms: list[str], flt: _Filters) -> Matches:
+        """Scored candidates deep enough for the page, given how many per-article folding and checks may reject."""
+        q = req.q
+        checks_text = bool(q.phrases or q.exclude_phrases or q.title_phrases)
+        depth = max(req.need, 1) * (3 if req.per_article else 1) * (4 if checks_text else 1)
+        if req.sort == "blend":
+            return recency.candidates(st, terms, eligible=flt or None, depth=depth, window=q.window, blend=self.blend)
+        return st.match(terms, eligible=flt or None, depth=depth, exact=req.sort != "relevance")
 
-            flt.checks.append(in_range)
-        # Skipped when nothing is published after the cutoff (as of now, as a rule): it would exclude nothing, yet
-        # cost a pass over every candidate and make "Nothing matched" blame a filter the user never set.
-        if as_of is not None and _cutoff_ts(as_of) < st.latest_ts:
-            cutoff = _cutoff_ts(as_of)
-
-            def published_by(d: np.ndarray) -> np.ndarray:
-                ts = arr["doc_ts"][d]
-                return (ts <= cutoff) | (ts == UNDATED_TS)
-
-            flt.checks.append(published_by)
-        if q.title_terms:
-            allowed_art: np.ndarray | None = None
-            for t in dict.fromkeys(q.title_terms):
-                arts = st.title_articles(t)
-                allowed_art = arts if allowed_art is None else np.intersect1d(allowed_art, arts, assume_unique=True)
-            if allowed_art is None or not len(allowed_art):
-                flt.impossible = True
-                return flt
-            mask = np.zeros(st.n_articles, np.bool_)
-            mask[allowed_art] = True
-            flt.checks.append(lambda d: mask[doc_article[d]])
-        if q.exclude_terms:
-            banned = np.zeros(st.n_articles, np.bool_)
-            for t in dict.fromkeys(q.exclude_terms):
-                tid = st.term_id(t)
-                if tid >= 0:
-                    banned[doc_article[st.postings(tid)[0]]] = True
-                banned[st.title_articles(t)] = True
-            if banned.any():
-                flt.checks.append(lambda d: ~banned[doc_article[d]])
-        # A phrase can only occur where all its words do: in the passage, or in the article's headline.
-        for phrase in q.phrases:
-            words = list(dict.fromkeys(tokenize(phrase)))
-            if words:
-                flt.checks.append(_all_words_check(st, words))
-        return flt
-
-    def _collect(
-        self,
-        st: Postings,
-        q: Query,
-        m: Matches,
-        flt: _Filters,
-        need: int,
-        sort: str,
-        per_article: bool,
-        as_of: date | datetime | None,
-    ) -> tuple[list[Hit], int, bool]:
-        """Walk the ranked candidates, verifying text conditions, until ``need`` hits are accepted.
+    def _collect(self, st: Postings, req: _Request, m: Matches, flt: _Filters) -> tuple[list[Hit], int, bool]:
+        """Walk the ranked candidates, verifying text conditions, until ``req.need`` hits are accepted.
 
         Returns:
             (hits, total eligible candidates, complete); complete is False when the walk reached passages the
@@ -385,109 +405,18 @@ class Searcher:
             keep = flt(docs)
             docs, scores = docs[keep], scores[keep]
         total = len(docs)
-        if need == 0 or total == 0:
+        if req.need == 0 or total == 0:
             return [], total, True
-        if sort == "blend":
-            assert as_of is not None  # search() sets it
+        if req.sort == "blend":
             # Hits carry the score they are ranked by: BM25 times the recency and window factor.
-            scores = recency.blended(st, docs, scores, as_of, q.window, self.blend)
-        arr = st.arrays
-        doc_article = arr["doc_article"]
-        art_story = arr["art_story"]
-        doc_day = arr["doc_day"]
-        phrases = [_norm_text(p) for p in q.phrases]
-        title_phrases = [_norm_text(p) for p in q.title_phrases]
-        excluded = [_norm_text(p) for p in q.exclude_phrases]
-        hits: list[Hit] = []
-        accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)
-        stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
-        seen: set[int] = set()
-        text_checks = bool(phrases or title_phrases or excluded)
-        checks = 0
-
-        def take(part: list[int]) -> bool | None:
-            """Verify and accept a batch in rank order; True when enough hits, None when out of budget."""
-            nonlocal checks
-            rows = self._rows(st, [int(docs[i]) for i in part], with_body=bool(excluded))
-            for i in part:
-                d = int(docs[i])
-                a = int(doc_article[d])
-                row = rows.get(d)
-                if row is None or (per_article and a in accepted):
-                    continue  # a passage deleted since the build, or its article already answered
-                if text_checks:
-                    checks += 1
-                    if not _text_ok(row, phrases, title_phrases, excluded):
-                        if checks >= MAX_PHRASE_CHECKS:
-                            log.info("phrase check budget spent after %d passages", checks)
-                            return None
-                        continue
-                hit = _hit(row, float(scores[i]))
-                if per_article:
-                    terms = frozenset(row["tokens"].split())
-                    day = int(doc_day[d])
-                    story = int(art_story[a])
-                    host = self._fold_target(accepted, stories, story, day, terms)
-                    if host is not None:
-                        host.also_in.append(_also(hit))
-                        accepted[a] = (host, day, frozenset())
-                        continue
-                    accepted[a] = (hit, day, terms)
-                    if story:
-                        stories.setdefault(story, a)
-                hits.append(hit)
-                if len(hits) >= need:
-                    return True
-            return False
-
-        # Rows are fetched in batches that start at about what is still needed and double (few rows for the
-        # usual page, few round trips when checks reject many).
-        size = need + 2
-        for chunk in self._order(st, docs, scores, sort, m.bound, q, as_of):
+            scores = recency.blended(st, docs, scores, req.as_of, req.q.window, self.blend)
+        walk = _Walk(self._rows, st, req, docs, scores)
+        for chunk in self._order(st, docs, scores, req.sort, m.bound, req.q, req.as_of):
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
-                return hits, total, False
-            pending: list[int] = []
-            pending_articles: set[int] = set()
-            for i in chunk:
-                d = int(docs[i])
-                if d in seen:
-                    continue
-                seen.add(d)
-                a = int(doc_article[d])
-                if per_article and (a in accepted or (not text_checks and a in pending_articles)):
-                    continue  # without text checks an article's best passage is always the one taken
-                pending.append(i)
-                pending_articles.add(a)
-                if len(pending) >= size:
-                    got = take(pending)
-                    if got is not False:
-                        return hits, total, True
-                    pending, pending_articles = [], set()
-                    size = min(size * 2, 256)
-            if pending and take(pending) is not False:
-                return hits, total, True
-        return hits, total, True
-
-    @staticmethod
-    def _fold_target(
-        accepted: dict[int, tuple[Hit, int, frozenset[str]]],
-        stories: dict[int, int],
-        story: int,
-        day: int,
-        terms: frozenset[str],
-    ) -> Hit | None:
-        """The accepted hit this one repeats (same headline within days, or nearly the same text), if any."""
-        if story and story in stories:
-            host, host_day, _ = accepted[stories[story]]
-            if day == UNDATED_DAY or host_day == UNDATED_DAY or abs(day - host_day) <= FOLD_DAYS:
-                return host
-        if len(terms) >= FOLD_MIN_TERMS:
-            for host, _, host_terms in accepted.values():
-                if len(host_terms) >= FOLD_MIN_TERMS:
-                    inter = len(terms & host_terms)
-                    if inter >= FOLD_JACCARD * (len(terms) + len(host_terms) - inter):
-                        return host
-        return None
+                return walk.hits, total, False
+            if walk.feed(chunk):
+                return walk.hits, total, True
+        return walk.hits, total, True
 
     def _order(
         self,
@@ -550,32 +479,12 @@ class Searcher:
         """Passage and article rows for passage numbers, keyed by passage number."""
         pids = st.passage_ids(np.asarray(docs, np.int64)).tolist()
         by_pid = dict(zip(pids, docs, strict=True))
-        marks = ",".join("?" * len(pids))
-        body = ", a.body" if with_body else ""
-        sql = (
-            "SELECT p.id, p.article_id, p.paragraph, p.paragraph_end, p.text, p.tokens, a.source_id, a.title, "
-            f"a.outlet, a.published, a.url{body} FROM passages p JOIN articles a ON a.id = p.article_id "
-            f"WHERE p.id IN ({marks})"
-        )
-        names = [
-            "id", "article_id", "paragraph", "paragraph_end", "text", "tokens", "source_id", "title", "outlet",
-            "published", "url", "body",
-        ]  # fmt: skip
-        out: dict[int, dict[str, Any]] = {}
-        for row in self._conn().execute(sql, pids):
-            out[by_pid[row[0]]] = dict(zip(names, row, strict=False))
-        return out
+        return {by_pid[row["id"]]: row for row in hit_rows(self._conn(), pids, with_body=with_body)}
 
     def _add_stored_copies(self, hits: list[Hit]) -> None:
         """List in ``also_in`` the stored duplicates of each hit's article (they have no passages)."""
-        ids = [h.article_id for h in hits]
-        marks = ",".join("?" * len(ids))
         by_article = {h.article_id: h for h in hits}
-        rows = self._conn().execute(
-            f"SELECT duplicate_of, id, source_id, outlet, url, title, published FROM articles "
-            f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
-            ids,
-        )
+        rows = stored_copies(self._conn(), [h.article_id for h in hits])
         for dup_of, *copy in rows:
             by_article[dup_of].also_in.append(dict(zip(_ALSO_FIELDS, copy, strict=True)))
 
@@ -586,6 +495,161 @@ def parse_query(query: str | Query, today: date | None = None) -> Query:
     if isinstance(query, Query):
         return query
     return _parse_query(query, today=today)
+
+
+def _request(
+    query: str | Query,
+    k: int,
+    offset: int,
+    sort: str,
+    per_article: bool,
+    as_of: date | datetime | None,
+    sources: list[str] | None,
+    after: date | None,
+    before: date | None,
+) -> _Request:
+    """Check the options of :meth:`Searcher.search` and parse the query (time words read against ``as_of``)."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if k < 0 or offset < 0:
+        raise ValueError("k and offset must be >= 0")
+    if as_of is None:
+        as_of = datetime.now(UTC)
+    q = parse_query(query, today=recency.as_of_day(as_of))
+    return _Request(q, k, offset, sort, per_article, as_of, sources, after, before)
+
+
+def _scored_terms(q: Query) -> list[str]:
+    """The BM25 terms of a query: its words, then headline words it does not already hold (they score too)."""
+    return q.terms + [t for t in q.title_terms if t not in q.terms]
+
+
+def _filters(st: Postings, req: _Request) -> _Filters:
+    """The hard filters of a request: the query's operators and the call's options together."""
+    q = req.q
+    flt = _Filters(st)
+    flt.add_sources([normalise_source(s) for s in [*q.sources, *(req.sources or [])] if s.strip()])
+    lo = max([x for x in (q.after, req.after) if x is not None], default=None)
+    hi = min([x for x in (q.before, req.before) if x is not None], default=None)
+    flt.add_days(lo, hi)
+    flt.add_as_of(req.as_of)
+    flt.add_title_terms(q.title_terms)
+    flt.add_exclusions(q.exclude_terms)
+    flt.add_phrases(q.phrases)
+    return flt
+
+
+class _Walk:
+    """The ranked candidates of one search, walked best first: rows fetched, text checked, copies folded.
+
+    Rows are fetched in batches that start at about what is still needed and double (few rows for the usual
+    page, few round trips when checks reject many).
+    """
+
+    def __init__(
+        self,
+        rows: Callable[..., dict[int, dict[str, Any]]],
+        st: Postings,
+        req: _Request,
+        docs: np.ndarray,
+        scores: np.ndarray,
+    ) -> None:
+        self._rows = rows
+        self.st = st
+        self.docs = docs
+        self.scores = scores
+        self.need = req.need
+        self.per_article = req.per_article
+        self.doc_article = st.arrays["doc_article"]
+        self.phrases = [_norm_text(p) for p in req.q.phrases]
+        self.title_phrases = [_norm_text(p) for p in req.q.title_phrases]
+        self.excluded = [_norm_text(p) for p in req.q.exclude_phrases]
+        self.text_checks = bool(self.phrases or self.title_phrases or self.excluded)
+        self.hits: list[Hit] = []
+        self.accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)
+        self.stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
+        self.seen: set[int] = set()
+        self.checks = 0
+        self.size = req.need + 2
+
+    def feed(self, chunk: np.ndarray) -> bool:
+        """Walk a chunk of candidate positions, best first; True once the walk is over.
+
+        It is over when enough hits are accepted or the phrase check budget is spent.
+        """
+        docs, doc_article, seen, accepted = self.docs, self.doc_article, self.seen, self.accepted
+        skip_pending = self.per_article and not self.text_checks
+        pending: list[int] = []
+        pending_articles: set[int] = set()
+        for i in chunk:
+            d = int(docs[i])
+            if d in seen:
+                continue
+            seen.add(d)
+            a = int(doc_article[d])
+            if self.per_article and (a in accepted or (skip_pending and a in pending_articles)):
+                continue  # without text checks an article's best passage is always the one taken
+            pending.append(i)
+            pending_articles.add(a)
+            if len(pending) >= self.size:
+                if self._take(pending) is not False:
+                    return True
+                pending, pending_articles = [], set()
+                self.size = min(self.size * 2, 256)
+        return bool(pending) and self._take(pending) is not False
+
+    def _take(self, part: list[int]) -> bool | None:
+        """Verify and accept a batch in rank order; True when enough hits, None when out of budget."""
+        rows = self._rows(self.st, [int(self.docs[i]) for i in part], with_body=bool(self.excluded))
+        for i in part:
+            d = int(self.docs[i])
+            a = int(self.doc_article[d])
+            row = rows.get(d)
+            if row is None or (self.per_article and a in self.accepted):
+                continue  # a passage deleted since the build, or its article already answered
+            if self.text_checks:
+                self.checks += 1
+                if not _text_ok(row, self.phrases, self.title_phrases, self.excluded):
+                    if self.checks >= MAX_PHRASE_CHECKS:
+                        log.info("phrase check budget spent after %d passages", self.checks)
+                        return None
+                    continue
+            hit = _hit(row, float(self.scores[i]))
+            if self.per_article and self._fold(hit, row, d, a):
+                continue
+            self.hits.append(hit)
+            if len(self.hits) >= self.need:
+                return True
+        return False
+
+    def _fold(self, hit: Hit, row: dict[str, Any], d: int, a: int) -> bool:
+        """Fold ``hit`` into an accepted hit it repeats (True), or record it for later ones to fold into (False)."""
+        terms = frozenset(row["tokens"].split())
+        day = int(self.st.arrays["doc_day"][d])
+        story = int(self.st.arrays["art_story"][a])
+        host = self._fold_target(story, day, terms)
+        if host is not None:
+            host.also_in.append(_also(hit))
+            self.accepted[a] = (host, day, frozenset())
+            return True
+        self.accepted[a] = (hit, day, terms)
+        if story:
+            self.stories.setdefault(story, a)
+        return False
+
+    def _fold_target(self, story: int, day: int, terms: frozenset[str]) -> Hit | None:
+        """The accepted hit this one repeats (same headline within days, or nearly the same text), if any."""
+        if story and story in self.stories:
+            host, host_day, _ = self.accepted[self.stories[story]]
+            if day == UNDATED_DAY or host_day == UNDATED_DAY or abs(day - host_day) <= FOLD_DAYS:
+                return host
+        if len(terms) >= FOLD_MIN_TERMS:
+            for host, _, host_terms in self.accepted.values():
+                if len(host_terms) >= FOLD_MIN_TERMS:
+                    inter = len(terms & host_terms)
+                    if inter >= FOLD_JACCARD * (len(terms) + len(host_terms) - inter):
+                        return host
+        return None
 
 
 def _load_current(db_path: Path) -> Postings:

@@ -737,3 +737,136 @@ def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
         "status": row["status"],
         "summary": json.loads(row["summary"] or "{}"),
     }
+
+
+# --- Search-side statements (postings build, searcher lookups) ---
+# The postings index every passage of the articles that are not stored duplicates, in (article, ordinal) order.
+
+
+@contextmanager
+def read_snapshot(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """A read-only connection inside one read transaction, rows as plain tuples.
+
+    Every read in the block sees the same snapshot, even while an ingest writes (the postings build relies
+    on articles and passages agreeing). The connection is closed on leaving.
+
+    Args:
+        path: the database.
+
+    Yields:
+        The connection.
+    """
+    conn = connect(path, readonly=True)
+    conn.row_factory = None
+    try:
+        conn.execute("BEGIN")
+        yield conn
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def count_indexed_passages(conn: sqlite3.Connection) -> int:
+    """How many passages the postings index (those of articles that are not stored duplicates).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        The count.
+    """
+    return conn.execute(
+        "SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL"
+    ).fetchone()[0]
+
+
+def indexed_articles(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """The articles the postings index.
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``id, title_tokens, published, outlet, url``.
+    """
+    return conn.execute("SELECT id, title_tokens, published, outlet, url FROM articles WHERE duplicate_of IS NULL")
+
+
+def indexed_passage_tokens(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """The passages the postings index, in index order (article, then ordinal).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``id, article_id, tokens``.
+    """
+    return conn.execute(
+        "SELECT p.id, p.article_id, p.tokens FROM passages p JOIN articles a ON a.id = p.article_id "
+        "WHERE a.duplicate_of IS NULL ORDER BY p.article_id, p.ordinal"
+    )
+
+
+def search_connection(path: str | os.PathLike[str], *, mmap_bytes: int) -> sqlite3.Connection:
+    """A read-only connection for fetching hits: rows as plain tuples, pages read through a memory map.
+
+    Hits are scattered over the file: mapping it saves a read() call for each page.
+
+    Args:
+        path: the database.
+        mmap_bytes: how much of the file to map.
+
+    Returns:
+        The connection (the caller closes it).
+    """
+    conn = connect(path, readonly=True)
+    conn.row_factory = None
+    conn.execute(f"PRAGMA mmap_size = {int(mmap_bytes)}")
+    return conn
+
+
+# The columns of hit_rows' dicts; "body" (the whole article) only when asked for.
+HIT_COLUMNS = (
+    "id", "article_id", "paragraph", "paragraph_end", "text", "tokens", "source_id", "title", "outlet",
+    "published", "url", "body",
+)  # fmt: skip
+
+
+def hit_rows(conn: sqlite3.Connection, passage_ids: list[int], *, with_body: bool) -> Iterator[dict[str, Any]]:
+    """The passage and article fields a search hit shows.
+
+    Args:
+        conn: an open connection.
+        passage_ids: ``passages.id`` values; ids no longer stored are skipped.
+        with_body: also return the article's whole text (``body``), for exclusion checks.
+
+    Yields:
+        One dict per passage found (keys from HIT_COLUMNS), in no particular order.
+    """
+    marks = ",".join("?" * len(passage_ids))
+    body = ", a.body" if with_body else ""
+    sql = (
+        "SELECT p.id, p.article_id, p.paragraph, p.paragraph_end, p.text, p.tokens, a.source_id, a.title, "
+        f"a.outlet, a.published, a.url{body} FROM passages p JOIN articles a ON a.id = p.article_id "
+        f"WHERE p.id IN ({marks})"
+    )
+    for row in conn.execute(sql, passage_ids):
+        yield dict(zip(HIT_COLUMNS, row, strict=False))
+
+
+def stored_copies(conn: sqlite3.Connection, article_ids: list[int]) -> sqlite3.Cursor:
+    """The stored duplicates of these articles, oldest first.
+
+    Args:
+        conn: an open connection.
+        article_ids: the articles whose copies are wanted.
+
+    Returns:
+        Rows ``duplicate_of, id, source_id, outlet, url, title, published``.
+    """
+    marks = ",".join("?" * len(article_ids))
+    return conn.execute(
+        f"SELECT duplicate_of, id, source_id, outlet, url, title, published FROM articles "
+        f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
+        article_ids,
+    )

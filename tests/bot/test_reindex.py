@@ -14,7 +14,7 @@ from helpers.bot_harness import build_db, check_limits, settle, slash
 
 from index import store
 from index.models import Article
-from index.search.postings import rebuild
+from index.search.build import rebuild
 from index.tokenize import tokenize, tokens_to_text
 
 MANAGE_GUILD = 1 << 5

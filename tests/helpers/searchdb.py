@@ -92,7 +92,7 @@ def build_db(path: Path, articles: Iterable[Article], *, raw_passages: dict[str,
 
     ``raw_passages`` maps a source id to passage texts stored as they are (to make enormous passages).
     """
-    from index.search.postings import rebuild
+    from index.search.build import rebuild
 
     raw = raw_passages or {}
     write_articles(

@@ -20,7 +20,7 @@ from index.dates import (
 )
 from index.ingest.readers.fields import parse_date as reader_parse_date
 from index.models import Hit
-from index.search.postings import parse_published as postings_published
+from index.search.build import parse_published as postings_published
 from index.search.query import parse_date as query_parse_date
 from index.search.recency import as_of_day as recency_as_of_day
 

@@ -8,7 +8,7 @@ import pytest
 
 from index.evaluate import evaluate
 from index.ingest.pipeline import ingest
-from index.search.postings import rebuild
+from index.search.build import rebuild
 from index.search.searcher import Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"

@@ -122,10 +122,10 @@ def test_index_bad_option_is_a_usage_error(capsys: pytest.CaptureFixture[str], t
 def test_index_json_output_and_postings_rebuild(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index.search import locations, postings
+    from index.search import build, generations
 
     built: list[Path] = []
-    monkeypatch.setattr(postings, "rebuild", lambda db, progress=True: built.append(Path(db)))
+    monkeypatch.setattr(build, "rebuild", lambda db, progress=True: built.append(Path(db)))
     write_text(tmp_path / "in" / "a.txt", 1)
     write_text(tmp_path / "in" / "b.txt", 2)
     code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path), "--json")
@@ -137,7 +137,7 @@ def test_index_json_output_and_postings_rebuild(
     assert data["search_index"] is not None
     assert built == [db_path]
     # nothing changed and the postings match: no rebuild
-    monkeypatch.setattr(locations, "current_generation", lambda db: "gen-000001")
+    monkeypatch.setattr(generations, "current_generation", lambda db: "gen-000001")
     code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path), "--json")
     assert code == 0
     assert json.loads(out)["search_index"] is None

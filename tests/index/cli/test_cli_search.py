@@ -253,7 +253,7 @@ def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]
 def small_db(tmp_path: Path) -> Path:
     from helpers.searchdb import Doc, make_store
 
-    from index.search.postings import rebuild
+    from index.search.build import rebuild
 
     db = tmp_path / "news.db"
     make_store(

@@ -10,7 +10,9 @@ import pytest
 from helpers.searchdb import Doc, make_store
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-from index.search.postings import BM25Params, Postings, passage_token_lists, rebuild
+from index.search.bm25 import BM25Params
+from index.search.build import passage_token_lists, rebuild
+from index.search.postings import Postings
 from index.search.searcher import Searcher
 
 REL = 1e-5

@@ -9,21 +9,11 @@ import numpy as np
 import pytest
 from helpers.searchdb import Doc, make_store
 
-import index.search.postings as postings
-from index.search.postings import (
-    UNDATED_DAY,
-    UNDATED_TS,
-    BM25Params,
-    IndexMissing,
-    IndexOutdated,
-    Postings,
-    current_generation,
-    index_dir,
-    parse_published,
-    passage_token_lists,
-    rebuild,
-    source_key,
-)
+import index.search.build as build
+from index.search.bm25 import BM25Params
+from index.search.build import parse_published, passage_token_lists, rebuild, source_key
+from index.search.generations import current_generation, index_dir
+from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing, IndexOutdated, Postings
 from index.tokenize import TOKENIZER_VERSION
 
 DOCS = [
@@ -76,7 +66,7 @@ def test_crash_mid_build_leaves_the_old_generation_in_service(built: Path, monke
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(postings, "_build_into", boom)
+    monkeypatch.setattr(build, "_build_into", boom)
     with pytest.raises(RuntimeError):
         rebuild(built, progress=False)
     assert current_generation(built) == "gen-000001"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from index.search import query as query_module
-from index.search.postings import source_key
+from index.search.build import source_key
 from index.search.query import Draft, normalise_source, parse, parse_date
 from index.tokenize import tokenize
 

@@ -13,7 +13,8 @@ import pytest
 from helpers.searchdb import Doc, make_store
 
 from index.search import recency
-from index.search.postings import UNDATED_DAY, rebuild
+from index.search.build import rebuild
+from index.search.postings import UNDATED_DAY
 from index.search.recency import DEFAULT_BLEND, Blend, Decay
 from index.search.searcher import Searcher
 

@@ -12,7 +12,9 @@ import pytest
 from helpers.searchdb import Doc, make_store
 
 from index.models import Query
-from index.search.postings import IndexMissing, current_generation, rebuild
+from index.search.build import rebuild
+from index.search.generations import current_generation
+from index.search.postings import IndexMissing
 from index.search.searcher import Searcher
 
 DOCS = [
@@ -436,7 +438,7 @@ def test_search_keeps_working_while_another_process_rebuilds(db_path: Path, stor
     thread.start()
     try:
         code = (
-            "import sys; from index.search.postings import rebuild\n"
+            "import sys; from index.search.build import rebuild\n"
             "for _ in range(3): rebuild(sys.argv[1], progress=False)"
         )
         subprocess.run([sys.executable, "-c", code, str(db_path)], check=True, timeout=120)
