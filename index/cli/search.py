@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -169,7 +170,7 @@ def _open_searcher(args: argparse.Namespace) -> Any | None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """`newsbot search`: one query (text or JSON out) or a batch (JSON lines out)."""
-    text = " ".join(args.query).strip()
+    text = valid_text(" ".join(args.query).strip())
     if args.batch and text:
         print("Give either a QUERY or --batch FILE, not both.", file=sys.stderr)
         return 2
@@ -187,8 +188,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         filters["sort"] = args.sort
     if args.batch:
         try:
-            # The file is closed by the with-block below; stdin is left open.
-            stream = contextlib.nullcontext(sys.stdin) if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+            stream = _open_batch(args.batch)
         except OSError as e:
             print(f"Cannot read {args.batch}: {e.strerror}. Check the path.", file=sys.stderr)
             return 1
@@ -206,11 +206,24 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0 if not results.query.empty else 1
 
 
-def run_batch(searcher: Any, lines: TextIO, out: TextIO, *, k: int, as_of: date | None = None, **filters: Any) -> int:
+def _open_batch(name: str) -> contextlib.AbstractContextManager[Any]:
+    """The batch input as bytes (each line is decoded on its own, so one line of bad UTF-8 is one error record).
+
+    The returned context manager closes a file and leaves stdin open.
+    """
+    if name == "-":
+        return contextlib.nullcontext(getattr(sys.stdin, "buffer", sys.stdin))
+    return open(name, "rb")
+
+
+def run_batch(
+    searcher: Any, lines: Iterable[str | bytes], out: TextIO, *, k: int, as_of: date | None = None, **filters: Any
+) -> int:
     """Answer one query per input line with one JSON line each, in order; returns how many lines were answered.
 
     A plain line is the query; a line holding a JSON object carries ``query`` and optionally ``as_of``
-    (YYYY-MM-DD). Blank lines are skipped; a line that cannot be used gets ``{"query", "error"}``.
+    (YYYY-MM-DD). Blank lines are skipped; a line that cannot be used (not UTF-8, not JSON, nested too deeply)
+    gets ``{"query", "error"}`` and the batch goes on. Each answer is written as soon as it is ready.
     """
     answered = 0
     for raw, query, day, error in _batch_items(lines, as_of):
@@ -227,15 +240,22 @@ def run_batch(searcher: Any, lines: TextIO, out: TextIO, *, k: int, as_of: date 
                 took = (time.perf_counter() - t0) * 1000
                 record = {"query": query, "took_ms": round(took, 3), "results": [batch_hit(h) for h in results.hits]}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()  # a line answered is a line delivered, whatever happens to a later one
         answered += 1
-    out.flush()
     return answered
 
 
-def _batch_items(lines: TextIO, as_of: date | None) -> Iterator[tuple[str, str | None, date | None, str | None]]:
+def _batch_items(
+    lines: Iterable[str | bytes], as_of: date | None
+) -> Iterator[tuple[str, str | None, date | None, str | None]]:
     """(raw line, query, as-of, error) for each non-blank line."""
-    for line in lines:
-        raw = line.rstrip("\r\n")
+    for number, line in enumerate(lines, 1):
+        try:
+            text = line.decode("utf-8") if isinstance(line, bytes) else line
+        except UnicodeDecodeError:
+            yield f"line {number}", None, None, "not UTF-8 text: save the batch file as UTF-8"
+            continue
+        raw = valid_text(text.rstrip("\r\n"))
         if not raw.strip():
             continue
         if not raw.lstrip().startswith("{"):
@@ -243,12 +263,13 @@ def _batch_items(lines: TextIO, as_of: date | None) -> Iterator[tuple[str, str |
             continue
         try:
             rec = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             yield raw, None, None, 'not valid JSON: give a plain query or {"query": ..., "as_of": "YYYY-MM-DD"}'
             continue
         if not isinstance(rec, dict) or not isinstance(rec.get("query"), str):
             yield raw, None, None, 'a JSON line needs a "query" string'
             continue
+        rec["query"] = valid_text(rec["query"])
         day = as_of
         if rec.get("as_of") is not None:
             value = str(rec["as_of"])
@@ -257,6 +278,17 @@ def _batch_items(lines: TextIO, as_of: date | None) -> Iterator[tuple[str, str |
                 yield raw, rec["query"], None, f"as_of {value!r} is not a date: use YYYY-MM-DD"
                 continue
         yield raw, rec["query"], day, None
+
+
+def valid_text(text: str) -> str:
+    """``text`` with lone surrogates (from a JSON escape, or undecodable bytes in argv) replaced by U+FFFD.
+
+    They cannot be written as UTF-8, so one would otherwise stop the output with an encoding error.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def results_dict(results: Results) -> dict[str, Any]:
@@ -277,7 +309,7 @@ def results_dict(results: Results) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """`newsbot ask`: the bot's answer, for the terminal or as JSON."""
-    question = " ".join(args.question).strip()
+    question = valid_text(" ".join(args.question).strip())
     if parse(question).empty:
         print(EMPTY_MESSAGE, file=sys.stderr)
         return 1
