@@ -15,6 +15,11 @@ from bot.render import format as fmt
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
+# Said under the counts so nobody has to guess which is which (the same counts as `newsbot stats`).
+COUNTS_NOTE = (
+    "Articles are distinct stories; a duplicate (the same text stored again) is folded into the first and not "
+    "counted as an article. Passages are the indexed pieces of the stories that answers quote."
+)
 
 
 class Info(commands.Cog):
@@ -65,6 +70,7 @@ class Info(commands.Cog):
             value=fmt.fit(generation, 200) if generation else "not indexed yet — the bot's owner can run /reindex",
             inline=False,
         )
+        embed.set_footer(text=COUNTS_NOTE)
         await _views.follow(interaction, embed=fmt.enforce(embed), allowed_mentions=NONE)
 
 
