@@ -1,29 +1,94 @@
-"""Asynchronous access to the store for the bot: query log, feedback, server settings, article lookups, stats."""
+"""The bot's store: its own tables (query log, feedback, server settings) and async access to the archive's reads."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from index import store
+from index.store import ArticleRef, OutletStats, StoredArticle, StoreStats
+
+__all__ = [
+    "ArticleRef",
+    "AsyncStore",
+    "GuildSettings",
+    "OutletStats",
+    "QueryLogEntry",
+    "SourceStats",
+    "StoreStats",
+    "StoredArticle",
+    "is_locked",
+    "migrate",
+]
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # A bot's write waits at most this long for the indexer's write lock before giving up with "database is locked":
 # long enough to ride out a batch commit, short enough that a user is told something within Discord's patience.
 BUSY_TIMEOUT_MS = 5000
 # Queued query-log rows are retried this long while a re-index holds the write lock, then dropped with a warning.
 LOG_RETRY_SECONDS = 120.0
+
+SourceStats = OutletStats  # the name /sources and its callers knew
+
+# The bot's tables live in the archive's SQLite file but are the bot's alone: it creates and migrates them, and
+# records their version in bot_meta (the archive's schema version, PRAGMA user_version, is the store's).
+# Ordered steps: (version, statements), each applied once in its own transaction. Never edit a released step.
+BOT_MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        # IF NOT EXISTS: databases made before the bot owned these tables have them already, data and all.
+        """
+        CREATE TABLE IF NOT EXISTS query_log (
+            id          INTEGER PRIMARY KEY,     -- the Discord interaction or message id
+            at          TEXT NOT NULL,
+            surface     TEXT NOT NULL,           -- slash | mention | dm | more | search
+            guild_id    INTEGER,
+            channel_id  INTEGER,
+            user_id     INTEGER,
+            query       TEXT NOT NULL,
+            as_of       TEXT,
+            took_ms     REAL,
+            n_results   INTEGER,
+            results     TEXT NOT NULL DEFAULT '[]'  -- JSON list of passage ids shown
+        );
+        CREATE TABLE IF NOT EXISTS feedback (
+            id        INTEGER PRIMARY KEY,
+            query_id  INTEGER NOT NULL REFERENCES query_log(id) ON DELETE CASCADE,
+            user_id   INTEGER,
+            value     INTEGER NOT NULL,          -- +1 | -1
+            at        TEXT NOT NULL,
+            UNIQUE (query_id, user_id)
+        );
+        CREATE TABLE IF NOT EXISTS guild_settings (
+            guild_id         INTEGER PRIMARY KEY,
+            answer_channels  TEXT NOT NULL DEFAULT '[]',  -- JSON list of channel ids; [] = mentions everywhere
+            private_default  INTEGER NOT NULL DEFAULT 0,
+            updated_at       TEXT NOT NULL
+        );
+        -- The hash of the last synced command tree used to be kept in the archive's meta table.
+        INSERT OR IGNORE INTO bot_meta(key, value)
+            SELECT key, value FROM meta WHERE key = 'discord_commands_hash';
+        DELETE FROM meta WHERE key = 'discord_commands_hash';
+        """,
+    ),
+]
+BOT_SCHEMA_VERSION = BOT_MIGRATIONS[-1][0]
+SCHEMA_KEY = "schema"
 
 
 def is_locked(error: BaseException) -> bool:
@@ -34,6 +99,121 @@ def is_locked(error: BaseException) -> bool:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Create or bring the bot's tables up to date on an autocommit connection; returns their version.
+
+    Raises:
+        RuntimeError: the tables were made by a newer newsbot.
+    """
+    conn.execute("CREATE TABLE IF NOT EXISTS bot_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = conn.execute("SELECT value FROM bot_meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
+    current = int(row[0]) if row else 0
+    if current > BOT_SCHEMA_VERSION:
+        raise RuntimeError(f"the bot's tables are at schema {current}, newer than this newsbot's: upgrade newsbot")
+    for version, sql in BOT_MIGRATIONS:
+        if version <= current:
+            continue
+        log.info("migrating the bot's tables to schema %d", version)
+        # executescript commits first; the explicit transaction makes a failed step leave nothing half done.
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{sql}\n"
+            f"INSERT INTO bot_meta(key, value) VALUES ('{SCHEMA_KEY}', '{version}')"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value;\nCOMMIT;"
+        )
+        current = version
+    return current
+
+
+def _prepare(path: Path) -> None:
+    """Create and migrate the archive's schema (the store owns it), then the bot's tables."""
+    conn = store.connect(path)
+    try:
+        migrate(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    # Autocommit: each statement is its own transaction, so no write lock is ever held between calls.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+# --- The bot's own reads and writes (run on a connection's thread, never on the event loop) -----------------------
+
+
+def _insert_query_log(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    # Autocommit, row by row: no write lock is held across awaits (another writer in this process, waiting on the
+    # event loop, could otherwise wait on us); a retried row that landed already is skipped.
+    conn.executemany(
+        "INSERT INTO query_log"
+        "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        rows,
+    )
+
+
+def _query_row(conn: sqlite3.Connection, query_id: int) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM query_log WHERE id = ?", (query_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def _add_feedback(conn: sqlite3.Connection, query_id: int, user_id: int, value: int) -> None:
+    if conn.execute("SELECT 1 FROM query_log WHERE id = ?", (query_id,)).fetchone() is None:
+        raise LookupError(f"question {query_id} is not in the query log")
+    conn.execute(
+        "INSERT INTO feedback(query_id, user_id, value, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(query_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at",
+        (query_id, user_id, value, _now()),
+    )
+
+
+def _feedback(conn: sqlite3.Connection, query_id: int) -> dict[int, int]:
+    rows = conn.execute("SELECT user_id, value FROM feedback WHERE query_id = ?", (query_id,))
+    return {row["user_id"]: row["value"] for row in rows}
+
+
+def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
+    rows = conn.execute("SELECT guild_id, answer_channels, private_default FROM guild_settings")
+    return {
+        row["guild_id"]: GuildSettings(
+            row["guild_id"], tuple(json.loads(row["answer_channels"])), bool(row["private_default"])
+        )
+        for row in rows
+    }
+
+
+def _save_settings(conn: sqlite3.Connection, settings: GuildSettings) -> None:
+    conn.execute(
+        "INSERT INTO guild_settings(guild_id, answer_channels, private_default, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
+        " private_default = excluded.private_default, updated_at = excluded.updated_at",
+        (settings.guild_id, json.dumps(list(settings.answer_channels)), int(settings.private_default), _now()),
+    )
+
+
+def _get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM bot_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO bot_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+# --- Records --------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,58 +229,6 @@ class GuildSettings:
         if not self.answer_channels:
             return True
         return channel_id in self.answer_channels or (parent_id is not None and parent_id in self.answer_channels)
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRef:
-    """An article as listed in autocomplete: enough to name it."""
-
-    id: int
-    title: str
-    outlet: str | None
-    published: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredArticle:
-    """An article as stored, with its passage count."""
-
-    id: int
-    source_id: str
-    title: str
-    body: str
-    outlet: str | None
-    published: str | None
-    url: str | None
-    authors: list[str]
-    passages: int
-    duplicate_of: int | None
-
-    @property
-    def paragraphs(self) -> list[str]:
-        """The body's paragraphs (the store joins them with a blank line)."""
-        return [p for p in self.body.split("\n\n") if p.strip()]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStats:
-    """One outlet: how many articles and the dates they span (ISO dates, None when all are undated)."""
-
-    outlet: str | None
-    articles: int
-    first: str | None
-    last: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStats:
-    """Counts for /stats."""
-
-    articles: int
-    duplicates: int
-    passages: int
-    last_run: dict[str, Any] | None = None
-    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -119,16 +247,67 @@ class QueryLogEntry:
     results: list[int] = field(default_factory=list)
     at: str = field(default_factory=_now)
 
+    def row(self) -> tuple[Any, ...]:
+        """The query_log row, in the column order :func:`_insert_query_log` writes."""
+        return (
+            self.id,
+            self.at,
+            self.surface,
+            self.guild_id,
+            self.channel_id,
+            self.user_id,
+            self.query,
+            self.as_of,
+            self.took_ms,
+            self.n_results,
+            json.dumps(self.results),
+        )
+
+
+# --- Async access ---------------------------------------------------------------------------------------------------
+
+
+class _Connection:
+    """One sqlite3 connection with a thread of its own: every call runs there, so none blocks the event loop."""
+
+    def __init__(self, executor: ThreadPoolExecutor, conn: sqlite3.Connection) -> None:
+        self._executor = executor
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, path: Path, busy_timeout_ms: int, name: str) -> _Connection:
+        """Open ``path`` on a new thread named ``name``."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(executor, _connect, path, busy_timeout_ms)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, conn)
+
+    async def run(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(connection, *args, **kwargs)`` on the connection's thread; its result, or its exception."""
+        call = functools.partial(fn, self._conn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def close(self) -> None:
+        """Close the connection, then let its thread end."""
+        try:
+            await self.run(sqlite3.Connection.close)
+        finally:
+            self._executor.shutdown(wait=False)
+
 
 class AsyncStore:
-    """The bot's connections to the SQLite store: one for reads, one for writes, and a background log writer.
+    """The bot's connections to the SQLite file: one for reads, one for writes, and a background log writer.
 
-    Reads never wait for the indexer (WAL). Query-log rows are queued and written by one task, so an answer is
-    never delayed by a re-index holding the write lock; feedback and settings are written at once so the user
-    learns whether they were saved.
+    Each connection runs on a thread of its own, and the archive's reads are the store's own functions
+    (:mod:`index.store`), so the bot and the command line give the same answers. Reads never wait for the indexer
+    (WAL). Query-log rows are queued and written by one task, so an answer is never delayed by a re-index holding
+    the write lock; feedback and settings are written at once so the user learns whether they were saved.
     """
 
-    def __init__(self, path: Path, read: aiosqlite.Connection, write: aiosqlite.Connection) -> None:
+    def __init__(self, path: Path, read: _Connection, write: _Connection) -> None:
         self.path = path
         self._read = read
         self._write = write
@@ -148,23 +327,18 @@ class AsyncStore:
             The open store; call :meth:`close` when done.
         """
         path = Path(path)
-        # The synchronous store owns the schema: let it create and migrate the file first.
-        await asyncio.to_thread(lambda: store.connect(path).close())
+        await asyncio.to_thread(_prepare, path)
         timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
-        read = await cls._connect(path, timeout)
-        write = await cls._connect(path, timeout)
+        read = await _Connection.open(path, timeout, "newsbot-store-read")
+        try:
+            write = await _Connection.open(path, timeout, "newsbot-store-write")
+        except BaseException:
+            await read.close()
+            raise
         self = cls(path, read, write)
-        await self._load_settings()
+        self._settings = await read.run(_all_settings)
         self._writer = asyncio.create_task(self._write_logs(), name="newsbot-query-log-writer")
         return self
-
-    @staticmethod
-    async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        return conn
 
     async def close(self) -> None:
         """Write what is queued (briefly), stop the writer and close both connections."""
@@ -202,35 +376,13 @@ class AsyncStore:
                     self._queue.task_done()
 
     async def _insert_logs(self, batch: list[QueryLogEntry]) -> None:
-        rows = [
-            (
-                e.id,
-                e.at,
-                e.surface,
-                e.guild_id,
-                e.channel_id,
-                e.user_id,
-                e.query,
-                e.as_of,
-                e.took_ms,
-                e.n_results,
-                json.dumps(e.results),
-            )
-            for e in batch
-        ]
+        rows = [e.row() for e in batch]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LOG_RETRY_SECONDS
         delay = 0.5
         while True:
             try:
-                # Autocommit, row by row: no write lock is held across awaits (another writer in this process,
-                # blocked on the event loop, could otherwise wait on us); a retried row that landed is skipped.
-                await self._write.executemany(
-                    "INSERT INTO query_log"
-                    "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-                    rows,
-                )
+                await self._write.run(_insert_query_log, rows)
                 return
             except sqlite3.OperationalError as e:
                 if not is_locked(e) or loop.time() + delay > deadline:
@@ -241,9 +393,7 @@ class AsyncStore:
 
     async def query(self, query_id: int) -> dict[str, Any] | None:
         """One query-log row as a dict, or None."""
-        async with self._read.execute("SELECT * FROM query_log WHERE id = ?", (query_id,)) as cur:
-            row = await cur.fetchone()
-        return dict(row) if row else None
+        return await self._read.run(_query_row, query_id)
 
     # Feedback --------------------------------------------------------------------------------------------------
 
@@ -257,29 +407,13 @@ class AsyncStore:
         if value not in (1, -1):
             raise ValueError("feedback is +1 or -1")
         await self.flush()
-        async with self._read.execute("SELECT 1 FROM query_log WHERE id = ?", (query_id,)) as cur:
-            if await cur.fetchone() is None:
-                raise LookupError(f"question {query_id} is not in the query log")
-        await self._write.execute(
-            "INSERT INTO feedback(query_id, user_id, value, at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(query_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at",
-            (query_id, user_id, value, _now()),
-        )
-        await self._write.commit()
+        await self._write.run(_add_feedback, query_id, user_id, value)
 
     async def feedback(self, query_id: int) -> dict[int, int]:
         """user id -> vote for one question."""
-        async with self._read.execute("SELECT user_id, value FROM feedback WHERE query_id = ?", (query_id,)) as cur:
-            return {row["user_id"]: row["value"] for row in await cur.fetchall()}
+        return await self._read.run(_feedback, query_id)
 
     # Server settings -------------------------------------------------------------------------------------------
-
-    async def _load_settings(self) -> None:
-        async with self._read.execute("SELECT guild_id, answer_channels, private_default FROM guild_settings") as cur:
-            for row in await cur.fetchall():
-                self._settings[row["guild_id"]] = GuildSettings(
-                    row["guild_id"], tuple(json.loads(row["answer_channels"])), bool(row["private_default"])
-                )
 
     def guild_settings(self, guild_id: int | None) -> GuildSettings:
         """A server's settings from memory (loaded at open, updated on every change); defaults when unset."""
@@ -305,48 +439,15 @@ class AsyncStore:
             tuple(dict.fromkeys(answer_channels)) if answer_channels is not None else current.answer_channels,
             current.private_default if private_default is None else private_default,
         )
-        await self._write.execute(
-            "INSERT INTO guild_settings(guild_id, answer_channels, private_default, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
-            " private_default = excluded.private_default, updated_at = excluded.updated_at",
-            (guild_id, json.dumps(list(new.answer_channels)), int(new.private_default), _now()),
-        )
-        await self._write.commit()
+        await self._write.run(_save_settings, new)
         self._settings[guild_id] = new
         return new
 
-    # Articles --------------------------------------------------------------------------------------------------
+    # The archive (the store's own reads) -----------------------------------------------------------------------
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         """The stored article with this row id (following a duplicate to its original), or None if it is gone."""
-        for _ in range(3):  # a duplicate points at its original, which is never itself a duplicate; bounded anyway
-            async with self._read.execute(
-                "SELECT a.*, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS n_passages"
-                " FROM articles a WHERE a.id = ?",
-                (article_id,),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                return None
-            if row["duplicate_of"] is None or row["n_passages"]:
-                break
-            article_id = row["duplicate_of"]
-        try:
-            authors = json.loads(row["authors"] or "[]")
-        except ValueError:
-            authors = []
-        return StoredArticle(
-            id=row["id"],
-            source_id=row["source_id"],
-            title=row["title"],
-            body=row["body"],
-            outlet=row["outlet"],
-            published=row["published"],
-            url=row["url"],
-            authors=[str(a) for a in authors] if isinstance(authors, list) else [],
-            passages=row["n_passages"],
-            duplicate_of=row["duplicate_of"],
-        )
+        return await self._read.run(store.read_article, article_id, original=True)
 
     async def find_articles(self, text: str, limit: int = 25) -> list[ArticleRef]:
         """Headlines containing ``text`` (case-insensitive), those starting with it first, newest first.
@@ -358,71 +459,22 @@ class AsyncStore:
         Returns:
             Matching articles, originals only (duplicates are folded into them).
         """
-        text = text.strip()
-        if not text:
-            sql = (
-                "SELECT id, title, outlet, published FROM articles WHERE duplicate_of IS NULL AND title != ''"
-                " ORDER BY published IS NULL, published DESC, id DESC LIMIT ?"
-            )
-            params: tuple[Any, ...] = (limit,)
-        else:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            sql = (
-                "SELECT id, title, outlet, published FROM articles"
-                " WHERE duplicate_of IS NULL AND (title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?)"
-                " ORDER BY CAST(id AS TEXT) = ? DESC, title LIKE ? ESCAPE '\\' DESC,"
-                " published IS NULL, published DESC, id DESC LIMIT ?"
-            )
-            params = (pattern, text, text, pattern[1:], limit)
-        async with self._read.execute(sql, params) as cur:
-            rows = await cur.fetchall()
-        return [ArticleRef(r["id"], r["title"], r["outlet"], r["published"]) for r in rows]
+        return await self._read.run(store.find_headlines, text, limit=limit)
 
-    # Overview --------------------------------------------------------------------------------------------------
-
-    async def sources(self) -> list[SourceStats]:
-        """Every outlet with its article count and first/last publication date, biggest first."""
-        async with self._read.execute(
-            "SELECT outlet, COUNT(*) AS n, MIN(substr(published, 1, 10)) AS first,"
-            " MAX(substr(published, 1, 10)) AS last"
-            " FROM articles WHERE duplicate_of IS NULL GROUP BY outlet ORDER BY n DESC, outlet"
-        ) as cur:
-            rows = await cur.fetchall()
-        return [SourceStats(r["outlet"], r["n"], r["first"], r["last"]) for r in rows]
+    async def sources(self) -> list[OutletStats]:
+        """Every outlet with its count of distinct stories and their first/last publication date, biggest first."""
+        return await self._read.run(store.outlet_stats)
 
     async def stats(self) -> StoreStats:
-        """Article, duplicate and passage counts, the last index run and the meta table."""
-        async with self._read.execute("SELECT COUNT(*) AS n, COUNT(duplicate_of) AS dups FROM articles") as cur:
-            arts = await cur.fetchone()
-        async with self._read.execute("SELECT COUNT(*) FROM passages") as cur:
-            passages = (await cur.fetchone())[0]
-        async with self._read.execute(
-            "SELECT started_at, finished_at, status, summary FROM ingest_runs ORDER BY id DESC LIMIT 1"
-        ) as cur:
-            run = await cur.fetchone()
-        async with self._read.execute("SELECT key, value FROM meta") as cur:
-            meta = {r["key"]: r["value"] for r in await cur.fetchall()}
-        last_run = None
-        if run is not None:
-            last_run = dict(run)
-            try:
-                last_run["summary"] = json.loads(run["summary"] or "{}")
-            except ValueError:
-                last_run["summary"] = {}
-        return StoreStats(
-            articles=arts["n"] - arts["dups"], duplicates=arts["dups"], passages=passages, last_run=last_run, meta=meta
-        )
+        """What the archive holds, counted as ``newsbot stats`` counts it (see :class:`index.store.StoreStats`)."""
+        return await self._read.run(store.stats)
+
+    # The bot's own settings ------------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
-        """A value from the meta table, or None."""
-        async with self._read.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        """A value the bot keeps for itself (bot_meta), or None."""
+        return await self._read.run(_get_meta, key)
 
     async def set_meta(self, key: str, value: str) -> None:
-        """Set a value in the meta table."""
-        await self._write.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-        await self._write.commit()
+        """Keep a value for the bot (bot_meta)."""
+        await self._write.run(_set_meta, key, value)

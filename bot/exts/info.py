@@ -15,6 +15,11 @@ from bot.render import format as fmt
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
+# Said under the counts so nobody has to guess which is which (the same counts as `newsbot stats`).
+COUNTS_NOTE = (
+    "Articles are distinct stories; a duplicate (the same text stored again) is folded into the first and not "
+    "counted as an article. Passages are the indexed pieces of the stories that answers quote."
+)
 
 
 class Info(commands.Cog):
@@ -34,7 +39,7 @@ class Info(commands.Cog):
         else:
             lines = []
             for s in outlets:
-                span = f"{s.first} → {s.last}" if s.first else "undated"
+                span = f"{s.first_date} → {s.last_date}" if s.first_date else "undated"
                 lines.append(f"**{fmt.fit(s.outlet or 'unknown outlet', 80)}** — {s.articles:,} articles, {span}")
             text = fmt.fit_lines(lines, fmt.DESCRIPTION - 60)
             shown = text.count("\n") + 1
@@ -55,8 +60,8 @@ class Info(commands.Cog):
         embed.add_field(name="Duplicates folded", value=f"{st.duplicates:,}", inline=True)
         if st.last_run:
             run = st.last_run
-            when = run.get("finished_at") or run.get("started_at") or "?"
-            embed.add_field(name="Last index run", value=fmt.fit(f"{run.get('status')} · {when}", 200), inline=False)
+            when = run.finished_at or run.started_at or "?"
+            embed.add_field(name="Last index run", value=fmt.fit(f"{run.status} · {when}", 200), inline=False)
         else:
             embed.add_field(name="Last index run", value="never", inline=False)
         generation = self.bot.engine.generation
@@ -65,6 +70,7 @@ class Info(commands.Cog):
             value=fmt.fit(generation, 200) if generation else "not indexed yet — the bot's owner can run /reindex",
             inline=False,
         )
+        embed.set_footer(text=COUNTS_NOTE)
         await _views.follow(interaction, embed=fmt.enforce(embed), allowed_mentions=NONE)
 
 

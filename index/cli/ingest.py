@@ -233,7 +233,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     try:
         if args.problems:
             return _print_problems(conn, args.json)
-        data = store.stats(conn)
+        data = store.stats(conn).as_dict()
     finally:
         conn.close()
     data["db"] = str(db_path)
@@ -243,11 +243,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     print(f"database:   {db_path} ({_size(data['db_bytes'])}, schema {data['schema_version']})")
-    print(
-        f"articles:   {data['articles']:,} ({data['duplicates']:,} of them duplicates, not indexed twice) "
-        f"from {data['files']:,} files"
-    )
-    print(f"passages:   {data['passages']:,}")
+    print(f"articles:   {data['articles']:,} distinct stories, from {data['files']:,} files")
+    print(f"duplicates: {data['duplicates']:,} (the same text stored again: folded into the first, not indexed twice)")
+    print(f"passages:   {data['passages']:,} (the indexed pieces of the stories that searches match)")
     by_status = data["files_by_status"]
     troubled = {k: v for k, v in by_status.items() if k in ("partial", "failed")}
     if troubled:
@@ -319,22 +317,21 @@ def _size(n: int) -> str:
 # --- article -------------------------------------------------------------------------------------------------------
 
 
-def _article_dict(conn: sqlite3.Connection, row: sqlite3.Row, *, full: bool) -> dict[str, Any]:
-    data = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a mapping
-    data["authors"] = json.loads(data["authors"] or "[]")
-    data["extra"] = json.loads(data["extra"] or "{}")
+def _article_dict(conn: sqlite3.Connection, article: store.StoredArticle, *, full: bool) -> dict[str, Any]:
+    data = asdict(article)
     body = data.pop("body")
-    data.pop("title_tokens", None)
+    del data["passages"]  # a count; the full view lists the passages themselves
     if full:
+        # Split as stored, blank paragraphs included: these numbers are the ones citations give.
         data["paragraphs"] = body.split("\n\n")
         data["passages"] = [
             {k: p[k] for k in ("id", "ordinal", "paragraph", "paragraph_end", "char_start", "char_end")}
-            for p in store.article_passages(conn, row["id"])
+            for p in store.article_passages(conn, article.id)
         ]
-        data["duplicates"] = [dict(d) for d in store.article_duplicates(conn, row["id"])]
-        if row["duplicate_of"] is not None:
-            original = store.get_article(conn, row["duplicate_of"])
-            data["original"] = {"id": original["id"], "source_id": original["source_id"]} if original else None
+        data["duplicates"] = [dict(d) for d in store.article_duplicates(conn, article.id)]
+        if article.duplicate_of is not None:
+            original = store.read_article(conn, article.duplicate_of)
+            data["original"] = {"id": original.id, "source_id": original.source_id} if original else None
     return data
 
 
@@ -344,28 +341,26 @@ def cmd_article(args: argparse.Namespace) -> int:
     if conn is None:
         return 1
     try:
-        rows = store.find_articles(conn, args.ref)
-        if not rows:
+        found = store.find_articles(conn, args.ref)
+        if not found:
             message = f"No article {args.ref!r}. Try `newsbot search ...` to find one, then use its number."
             if args.json:
                 _print_json({"error": message, "ref": args.ref})
             else:
                 _err(message)
             return 1
-        if len(rows) > 1:
-            listed = [_article_dict(conn, r, full=False) for r in rows]
+        if len(found) > 1:
+            listed = [_article_dict(conn, a, full=False) for a in found]
             if args.json:
                 _print_json({"ref": args.ref, "matches": listed})
                 return 0
-            print(f"{len(rows):,} articles match {args.ref!r}; show one with `newsbot article NUMBER`:")
-            for r in rows[:SHOW_ARTICLES]:
-                print(
-                    f"  {r['id']:>8}  {r['title'] or '(no headline)'}  [{r['outlet'] or '?'}, {r['published'] or '?'}]"
-                )
-            if len(rows) > SHOW_ARTICLES:
-                print(f"  ... and {len(rows) - SHOW_ARTICLES:,} more (`--json` lists all)")
+            print(f"{len(found):,} articles match {args.ref!r}; show one with `newsbot article NUMBER`:")
+            for a in found[:SHOW_ARTICLES]:
+                print(f"  {a.id:>8}  {a.title or '(no headline)'}  [{a.outlet or '?'}, {a.published or '?'}]")
+            if len(found) > SHOW_ARTICLES:
+                print(f"  ... and {len(found) - SHOW_ARTICLES:,} more (`--json` lists all)")
             return 0
-        data = _article_dict(conn, rows[0], full=True)
+        data = _article_dict(conn, found[0], full=True)
     finally:
         conn.close()
     if args.json:

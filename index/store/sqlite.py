@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from index.models import Article, Passage
+from index.store.records import ArticleRef, IngestRun, OutletStats, StoredArticle, StoreStats
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,9 @@ DB_ENV = "NEWSBOT_DB"
 
 # Ordered migrations: (version, statements). A database records the last one applied in PRAGMA user_version;
 # opening it applies the rest in order, each in its own transaction. Never edit a released step: add one.
+# (Step 1 once also created the tables of an application that keeps its own data in this file: a query log,
+# feedback and settings. That application now creates and migrates them itself, so a database made before
+# keeps them, with their data, and the store neither reads nor needs them.)
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
@@ -97,33 +101,6 @@ MIGRATIONS: list[tuple[int, str]] = [
             at       TEXT NOT NULL
         );
         CREATE INDEX ingest_log_run ON ingest_log(run_id);
-        CREATE TABLE query_log (
-            id          INTEGER PRIMARY KEY,
-            at          TEXT NOT NULL,
-            surface     TEXT NOT NULL,           -- cli | slash | mention | dm | ...
-            guild_id    INTEGER,
-            channel_id  INTEGER,
-            user_id     INTEGER,
-            query       TEXT NOT NULL,
-            as_of       TEXT,
-            took_ms     REAL,
-            n_results   INTEGER,
-            results     TEXT NOT NULL DEFAULT '[]'  -- JSON list of passage ids shown
-        );
-        CREATE TABLE feedback (
-            id        INTEGER PRIMARY KEY,
-            query_id  INTEGER NOT NULL REFERENCES query_log(id) ON DELETE CASCADE,
-            user_id   INTEGER,
-            value     INTEGER NOT NULL,          -- +1 | -1
-            at        TEXT NOT NULL,
-            UNIQUE (query_id, user_id)
-        );
-        CREATE TABLE guild_settings (
-            guild_id         INTEGER PRIMARY KEY,
-            answer_channels  TEXT NOT NULL DEFAULT '[]',  -- JSON list of channel ids; [] = mentions everywhere
-            private_default  INTEGER NOT NULL DEFAULT 0,
-            updated_at       TEXT NOT NULL
-        );
         """,
     ),
 ]
@@ -573,20 +550,57 @@ def get_article_by_source_id(conn: sqlite3.Connection, source_id: str) -> sqlite
     return conn.execute("SELECT * FROM articles WHERE source_id = ?", (source_id,)).fetchone()
 
 
-def get_articles_by_url(conn: sqlite3.Connection, url: str) -> list[sqlite3.Row]:
-    """Articles with this URL (the same link may have been ingested from several files)."""
-    return conn.execute("SELECT * FROM articles WHERE url = ? ORDER BY id", (url,)).fetchall()
+# Every column a StoredArticle holds, and its passage count (0 for a duplicate: its story is indexed once).
+_STORED_ARTICLE = (
+    "SELECT a.id, a.source_id, a.file_id, a.origin_path, a.origin_line, a.reader, a.title, a.body, a.outlet,"
+    " a.published, a.url, a.authors, a.extra, a.content_hash, a.duplicate_of, a.added_at, a.updated_at,"
+    " (SELECT count(*) FROM passages p WHERE p.article_id = a.id) AS passages FROM articles a"
+)
 
 
-def get_articles_by_path(conn: sqlite3.Connection, path: str) -> list[sqlite3.Row]:
-    """Articles read from this file (its resolved path), in file order."""
-    return conn.execute(
-        "SELECT a.* FROM articles a JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.origin_line, a.id",
-        (path,),
-    ).fetchall()
+def _json_or(text: str | None, default: Any) -> Any:
+    # A hand-edited or damaged value must not make an article unreadable: it reads as the empty default.
+    try:
+        value = json.loads(text or "null")
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
 
 
-def find_articles(conn: sqlite3.Connection, ref: str) -> list[sqlite3.Row]:
+def _stored_article(row: sqlite3.Row) -> StoredArticle:
+    values = dict(zip(row.keys(), row, strict=True))
+    values["authors"] = [str(a) for a in _json_or(row["authors"], [])]
+    values["extra"] = _json_or(row["extra"], {})
+    return StoredArticle(**values)
+
+
+def _stored_articles(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[StoredArticle]:
+    return [_stored_article(r) for r in conn.execute(f"{_STORED_ARTICLE} {where}", params)]
+
+
+def read_article(conn: sqlite3.Connection, article_id: int, *, original: bool = False) -> StoredArticle | None:
+    """One stored article by its row id.
+
+    Args:
+        conn: open connection.
+        article_id: the article's row id.
+        original: follow a duplicate to the article it repeats, whose passages are the indexed ones.
+
+    Returns:
+        The article, or None when no such article is stored (a re-index may have removed it).
+    """
+    for _ in range(3):  # an original is never itself a duplicate, so one step suffices; bounded all the same
+        found = _stored_articles(conn, "WHERE a.id = ?", (article_id,))
+        if not found:
+            return None
+        article = found[0]
+        if not original or article.duplicate_of is None or article.passages:
+            break
+        article_id = article.duplicate_of
+    return article
+
+
+def find_articles(conn: sqlite3.Connection, ref: str) -> list[StoredArticle]:
     """Articles a user's reference names: a row id, a source id, a URL or a file path (tried in that order).
 
     Args:
@@ -598,22 +612,57 @@ def find_articles(conn: sqlite3.Connection, ref: str) -> list[sqlite3.Row]:
     """
     ref = ref.strip()
     if ref.isdigit():
-        row = get_article(conn, int(ref))
-        if row is not None:
-            return [row]
-    row = get_article_by_source_id(conn, ref)
-    if row is not None:
-        return [row]
-    rows = get_articles_by_url(conn, ref)
-    if rows:
-        return rows
-    if ref:
-        path = Path(ref).expanduser()
-        for candidate in (str(path.resolve()), str(path)):
-            rows = get_articles_by_path(conn, candidate)
-            if rows:
-                return rows
+        found = _stored_articles(conn, "WHERE a.id = ?", (int(ref),))
+        if found:
+            return found
+    found = _stored_articles(conn, "WHERE a.source_id = ?", (ref,))
+    if found:
+        return found
+    # The same link may have been ingested from several files.
+    found = _stored_articles(conn, "WHERE a.url = ? ORDER BY a.id", (ref,))
+    if found or not ref:
+        return found
+    path = Path(ref).expanduser()
+    for candidate in (str(path.resolve()), str(path)):
+        found = _stored_articles(
+            conn,
+            "JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.origin_line, a.id",
+            (candidate,),
+        )
+        if found:
+            return found
     return []
+
+
+def find_headlines(conn: sqlite3.Connection, text: str, *, limit: int = 25) -> list[ArticleRef]:
+    """Distinct stories whose headline contains ``text`` (case-insensitive), or whose row id it is.
+
+    Args:
+        conn: open connection.
+        text: what the user typed so far; empty lists the newest stories.
+        limit: at most this many.
+
+    Returns:
+        The row id match first, then headlines that start with ``text``, then the rest; newest first within
+        each. Duplicates are left out: they are folded into their originals.
+    """
+    text = text.strip()
+    if not text:
+        rows = conn.execute(
+            "SELECT id, title, outlet, published FROM articles WHERE duplicate_of IS NULL AND title != ''"
+            " ORDER BY published IS NULL, published DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+    else:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = conn.execute(
+            "SELECT id, title, outlet, published FROM articles"
+            " WHERE duplicate_of IS NULL AND (title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?)"
+            " ORDER BY CAST(id AS TEXT) = ? DESC, title LIKE ? ESCAPE '\\' DESC,"
+            " published IS NULL, published DESC, id DESC LIMIT ?",
+            (pattern, text, text, pattern[1:], limit),
+        )
+    return [ArticleRef(r["id"], r["title"], r["outlet"], r["published"]) for r in rows]
 
 
 def article_passages(conn: sqlite3.Connection, article_id: int) -> list[sqlite3.Row]:
@@ -685,47 +734,63 @@ def open_problems(conn: sqlite3.Connection, *, before: int) -> list[sqlite3.Row]
     ).fetchall()
 
 
-def stats(conn: sqlite3.Connection) -> dict[str, Any]:
-    """What the store holds: counts, outlets with counts and date ranges, the last run, versions.
-
-    Returns:
-        A JSON-serialisable dict: ``files``, ``files_by_status`` (ok, partial, failed, pending -> count),
-        ``articles``, ``duplicates``, ``passages``, ``first_date``,
-        ``last_date``, ``outlets`` (list of ``{outlet, articles, first_date, last_date}``, biggest first),
-        ``last_run`` (dict or None), ``schema_version``, ``tokenizer_version`` (as stored), ``db_bytes``.
-    """
-    counts = conn.execute(
-        "SELECT count(*), count(duplicate_of), min(substr(published, 1, 10)), max(substr(published, 1, 10))"
-        " FROM articles"
-    ).fetchone()
-    outlets = [
-        {"outlet": r[0], "articles": r[1], "first_date": r[2], "last_date": r[3]}
+def outlet_stats(conn: sqlite3.Connection) -> list[OutletStats]:
+    """Every outlet with its count of distinct stories and their first and last dates, biggest first."""
+    return [
+        OutletStats(r[0], r[1], r[2], r[3])
         for r in conn.execute(
             "SELECT outlet, count(*), min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM articles"
             " WHERE duplicate_of IS NULL GROUP BY outlet ORDER BY count(*) DESC, outlet"
         )
     ]
+
+
+def stats(conn: sqlite3.Connection) -> StoreStats:
+    """What the store holds: counts, outlets with their date ranges, the last ingest run, versions, size.
+
+    Args:
+        conn: open connection.
+
+    Returns:
+        The stats. ``articles`` counts distinct stories; ``duplicates`` the articles folded into them (same
+        text stored again, not indexed twice); ``passages`` the indexed pieces of text. See :class:`StoreStats`.
+    """
+    counts = conn.execute(
+        "SELECT count(*) - count(duplicate_of), count(duplicate_of),"
+        " min(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END),"
+        " max(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END)"
+        " FROM articles"
+    ).fetchone()
     run = last_run(conn)
-    db_bytes = 0
+    return StoreStats(
+        files=conn.execute("SELECT count(*) FROM files").fetchone()[0],
+        files_by_status=dict(conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
+        articles=counts[0],
+        duplicates=counts[1],
+        passages=conn.execute("SELECT count(*) FROM passages").fetchone()[0],
+        first_date=counts[2],
+        last_date=counts[3],
+        outlets=outlet_stats(conn),
+        last_run=_ingest_run(run) if run is not None else None,
+        schema_version=conn.execute("PRAGMA user_version").fetchone()[0],
+        tokenizer_version=get_meta(conn, "tokenizer_version"),
+        db_bytes=_db_bytes(conn),
+    )
+
+
+def _db_bytes(conn: sqlite3.Connection) -> int:
+    """The size of the database file and its write-ahead log (0 for an in-memory database)."""
+    total = 0
     db_file = conn.execute("PRAGMA database_list").fetchone()["file"]
     if db_file:
         for suffix in ("", "-wal"):
             with contextlib.suppress(OSError):
-                db_bytes += os.stat(db_file + suffix).st_size
-    return {
-        "files": conn.execute("SELECT count(*) FROM files").fetchone()[0],
-        "files_by_status": dict(conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
-        "articles": counts[0],
-        "duplicates": counts[1],
-        "passages": conn.execute("SELECT count(*) FROM passages").fetchone()[0],
-        "first_date": counts[2],
-        "last_date": counts[3],
-        "outlets": outlets,
-        "last_run": _run_dict(run) if run is not None else None,
-        "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
-        "tokenizer_version": get_meta(conn, "tokenizer_version"),
-        "db_bytes": db_bytes,
-    }
+                total += os.stat(db_file + suffix).st_size
+    return total
+
+
+def _ingest_run(row: sqlite3.Row) -> IngestRun:
+    return IngestRun(**_run_dict(row))
 
 
 def _run_dict(row: sqlite3.Row) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from helpers.archives import record, write_jsonl
 from helpers.bot_harness import (
     CHANNEL_ID,
     GUILD_ID,
@@ -136,6 +137,31 @@ async def test_sources_and_stats(newsbot, recorder):
     fields = {f["name"]: f["value"] for f in next(c for c in calls if c.kind == "followup").embeds[0]["fields"]}
     assert fields["Articles"] == "8" and int(fields["Passages"].replace(",", "")) >= 8
     assert fields["Index generation"] == newsbot.engine.generation
+
+
+@pytest.mark.asyncio
+async def test_stats_counts_match_the_command_line(make_bot, recorder, tmp_path, capsys, monkeypatch):
+    from index.cli import main
+
+    monkeypatch.delenv("NEWSBOT_DB", raising=False)
+    db = tmp_path / "dups.db"
+    # Five records, two of them the same text as an earlier one: three stories, two folded duplicates.
+    records = [record(1), record(2), record(3), record(4, text=record(1)["text"]), record(5, text=record(2)["text"])]
+    assert main(["index", str(write_jsonl(tmp_path / "feed.jsonl", records)), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--db", str(db), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert (cli["articles"], cli["duplicates"]) == (3, 2) and cli["passages"] >= 3
+
+    bot = await make_bot(db)
+    calls = await run(bot, recorder, slash("stats"))
+    embed = next(c for c in calls if c.kind == "followup").embeds[0]
+    fields = {f["name"]: int(f["value"].replace(",", "")) for f in embed["fields"] if f["value"][0].isdigit()}
+    assert fields == {"Articles": cli["articles"], "Duplicates folded": cli["duplicates"], "Passages": cli["passages"]}
+    assert "distinct stories" in embed["footer"]["text"]
+    calls = await run(bot, recorder, slash("sources"))
+    footer = next(c for c in calls if c.kind == "followup").embeds[0]["footer"]["text"]
+    assert footer == f"1 outlets · {cli['articles']} articles" and cli["outlets"][0]["articles"] == cli["articles"]
 
 
 @pytest.mark.asyncio

@@ -120,8 +120,20 @@ def test_articles_passages_and_lookups(db_path: Path, tmp_path: Path) -> None:
     assert (passages[0]["paragraph"], passages[0]["paragraph_end"]) == (1, 2)
     # one article, found by every kind of reference
     for ref in (str(aid), "rec-1", "https://news.example/budget", path):
-        assert [r["id"] for r in store.find_articles(conn, ref)] == [aid]
+        assert [a.id for a in store.find_articles(conn, ref)] == [aid]
     assert store.find_articles(conn, "nothing-like-it") == []
+    stored = store.read_article(conn, aid)
+    assert stored == store.find_articles(conn, "rec-1")[0]
+    assert (stored.title, stored.body, stored.outlet, stored.url) == ("Title rec-1", body, "Example Times", article.url)
+    assert (stored.authors, stored.extra, stored.passages, stored.duplicate_of) == (
+        ["A. Writer"],
+        {"category": "local"},
+        1,
+        None,
+    )
+    assert (stored.file_id, stored.origin_path, stored.origin_line, stored.reader) == (file_id, path, 1, "jsonl")
+    assert stored.paragraphs == body.split("\n\n")
+    assert store.read_article(conn, aid + 100) is None
     assert store.file_article_ids(conn, file_id) == {"rec-1": aid}
 
 
@@ -148,6 +160,10 @@ def test_duplicates_have_no_passages_and_promotion_on_delete(db_path: Path) -> N
     assert store.get_article(conn, third)["duplicate_of"] == first
     assert store.article_passages(conn, second) == []
     assert [r["id"] for r in store.article_duplicates(conn, first)] == [second, third]
+    # A duplicate reads as itself, or, asked for the original, as the story whose passages are indexed.
+    assert (store.read_article(conn, second).duplicate_of, store.read_article(conn, second).passages) == (first, 0)
+    assert store.read_article(conn, second, original=True).id == first
+    assert store.read_article(conn, first).passages == len(store.article_passages(conn, first)) > 0
 
     with store.transaction(conn):
         promoted = store.delete_articles(conn, [first])
@@ -180,19 +196,59 @@ def test_stats_runs_and_log(db_path: Path) -> None:
         store.log_entries(conn, run_id, [("in/a.bin", None, "error", "not text"), ("in/b.jsonl", 3, "skip", "empty")])
     store.finish_run(conn, run_id, "failed", {"failed": 1})
     data = store.stats(conn)
-    assert (data["articles"], data["duplicates"]) == (3, 0)
-    assert data["passages"] == 3
-    assert (data["first_date"], data["last_date"]) == ("2023-01-02", "2023-06-30")
-    assert data["outlets"][0] == {
+    assert (data.articles, data.duplicates) == (3, 0)
+    assert data.passages == 3
+    assert (data.first_date, data.last_date) == ("2023-01-02", "2023-06-30")
+    assert data.outlets[0] == store.OutletStats("Daily", 2, "2023-01-02", "2023-06-30")
+    assert data.last_run is not None and data.last_run.status == "failed"
+    assert data.last_run.summary == {"failed": 1}
+    assert data.db_bytes > 0
+    assert data.as_dict()["outlets"][0] == {
         "outlet": "Daily",
         "articles": 2,
         "first_date": "2023-01-02",
         "last_date": "2023-06-30",
     }
-    assert data["last_run"]["status"] == "failed"
-    assert data["db_bytes"] > 0
     log = store.run_log(conn, run_id, levels=("error",))
     assert [(r["path"], r["reason"]) for r in log] == [("in/a.bin", "not text")]
+
+
+def test_stats_count_distinct_stories_and_folded_duplicates_apart(db_path: Path) -> None:
+    conn = store.connect(db_path)
+    with store.transaction(conn):
+        _add(conn, _article("x", "One story about rail fares.", outlet="Daily", published="2023-01-02"))
+        _add(conn, _article("x2", "One story about rail fares.", outlet="Weekly", published="2020-05-05"))
+        _add(conn, _article("y", "Another about bus lanes.", outlet="Daily", published="2023-06-30"))
+    data = store.stats(conn)
+    assert (data.articles, data.duplicates, data.passages) == (2, 1, 2)
+    # Dates and outlets cover the distinct stories, so the outlets add up to the article count.
+    assert (data.first_date, data.last_date) == ("2023-01-02", "2023-06-30")
+    assert data.outlets == store.outlet_stats(conn) == [store.OutletStats("Daily", 2, "2023-01-02", "2023-06-30")]
+    assert sum(o.articles for o in data.outlets) == data.articles
+
+
+def test_find_headlines_lists_stories_for_autocomplete(db_path: Path) -> None:
+    conn = store.connect(db_path)
+    with store.transaction(conn):
+        old = _add(conn, _article("a", "Rail fares rise.", title="Rail fares rise again", published="2023-01-02"))
+        new = _add(conn, _article("b", "Trams return.", title="Trams return; rail 100% back", published="2024-02-01"))
+        _add(conn, _article("c", "Rail fares rise.", title="Rail fares rise again (copy)", published="2024-05-05"))
+        _add(conn, _article("d", "No headline here.", title=""))
+    assert [r.id for r in store.find_headlines(conn, "")] == [new, old]  # newest first; no duplicate, no blank
+    assert [r.id for r in store.find_headlines(conn, "RAIL")] == [old, new]  # starts with it, then contains it
+    assert [r.id for r in store.find_headlines(conn, "100%")] == [new]  # LIKE wildcards are taken literally
+    assert [r.id for r in store.find_headlines(conn, "0%")] == [new]
+    assert [r.id for r in store.find_headlines(conn, "_")] == []
+    assert store.find_headlines(conn, str(new)) == [
+        store.ArticleRef(new, "Trams return; rail 100% back", None, "2024-02-01")
+    ]
+    assert len(store.find_headlines(conn, "", limit=1)) == 1
+
+
+def test_store_schema_holds_no_application_tables(db_path: Path) -> None:
+    conn = store.connect(db_path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"meta", "files", "articles", "passages", "ingest_runs", "ingest_log"}
 
 
 def test_close_stale_runs_marks_a_killed_run_interrupted(db_path: Path) -> None:
