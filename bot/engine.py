@@ -128,7 +128,7 @@ class Engine:
             return False
         self._generation = generation
         if self._pool is None:
-            # spawn: the bot process has threads (the store's connections, the gateway), which forking would copy half-way.
+            # spawn: the bot has threads (the store's connections, the gateway), which forking would copy half-way.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             loop = asyncio.get_running_loop()
             warm = [self._submit(loop, search_worker.warm) for _ in range(self.workers)]
