@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -32,6 +33,7 @@ EXTENSIONS = (
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()
+RETENTION_EVERY = 24 * 3600.0  # seconds between log trims while the bot runs
 
 
 class Cooldowns:
@@ -89,13 +91,15 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.engine = engine or Engine(settings.db, workers=settings.search_workers)
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
+        self._retention: asyncio.Task[None] | None = None
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.live_views: dict[int, discord.ui.View] = {}
         self.view_timeout = 600.0  # seconds buttons stay live: under the 15 minutes an interaction token lasts
         self.started = time.time()
 
     async def setup_hook(self) -> None:
-        self.store = await AsyncStore.open(self.settings.db)
+        self.store = await AsyncStore.open(self.settings.db, query_log_days=self.settings.query_log_days)
+        self._retention = asyncio.create_task(self._apply_retention(), name="newsbot-log-retention")
         await self.engine.open()
         # The answers' time words are read in this process too: load the date parser now, off the loop, or the
         # first questions would stall the event loop for the ~0.3 s its regexes take to compile.
@@ -107,6 +111,15 @@ class NewsBot(commands.Bot):
         # questions allocate, instead of pausing the loop for tens of ms over the whole startup heap.
         gc.collect()
         gc.freeze()
+
+    async def _apply_retention(self) -> None:
+        """Trim the query and ingest logs now and once a day: the query log holds what users typed."""
+        while True:
+            try:
+                await self.store.trim_logs()
+            except Exception:
+                log.exception("log retention failed; it is tried again tomorrow")
+            await asyncio.sleep(RETENTION_EVERY)
 
     async def sync_commands(self) -> str:
         """Sync slash commands: to the dev server at once if set, else globally only when the tree changed.
@@ -158,6 +171,10 @@ class NewsBot(commands.Bot):
             await super().close()
         finally:
             await self.engine.close()
+            if self._retention is not None:
+                self._retention.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._retention
             if self.store is not None:
                 await self.store.close()
                 self.store = None  # type: ignore[assignment]

@@ -15,11 +15,64 @@ def _run_bot(args: argparse.Namespace) -> int:
     return bot_main(db=args.db)
 
 
+def _prune_logs(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from bot.store import QUERY_LOG_DAYS, trim_query_log
+    from index import store
+
+    days = args.query_log_days
+    if days is None:
+        raw = os.environ.get("NEWSBOT_QUERY_LOG_DAYS", "").strip()
+        days = int(raw) if raw.isascii() and raw.isdigit() else QUERY_LOG_DAYS
+    db = store.db_path_from_env(args.db)
+    if not db.exists():
+        print(f"No database at {db}: nothing to prune.", file=sys.stderr)
+        return 1
+    conn = store.connect(db)
+    try:
+        removed = {"query_log": trim_query_log(conn, days)}
+        removed["ingest_log"] = store.trim_ingest_log(conn, keep_days=args.ingest_log_days)
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps({"removed": removed, "query_log_days": days, "ingest_log_days": args.ingest_log_days}))
+    else:
+        print(
+            f"Removed {removed['query_log']:,} questions older than {days} days from the query log and "
+            f"{removed['ingest_log']:,} ingest-log rows older than {args.ingest_log_days} days."
+        )
+    return 0
+
+
+def _days(value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError("give a whole number of days, like 30")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser, sub = build_parser()
     p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN in the environment or .env)")
     add_common(p, json_flag=False)
     p.set_defaults(func=_run_bot)
+    p = sub.add_parser(
+        "prune-logs",
+        help="apply the log retention now (the bot also does it daily)",
+        description="Delete query-log rows (what users asked) and old ingest-log rows past their retention.",
+        epilog="Example:\n  newsbot prune-logs --query-log-days 7",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p)
+    p.add_argument(
+        "--query-log-days",
+        type=_days,
+        default=None,
+        help="keep questions this many days (default $NEWSBOT_QUERY_LOG_DAYS, else 30)",
+    )
+    p.add_argument("--ingest-log-days", type=_days, default=90, help="keep ingest problems this many days (default 90)")
+    p.set_defaults(func=_prune_logs)
     return run(argv, parser)
 
 

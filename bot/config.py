@@ -50,6 +50,7 @@ class Settings:
     cooldown_seconds: float = 5.0
     archive: Path | None = None  # the only folder or file /reindex may read (unset: /reindex is refused)
     admins_manage_archive: bool = False  # server admins (Manage Server) may also /reindex, not only the owner
+    query_log_days: int = 30  # days the query log keeps what users asked (0: nothing is logged)
     search_workers: int | None = None  # processes that run searches (None: one per core, up to 2; 0: threads)
 
 
@@ -95,6 +96,11 @@ def _optional_int(env: Mapping[str, str], key: str, must_be: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()):
         raise ConfigError(f"{key} must be {must_be}.")
     return int(raw)
+
+
+def _days(env: Mapping[str, str], key: str, default: int) -> int:
+    value = _optional_int(env, key, "a whole number of days (0 keeps no query log)")
+    return default if value is None else value
 
 
 def _flag(env: Mapping[str, str], key: str) -> bool:
@@ -159,6 +165,7 @@ def load_settings(
         cooldown_seconds=_float(merged, "NEWSBOT_COOLDOWN_SECONDS", 5.0),
         archive=Path(archive).expanduser() if archive else None,
         admins_manage_archive=_flag(merged, "NEWSBOT_ADMINS_MANAGE_ARCHIVE"),
+        query_log_days=_days(merged, "NEWSBOT_QUERY_LOG_DAYS", 30),
         search_workers=_optional_int(
             merged, "NEWSBOT_SEARCH_WORKERS", "a whole number (0 runs searches in threads of the bot process)"
         ),

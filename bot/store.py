@@ -12,12 +12,12 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from index import store
-from index.store import ArticleRef, OutletStats, StoredArticle, StoreStats
+from index.store import ArticleRef, OutletStats, StoredArticle, StoreStats, trim_ingest_log
 
 __all__ = [
     "ArticleRef",
@@ -42,6 +42,7 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 # Queued query-log rows are retried this long while a re-index holds the write lock, then dropped with a warning.
 LOG_RETRY_SECONDS = 120.0
+QUERY_LOG_DAYS = 30  # the query log holds what users typed: kept this long, then deleted
 
 SourceStats = OutletStats  # the name /sources and its callers knew
 
@@ -160,6 +161,14 @@ def _insert_query_log(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> 
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
         rows,
     )
+
+
+def trim_query_log(conn: sqlite3.Connection, keep_days: int) -> int:
+    """Delete query-log rows (and their feedback) older than ``keep_days``; returns how many questions went."""
+    migrate(conn)  # the CLI may trim a database the bot has not opened yet
+    cutoff = (datetime.now(UTC) - timedelta(days=max(0, keep_days))).isoformat(timespec="seconds")
+    conn.execute("PRAGMA foreign_keys = ON")  # feedback rows go with their question (ON DELETE CASCADE)
+    return conn.execute("DELETE FROM query_log WHERE at < ?", (cutoff,)).rowcount
 
 
 def _query_row(conn: sqlite3.Connection, query_id: int) -> dict[str, Any] | None:
@@ -307,8 +316,9 @@ class AsyncStore:
     the write lock; feedback and settings are written at once so the user learns whether they were saved.
     """
 
-    def __init__(self, path: Path, read: _Connection, write: _Connection) -> None:
+    def __init__(self, path: Path, read: _Connection, write: _Connection, query_log_days: int) -> None:
         self.path = path
+        self.query_log_days = query_log_days
         self._read = read
         self._write = write
         self._queue: asyncio.Queue[QueryLogEntry] = asyncio.Queue()
@@ -316,12 +326,19 @@ class AsyncStore:
         self._settings: dict[int, GuildSettings] = {}
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], *, busy_timeout_ms: int | None = None) -> AsyncStore:
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int | None = None,
+        query_log_days: int = QUERY_LOG_DAYS,
+    ) -> AsyncStore:
         """Open (creating and migrating if needed) the database at ``path``.
 
         Args:
             path: the SQLite file.
             busy_timeout_ms: how long a write waits for another process's write lock (default BUSY_TIMEOUT_MS).
+            query_log_days: days the query log keeps what users asked (0: nothing is logged).
 
         Returns:
             The open store; call :meth:`close` when done.
@@ -335,7 +352,7 @@ class AsyncStore:
         except BaseException:
             await read.close()
             raise
-        self = cls(path, read, write)
+        self = cls(path, read, write, query_log_days)
         self._settings = await read.run(_all_settings)
         self._writer = asyncio.create_task(self._write_logs(), name="newsbot-query-log-writer")
         return self
@@ -356,7 +373,16 @@ class AsyncStore:
 
     def log_query(self, entry: QueryLogEntry) -> None:
         """Queue one question for the query log; returns at once (see :meth:`flush`)."""
-        self._queue.put_nowait(entry)
+        if self.query_log_days > 0:
+            self._queue.put_nowait(entry)
+
+    async def trim_logs(self) -> dict[str, int]:
+        """Apply the retention: query-log rows past ``query_log_days`` and old ingest-log rows; returns counts."""
+        removed = {"query_log": await self._write.run(trim_query_log, self.query_log_days)}
+        removed["ingest_log"] = await self._write.run(trim_ingest_log)
+        if any(removed.values()):
+            log.info("log retention removed %d query-log and %d ingest-log rows", *removed.values())
+        return removed
 
     async def flush(self) -> None:
         """Wait until every queued query-log row is written (or given up on)."""

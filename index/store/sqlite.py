@@ -9,7 +9,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,9 @@ def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
 # File status while its articles are being written: only once all of them are committed does it become ok,
 # partial (some input lost) or failed (nothing usable), so an interrupted run leaves it to be read again.
 FILE_PENDING = "pending"
+
+
+INGEST_LOG_DAYS = 90  # how long the ingest log keeps problems of files that are fine now
 
 
 def utc_now() -> str:
@@ -704,6 +707,30 @@ def run_log(conn: sqlite3.Connection, run_id: int, *, levels: tuple[str, ...] | 
         sql += f" AND level IN ({','.join('?' * len(levels))})"
         args.extend(levels)
     return conn.execute(sql + " ORDER BY id", args).fetchall()
+
+
+def trim_ingest_log(conn: sqlite3.Connection, *, keep_days: int = INGEST_LOG_DAYS) -> int:
+    """Delete ingest-log rows older than ``keep_days``; returns how many went.
+
+    The newest run's log is always kept, and so are the problems of files still marked partial or failed (they are
+    not read again while unchanged, and ``stats --problems`` lists them from here).
+
+    Args:
+        conn: open connection.
+        keep_days: the age in days past which rows go (0: all but those kept above).
+    """
+    cutoff = (datetime.now(UTC) - timedelta(days=max(0, keep_days))).isoformat(timespec="seconds")
+    with transaction(conn):
+        cur = conn.execute(
+            """
+            DELETE FROM ingest_log
+            WHERE at < ?
+              AND run_id < (SELECT coalesce(max(run_id), 0) FROM ingest_log)
+              AND path NOT IN (SELECT path FROM files WHERE status IN ('partial', 'failed'))
+            """,
+            (cutoff,),
+        )
+    return cur.rowcount
 
 
 def open_problems(conn: sqlite3.Connection, *, before: int) -> list[sqlite3.Row]:

@@ -127,3 +127,11 @@ def test_bot_logging_replaces_the_cli_handler_so_each_line_is_written_once():
         for h in saved[0]:
             root.addHandler(h)
         root.setLevel(saved[1])
+
+
+def test_query_log_days_setting():
+    base = {"DISCORD_TOKEN": TOKEN}
+    assert load_settings(env=base, dotenv_path=None).query_log_days == 30
+    assert load_settings(env={**base, "NEWSBOT_QUERY_LOG_DAYS": "0"}, dotenv_path=None).query_log_days == 0
+    with pytest.raises(ConfigError, match="NEWSBOT_QUERY_LOG_DAYS must be a whole number of days"):
+        load_settings(env={**base, "NEWSBOT_QUERY_LOG_DAYS": "a month"}, dotenv_path=None)
