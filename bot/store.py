@@ -18,6 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from index import store
 from index.store import ArticleRef, OutletStats, StoredArticle, StoreStats, trim_ingest_log
+from index.text import valid_text
 
 __all__ = [
     "ArticleRef",
@@ -265,7 +266,7 @@ class QueryLogEntry:
             self.guild_id,
             self.channel_id,
             self.user_id,
-            self.query,
+            valid_text(self.query),  # a lone surrogate cannot be stored, and would lose the whole batch of rows
             self.as_of,
             self.took_ms,
             self.n_results,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from index.dates import parse_typed_date
 from index.models import SORTS, Results
 from index.search.query import EMPTY_MESSAGE, parse
 from index.store import db_path_from_env
+from index.text import valid_text
 
 NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
 
@@ -278,17 +278,6 @@ def _batch_items(
                 yield raw, rec["query"], None, f"as_of {value!r} is not a date: use YYYY-MM-DD"
                 continue
         yield raw, rec["query"], day, None
-
-
-def valid_text(text: str) -> str:
-    """``text`` with lone surrogates (from a JSON escape, or undecodable bytes in argv) replaced by U+FFFD.
-
-    They cannot be written as UTF-8, so one would otherwise stop the output with an encoding error.
-    """
-    return _SURROGATE.sub("\ufffd", text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def results_dict(results: Results) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from index.models import Article, Passage
 from index.store.records import ArticleRef, IngestRun, OutletStats, StoredArticle, StoreStats
+from index.text import valid_text
 
 log = logging.getLogger(__name__)
 
@@ -613,7 +614,7 @@ def find_articles(conn: sqlite3.Connection, ref: str) -> list[StoredArticle]:
     Returns:
         The matching articles (several when a URL or a file holds more than one); ``[]`` when none.
     """
-    ref = ref.strip()
+    ref = valid_text(ref).strip()
     if ref.isdigit():
         found = _stored_articles(conn, "WHERE a.id = ?", (int(ref),))
         if found:
@@ -649,7 +650,7 @@ def find_headlines(conn: sqlite3.Connection, text: str, *, limit: int = 25) -> l
         The row id match first, then headlines that start with ``text``, then the rest; newest first within
         each. Duplicates are left out: they are folded into their originals.
     """
-    text = text.strip()
+    text = valid_text(text).strip()
     if not text:
         rows = conn.execute(
             "SELECT id, title, outlet, published FROM articles WHERE duplicate_of IS NULL AND title != ''"
