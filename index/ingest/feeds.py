@@ -183,7 +183,7 @@ def list_feeds(db_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 def watch_once(
     db_path: str | os.PathLike[str], options: WatchOptions | None = None, *, now: datetime | None = None
 ) -> CycleReport:
-    """One watch cycle: check every feed that is due, spool new and changed items, then update the archive.
+    """One watch cycle: :func:`poll_feeds`, then :func:`store_spooled`.
 
     Runs its own event loop (call it from a thread in async code). One bad feed or item is reported and retried
     later with backoff; it never stops the others.
@@ -197,19 +197,55 @@ def watch_once(
         The cycle's report, with the ids of the new and updated articles.
     """
     started = time.perf_counter()
+    report = poll_feeds(db_path, options, now=now)
+    store_spooled(db_path, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def poll_feeds(
+    db_path: str | os.PathLike[str], options: WatchOptions | None = None, *, now: datetime | None = None
+) -> CycleReport:
+    """Check every feed that is due and write its new and changed items to the spool (the archive is untouched).
+
+    Runs its own event loop, so call it from a thread in async code.
+
+    Args:
+        db_path: the database; the spool lives beside it.
+        options: fetching and retry settings.
+        now: the cycle's clock; default the current time.
+
+    Returns:
+        The report so far: per-feed results (no article ids yet).
+    """
     options = options or WatchOptions()
-    now = now or datetime.now(UTC)
     db_path = Path(db_path)
     conn = store.connect(db_path)
     try:
-        report = asyncio.run(_poll(conn, spool_dir(db_path), options, now))
+        return asyncio.run(_poll(conn, spool_dir(db_path), options, now or datetime.now(UTC)))
+    finally:
+        conn.close()
+
+
+def store_spooled(db_path: str | os.PathLike[str], report: CycleReport) -> None:
+    """Bring the archive up to date with every spooled item not stored yet, and note the new and changed articles.
+
+    Items spooled by an earlier cycle whose update failed are stored too. The archive's own lock keeps this from
+    running beside another ingest; when it is busy, ``report.ingest_error`` says so and the next cycle retries.
+
+    Args:
+        db_path: the database.
+        report: the cycle's report; ``new_ids``, ``updated_ids``, ``stored_problems``, ``index`` and
+            ``ingest_error`` are filled in.
+    """
+    db_path = Path(db_path)
+    conn = store.connect(db_path)
+    try:
         pending = store.unstored_feed_items(conn)
     finally:
         conn.close()
     if pending:
         _store_pending(db_path, pending, report)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _update(spool: Path, db_path: Path) -> tuple[pipeline.RunSummary, str | None]:
