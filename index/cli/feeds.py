@@ -125,9 +125,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         if row["failures"]:
             plural = "s" if row["failures"] != 1 else ""
             checked += f" ({row['failures']} failure{plural} in a row; next try after {row['next_attempt_at']})"
-        print(f"{row['url']}\n  {name} · {row['items']} items · {checked}")
+        items = f"{row['items']} item" + ("s" if row["items"] != 1 else "")
+        print(f"{row['url']}\n  {name} · {items} · {checked}")
         if row["failed_items"]:
-            print(f"  {row['failed_items']} items not read (see `newsbot watch --once`)")
+            print(f"  {row['failed_items']} more not read: their pages failed (retried with backoff)")
     return 0
 
 
@@ -169,13 +170,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def print_report(report: feeds.CycleReport) -> None:
     """The human summary of one cycle: counts, then one line per feed, then every failure with its reason."""
     failures = report.failures
+    waiting = len(report.feeds) - report.checked
     print(
-        f"{report.checked} feeds checked in {report.seconds:.1f} s: {report.not_modified} not modified, "
+        f"{report.checked} feeds checked"
+        + (f" ({waiting} more waiting to retry)" if waiting else "")
+        + f" in {report.seconds:.1f} s: {report.not_modified} not modified, "
         f"{len(report.new_ids)} new, {len(report.updated_ids)} updated, {len(failures)} failed",
         flush=True,
     )
     for feed in report.feeds:
         counts = f"{feed.new} new, {feed.updated} updated" if feed.status == "ok" else ""
+        if counts and feed.items_failed:
+            counts += f", {len(feed.items_failed)} failed"
         detail = feed.reason or counts
         print(f"  {feed.status:<12} {feed.name} <{feed.url}>" + (f": {detail}" if detail else ""))
     if failures:

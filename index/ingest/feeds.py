@@ -278,7 +278,7 @@ def _store_pending(db_path: Path, pending: list[sqlite3.Row], report: CycleRepor
         before = store.article_versions(conn, urls)
         try:
             summary, report.index = _update(spool_dir(db_path), db_path)
-        except (pipeline.IngestError, pipeline.IngestInterrupted) as err:
+        except pipeline.IngestError as err:  # another ingest holds the archive (Ctrl-C is not caught here)
             # The spooled files stay, still marked unstored: the next cycle ingests them.
             report.ingest_error = str(err)
             log.warning("feed items not stored this cycle: %s", err)

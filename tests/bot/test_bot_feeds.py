@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.bot_harness import OTHER_USER_ID, USER_ID, settle, slash
+from helpers.bot_harness import OTHER_USER_ID, TOKEN, USER_ID, settle, slash
 from helpers.newsserver import NewsServer, Route, article_page, rss
 
+from bot.config import ConfigError, load_settings
 from bot.exts.admin import FEEDS_UPDATING
 from index.ingest import feeds
 from index.ingest.fetch import FetchPolicy
@@ -162,3 +163,13 @@ async def test_polling_waits_for_the_connection_and_stops_with_the_bot(make_bot,
     assert task.cancelled()
     off = await make_bot(news_db, feed_interval=0)
     assert off.feed_poller._task is None
+
+
+def test_feed_settings_are_read_when_the_bot_starts() -> None:
+    env = {"DISCORD_TOKEN": TOKEN, "NEWSBOT_FEED_INTERVAL": "120", "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"}
+    settings = load_settings(env=env, dotenv_path=None)
+    assert settings.feed_interval == 120.0 and settings.fetch_allow_private is True
+    defaults = load_settings(env={"DISCORD_TOKEN": TOKEN}, dotenv_path=None)
+    assert defaults.feed_interval == 900.0 and defaults.fetch_allow_private is False
+    with pytest.raises(ConfigError, match="NEWSBOT_FEED_INTERVAL"):
+        load_settings(env={"DISCORD_TOKEN": TOKEN, "NEWSBOT_FEED_INTERVAL": "soon"}, dotenv_path=None)
