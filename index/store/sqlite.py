@@ -813,10 +813,6 @@ def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def get_feed(conn: sqlite3.Connection, feed_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-
-
 def record_feed_check(conn: sqlite3.Connection, feed_id: int, **values: Any) -> None:
     """Set a feed's check columns (etag, last_modified, title, last_checked, last_status, failures,
     next_attempt_at); only the columns given are written."""
@@ -908,6 +904,7 @@ def unstored_feed_items(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def mark_feed_items_stored(conn: sqlite3.Connection, item_ids: list[int]) -> None:
+    """Note that these spooled items went through an ingest (they are not handed to the next one again)."""
     with transaction(conn):
         for chunk in _chunks(item_ids, 500):
             conn.execute(f"UPDATE feed_items SET stored = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from helpers.newsserver import NewsServer, Route, article_page, rss
 
 from index import store
 from index.ingest import feeds
-from index.ingest.fetch import FetchPolicy, blocked_ip
+from index.ingest.fetch import Fetcher, FetchPolicy, blocked_ip
 from index.search.searcher import Searcher
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -302,3 +303,30 @@ def test_spool_records_are_json_files_beside_the_database(server: NewsServer, db
     assert record["id"] == record["url"] == server.url("/news/ferry.html")
     assert record["source"] == "Harbour Times" and record["date"].startswith("2026-12-03")
     assert "engine repairs" in record["text"] and record["title"] == STORIES["ferry"][0]
+
+
+def test_a_failed_item_is_stored_once_its_page_is_back_even_when_the_feed_is_not_modified(
+    server: NewsServer, db_path: Path
+) -> None:
+    serve_feed(server, "/feed.xml", [item(server, "orchard")])
+    feeds.add_feed(db_path, server.url("/feed.xml"), allow_private=True)
+    first = feeds.watch_once(db_path, options(), now=NOW)
+    assert first.feeds[0].items_failed[0]["reason"] == "not found (404)"
+    serve_story(server, "orchard")
+    later = feeds.watch_once(db_path, options(), now=NOW + timedelta(hours=1))
+    assert later.feeds[0].status == "not modified" and len(later.new_ids) == 1 and later.failures == []
+    assert search_titles(db_path, "cider festival")[0] == STORIES["orchard"][0]
+
+
+@pytest.mark.asyncio
+async def test_requests_to_one_host_are_spaced_by_the_host_delay(server: NewsServer) -> None:
+    serve_story(server, "ferry")
+    serve_story(server, "orchard")
+    async with Fetcher(FetchPolicy(allow_private=True, host_delay=0.3, timeout=5)) as fetcher:
+        started = time.monotonic()
+        for key in ("ferry", "orchard"):
+            await fetcher.get(server.url(f"/news/{key}.html"))
+        elapsed = time.monotonic() - started
+    # robots.txt, then two pages: two gaps of at least the delay (a lower bound, whatever the machine's speed).
+    assert server.paths() == ["/robots.txt", "/news/ferry.html", "/news/orchard.html"]
+    assert elapsed >= 0.6
