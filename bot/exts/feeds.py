@@ -70,7 +70,7 @@ class Feeds(commands.Cog):
         allow = self.bot.settings.fetch_allow_private
         try:
             feed, added = await asyncio.to_thread(
-                feeds.add_feed, self.bot.settings.db, url[:2000], name, allow_private=allow
+                feeds.add_feed, self.bot.settings.db, url[:2000], (name or "")[:200] or None, allow_private=allow
             )
         except feeds.FeedError as err:
             await self._say(interaction, f"Feed not added: {fmt.escape(str(err))}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from typing import Any
@@ -156,14 +157,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
             return 2
     policy = FetchPolicy(allow_private=allow_private_from_env(), host_delay=args.delay, timeout=args.timeout)
     options = feeds.WatchOptions(policy=policy)
+    if not feeds.list_feeds(db_path):
+        _err("no feeds to watch yet; add one with `newsbot feeds add URL`")
+        return 1 if args.once else 2
     while True:
-        report = feeds.watch_once(db_path, options)
-        if args.json:
-            print(json.dumps(report.as_dict(), ensure_ascii=False, default=str), flush=True)
+        try:
+            report = feeds.watch_once(db_path, options)
+        except (OSError, sqlite3.Error) as err:
+            if args.once:
+                raise
+            _err(f"cycle failed ({type(err).__name__}: {err}); trying again in {interval:g} s")
         else:
-            print_report(report)
-        if args.once:
-            return 1 if report.failures else 0
+            if args.json:
+                print(json.dumps(report.as_dict(), ensure_ascii=False, default=str), flush=True)
+            else:
+                print_report(report)
+            if args.once:
+                return 1 if report.failures else 0
         time.sleep(max(1.0, interval))
 
 

@@ -404,12 +404,15 @@ class _FeedCheck:
         report.name = name
         known = store.feed_items(self.conn, feed["id"])
         seen: list[str] = []
+        handled: set[str] = set()
         budget = self.options.max_items
         for entry in parsed.get("entries") or []:
             fields = entry_fields(entry, response.url)
             if fields is None:
                 continue
             url, digest = fields["url"], entry_hash(fields)
+            if url in seen or url in handled:
+                continue  # the same link twice in one feed is one item
             row = known.get(url)
             if row is not None and (row["entry_hash"] == digest or row["status"] != store.FEED_ITEM_SPOOLED):
                 seen.append(url)  # unchanged, or failed and retried on its own schedule
@@ -417,6 +420,7 @@ class _FeedCheck:
             if budget <= 0:
                 return False
             budget -= 1
+            handled.add(url)
             outcome = await self.read_item(feed["id"], name, fields, digest, row)
             if outcome == "spooled":
                 report.new += row is None

@@ -275,7 +275,7 @@ class Fetcher:
         try:
             async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
                 got = Response(str(resp.url), resp.status, {k.lower(): v for k, v in resp.headers.items()})
-                if resp.status != 200:
+                if not 200 <= resp.status < 300:
                     return got  # redirects, 304 and errors: their bodies are not needed
                 declared = resp.content_length
                 if declared is not None and declared > max_bytes:

@@ -115,3 +115,8 @@ def test_watch_once_exits_1_and_lists_each_failure_with_its_reason(
     assert "retried in later cycles" in out
     code, out, _ = cli(capsys, "feeds", "list", "--db", str(db_path))
     assert "1 failure in a row" in out
+
+
+def test_watch_without_feeds_says_how_to_add_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
+    code, _, err = cli(capsys, *WATCH, "--db", str(db_path))
+    assert code == 1 and "newsbot feeds add URL" in err
