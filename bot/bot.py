@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot import errors
 from bot.config import Settings
 from bot.engine import Engine
+from bot.feeds import FeedPoller
 from bot.store import AsyncStore
 from index.search.timeparse import warm_up
 
@@ -30,6 +31,7 @@ EXTENSIONS = (
     "bot.exts.info",
     "bot.exts.admin",
     "bot.exts.mentions",
+    "bot.exts.feeds",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()
@@ -96,6 +98,9 @@ class NewsBot(commands.Bot):
         self.live_views: dict[int, discord.ui.View] = {}
         self.view_timeout = 600.0  # seconds buttons stay live: under the 15 minutes an interaction token lasts
         self.started = time.time()
+        # Held while the archive is written (/reindex, the feed poller's update), so the two never overlap.
+        self.archive_lock = asyncio.Lock()
+        self.feed_poller = FeedPoller(self)
 
     async def setup_hook(self) -> None:
         self.store = await AsyncStore.open(self.settings.db, query_log_days=self.settings.query_log_days)
@@ -107,6 +112,7 @@ class NewsBot(commands.Bot):
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         await self.sync_commands()
+        self.feed_poller.start()
         # Move everything loaded so far out of the collector's reach: full collections then scan only what
         # questions allocate, instead of pausing the loop for tens of ms over the whole startup heap.
         gc.collect()
@@ -168,6 +174,7 @@ class NewsBot(commands.Bot):
     async def close(self) -> None:
         log.info("shutting down")
         try:
+            await self.feed_poller.stop()
             await super().close()
         finally:
             await self.engine.close()

@@ -52,6 +52,8 @@ class Settings:
     admins_manage_archive: bool = False  # server admins (Manage Server) may also /reindex, not only the owner
     query_log_days: int = 30  # days the query log keeps what users asked (0: nothing is logged)
     search_workers: int | None = None  # processes that run searches (None: one per core, up to 2; 0: threads)
+    feed_interval: float = 900.0  # seconds between feed checks (0: the bot does not poll feeds)
+    fetch_allow_private: bool = False  # feeds and pages may be fetched from private, loopback or link-local hosts
 
 
 def check_token(token: str) -> str:
@@ -169,4 +171,6 @@ def load_settings(
         search_workers=_optional_int(
             merged, "NEWSBOT_SEARCH_WORKERS", "a whole number (0 runs searches in threads of the bot process)"
         ),
+        feed_interval=_float(merged, "NEWSBOT_FEED_INTERVAL", 900.0),
+        fetch_allow_private=_flag(merged, "NEWSBOT_FETCH_ALLOW_PRIVATE"),
     )

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import errors
 from bot.bot import NewsBot
 from bot.exts import _views
+from bot.exts._checks import check_archive_manager
 from bot.reindex import ReindexJob, archive_target, run_reindex, summarise
 from bot.render import format as fmt
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
 PROGRESS_EVERY = 5.0  # seconds between edits of the progress message (well inside Discord's edit rate limit)
+FEEDS_UPDATING = "The archive is storing new articles from its feeds right now; try /reindex again in a minute."
 TOKEN_LIFE = 14 * 60.0  # an interaction token lasts 15 minutes; after that the message is edited as a bot
 
 
@@ -53,6 +55,12 @@ class Admin(commands.Cog):
         await self._check_archive_manager(interaction)
         if self.job is not None and self.job.running:
             raise errors.ReindexRunning()
+        if self.bot.archive_lock.locked():
+            raise errors.ReindexRunning(FEEDS_UPDATING)
+        async with self.bot.archive_lock:  # the feed poller waits for it, so the two never write at once
+            await self._reindex(interaction, path, prune)
+
+    async def _reindex(self, interaction: discord.Interaction, path: str | None, prune: bool) -> None:
         root = self.bot.settings.archive
         # Only the archive the owner configured can be read: never another file on the bot's machine.
         target = archive_target(path, root)
@@ -95,17 +103,7 @@ class Admin(commands.Cog):
         await self._show(interaction, message_id, job, text)
 
     async def _check_archive_manager(self, interaction: discord.Interaction) -> None:
-        """Let the bot's owner through, and server admins too when the owner allowed it; refuse anyone else.
-
-        The archive is shared by every server the bot is in, so by default only the application's owner (or its
-        team, as Discord reports it) may change it; Manage Server in one server is not enough.
-        """
-        if await self.bot.is_owner(interaction.user):
-            return
-        # The member's permissions in this channel, as Discord resolved them for the interaction.
-        if self.bot.settings.admins_manage_archive and interaction.permissions.manage_guild:
-            return
-        raise errors.NotArchiveManager()
+        await check_archive_manager(self.bot, interaction)
 
     async def _show(self, interaction: discord.Interaction, message_id: int | None, job: ReindexJob, text: str) -> None:
         """Edit the one progress message (as the interaction while its token lives, then as the bot)."""

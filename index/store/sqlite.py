@@ -104,6 +104,43 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX ingest_log_run ON ingest_log(run_id);
         """,
     ),
+    (
+        2,
+        """
+        -- Feeds polled by `newsbot watch` and the bot; validators and backoff kept per feed.
+        CREATE TABLE feeds (
+            id              INTEGER PRIMARY KEY,
+            url             TEXT NOT NULL UNIQUE,
+            name            TEXT,                 -- the outlet name given at `feeds add`; NULL: the feed's title
+            title           TEXT,                 -- the feed's own title, as last read
+            etag            TEXT,
+            last_modified   TEXT,
+            last_checked    TEXT,
+            last_status     TEXT,                 -- ok | not modified | the reason it failed
+            failures        INTEGER NOT NULL DEFAULT 0,  -- consecutive failed checks
+            next_attempt_at TEXT,                 -- not checked again before this (backoff after failures)
+            added_at        TEXT NOT NULL
+        );
+        -- One row per item seen in a feed: its URL is the article's identity, entry_hash tells a changed entry.
+        CREATE TABLE feed_items (
+            id              INTEGER PRIMARY KEY,
+            feed_id         INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            url             TEXT NOT NULL,
+            entry_hash      TEXT NOT NULL,
+            entry           TEXT NOT NULL DEFAULT '{}',  -- JSON: the entry's fields, to retry without the feed
+            status          TEXT NOT NULL,        -- spooled | failed | gave_up
+            reason          TEXT,
+            failures        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            spool_path      TEXT,
+            stored          INTEGER NOT NULL DEFAULT 0,  -- 1 once the spooled record went through an ingest
+            first_seen      TEXT NOT NULL,
+            last_seen       TEXT NOT NULL,
+            UNIQUE (feed_id, url)
+        );
+        CREATE INDEX feed_items_retry ON feed_items(status, next_attempt_at);
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -963,3 +1000,149 @@ def stored_copies(conn: sqlite3.Connection, article_ids: list[int]) -> sqlite3.C
         f"WHERE duplicate_of IN ({marks}) ORDER BY published, id",
         article_ids,
     )
+
+
+# --- Feeds: the feeds `newsbot watch` polls and the items seen in them (written by index.ingest.feeds) ---------------
+
+FEED_ITEM_SPOOLED = "spooled"
+FEED_ITEM_FAILED = "failed"
+FEED_ITEM_GAVE_UP = "gave_up"
+
+
+def add_feed(conn: sqlite3.Connection, url: str, name: str | None) -> tuple[sqlite3.Row, bool]:
+    """Store a feed (or rename it when the URL is already there); returns its row and whether it was new."""
+    with transaction(conn):
+        existing = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        if existing is None:
+            conn.execute("INSERT INTO feeds(url, name, added_at) VALUES (?, ?, ?)", (url, name, utc_now()))
+        elif name is not None:
+            conn.execute("UPDATE feeds SET name = ? WHERE id = ?", (name, existing["id"]))
+    row = conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+    return row, existing is None
+
+
+def remove_feed(conn: sqlite3.Connection, url: str) -> bool:
+    """Forget a feed and its items (their stored articles stay in the archive); False when it was not there."""
+    with transaction(conn):
+        return conn.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount > 0
+
+
+def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every feed with its item counts (``items``, ``failed_items``), in the order they were added."""
+    return conn.execute(
+        """
+        SELECT f.*,
+               (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.id AND i.status = 'spooled') AS items,
+               (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.id AND i.status != 'spooled') AS failed_items
+        FROM feeds f ORDER BY f.id
+        """
+    ).fetchall()
+
+
+def record_feed_check(conn: sqlite3.Connection, feed_id: int, **values: Any) -> None:
+    """Set a feed's check columns (etag, last_modified, title, last_checked, last_status, failures,
+    next_attempt_at); only the columns given are written."""
+    allowed = {"etag", "last_modified", "title", "last_checked", "last_status", "failures", "next_attempt_at"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not a feed check column: {sorted(unknown)}")
+    if not values:
+        return
+    assignments = ", ".join(f"{key} = ?" for key in values)
+    with transaction(conn):
+        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*values.values(), feed_id))
+
+
+def feed_items(conn: sqlite3.Connection, feed_id: int) -> dict[str, sqlite3.Row]:
+    """A feed's known items by URL."""
+    return {row["url"]: row for row in conn.execute("SELECT * FROM feed_items WHERE feed_id = ?", (feed_id,))}
+
+
+def save_feed_item(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    url: str,
+    *,
+    entry_hash: str,
+    entry: dict[str, Any],
+    status: str,
+    now: str,
+    reason: str | None = None,
+    failures: int = 0,
+    next_attempt_at: str | None = None,
+    spool_path: str | None = None,
+) -> None:
+    """Insert or update one feed item after it was spooled or failed (``stored`` goes back to 0 when spooled)."""
+    with transaction(conn):
+        conn.execute(
+            """
+            INSERT INTO feed_items(feed_id, url, entry_hash, entry, status, reason, failures, next_attempt_at,
+                                   spool_path, stored, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+            ON CONFLICT(feed_id, url) DO UPDATE SET
+                entry_hash = excluded.entry_hash, entry = excluded.entry, status = excluded.status,
+                reason = excluded.reason, failures = excluded.failures, next_attempt_at = excluded.next_attempt_at,
+                spool_path = coalesce(excluded.spool_path, feed_items.spool_path),
+                stored = CASE WHEN excluded.status = 'spooled' THEN 0 ELSE feed_items.stored END,
+                last_seen = excluded.last_seen
+            """,
+            (
+                feed_id,
+                url,
+                entry_hash,
+                json.dumps(entry, ensure_ascii=False),
+                status,
+                reason,
+                failures,
+                next_attempt_at,
+                spool_path,
+                now,
+                now,
+            ),
+        )
+
+
+def touch_feed_items(conn: sqlite3.Connection, feed_id: int, urls: list[str], now: str) -> None:
+    """Note that these items were still in the feed at ``now``."""
+    with transaction(conn):
+        for chunk in _chunks(urls, 500):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE feed_items SET last_seen = ? WHERE feed_id = ? AND url IN ({marks})", (now, feed_id, *chunk)
+            )
+
+
+def feed_items_to_retry(conn: sqlite3.Connection, now: str) -> list[sqlite3.Row]:
+    """Failed items whose backoff has passed, with their feed's URL and name, oldest first."""
+    return conn.execute(
+        """
+        SELECT i.*, f.url AS feed_url FROM feed_items i JOIN feeds f ON f.id = i.feed_id
+        WHERE i.status = 'failed' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ?)
+        ORDER BY i.id
+        """,
+        (now,),
+    ).fetchall()
+
+
+def unstored_feed_items(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Spooled items not yet through an ingest (this cycle's, or an earlier cycle's whose ingest failed)."""
+    return conn.execute("SELECT * FROM feed_items WHERE status = 'spooled' AND stored = 0 ORDER BY id").fetchall()
+
+
+def mark_feed_items_stored(conn: sqlite3.Connection, item_ids: list[int]) -> None:
+    """Note that these spooled items went through an ingest (they are not handed to the next one again)."""
+    with transaction(conn):
+        for chunk in _chunks(item_ids, 500):
+            conn.execute(f"UPDATE feed_items SET stored = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def article_versions(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, tuple[int, str, str]]:
+    """``source_id -> (article id, content_hash, updated_at)`` for the stored ones among ``source_ids``."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for chunk in _chunks(source_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT id, source_id, content_hash, title, updated_at FROM articles WHERE source_id IN ({marks})", chunk
+        ):
+            found[row["source_id"]] = (row["id"], f"{row['content_hash']}:{row['title']}", row["updated_at"])
+    return found

@@ -189,7 +189,7 @@ async def test_commands_sync_globally_only_when_changed(make_bot, news_db, recor
     syncs = recorder.of("sync")
     assert len(syncs) == 1 and syncs[0].path == "/applications/{application_id}/commands"
     names = {c["name"] for c in syncs[0].json}
-    assert names == {"ask", "search", "article", "sources", "stats", "reindex", "config"}
+    assert names == {"ask", "search", "article", "sources", "stats", "reindex", "config", "feeds"}
     for command in syncs[0].json:  # every option has a description
         assert command["description"]
         for option in command.get("options", []):

@@ -99,9 +99,22 @@ def html_fragment_paragraphs(markup: str) -> list[str]:
 
 def read_html(path: Path) -> Iterator[Article | Problem]:
     """One article from an HTML page: main text, title, date, author, URL and site name via trafilatura."""
-    import trafilatura
-
     data = read_document(path, MAX_HTML_BYTES, "HTML page")  # bytes: trafilatura finds the page's encoding
+    yield html_article(data, str(path))
+
+
+def html_article(data: bytes | str, where: str, *, url: str | None = None) -> Article | Problem:
+    """One article from an HTML document held in memory (a saved page, or one fetched from a feed item's link).
+
+    Args:
+        data: the page; bytes let trafilatura find its encoding.
+        where: the file or URL it came from, for the article's source id and for Problems.
+        url: the page's address, used when the page does not name its own canonical URL.
+
+    Returns:
+        The Article, or a Problem: "skip" when the page has no article text, "error" when it is too large.
+    """
+    import trafilatura
     from trafilatura.settings import set_date_params
 
     # No extensive date search: its last resort runs dateparser over every locale, which costs seconds on a
@@ -109,19 +122,15 @@ def read_html(path: Path) -> Iterator[Article | Problem]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateutil warns about time zone names it cannot map ("EST")
         doc = trafilatura.bare_extraction(
-            data, with_metadata=True, date_extraction_params=set_date_params(False), **TRAFILATURA_OPTIONS
+            data, url=url, with_metadata=True, date_extraction_params=set_date_params(False), **TRAFILATURA_OPTIONS
         )
     text = doc.text if doc is not None else None
     if not text or not text.strip():
-        yield Problem(
-            str(path),
-            "no article text found in the HTML (a front page, a redirect or a script-only page)",
-            level="skip",
+        return Problem(
+            where, "no article text found in the HTML (a front page, a redirect or a script-only page)", level="skip"
         )
-        return
     if len(text) > MAX_ARTICLE_CHARS:
-        yield Problem(str(path), f"too large: {len(text):,} characters of text in one page")
-        return
+        return Problem(where, f"too large: {len(text):,} characters of text in one page")
     cleaned = clean_paragraphs([normalise(line) for line in text.split("\n") if line.strip()])
     extra: dict[str, Any] = dict(cleaned.extra)
     for key in ("description", "language", "categories", "tags", "hostname", "license", "pagetype"):
@@ -131,17 +140,16 @@ def read_html(path: Path) -> Iterator[Article | Problem]:
     title = normalise(doc.title or "")
     cleaned.paragraphs = drop_title_repeat(title, cleaned.paragraphs)
     if not cleaned.paragraphs:
-        yield Problem(str(path), "only boilerplate text in the HTML", level="skip")
-        return
-    yield Article(
-        source_id=str(path),
+        return Problem(where, "only boilerplate text in the HTML", level="skip")
+    return Article(
+        source_id=where,
         title=title,
         paragraphs=cleaned.paragraphs,
         outlet=doc.sitename or doc.hostname or cleaned.outlet,
         published=parse_date(doc.date),
-        url=doc.url or None,
+        url=doc.url or url or None,
         authors=split_authors(doc.author) if doc.author else [],
-        origin_path=str(path),
+        origin_path=where,
         reader="html",
         extra=extra,
     )
