@@ -87,6 +87,60 @@ def realtimeqa_speed(path: Path) -> int:
     return 0
 
 
+Scores = tuple[float, float, float, int, int, int]
+
+
+def systems_for(data: Path, *, html_rows: bool, options: bool) -> dict[str, Callable[[dict], str]]:
+    """The extraction systems to score, by name: each takes a page row and returns its text."""
+
+    def naive(page: dict) -> Path:
+        return data / page["naive_text_file"]
+
+    def html(page: dict) -> Path:
+        return data / page["html_file"]
+
+    systems: dict[str, Callable[[dict], str]] = {
+        "raw naive text (baseline)": lambda p: naive(p).read_text(errors="replace"),
+        "naive lines of 10+ words (baseline)": lambda p: long_lines(naive(p).read_text(errors="replace")),
+        "text reader, body": lambda p: reader_text(naive(p), with_title=False),
+        "text reader, title+body": lambda p: reader_text(naive(p), with_title=True),
+    }
+    if html_rows:
+        systems["trafilatura.extract defaults (reference)"] = lambda p: trafilatura_plain(html(p))
+        systems["HTML reader, body"] = lambda p: reader_text(html(p), with_title=False)
+        systems["HTML reader, title+body"] = lambda p: reader_text(html(p), with_title=True)
+    if options:
+        for label, opts in {
+            "balanced": {},
+            "favor_precision": {"favor_precision": True},
+            "favor_recall": {"favor_recall": True},
+        }.items():
+            systems[f"trafilatura.extract {label}, no comments"] = lambda p, o=opts: trafilatura_plain(
+                html(p), include_comments=False, **o
+            )
+    return systems
+
+
+def print_table(results: dict[str, list[tuple[str, Scores]]], seconds: dict[str, float], usable: set[str]) -> None:
+    """One markdown row per system: macro and micro P/R/F1, seconds per page, macro F1 over usable pages."""
+    print("| system | macro P | macro R | macro F1 | micro P | micro R | micro F1 | s/page | macro F1, 30+ tokens |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, scores in results.items():
+        n = len(scores) or 1
+        mp = sum(s[1][0] for s in scores) / n
+        mr = sum(s[1][1] for s in scores) / n
+        mf = sum(s[1][2] for s in scores) / n
+        ov, pr, go = (sum(s[1][i] for s in scores) for i in (3, 4, 5))
+        up, ur = (ov / pr if pr else 0.0), (ov / go if go else 0.0)
+        uf = 2 * up * ur / (up + ur) if up + ur else 0.0
+        kept = [s[1][2] for s in scores if s[0] in usable]
+        uf30 = sum(kept) / (len(kept) or 1)
+        print(
+            f"| {name} | {mp:.3f} | {mr:.3f} | {mf:.3f} | {up:.3f} | {ur:.3f} | {uf:.3f} | {seconds[name] / n:.3f} "
+            f"| {uf30:.3f} |"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Score every system on every page with expected text and print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -108,66 +162,23 @@ def main(argv: list[str] | None = None) -> int:
     pages = [r for r in rows if r.get("expected_text_file") and (args.data / r["expected_text_file"]).is_file()]
     if args.pages:
         pages = pages[: args.pages]
-
-    def naive(page: dict) -> Path:
-        return args.data / page["naive_text_file"]
-
-    def html(page: dict) -> Path:
-        return args.data / page["html_file"]
-
-    systems: dict[str, Callable[[dict], str]] = {
-        "raw naive text (baseline)": lambda p: naive(p).read_text(errors="replace"),
-        "naive lines of 10+ words (baseline)": lambda p: long_lines(naive(p).read_text(errors="replace")),
-        "text reader, body": lambda p: reader_text(naive(p), with_title=False),
-        "text reader, title+body": lambda p: reader_text(naive(p), with_title=True),
-    }
-    if not args.no_html:
-        systems["trafilatura.extract defaults (reference)"] = lambda p: trafilatura_plain(html(p))
-        systems["HTML reader, body"] = lambda p: reader_text(html(p), with_title=False)
-        systems["HTML reader, title+body"] = lambda p: reader_text(html(p), with_title=True)
-    if args.options:
-        for label, opts in {
-            "balanced": {},
-            "favor_precision": {"favor_precision": True},
-            "favor_recall": {"favor_recall": True},
-        }.items():
-            systems[f"trafilatura.extract {label}, no comments"] = lambda p, o=opts: trafilatura_plain(
-                html(p), include_comments=False, **o
-            )
-
-    results: dict[str, list[tuple[str, tuple[float, float, float, int, int, int]]]] = {s: [] for s in systems}
+    systems = systems_for(args.data, html_rows=not args.no_html, options=args.options)
+    results: dict[str, list[tuple[str, Scores]]] = {s: [] for s in systems}
     seconds: dict[str, float] = dict.fromkeys(systems, 0.0)
     golds = {p["id"]: tokens((args.data / p["expected_text_file"]).read_text(errors="replace")) for p in pages}
     for page in pages:
-        gold = golds[page["id"]]
         for name, system in systems.items():
             start = time.perf_counter()
             out = system(page)
             seconds[name] += time.perf_counter() - start
-            results[name].append((page["id"], prf(tokens(out), gold)))
-
+            results[name].append((page["id"], prf(tokens(out), golds[page["id"]])))
     # 26 expected texts are empty or a note instead of text ("MISSES SECOND HALF OF ARTICLE"); one is a real
     # 20-word video caption. Every system scores about 0 on the notes, so the last column leaves out references
     # under 30 tokens to show what the systems do where there is an article to match.
     usable = {page_id for page_id, gold in golds.items() if sum(gold.values()) >= 30}
     print(f"{len(pages)} pages with expected text ({len(usable)} with 30+ expected tokens); tokens: lowercased \\w+,")
     print("bag-of-words overlap; macro = mean of per-page scores, micro = from summed counts\n")
-    print("| system | macro P | macro R | macro F1 | micro P | micro R | micro F1 | s/page | macro F1, 30+ tokens |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, scores in results.items():
-        n = len(scores) or 1
-        mp = sum(s[1][0] for s in scores) / n
-        mr = sum(s[1][1] for s in scores) / n
-        mf = sum(s[1][2] for s in scores) / n
-        ov, pr, go = (sum(s[1][i] for s in scores) for i in (3, 4, 5))
-        up, ur = (ov / pr if pr else 0.0), (ov / go if go else 0.0)
-        uf = 2 * up * ur / (up + ur) if up + ur else 0.0
-        kept = [s[1][2] for s in scores if s[0] in usable]
-        uf30 = sum(kept) / (len(kept) or 1)
-        print(
-            f"| {name} | {mp:.3f} | {mr:.3f} | {mf:.3f} | {up:.3f} | {ur:.3f} | {uf:.3f} | {seconds[name] / n:.3f} "
-            f"| {uf30:.3f} |"
-        )
+    print_table(results, seconds, usable)
     if args.show_worst:
         print("\nlowest F1, text reader (body):")
         worst = sorted(results["text reader, body"], key=lambda s: s[1][2])[: args.show_worst]
