@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index.answer.compose import annotate as _annotate
-from index.models import SORTS, Hit, Query, Results
+from index.models import SORTS, Correction, Hit, Query, Results
 from index.search import recency
 from index.search.postings import (
     UNDATED_DAY,
@@ -34,6 +34,10 @@ from index.search.postings import (
 )
 from index.search.query import EMPTY_MESSAGE, normalise_source
 from index.search.query import parse as _parse_query
+from index.search.rerank import DEFAULT_RERANK, Rerank
+from index.search.rerank import rerank as _rerank
+from index.search.spelling import DEFAULT_SPELLING, Spelling, correct_query, name_corrections
+from index.search.spelling import note as _correction_note
 from index.store import connect
 from index.tokenize import fold, tokenize
 
@@ -104,6 +108,10 @@ class Searcher:
         self._lock = threading.Lock()
         self._closed = False
         self.blend = recency.DEFAULT_BLEND  # the "blend" sort's settings; replace to tune
+        # The second stage (index.search.rerank) and typo correction (index.search.spelling): replace to tune,
+        # None turns them off for every search.
+        self.rerank: Rerank | None = DEFAULT_RERANK
+        self.spelling: Spelling | None = DEFAULT_SPELLING
 
     # -- lifecycle
 
@@ -220,6 +228,8 @@ class Searcher:
         as_of: date | datetime | None = None,
         per_article: bool = True,
         annotate: bool = True,
+        rerank: bool = True,
+        correct: bool = True,
     ) -> Results:
         """Search the index.
 
@@ -239,6 +249,11 @@ class Searcher:
                 into one hit listing them in ``also_in``; False returns passages as ranked.
             annotate: fill each hit's highlights, matched terms and best sentence (``index.answer.compose``); callers
                 that only need ids and scores (batch runs, evaluation) save about 0.3 ms a hit without it.
+            rerank: with "blend", re-score BM25's best passages with the second stage (``index.search.rerank``,
+                settings in ``self.rerank``); "relevance" and "newest" never use it.
+            correct: search a query word the index does not know as the closest word it knows
+                (``index.search.spelling``); the corrections are in ``Results.corrections`` and noted in
+                ``Results.query.notes``.
 
         Returns:
             Ranked hits with citations; ``message`` says what to do when there is nothing to show. ``total``
@@ -254,10 +269,16 @@ class Searcher:
             as_of = datetime.now(UTC)
         q = parse_query(query, today=recency.as_of_day(as_of))
         st = self._postings
+        corrections: list[Correction] = []
+        if correct and self.spelling is not None:  # typo tolerance (index.search.spelling)
+            q, corrections = correct_query(st, q, self.spelling)
 
         def done(hits: list[Hit], total: int, message: str | None = None) -> Results:
+            if corrections:
+                name_corrections(corrections, hits)
+                q.notes.append(_correction_note(corrections))
             took = (time.perf_counter() - started) * 1000
-            return Results(q, hits, total, took, offset, st.generation, message, as_of)
+            return Results(q, hits, total, took, offset, st.generation, message, as_of, corrections)
 
         if q.empty:
             return done([], 0, EMPTY_MESSAGE)
@@ -274,6 +295,9 @@ class Searcher:
             )
         else:
             matches = st.match(terms, eligible=flt or None, depth=depth, exact=sort != "relevance")
+        if rerank and sort == "blend" and self.rerank is not None:  # second stage (index.search.rerank)
+            day = recency.as_of_day(as_of).toordinal()
+            matches = _rerank(st, matches, settings=self.rerank, eligible=flt or None, as_of_day=day)
         hits, total, complete = self._collect(st, q, matches, flt, need, sort, per_article, as_of)
         if not complete:
             matches = st.match(terms, exact=True)
