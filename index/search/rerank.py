@@ -87,24 +87,39 @@ def burst_profile(st: Postings, docs: np.ndarray, scores: np.ndarray, settings: 
     """Each candidate's temporal-profile density relative to the highest among them, in [0, 1] (0 when undated).
 
     ``ref`` holds the positions of the profile's articles (see :func:`profile_articles`); undated ones are skipped.
+    The density depends on the day alone, so it is computed once per day of the candidates' span and looked up:
+    a broad query brings hundreds of thousands of candidates.
     """
     days = st.arrays["doc_day"][docs]
     ref = ref[days[ref] != UNDATED_DAY]
-    if not len(ref):
-        return np.zeros(len(docs), np.float64)
+    out = np.zeros(len(docs), np.float64)
+    dated = days != UNDATED_DAY
+    if not len(ref) or not dated.any():
+        return out
     pull = (scores[ref] / scores[ref].max()) ** settings.burst_power
-    dist = np.abs(days[:, None].astype(np.float64) - days[ref][None, :])
-    density = (np.exp2(-dist / settings.burst_halflife) * pull).sum(axis=1)
-    density[days == UNDATED_DAY] = 0.0
-    peak = density.max()
-    return density / peak if peak > 0 else density
+    ref_days = days[ref][None, :].astype(np.float64)
+    first, last = int(days[dated].min()), int(days[dated].max())
+    if int(dated.sum()) <= last - first + 1:  # the usual pool of a few hundred: each candidate directly
+        dist = np.abs(days[dated][:, None].astype(np.float64) - ref_days)
+        out[dated] = (np.exp2(-dist / settings.burst_halflife) * pull).sum(axis=1)
+    else:
+        span = np.arange(first, last + 1, dtype=np.float64)
+        table = (np.exp2(-np.abs(span[:, None] - ref_days) / settings.burst_halflife) * pull).sum(axis=1)
+        out[dated] = table[days[dated] - first]
+    peak = out.max()
+    return out / peak if peak > 0 else out
 
 
 def profile_articles(
     st: Postings, docs: np.ndarray, scores: np.ndarray, n: int, eligible: Eligible | None = None
 ) -> np.ndarray:
-    """Positions (into ``docs``) of the best passage of each of the ``n`` best articles, best first."""
-    order = np.lexsort((docs, -scores))
+    """Positions (into ``docs``) of the best passage of each of (at most) the ``n`` best articles, best first.
+
+    They are looked for among the best ``16 * n`` candidates (an article rarely has more than a few of them).
+    """
+    top = min(len(docs), 16 * n)
+    part = np.argpartition(-scores, top - 1)[:top] if top < len(docs) else np.arange(len(docs))
+    order = part[np.lexsort((docs[part], -scores[part]))]
     if eligible is not None and len(order):
         order = order[eligible(docs[order])]
     arts = st.arrays["doc_article"][docs[order]]

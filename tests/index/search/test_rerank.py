@@ -107,3 +107,15 @@ def test_pages_agree_with_one_long_page(searcher: Searcher) -> None:
         for h in searcher.search("volcano eruption Tonga", k=2, offset=off, as_of=LATER, per_article=False).hits
     ]
     assert paged == whole and len(whole) == 6
+
+
+def test_many_candidates_get_the_same_density_from_the_day_table(searcher: Searcher) -> None:
+    # Broad queries bring far more candidates than days: the density is then looked up per day.
+    st = searcher.postings
+    m = st.match(["volcano", "erupt", "tonga"], exact=True)
+    scores = m.scores.astype(np.float64)
+    ref = profile_articles(st, m.docs, scores, 20)
+    direct = burst_profile(st, m.docs, scores, DEFAULT_RERANK, ref)
+    many = np.repeat(np.arange(len(m.docs)), 400)  # 2,400 candidates over a span of about 1,000 days
+    table = burst_profile(st, m.docs[many], scores[many], DEFAULT_RERANK, np.searchsorted(many, ref))
+    assert np.allclose(table, direct[many])
