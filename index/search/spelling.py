@@ -13,7 +13,7 @@ import numpy as np
 
 from index.models import Correction, Hit, Query
 from index.search.postings import Postings
-from index.tokenize import tokenize, tokenize_spans
+from index.tokenize import fold, tokenize, tokenize_spans
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Spelling:
         rare_ratio: how many times more passages the correction of a rare known term must have.
     """
 
-    min_df: int = 2
+    min_df: int = 1
     min_length: int = 4
     two_edits_from: int = 7
     rare_df: int = 20
@@ -164,14 +164,20 @@ def correct_query(st: Postings, q: Query, settings: Spelling = DEFAULT_SPELLING)
     if not any(st.term_id(t) < 0 or st.df(st.term_id(t)) <= settings.rare_df for t in q.terms):
         return q, []
     sp = speller(st, settings)
+    words = _surface_words(q.raw)
     fixes: dict[str, str] = {}
     for t in dict.fromkeys(q.terms):
-        got = sp.suggest(t, [o for o in q.terms if o != t])
+        context = [o for o in q.terms if o != t]
+        got = sp.suggest(t, context)
+        typed = fold(words.get(t, t)).casefold()
+        if got is None and typed != t and st.term_id(t) < 0:
+            # Stemming a misspelt word can cut it further from its stem ("Portishaed" -> "portisha", two edits
+            # from "portishead"); the word as typed may be one edit away.
+            got = sp.suggest(typed, context)
         if got is not None:
             fixes[t] = got
     if not fixes:
         return q, []
-    words = _surface_words(q.raw)
     corrections = [Correction(words.get(t, t), t, c, c) for t, c in fixes.items()]
     return replace(q, terms=[fixes.get(t, t) for t in q.terms], notes=list(q.notes)), corrections
 

@@ -22,6 +22,7 @@ DOCS = [
     Doc("Director honoured", ["Director Im Kwon-Taek won an honorary award at the Berlin festival."]),
     Doc("Election won", ["The party won the election; it won easily and won again later."]),
     Doc("Results won", ["They won the cup, then won the league."]),
+    Doc("Portishead return", ["Portishead are writing a third album."]),
 ]
 
 
@@ -91,3 +92,12 @@ def test_the_parsed_query_passed_in_is_not_changed(searcher: Searcher) -> None:
     results = searcher.search(q)
     assert q.terms == ["zelenksi", "washington"] and q.notes == []
     assert results.query.terms == ["zelenski", "washington"]
+
+
+def test_a_word_that_stems_far_from_its_stem_is_tried_as_typed(searcher: Searcher) -> None:
+    # "Portishaed" stems to "portisha", two edits from "portishead"; as typed it is one transposition away.
+    results = searcher.search("Portishaed")
+    assert [(c.word, c.corrected, c.shown) for c in results.corrections] == [("Portishaed", "portishead", "Portishead")]
+    assert [h.title for h in results.hits] == ["Portishead return"]
+    # Known words are never replaced by the closest term to their unstemmed spelling.
+    assert searcher.search("writing company album").corrections == []
