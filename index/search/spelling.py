@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,7 +56,7 @@ class Speller:
     """
 
     def __init__(self, st: Postings, settings: Spelling = DEFAULT_SPELLING) -> None:
-        self.st = st
+        self._st = weakref.ref(st)  # the cache below must not keep a replaced generation's maps alive
         self.settings = settings
         started = time.perf_counter()
         df = np.diff(st.offsets.astype(np.int64))
@@ -79,6 +80,14 @@ class Speller:
             len(set(owners)),
             (time.perf_counter() - started) * 1000,
         )
+
+    @property
+    def st(self) -> Postings:
+        """The generation this speller was built for (alive while a search uses it)."""
+        st = self._st()
+        if st is None:
+            raise RuntimeError("the index generation of this speller was unloaded")
+        return st
 
     def suggest(self, term: str, context: list[str] | None = None) -> str | None:
         """The known term closest to ``term`` (fewest edits, a doubled letter counting half, then most passages).
@@ -123,19 +132,17 @@ class Speller:
         return {int(t) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) for t in self._owners[a:b]}
 
 
-_SPELLERS: dict[tuple[int, Spelling], Speller] = {}
+_SPELLERS: weakref.WeakKeyDictionary[Postings, dict[Spelling, Speller]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def speller(st: Postings, settings: Spelling = DEFAULT_SPELLING) -> Speller:
-    """The speller of a loaded generation (built once, on first use, and kept while the generation is)."""
-    key = (id(st), settings)
+    """The speller of a loaded generation (built once, on first use; dropped with the generation)."""
     with _LOCK:
-        got = _SPELLERS.get(key)
-        if got is None or got.st is not st:
-            for old in [k for k, v in _SPELLERS.items() if v.st is not st and k[1] == settings]:
-                del _SPELLERS[old]  # an older generation: a reload replaced it
-            got = _SPELLERS[key] = Speller(st, settings)
+        by_settings = _SPELLERS.setdefault(st, {})
+        got = by_settings.get(settings)
+        if got is None:
+            got = by_settings[settings] = Speller(st, settings)
         return got
 
 

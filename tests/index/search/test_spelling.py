@@ -101,3 +101,17 @@ def test_a_word_that_stems_far_from_its_stem_is_tried_as_typed(searcher: Searche
     assert [h.title for h in results.hits] == ["Portishead return"]
     # Known words are never replaced by the closest term to their unstemmed spelling.
     assert searcher.search("writing company album").corrections == []
+
+
+def test_the_speller_goes_with_its_generation(searcher: Searcher) -> None:
+    import gc
+    import weakref
+
+    from index.search.postings import Postings
+
+    st = Postings.from_tokens([["zelenski", "visit"], ["zelenski", "speech"]])
+    assert speller(st) is speller(st)  # built once per generation
+    gone = weakref.ref(st)
+    del st
+    gc.collect()
+    assert gone() is None  # a replaced generation is not kept alive by its speller
