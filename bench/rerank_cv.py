@@ -53,6 +53,9 @@ def _r5(ranks: list[int | None]) -> float:
     return sum(1 for r in ranks if r and r <= 5) / max(len(ranks), 1)
 
 
+Ranks = dict[int, dict[bool, list[int | None]]]  # configuration -> dated? -> each question's gold rank
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("questions", help="dev questions (JSONL with dates and gold articles)")
@@ -66,7 +69,7 @@ def main() -> None:
     configs: list[Rerank | None] = [None]
     for values in itertools.product(*GRID.values()):
         configs.append(replace(DEFAULT_RERANK, **dict(zip(GRID, values, strict=True))))
-    ranks: dict[int, dict[bool, list[int | None]]] = {}
+    ranks: Ranks = {}
     for i, cfg in enumerate(configs):
         ranks[i] = {}
         for dated in (False, True):
@@ -75,7 +78,21 @@ def main() -> None:
     # Folds by quiz date (a held-out fold holds whole weeks, as unseen questions would be).
     dates = sorted({q.as_of for q in questions}, key=str)
     fold_of = {d: n % args.folds for n, d in enumerate(dates)}
-    folds = [fold_of[q.as_of] for q in questions]
+    _cross_validate(configs, ranks, [fold_of[q.as_of] for q in questions], args.folds)
+    print("\nWhole-set figures of each configuration (for the record, not for choosing):")
+    for i, cfg in enumerate(configs):
+        name = "off" if cfg is None else _short(cfg)
+        print(
+            f"  {name}: no dates {_r5(ranks[i][False]):.3f}/{_mrr(ranks[i][False]):.3f}, "
+            f"dated {_r5(ranks[i][True]):.3f}/{_mrr(ranks[i][True]):.3f}"
+        )
+    if args.json:
+        out = [{"settings": None if c is None else asdict(c), "ranks": ranks[i]} for i, c in enumerate(configs)]
+        Path(args.json).write_text(json.dumps(out, default=str), encoding="utf-8")
+
+
+def _cross_validate(configs: list[Rerank | None], ranks: Ranks, folds: list[int], n_folds: int) -> None:
+    """Print each held-out fold's figures for the configuration chosen on the other folds, then the pooled ones."""
 
     def allowed(i: int, idx: list[int]) -> bool:
         # Dated questions must not lose (MRR and R@5 on the training folds at least the plain blend's).
@@ -89,10 +106,11 @@ def main() -> None:
 
     print(f"| fold | n | chosen | {'no dates R@5 / MRR':>20} | {'off':>13} | {'dated R@5 / MRR':>17} | {'off':>13} |")
     print("|---|---|---|---|---|---|---|")
-    pooled: dict[bool, list[int | None]] = {False: [None] * len(questions), True: [None] * len(questions)}
-    for f in range(args.folds):
-        train = [j for j in range(len(questions)) if folds[j] != f]
-        test = [j for j in range(len(questions)) if folds[j] == f]
+    n = len(folds)
+    pooled: dict[bool, list[int | None]] = {False: [None] * n, True: [None] * n}
+    for f in range(n_folds):
+        train = [j for j in range(n) if folds[j] != f]
+        test = [j for j in range(n) if folds[j] == f]
         best = max((i for i in range(len(configs)) if allowed(i, train)), key=lambda i: (*score(i, train), -i))
         cells = []
         for dated in (False, True):
@@ -109,16 +127,6 @@ def main() -> None:
             f"CV pooled, {'dated' if dated else 'no dates'}: R@5 {_r5(pooled[dated]):.3f} MRR {_mrr(pooled[dated]):.3f}"
             f" (off: R@5 {_r5(off):.3f} MRR {_mrr(off):.3f})"
         )
-    print("\nWhole-set figures of each configuration (for the record, not for choosing):")
-    for i, cfg in enumerate(configs):
-        name = "off" if cfg is None else _short(cfg)
-        print(
-            f"  {name}: no dates {_r5(ranks[i][False]):.3f}/{_mrr(ranks[i][False]):.3f}, "
-            f"dated {_r5(ranks[i][True]):.3f}/{_mrr(ranks[i][True]):.3f}"
-        )
-    if args.json:
-        out = [{"settings": None if c is None else asdict(c), "ranks": ranks[i]} for i, c in enumerate(configs)]
-        Path(args.json).write_text(json.dumps(out, default=str), encoding="utf-8")
 
 
 def _short(cfg: Rerank) -> str:
