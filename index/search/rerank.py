@@ -94,9 +94,9 @@ def burst_profile(st: Postings, docs: np.ndarray, scores: np.ndarray, settings: 
     ref = ref[days[ref] != UNDATED_DAY]
     out = np.zeros(len(docs), np.float64)
     dated = days != UNDATED_DAY
-    if not len(ref) or not dated.any():
+    if not len(ref) or not dated.any() or scores[ref].max() <= 0:
         return out
-    pull = (scores[ref] / scores[ref].max()) ** settings.burst_power
+    pull = (np.maximum(scores[ref], 0) / scores[ref].max()) ** settings.burst_power
     ref_days = days[ref][None, :].astype(np.float64)
     first, last = int(days[dated].min()), int(days[dated].max())
     if int(dated.sum()) <= last - first + 1:  # the usual pool of a few hundred: each candidate directly

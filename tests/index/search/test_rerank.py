@@ -119,3 +119,13 @@ def test_many_candidates_get_the_same_density_from_the_day_table(searcher: Searc
     many = np.repeat(np.arange(len(m.docs)), 400)  # 2,400 candidates over a span of about 1,000 days
     table = burst_profile(st, m.docs[many], scores[many], DEFAULT_RERANK, np.searchsorted(many, ref))
     assert np.allclose(table, direct[many])
+
+
+def test_nothing_to_profile_changes_nothing(searcher: Searcher) -> None:
+    st = searcher.postings
+    m = st.match(["volcano", "erupt", "tonga"], exact=True)
+    nothing = lambda d: np.zeros(len(d), np.bool_)  # noqa: E731  (filters that let no passage through)
+    out = rerank(st, m, eligible=nothing, as_of_day=LATER.toordinal())
+    assert np.array_equal(out.scores, m.scores)
+    zero = replace(m, scores=np.zeros_like(m.scores))
+    assert np.array_equal(rerank(st, zero, as_of_day=LATER.toordinal()).scores, zero.scores)
