@@ -31,10 +31,12 @@ def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: 
 
 
 def warm(searcher: Any) -> int:
-    """Open the index and load the date parser, so the first question waits for neither."""
+    """Open the index, load the date parser and build the speller, so the first question waits for none."""
+    from index.search.spelling import prepare
     from index.search.timeparse import warm_up
 
     warm_up()
+    prepare(searcher)
     return os.getpid()
 
 

@@ -160,6 +160,24 @@ class Hit:
 
 
 @dataclass(slots=True)
+class Correction:
+    """A query word the index did not know, searched as the closest word it knows ("searched for ... instead").
+
+    Attributes:
+        word: the word as typed ("Zelenksy").
+        term: its BM25 term, unknown to the index ("zelenksi").
+        corrected: the known term searched instead ("zelenski").
+        shown: how to name the correction to a reader: a word of the hits with that term ("Zelensky"), else
+            the term itself.
+    """
+
+    word: str
+    term: str
+    corrected: str
+    shown: str
+
+
+@dataclass(slots=True)
 class Results:
     """The answer to one search: ranked hits plus what a front end needs to explain them."""
 
@@ -171,6 +189,7 @@ class Results:
     generation: str | None = None
     message: str | None = None  # set when there is nothing to search or nothing matched; say it to the user
     as_of: date | datetime | None = None  # the moment searched as of: ages ("3 days earlier") count from it
+    corrections: list[Correction] = field(default_factory=list)  # unknown words searched as known ones
 
 
 @dataclass(slots=True)
@@ -247,6 +266,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)  # nothing matched well: the nearest headlines
     notes: list[str] = field(default_factory=list)  # how odd input in the question was read
+    corrections: list[Correction] = field(default_factory=list)  # unknown words searched as known ones
     coverage: float = 0.0
     total: int = 0  # matching passages before paging
     offset: int = 0  # passages before this page

@@ -565,6 +565,7 @@ def compose(
         as_of=as_of,
         confident=verdict.confident,
         notes=list(results.query.notes),
+        corrections=list(results.corrections),
         coverage=verdict.coverage,
         total=results.total,
         offset=results.offset,

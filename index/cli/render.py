@@ -162,6 +162,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "message": answer.message,
         "suggestions": answer.suggestions,
         "notes": answer.notes,
+        "corrections": [{"word": c.word, "searched": c.shown} for c in answer.corrections],
         "time_note": answer.time_note,
         "short_answer": answer.short_answer,
         "answer": quote.text if quote else None,

@@ -87,6 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help='one query per line ("-" for stdin; a JSON line may carry "query" and "as_of"); one JSON line out each',
     )
+    _add_stage_flags(p)
     add_common(p)
     p.set_defaults(func=cmd_search)
 
@@ -100,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", nargs="+", help="the question (quotes optional)")
     p.add_argument("--as-of", type=_day_arg, help="answer as on this day: nothing published later (YYYY-MM-DD)")
     p.add_argument("--passages", type=_positive, default=3, help="how many passages to cite (default 3)")
+    _add_stage_flags(p)
     add_common(p)
     p.set_defaults(func=cmd_ask)
     _register_eval(sub, add_common)
@@ -122,8 +124,23 @@ def _register_eval(sub: argparse._SubParsersAction, add_common: Any) -> None:
         action="append",
         help="result order to measure; repeat to compare (--sort blend --sort relevance; default: blend)",
     )
+    _add_stage_flags(p)
     add_common(p)
     p.set_defaults(func=cmd_eval)
+
+
+def _add_stage_flags(p: argparse.ArgumentParser) -> None:
+    """Switches for what runs on top of BM25 (``--sort relevance`` is plain BM25 whatever they say)."""
+    p.add_argument(
+        "--no-rerank",
+        action="store_true",
+        help="blend without the second stage (re-ranking by the query's burst of coverage)",
+    )
+    p.add_argument(
+        "--no-correct",
+        action="store_true",
+        help="search words the archive does not know as typed (no 'searched for ... instead')",
+    )
 
 
 def _positive(value: str) -> int:
@@ -159,10 +176,15 @@ def _open_searcher(args: argparse.Namespace) -> Any | None:
     from index.search.searcher import IndexMissing, Searcher
 
     try:
-        return Searcher.open(path)
+        searcher = Searcher.open(path)
     except IndexMissing:
         print(NOT_INDEXED, file=sys.stderr)
         return None
+    if getattr(args, "no_rerank", False):
+        searcher.rerank = None
+    if getattr(args, "no_correct", False):
+        searcher.spelling = None
+    return searcher
 
 
 # --- search --------------------------------------------------------------------------------------------------
@@ -192,9 +214,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"Cannot read {args.batch}: {e.strerror}. Check the path.", file=sys.stderr)
             return 1
+        from index.search.spelling import prepare as prepare_spelling
         from index.search.timeparse import warm_up
 
         warm_up()  # the date parser loads once, before the first timed line
+        prepare_spelling(searcher)  # and the speller
         with stream as lines:
             run_batch(searcher, lines, sys.stdout, k=args.k, as_of=args.as_of, **filters)
         return 0
@@ -288,6 +312,7 @@ def results_dict(results: Results) -> dict[str, Any]:
         "total": results.total,
         "offset": results.offset,
         "notes": results.query.notes,
+        "corrections": [{"word": c.word, "searched": c.shown} for c in results.corrections],
         "message": results.message or (EMPTY_MESSAGE if results.query.empty else None),
         "results": [hit_dict(h) for h in results.hits],
     }
@@ -324,6 +349,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """`newsbot eval`: retrieval metrics on a question file."""
     from index.evaluate import evaluate, format_report, report_dict
     from index.search.searcher import DEFAULT_SORT
+    from index.search.spelling import prepare as prepare_spelling
 
     if not Path(args.questions).is_file():
         print(f"No question file at {args.questions}: give a JSONL file of questions.", file=sys.stderr)
@@ -331,6 +357,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     searcher = _open_searcher(args)
     if searcher is None:
         return 1
+    prepare_spelling(searcher)  # built before the first timed question
     try:
         report = evaluate(
             searcher, args.questions, k=args.k, use_as_of=not args.no_as_of, sorts=args.sort or [DEFAULT_SORT]

@@ -311,12 +311,15 @@ def test_pages_and_filters_agree_with_exhaustive_ranking(db_path: Path) -> None:
             ]:
                 order = [int(d) for d in np.lexsort((np.arange(st.n_passages), -dense)) if dense[d] > 0 and mask[d]]
                 want = st.passage_ids(np.asarray(order[:12], np.int64)).tolist()
-                got = s.search(text, k=12, per_article=False, annotate=False, **kwargs)
+                # The blend as of now is BM25 for these old stories; the second stage (its own tests) is left out.
+                got = s.search(text, k=12, per_article=False, annotate=False, rerank=False, **kwargs)
                 assert [h.passage_id for h in got.hits] == want
                 paged = [
                     h.passage_id
                     for off in range(0, 12, 4)
-                    for h in s.search(text, k=4, offset=off, per_article=False, annotate=False, **kwargs).hits
+                    for h in s.search(
+                        text, k=4, offset=off, per_article=False, annotate=False, rerank=False, **kwargs
+                    ).hits
                 ]
                 assert paged == want
                 # Newest first: by publication time, then score, then passage number (dates tie a lot here).
@@ -333,7 +336,7 @@ def test_pages_and_filters_agree_with_exhaustive_ranking(db_path: Path) -> None:
                     if a not in seen:
                         seen.add(a)
                         firsts.append(int(arr["art_rowid"][a]))
-                hits = s.search(text, k=8, annotate=False, **kwargs).hits
+                hits = s.search(text, k=8, annotate=False, rerank=False, **kwargs).hits
                 got_articles = [h.article_id for h in hits]
                 folded = {x["article_id"] for h in hits for x in h.also_in}
                 assert got_articles == [a for a in firsts if a not in folded][:8]
