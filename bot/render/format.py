@@ -385,6 +385,10 @@ def answer_embed(answer: Answer) -> discord.Embed:
 def _answer_lines(answer: Answer) -> list[str]:
     """The description: time note, quote and its citation, and the search's note."""
     lines: list[str] = []
+    if answer.corrections:
+        # A word the archive does not know was searched as a near one: say so, so a wrong guess is visible.
+        fixed = ", ".join(f"“{c.shown}” instead of “{c.word}”" for c in answer.corrections)
+        lines.append(f"-# {fit('Searched for ' + fixed, 300)}")
     if answer.time_note:
         # Asked about "this week" but the best evidence is months old: say so before the quote.
         lines.append(f"**{escape(answer.time_note)}**")
