@@ -566,8 +566,8 @@ class _Run:
 
     def open_file(self, result: _Result, status: str) -> _FileState:
         conn = self.conn
-        known = conn.execute("SELECT id FROM files WHERE path = ?", (result.path,)).fetchone()
-        before = store.file_article_ids(conn, known[0]) if known else {}
+        known = store.find_file_id(conn, result.path)
+        before = store.file_article_ids(conn, known) if known is not None else {}
         file_id = store.upsert_file(
             conn,
             result.path,
@@ -708,11 +708,7 @@ def ingest(
     summary = RunSummary(paths=paths)
     with _ingest_lock(db_path):
         conn = store.connect(db_path)
-        # A bigger page cache keeps the indexes' B-trees in memory through a bulk load (it is a cap, not a grab).
-        conn.execute("PRAGMA cache_size = -262144")
-        # Checkpoint every ~64 MB of WAL rather than every 4 MB: each checkpoint syncs the database file, and a
-        # bulk load would otherwise pay that on every batch.
-        conn.execute("PRAGMA wal_autocheckpoint = 16384")
+        store.tune_for_bulk_load(conn)
         try:
             store.close_stale_runs(conn)
             summary.run_id = store.start_run(conn, paths)
@@ -760,7 +756,7 @@ def _ingest(
     run = _Run(conn, summary, None)
     refresh_derived(conn, summary, progress=progress)
 
-    db_file = str(Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve())
+    db_file = str(Path(store.database_file(conn)).resolve())
     own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
     files, problems = walk(paths, exclude=own, within=within)
     summary.files_seen = len(files)
@@ -1031,12 +1027,12 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None,
         True when anything was rebuilt (the search postings are then out of date).
     """
     summary = summary or RunSummary()
-    has_data = conn.execute("SELECT EXISTS(SELECT 1 FROM articles)").fetchone()[0]
+    has_data = store.has_articles(conn)
     split_v = store.get_meta(conn, META_SPLIT)
     token_v = store.get_meta(conn, META_TOKENIZER)
     if has_data and split_v != str(SPLIT_VERSION):
         log.warning("splitter changed (%s -> %s): re-splitting stored articles", split_v, SPLIT_VERSION)
-        total = conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
+        total = store.count_originals(conn)
         with _closing_bar(total, progress, unit=" articles", desc="re-splitting") as bar:
             after = 0
             while ids := store.original_ids(conn, after=after):
@@ -1050,7 +1046,7 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None,
         _retokenize_titles(conn)
     elif has_data and token_v != str(TOKENIZER_VERSION):
         log.warning("tokenizer changed (%s -> %s): re-tokenizing stored passages", token_v, TOKENIZER_VERSION)
-        total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        total = store.count_passages(conn)
         with _closing_bar(total, progress, unit=" passages", desc="re-tokenizing") as bar:
             after = 0
             while rows := store.passage_texts(conn, after=after):
