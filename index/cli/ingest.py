@@ -6,13 +6,13 @@ import argparse
 import json
 import sqlite3
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from index import store
 from index.ingest import pipeline
+from index.ingest.update import PostingsNotRebuilt, UpdateResult, update_index
 from index.models import Article, Problem
 
 # Problems and duplicates listed in the human summary; --json and the ingest log have them all.
@@ -110,16 +110,18 @@ def _print_json(data: Any) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """`newsbot index PATH...`: 0 when all input was used, 1 when some failed (all reported), 2 for bad usage."""
-    missing = [p for p in args.paths if not Path(p).expanduser().exists()]
-    if missing:
-        for p in missing:
-            _err(f"no such file or folder: {p}")
-        _err("check the path (folders are read recursively), then run `newsbot index PATH...` again")
+    if not _paths_exist(args.paths):
         return 2
     db_path = store.db_path_from_env(args.db)
-    progress = _show_progress(args)
     try:
-        summary = pipeline.ingest(args.paths, db_path, prune=args.prune, progress=progress, workers=args.workers)
+        result = update_index(
+            args.paths,
+            db_path,
+            prune=args.prune,
+            progress=_show_progress(args),
+            workers=args.workers,
+            postings=not args.no_postings,
+        )
     except pipeline.IngestError as err:
         _err(str(err))
         return 1
@@ -128,35 +130,30 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not args.json:
             print("Interrupted: what was committed is kept; run the same command again to finish.")
         return 130
-    index_info = None if args.no_postings else _rebuild_postings(db_path, summary, progress)
-    _report(summary, db_path, index_info, args.json)
-    if index_info is not None and index_info.get("error"):
+    except PostingsNotRebuilt as err:
+        _report(err.summary, db_path, {"error": f"{err}; run `newsbot index` again to retry"}, args.json)
         return 1
-    return 1 if summary.failed else 0
+    _report(result.summary, db_path, _index_info(result), args.json)
+    return 1 if result.summary.failed else 0
 
 
-def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
-    """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index.search.locations import current_generation
+def _paths_exist(paths: list[str]) -> bool:
+    """Whether every given path exists; says which do not, and what to do, when some are missing."""
+    missing = [p for p in paths if not Path(p).expanduser().exists()]
+    for p in missing:
+        _err(f"no such file or folder: {p}")
+    if missing:
+        _err("check the path (folders are read recursively), then run `newsbot index PATH...` again")
+    return not missing
 
-    conn = store.connect(db_path)
-    try:
-        if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
-            return None
-        # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
-        from index.search import postings
 
-        started = time.perf_counter()
-        try:
-            built = postings.rebuild(db_path, progress=progress)
-        except Exception as err:  # the articles are stored; say what failed and how to retry
-            return {"error": f"search index not rebuilt: {err}; run `newsbot index` again to retry"}
-        pipeline.mark_postings_built(conn)
-    finally:
-        conn.close()
-    info: dict[str, Any] = {"seconds": round(time.perf_counter() - started, 3)}
-    if built is not None:
-        info.update({k: v for k, v in asdict(built).items() if k in ("generation", "passages", "terms")})
+def _index_info(result: UpdateResult) -> dict[str, Any] | None:
+    """The rebuild as the report shows it; None when the postings in service were already up to date."""
+    if not result.rebuilt:
+        return None
+    info: dict[str, Any] = {"seconds": round(result.seconds, 3)}
+    if result.build is not None:
+        info.update({k: v for k, v in asdict(result.build).items() if k in ("generation", "passages", "terms")})
     return info
 
 
