@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "index",
         help="read news files into the database (only new or changed files are read)",
         description="Read news files (text, HTML, JSON/JSONL, Markdown, RSS/Atom; optionally .gz) into the "
-        "database, then rebuild the search index. Files already indexed and unchanged are skipped.",
+        "database, then rebuild the search index if what it holds changed. Files already indexed and unchanged are "
+        "skipped.",
         epilog="Example:\n  newsbot index corpus/ --db data/newsbot.db\n  newsbot index archive/ --prune --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -133,7 +134,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     except PostingsNotRebuilt as err:
         _report(err.summary, db_path, {"error": f"{err}; run `newsbot index` again to retry"}, args.json)
         return 1
-    _report(result.summary, db_path, _index_info(result), args.json)
+    kept = None if args.no_postings else result.generation
+    _report(result.summary, db_path, _index_info(result), args.json, kept=kept)
     return 1 if result.summary.failed else 0
 
 
@@ -157,7 +159,15 @@ def _index_info(result: UpdateResult) -> dict[str, Any] | None:
     return info
 
 
-def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, Any] | None, as_json: bool) -> None:
+def _report(
+    summary: pipeline.RunSummary,
+    db_path: Path,
+    index_info: dict[str, Any] | None,
+    as_json: bool,
+    *,
+    kept: str | None = None,
+) -> None:
+    """Print what a run did; ``kept`` names the generation left in service when nothing needed rebuilding."""
     if as_json:
         data = summary.as_dict()
         data["db"] = str(db_path)
@@ -165,7 +175,15 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
         data["search_index"] = index_info
         _print_json(data)
         return
-    s = summary
+    _print_counts(summary, db_path)
+    if index_info is not None:
+        _print_rebuild(index_info)
+    elif kept is not None:
+        print(f"search index: up to date ({kept}), nothing to rebuild")
+    _print_lists(summary)
+
+
+def _print_counts(s: pipeline.RunSummary, db_path: Path) -> None:
     print(
         f"{s.files_seen:,} files in {s.seconds:.1f} s: {s.files_read:,} read, {s.files_unchanged:,} unchanged"
         + (f", {s.files_removed:,} removed" if s.files_removed else "")
@@ -182,12 +200,18 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
     print(f"passages: {s.passages:,} written" + (f", {s.retokenized:,} re-tokenized" if s.retokenized else ""))
     if s.resplit:
         print(f"re-split {s.resplit:,} stored articles for the new passage splitter")
-    if index_info is not None:
-        if index_info.get("error"):
-            print(f"search index: {index_info['error']}")
-        else:
-            gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
-            print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+
+
+def _print_rebuild(index_info: dict[str, Any]) -> None:
+    if index_info.get("error"):
+        print(f"search index: {index_info['error']}")
+    else:
+        gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
+        print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+
+
+def _print_lists(s: pipeline.RunSummary) -> None:
+    """The files with old problems, and the first duplicates and problems (--json and the log have them all)."""
     if s.files_with_old_problems:
         print(
             f"{s.files_with_old_problems:,} unchanged files had problems when last read; "
@@ -430,29 +454,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for k, a in enumerate(articles):
         if len(articles) > 1:
             print(f"--- article {k + 1} of {len(articles)} " + "-" * 40)
-        print(a.title or "(no headline found)")
-        print()
-        for n, para in enumerate(a.paragraphs, start=1):
-            print(f"[{n}] {para}")
-            print()
-        meta = [
-            ("outlet", a.outlet),
-            ("published", a.published),
-            ("url", a.url),
-            ("authors", ", ".join(a.authors)),
-            ("source id", a.source_id),
-            ("line", str(a.origin_line) if a.origin_line is not None else None),
-            ("reader", a.reader),
-            ("words", f"{len(a.body.split()):,}"),
-        ]
-        meta += [
-            (key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()
-        ]
-        width = max(len(label) for label, _ in meta) + 2
-        for label, value in meta:
-            if value:
-                print(f"{label + ':':<{width}}{value}")
-        print()
+        _print_extracted(a)
     if not articles:
         print("No article extracted.")
     if problems:
@@ -460,3 +462,28 @@ def cmd_clean(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
     return 1 if failed else 0
+
+
+def _print_extracted(a: Article) -> None:
+    """One extracted article as `newsbot clean` shows it: headline, numbered paragraphs, then its metadata."""
+    print(a.title or "(no headline found)")
+    print()
+    for n, para in enumerate(a.paragraphs, start=1):
+        print(f"[{n}] {para}")
+        print()
+    meta = [
+        ("outlet", a.outlet),
+        ("published", a.published),
+        ("url", a.url),
+        ("authors", ", ".join(a.authors)),
+        ("source id", a.source_id),
+        ("line", str(a.origin_line) if a.origin_line is not None else None),
+        ("reader", a.reader),
+        ("words", f"{len(a.body.split()):,}"),
+    ]
+    meta += [(key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()]
+    width = max(len(label) for label, _ in meta) + 2
+    for label, value in meta:
+        if value:
+            print(f"{label + ':':<{width}}{value}")
+    print()

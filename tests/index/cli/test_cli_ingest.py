@@ -166,7 +166,7 @@ def test_index_after_index_rebuilds_nothing(capsys: pytest.CaptureFixture[str], 
     assert (again["added"], again["files_unchanged"], again["search_index"]) == (0, 2, None)
     assert generations(db_path) == before
     code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path))
-    assert code == 0 and "search index" not in out
+    assert code == 0 and "search index: up to date (gen-000001), nothing to rebuild" in out
 
 
 def test_index_after_bot_reindex_rebuilds_nothing(
