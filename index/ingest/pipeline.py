@@ -1137,7 +1137,7 @@ def _retokenize_titles(conn: sqlite3.Connection) -> None:
 
 
 def postings_outdated(conn: sqlite3.Connection) -> bool:
-    """True when the stored content changed since the search postings were last built by `newsbot index`."""
+    """True when the stored content changed since the search postings were last built (and marked) by update_index."""
     return store.get_meta(conn, META_GENERATION) != store.get_meta(conn, META_POSTINGS_FOR)
 
 
