@@ -1141,7 +1141,18 @@ def postings_outdated(conn: sqlite3.Connection) -> bool:
     return store.get_meta(conn, META_GENERATION) != store.get_meta(conn, META_POSTINGS_FOR)
 
 
-def mark_postings_built(conn: sqlite3.Connection) -> None:
-    """Record that the postings now match the stored content."""
+def content_generation(conn: sqlite3.Connection) -> str:
+    """The stored content's generation (it changes with every committed batch of changes)."""
+    return store.get_meta(conn, META_GENERATION) or ""
+
+
+def mark_postings_built(conn: sqlite3.Connection, built_for: str | None = None) -> None:
+    """Record that the postings match the stored content as of generation ``built_for`` (default: now).
+
+    Args:
+        conn: open connection.
+        built_for: :func:`content_generation` read before the build started, so content written while it ran
+            leaves the postings stale rather than being taken as included.
+    """
     with store.transaction(conn):
-        store.set_meta(conn, META_POSTINGS_FOR, store.get_meta(conn, META_GENERATION) or "")
+        store.set_meta(conn, META_POSTINGS_FOR, content_generation(conn) if built_for is None else built_for)

@@ -89,8 +89,11 @@ def update_index(
         if not (summary.changed or pipeline.postings_outdated(conn) or result.generation is None):
             return result
         report(PHASE_POSTINGS)
+        # Read before building: what another ingest commits while the build runs may be missing from it, so the
+        # postings must still count as stale afterwards.
+        built_for = pipeline.content_generation(conn)
         _rebuild(db_path, result, progress)
-        pipeline.mark_postings_built(conn)
+        pipeline.mark_postings_built(conn, built_for)
     finally:
         conn.close()
     return result

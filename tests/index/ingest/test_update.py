@@ -88,3 +88,29 @@ def test_update_index_failed_rebuild_keeps_the_articles_and_stays_stale(
     monkeypatch.undo()
     _, result = update(tmp_path / "in", db_path)
     assert result.summary.files_unchanged == 1 and result.rebuilt
+
+
+def test_update_index_content_committed_during_the_build_leaves_the_postings_stale(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.search import postings
+
+    real = postings.rebuild
+
+    def rebuild_while_another_ingest_commits(db: Path, progress: bool = True) -> postings.BuildInfo:
+        info = real(db, progress=progress)
+        conn = store.connect(db)
+        with store.transaction(conn):
+            store.set_meta(conn, pipeline.META_GENERATION, "another-run.1")
+        conn.close()
+        return info
+
+    monkeypatch.setattr(postings, "rebuild", rebuild_while_another_ingest_commits)
+    write_text(tmp_path / "in" / "a.txt", 1)
+    _, first = update(tmp_path / "in", db_path)
+    assert first.rebuilt
+    monkeypatch.undo()
+    _, second = update(tmp_path / "in", db_path)
+    assert second.summary.files_unchanged == 1 and second.rebuilt and second.generation == "gen-000002"
+    _, third = update(tmp_path / "in", db_path)
+    assert not third.rebuilt
