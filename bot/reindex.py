@@ -56,21 +56,18 @@ def archive_target(path: str | None, archive: Path | None) -> Path:
 def run_reindex(
     paths: Sequence[Path], db_path: Path, prune: bool, phase: Callable[[str], None], *, within: Path | None = None
 ) -> Any:
-    """Ingest ``paths`` into the store, then build a new postings generation (runs in a worker thread).
+    """Bring the index up to date from ``paths`` (runs in a worker thread); returns the ingest's run summary.
 
-    The searcher in service keeps its generation until the bot reloads after this returns, so questions asked
-    meanwhile are answered from the complete old index, never from a half-built one. With ``within``, no file
-    outside that folder is read, even through a link inside it.
+    Postings are rebuilt only when stale, exactly as `newsbot index` does. The searcher in service keeps its
+    generation until the bot reloads after this returns, so questions asked meanwhile are answered from the
+    complete old index, never from a half-built one. With ``within``, no file outside that folder is read, even
+    through a link inside it.
     """
-    from index.ingest.pipeline import ingest
-    from index.search.build import rebuild
+    from index.ingest.update import update_index
 
-    phase("reading and storing articles")
     # One reader process: the bot keeps the other core for answering questions meanwhile.
-    summary = ingest(list(paths), db_path, prune=prune, progress=False, workers=1, within=within)
-    phase("building the search index")
-    rebuild(db_path, progress=False)
-    return summary
+    result = update_index(paths, db_path, prune=prune, within=within, progress=False, workers=1, phase=phase)
+    return result.summary
 
 
 def summarise(summary: Any) -> str:

@@ -6,13 +6,13 @@ import argparse
 import json
 import sqlite3
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from index import store
 from index.ingest import pipeline
+from index.ingest.update import PostingsNotRebuilt, UpdateResult, update_index
 from index.models import Article, Problem
 
 # Problems and duplicates listed in the human summary; --json and the ingest log have them all.
@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "index",
         help="read news files into the database (only new or changed files are read)",
         description="Read news files (text, HTML, JSON/JSONL, Markdown, RSS/Atom; optionally .gz) into the "
-        "database, then rebuild the search index. Files already indexed and unchanged are skipped.",
+        "database, then rebuild the search index if what it holds changed. Files already indexed and unchanged are "
+        "skipped.",
         epilog="Example:\n  newsbot index corpus/ --db data/newsbot.db\n  newsbot index archive/ --prune --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -110,16 +111,18 @@ def _print_json(data: Any) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """`newsbot index PATH...`: 0 when all input was used, 1 when some failed (all reported), 2 for bad usage."""
-    missing = [p for p in args.paths if not Path(p).expanduser().exists()]
-    if missing:
-        for p in missing:
-            _err(f"no such file or folder: {p}")
-        _err("check the path (folders are read recursively), then run `newsbot index PATH...` again")
+    if not _paths_exist(args.paths):
         return 2
     db_path = store.db_path_from_env(args.db)
-    progress = _show_progress(args)
     try:
-        summary = pipeline.ingest(args.paths, db_path, prune=args.prune, progress=progress, workers=args.workers)
+        result = update_index(
+            args.paths,
+            db_path,
+            prune=args.prune,
+            progress=_show_progress(args),
+            workers=args.workers,
+            postings=not args.no_postings,
+        )
     except pipeline.IngestError as err:
         _err(str(err))
         return 1
@@ -128,39 +131,43 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not args.json:
             print("Interrupted: what was committed is kept; run the same command again to finish.")
         return 130
-    index_info = None if args.no_postings else _rebuild_postings(db_path, summary, progress)
-    _report(summary, db_path, index_info, args.json)
-    if index_info is not None and index_info.get("error"):
+    except PostingsNotRebuilt as err:
+        _report(err.summary, db_path, {"error": f"{err}; run `newsbot index` again to retry"}, args.json)
         return 1
-    return 1 if summary.failed else 0
+    kept = None if args.no_postings else result.generation
+    _report(result.summary, db_path, _index_info(result), args.json, kept=kept)
+    return 1 if result.summary.failed else 0
 
 
-def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
-    """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index.search.generations import current_generation
+def _paths_exist(paths: list[str]) -> bool:
+    """Whether every given path exists; says which do not, and what to do, when some are missing."""
+    missing = [p for p in paths if not Path(p).expanduser().exists()]
+    for p in missing:
+        _err(f"no such file or folder: {p}")
+    if missing:
+        _err("check the path (folders are read recursively), then run `newsbot index PATH...` again")
+    return not missing
 
-    conn = store.connect(db_path)
-    try:
-        if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
-            return None
-        # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
-        from index.search import build
 
-        started = time.perf_counter()
-        try:
-            built = build.rebuild(db_path, progress=progress)
-        except Exception as err:  # the articles are stored; say what failed and how to retry
-            return {"error": f"search index not rebuilt: {err}; run `newsbot index` again to retry"}
-        pipeline.mark_postings_built(conn)
-    finally:
-        conn.close()
-    info: dict[str, Any] = {"seconds": round(time.perf_counter() - started, 3)}
-    if built is not None:
-        info.update({k: v for k, v in asdict(built).items() if k in ("generation", "passages", "terms")})
+def _index_info(result: UpdateResult) -> dict[str, Any] | None:
+    """The rebuild as the report shows it; None when the postings in service were already up to date."""
+    if not result.rebuilt:
+        return None
+    info: dict[str, Any] = {"seconds": round(result.seconds, 3)}
+    if result.build is not None:
+        info.update({k: v for k, v in asdict(result.build).items() if k in ("generation", "passages", "terms")})
     return info
 
 
-def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, Any] | None, as_json: bool) -> None:
+def _report(
+    summary: pipeline.RunSummary,
+    db_path: Path,
+    index_info: dict[str, Any] | None,
+    as_json: bool,
+    *,
+    kept: str | None = None,
+) -> None:
+    """Print what a run did; ``kept`` names the generation left in service when nothing needed rebuilding."""
     if as_json:
         data = summary.as_dict()
         data["db"] = str(db_path)
@@ -168,7 +175,15 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
         data["search_index"] = index_info
         _print_json(data)
         return
-    s = summary
+    _print_counts(summary, db_path)
+    if index_info is not None:
+        _print_rebuild(index_info)
+    elif kept is not None:
+        print(f"search index: up to date ({kept}), nothing to rebuild")
+    _print_lists(summary)
+
+
+def _print_counts(s: pipeline.RunSummary, db_path: Path) -> None:
     print(
         f"{s.files_seen:,} files in {s.seconds:.1f} s: {s.files_read:,} read, {s.files_unchanged:,} unchanged"
         + (f", {s.files_removed:,} removed" if s.files_removed else "")
@@ -185,12 +200,18 @@ def _report(summary: pipeline.RunSummary, db_path: Path, index_info: dict[str, A
     print(f"passages: {s.passages:,} written" + (f", {s.retokenized:,} re-tokenized" if s.retokenized else ""))
     if s.resplit:
         print(f"re-split {s.resplit:,} stored articles for the new passage splitter")
-    if index_info is not None:
-        if index_info.get("error"):
-            print(f"search index: {index_info['error']}")
-        else:
-            gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
-            print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+
+
+def _print_rebuild(index_info: dict[str, Any]) -> None:
+    if index_info.get("error"):
+        print(f"search index: {index_info['error']}")
+    else:
+        gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
+        print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+
+
+def _print_lists(s: pipeline.RunSummary) -> None:
+    """The files with old problems, and the first duplicates and problems (--json and the log have them all)."""
     if s.files_with_old_problems:
         print(
             f"{s.files_with_old_problems:,} unchanged files had problems when last read; "
@@ -428,29 +449,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for k, a in enumerate(articles):
         if len(articles) > 1:
             print(f"--- article {k + 1} of {len(articles)} " + "-" * 40)
-        print(a.title or "(no headline found)")
-        print()
-        for n, para in enumerate(a.paragraphs, start=1):
-            print(f"[{n}] {para}")
-            print()
-        meta = [
-            ("outlet", a.outlet),
-            ("published", a.published),
-            ("url", a.url),
-            ("authors", ", ".join(a.authors)),
-            ("source id", a.source_id),
-            ("line", str(a.origin_line) if a.origin_line is not None else None),
-            ("reader", a.reader),
-            ("words", f"{len(a.body.split()):,}"),
-        ]
-        meta += [
-            (key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()
-        ]
-        width = max(len(label) for label, _ in meta) + 2
-        for label, value in meta:
-            if value:
-                print(f"{label + ':':<{width}}{value}")
-        print()
+        _print_extracted(a)
     if not articles:
         print("No article extracted.")
     if problems:
@@ -458,3 +457,28 @@ def cmd_clean(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  {p}" + (" [skipped]" if p.level == "skip" else ""))
     return 1 if failed else 0
+
+
+def _print_extracted(a: Article) -> None:
+    """One extracted article as `newsbot clean` shows it: headline, numbered paragraphs, then its metadata."""
+    print(a.title or "(no headline found)")
+    print()
+    for n, para in enumerate(a.paragraphs, start=1):
+        print(f"[{n}] {para}")
+        print()
+    meta = [
+        ("outlet", a.outlet),
+        ("published", a.published),
+        ("url", a.url),
+        ("authors", ", ".join(a.authors)),
+        ("source id", a.source_id),
+        ("line", str(a.origin_line) if a.origin_line is not None else None),
+        ("reader", a.reader),
+        ("words", f"{len(a.body.split()):,}"),
+    ]
+    meta += [(key, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for key, v in a.extra.items()]
+    width = max(len(label) for label, _ in meta) + 2
+    for label, value in meta:
+        if value:
+            print(f"{label + ':':<{width}}{value}")
+    print()

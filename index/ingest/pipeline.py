@@ -458,10 +458,22 @@ class _Run:
     # -- articles --
 
     def write_article(self, state: _FileState, prep: _Prepared) -> None:
-        conn, s = self.conn, self.summary
-        article = prep.article
+        """Store one article of the file being written: added, updated, unchanged or a duplicate."""
+        row = self._claim_id(state, prep.article)
+        state.articles += 1
+        if row is None:
+            state.written[prep.article.source_id] = self._insert(state, prep)
+            return
+        state.written[prep.article.source_id] = row["id"]
+        if row["file_id"] == state.file_id and store.same_article(row, prep.article):
+            self.summary.unchanged += 1
+            return
+        self._update(state, prep, row)
+
+    def _claim_id(self, state: _FileState, article: Article) -> sqlite3.Row | None:
+        """The stored row under the article's id, after giving it an id of its own if another article holds it."""
         sid = article.source_id
-        row = store.article_for_update(conn, sid)
+        row = store.article_for_update(self.conn, sid)
         if sid in state.written or (row is not None and row["file_id"] not in (state.file_id, None)):
             # The id is taken (repeated in this file, or another file holds it): keep both, under a key that
             # says where this one came from, so neither is lost and re-runs find it again.
@@ -469,31 +481,31 @@ class _Run:
             self.pending_log.append(
                 (article.origin_path, article.origin_line, "info", f"id {sid!r} is taken; stored as {alt!r}")
             )
-            article.source_id = sid = alt
-            row = store.article_for_update(conn, sid)
-        state.articles += 1
-        if row is None:
-            original = store.find_original(conn, prep.content_hash)
-            article_id = store.insert_article(
-                conn,
-                article,
-                file_id=state.file_id,
-                content_hash=prep.content_hash,
-                title_tokens=prep.title_tokens,
-                duplicate_of=original["id"] if original else None,
-            )
-            if original is not None:
-                self.duplicate(article, original)
-            else:
-                s.added += 1
-                s.passages += store.replace_passages(conn, article_id, prep.passages, prep.tokens)
-            state.written[sid] = article_id
-            return
-        article_id = row["id"]
-        state.written[sid] = article_id
-        if row["file_id"] == state.file_id and store.same_article(row, article):
-            s.unchanged += 1
-            return
+            article.source_id = alt
+            row = store.article_for_update(self.conn, alt)
+        return row
+
+    def _insert(self, state: _FileState, prep: _Prepared) -> int:
+        """Store a new article (as a duplicate when its text is stored already); returns its id."""
+        original = store.find_original(self.conn, prep.content_hash)
+        article_id = store.insert_article(
+            self.conn,
+            prep.article,
+            file_id=state.file_id,
+            content_hash=prep.content_hash,
+            title_tokens=prep.title_tokens,
+            duplicate_of=original["id"] if original else None,
+        )
+        if original is not None:
+            self.duplicate(prep.article, original)
+        else:
+            self.summary.added += 1
+            self.summary.passages += store.replace_passages(self.conn, article_id, prep.passages, prep.tokens)
+        return article_id
+
+    def _update(self, state: _FileState, prep: _Prepared, row: sqlite3.Row) -> None:
+        """Rewrite a stored article that changed (or moved file); its duplicates are promoted if its text changed."""
+        conn, article, article_id = self.conn, prep.article, row["id"]
         was_duplicate = row["duplicate_of"] is not None
         duplicate_of = row["duplicate_of"]
         if row["content_hash"] != prep.content_hash:
@@ -517,9 +529,9 @@ class _Run:
                 store.replace_passages(conn, article_id, [], [])
             self.duplicate(article, original)
             return
-        s.updated += 1
+        self.summary.updated += 1
         if was_duplicate or row["body"] != article.body:
-            s.passages += store.replace_passages(conn, article_id, prep.passages, prep.tokens)
+            self.summary.passages += store.replace_passages(conn, article_id, prep.passages, prep.tokens)
 
     def duplicate(self, article: Article, original: sqlite3.Row | None) -> None:
         s = self.summary
@@ -566,8 +578,8 @@ class _Run:
 
     def open_file(self, result: _Result, status: str) -> _FileState:
         conn = self.conn
-        known = conn.execute("SELECT id FROM files WHERE path = ?", (result.path,)).fetchone()
-        before = store.file_article_ids(conn, known[0]) if known else {}
+        known = store.find_file_id(conn, result.path)
+        before = store.file_article_ids(conn, known) if known is not None else {}
         file_id = store.upsert_file(
             conn,
             result.path,
@@ -708,35 +720,37 @@ def ingest(
     summary = RunSummary(paths=paths)
     with _ingest_lock(db_path):
         conn = store.connect(db_path)
-        # A bigger page cache keeps the indexes' B-trees in memory through a bulk load (it is a cap, not a grab).
-        conn.execute("PRAGMA cache_size = -262144")
-        # Checkpoint every ~64 MB of WAL rather than every 4 MB: each checkpoint syncs the database file, and a
-        # bulk load would otherwise pay that on every batch.
-        conn.execute("PRAGMA wal_autocheckpoint = 16384")
+        store.tune_for_bulk_load(conn)
         try:
             store.close_stale_runs(conn)
             summary.run_id = store.start_run(conn, paths)
-            with _sigterm_as_interrupt():
-                try:
-                    _ingest(conn, paths, summary, prune=prune, progress=progress, workers=workers, within=within)
-                except KeyboardInterrupt as err:
-                    summary.status = "interrupted"
-                    summary.seconds = time.perf_counter() - started
-                    store.finish_run(conn, summary.run_id, "interrupted", _stored_summary(summary))
-                    raise IngestInterrupted(summary) from err
-                except BaseException:
-                    # What was committed stays; the run is marked so `newsbot stats` does not show it running.
-                    summary.status = "failed"
-                    summary.seconds = time.perf_counter() - started
-                    with contextlib.suppress(sqlite3.Error):
-                        store.finish_run(conn, summary.run_id, "failed", _stored_summary(summary))
-                    raise
-            summary.status = "failed" if summary.failed else "ok"
-            summary.seconds = time.perf_counter() - started
-            store.finish_run(conn, summary.run_id, summary.status, _stored_summary(summary))
+            with _sigterm_as_interrupt(), _ending_early(conn, summary, started):
+                _ingest(conn, paths, summary, prune=prune, progress=progress, workers=workers, within=within)
+            _finish(conn, summary, "failed" if summary.failed else "ok", started)
         finally:
             conn.close()
     return summary
+
+
+@contextlib.contextmanager
+def _ending_early(conn: sqlite3.Connection, summary: RunSummary, started: float) -> Iterator[None]:
+    """Mark the run interrupted (raising IngestInterrupted) or failed when the block raises."""
+    try:
+        yield
+    except KeyboardInterrupt as err:
+        _finish(conn, summary, "interrupted", started)
+        raise IngestInterrupted(summary) from err
+    except BaseException:
+        # What was committed stays; the run is marked so `newsbot stats` does not show it running.
+        with contextlib.suppress(sqlite3.Error):
+            _finish(conn, summary, "failed", started)
+        raise
+
+
+def _finish(conn: sqlite3.Connection, summary: RunSummary, status: str, started: float) -> None:
+    summary.status = status
+    summary.seconds = time.perf_counter() - started
+    store.finish_run(conn, summary.run_id, status, _stored_summary(summary))
 
 
 def _stored_summary(summary: RunSummary) -> dict[str, Any]:
@@ -759,22 +773,34 @@ def _ingest(
 ) -> None:
     run = _Run(conn, summary, None)
     refresh_derived(conn, summary, progress=progress)
-
-    db_file = str(Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve())
-    own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
-    files, problems = walk(paths, exclude=own, within=within)
-    summary.files_seen = len(files)
-    with run.batch_transaction():
-        for p in problems:
-            run.problem(p)
-        run.flush_log()
-
+    files = _walk_inputs(run, paths, within)
     known = store.file_rows(conn)
     if prune:
         tops = [str(Path(p).expanduser().resolve()) for p in paths]
         _prune(run, {path: row for path, row in known.items() if _under(path, tops)})
         known = store.file_rows(conn)
+    to_read = _changed_files(conn, files, known, summary)
+    if to_read:
+        _read_changed(run, to_read, workers, progress)
 
+
+def _walk_inputs(run: _Run, paths: list[str], within: str | os.PathLike[str] | None) -> list[str]:
+    """The files to consider, without the database's own files; the paths' problems are logged."""
+    db_file = str(Path(store.database_file(run.conn)).resolve())
+    own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
+    files, problems = walk(paths, exclude=own, within=within)
+    run.summary.files_seen = len(files)
+    with run.batch_transaction():
+        for p in problems:
+            run.problem(p)
+        run.flush_log()
+    return files
+
+
+def _changed_files(
+    conn: sqlite3.Connection, files: list[str], known: dict[str, sqlite3.Row], summary: RunSummary
+) -> list[tuple[str, int]]:
+    """The files to read, as ``(path, size)``; the unchanged ones are counted, and re-stamped when only touched."""
     to_read: list[tuple[str, int]] = []
     unchanged_ids: list[int] = []
     touched: list[tuple[int, int, int]] = []
@@ -805,9 +831,11 @@ def _ingest(
         1 for row in known.values() if row["id"] in unchanged and row["status"] in ("partial", "failed")
     )
     summary.unchanged, _ = store.count_file_articles(conn, unchanged_ids)
-    if not to_read:
-        return
+    return to_read
 
+
+def _read_changed(run: _Run, to_read: list[tuple[str, int]], workers: int | None, progress: bool) -> None:
+    """Read and write the changed files, in worker processes unless there is too little to read."""
     total_bytes = sum(size for _, size in to_read)
     n_workers = _cpus() if workers is None else max(0, workers)
     if workers is None and total_bytes < IN_PROCESS_BYTES:
@@ -870,29 +898,65 @@ def _plan(to_read: list[tuple[str, int]]) -> Iterator[_FileTask | tuple[str, int
         yield _FileTask(batch)
 
 
-def _read_and_write(run: _Run, to_read: list[tuple[str, int]], n_workers: int) -> None:
-    """Feed the workers a bounded number of tasks at a time and write their results in submission order."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+_OnDone = Callable[[list[_Result]], None]
 
-    sizes = dict(to_read)
-    pool: ProcessPoolExecutor | None = None
-    if n_workers > 0:
-        pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn"), initializer=_worker_init)
-    window = max(2, 2 * n_workers)
-    pending: deque[tuple[Future[list[_Result]] | list[_Result], Callable[[list[_Result]], None]]] = deque()
 
-    def submit(task: _FileTask | _ChunkTask, on_done: Callable[[list[_Result]], None]) -> None:
-        if pool is None:
-            pending.append((_run_task(task), on_done))
+class _Scheduler:
+    """Runs read tasks in a pool of worker processes (or in this process when there are none), a bounded number
+    at a time, and hands their results to the writer in submission order.
+
+    Used as a context manager: leaving normally waits for the pool to shut down; leaving with an exception (an
+    error, Ctrl-C) stops the workers at once, and nothing they did is committed.
+    """
+
+    def __init__(self, n_workers: int) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        self.pool: ProcessPoolExecutor | None = None
+        if n_workers > 0:
+            self.pool = ProcessPoolExecutor(
+                max_workers=n_workers, mp_context=get_context("spawn"), initializer=_worker_init
+            )
+        # Enough tasks in flight to keep every worker busy, few enough that results never pile up in memory.
+        self.window = max(2, 2 * n_workers) if self.pool is not None else 1
+        self.pending: deque[tuple[Future[list[_Result]] | list[_Result], _OnDone]] = deque()
+
+    def __enter__(self) -> _Scheduler:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if self.pool is None:
+            return
+        if exc_type is None:
+            self.pool.shutdown(wait=True)
+            return
+        # Stop at once: queued tasks are dropped and running workers killed; nothing they did is committed.
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        self.pool = None
+
+    def submit(self, task: _FileTask | _ChunkTask, on_done: _OnDone) -> None:
+        """Queue a task; writes the oldest results first whenever the window is full."""
+        if self.pool is None:
+            self.pending.append((_run_task(task), on_done))
         else:
-            pending.append((pool.submit(_run_task, task), on_done))
-        while len(pending) >= (window if pool is not None else 1):
-            drain_one()
+            self.pending.append((self.pool.submit(_run_task, task), on_done))
+        while len(self.pending) >= self.window:
+            self.drain_one()
 
-    def drain_one() -> None:
-        work, on_done = pending.popleft()
+    def add_done(self, results: list[_Result], on_done: _OnDone) -> None:
+        """Queue results already known (a problem found while cutting a file), to be written in order."""
+        self.pending.append((results, on_done))
+
+    def drain_one(self) -> None:
+        """Wait for the oldest task and write its results."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        work, on_done = self.pending.popleft()
         try:
             results = work.result() if isinstance(work, Future) else work
         except BrokenProcessPool as err:
@@ -902,41 +966,31 @@ def _read_and_write(run: _Run, to_read: list[tuple[str, int]], n_workers: int) -
             ) from err
         on_done(results)
 
+    def drain(self) -> None:
+        """Write the results of every task queued so far."""
+        while self.pending:
+            self.drain_one()
+
+
+def _read_and_write(run: _Run, to_read: list[tuple[str, int]], n_workers: int) -> None:
+    """Read the files in tasks (batches of small files, chunks of big JSON-lines files) and write the results."""
+    sizes = dict(to_read)
+
     def whole_done(results: list[_Result]) -> None:
         run.write_whole(results)
         if run.bar is not None:
             run.bar.update(sum(sizes.get(r.path, 0) for r in results))
 
-    try:
+    with _Scheduler(n_workers) as scheduler:
         for step in _plan(to_read):
             if isinstance(step, _FileTask):
-                submit(step, whole_done)
+                scheduler.submit(step, whole_done)
             else:
-                _chunked_file(run, step[0], submit, drain_one, pending)
-        while pending:
-            drain_one()
-    except BaseException:
-        if pool is not None:
-            # Stop at once: queued tasks are dropped and running workers killed; nothing they did is committed.
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                with contextlib.suppress(Exception):
-                    process.terminate()
-            pool = None
-        raise
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+                _chunked_file(run, step[0], scheduler)
+        scheduler.drain()
 
 
-def _chunked_file(
-    run: _Run,
-    path: str,
-    submit: Callable[[_FileTask | _ChunkTask, Callable[[list[_Result]], None]], None],
-    drain_one: Callable[[], None],
-    pending: deque[Any],
-) -> None:
+def _chunked_file(run: _Run, path: str, scheduler: _Scheduler) -> None:
     """Read one big JSON-lines file as parallel chunks; its status is final only after the last chunk is written."""
     from index.ingest import readers
 
@@ -951,35 +1005,38 @@ def _chunked_file(
         return
     with run.batch_transaction():
         state = run.open_file(_Result(path, [], [], st.st_size, st.st_mtime_ns, "", reader), store.FILE_PENDING)
-    position = 0
 
     def chunk_done(results: list[_Result]) -> None:
         for result in results:
             run.write_chunk(state, result)
 
     try:
-        for step in _jsonl_chunks(path):
-            if isinstance(step, int):
-                if run.bar is not None:
-                    run.bar.update(step - position)
-                position = step
-            elif isinstance(step, Problem):
-                # Queued like a chunk's result, so it is written (and counted) in file order with the rest.
-                pending.append(([_Result(path, [], [step], chunk=True)], chunk_done))
-            else:
-                submit(step, chunk_done)
+        _submit_chunks(run, path, scheduler, chunk_done)
     except OSError as err:
-        pending.append(
-            ([_Result(path, [], [Problem(path, f"cannot read: {err.strerror or err}")], chunk=True)], chunk_done)
-        )
+        problem = Problem(path, f"cannot read: {err.strerror or err}")
+        scheduler.add_done([_Result(path, [], [problem], chunk=True)], chunk_done)
     # Everything of this file must be written before its status becomes final.
-    while pending:
-        drain_one()
+    scheduler.drain()
     with run.batch_transaction():
         run.close_file(state, path, size=st.st_size, mtime_ns=st.st_mtime_ns, file_hash=file_hash, reader=reader)
         run.flush_log()
         run.bump_generation()
     run.summary.files_read += 1
+
+
+def _submit_chunks(run: _Run, path: str, scheduler: _Scheduler, chunk_done: _OnDone) -> None:
+    """Cut the file into chunks and queue them, and its problems, in file order; advances the progress bar."""
+    position = 0
+    for step in _jsonl_chunks(path):
+        if isinstance(step, int):
+            if run.bar is not None:
+                run.bar.update(step - position)
+            position = step
+        elif isinstance(step, Problem):
+            # Queued like a chunk's result, so it is written (and counted) in file order with the rest.
+            scheduler.add_done([_Result(path, [], [step], chunk=True)], chunk_done)
+        else:
+            scheduler.submit(step, chunk_done)
 
 
 def _under(stored: str, tops: list[str]) -> bool:
@@ -1031,12 +1088,12 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None,
         True when anything was rebuilt (the search postings are then out of date).
     """
     summary = summary or RunSummary()
-    has_data = conn.execute("SELECT EXISTS(SELECT 1 FROM articles)").fetchone()[0]
+    has_data = store.has_articles(conn)
     split_v = store.get_meta(conn, META_SPLIT)
     token_v = store.get_meta(conn, META_TOKENIZER)
     if has_data and split_v != str(SPLIT_VERSION):
         log.warning("splitter changed (%s -> %s): re-splitting stored articles", split_v, SPLIT_VERSION)
-        total = conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
+        total = store.count_originals(conn)
         with _closing_bar(total, progress, unit=" articles", desc="re-splitting") as bar:
             after = 0
             while ids := store.original_ids(conn, after=after):
@@ -1050,7 +1107,7 @@ def refresh_derived(conn: sqlite3.Connection, summary: RunSummary | None = None,
         _retokenize_titles(conn)
     elif has_data and token_v != str(TOKENIZER_VERSION):
         log.warning("tokenizer changed (%s -> %s): re-tokenizing stored passages", token_v, TOKENIZER_VERSION)
-        total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        total = store.count_passages(conn)
         with _closing_bar(total, progress, unit=" passages", desc="re-tokenizing") as bar:
             after = 0
             while rows := store.passage_texts(conn, after=after):
@@ -1080,11 +1137,22 @@ def _retokenize_titles(conn: sqlite3.Connection) -> None:
 
 
 def postings_outdated(conn: sqlite3.Connection) -> bool:
-    """True when the stored content changed since the search postings were last built by `newsbot index`."""
+    """True when the stored content changed since the search postings were last built (and marked) by update_index."""
     return store.get_meta(conn, META_GENERATION) != store.get_meta(conn, META_POSTINGS_FOR)
 
 
-def mark_postings_built(conn: sqlite3.Connection) -> None:
-    """Record that the postings now match the stored content."""
+def content_generation(conn: sqlite3.Connection) -> str:
+    """The stored content's generation (it changes with every committed batch of changes)."""
+    return store.get_meta(conn, META_GENERATION) or ""
+
+
+def mark_postings_built(conn: sqlite3.Connection, built_for: str | None = None) -> None:
+    """Record that the postings match the stored content as of generation ``built_for`` (default: now).
+
+    Args:
+        conn: open connection.
+        built_for: :func:`content_generation` read before the build started, so content written while it ran
+            leaves the postings stale rather than being taken as included.
+    """
     with store.transaction(conn):
-        store.set_meta(conn, META_POSTINGS_FOR, store.get_meta(conn, META_GENERATION) or "")
+        store.set_meta(conn, META_POSTINGS_FOR, content_generation(conn) if built_for is None else built_for)

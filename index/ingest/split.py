@@ -144,18 +144,7 @@ def split_article(article: Article) -> list[Passage]:
     passages: list[Passage] = []
     i = 0
     while i < n:
-        j = i
-        total = 0
-        while j < n:
-            sent = sents[j]
-            if j > i and (total + sent.words > MAX_WORDS or sent.end - sents[i].start > MAX_CHARS):
-                break
-            total += sent.words
-            j += 1
-            if total >= MIN_WORDS:
-                if total + rest[j] <= MAX_WORDS and sents[n - 1].end - sents[i].start <= MAX_CHARS:
-                    j = n  # the remainder fits: take it rather than leave a stub for a window of its own
-                break
+        j = _window_end(sents, rest, i)
         start, end = sents[i].start, sents[j - 1].end
         passages.append(
             Passage(
@@ -169,14 +158,38 @@ def split_article(article: Article) -> list[Passage]:
         )
         if j >= n:
             break
-        # Repeat the closing sentence so a fact stated across the cut is whole in one of the two passages, unless
-        # it would make a window of its own (the next sentence does not fit beside it).
-        last, following = sents[j - 1], sents[j]
-        overlap = (
-            j - 1 > i
-            and last.words <= OVERLAP_MAX_WORDS
-            and last.words + following.words <= MAX_WORDS
-            and following.end - last.start <= MAX_CHARS
-        )
-        i = j - 1 if overlap else j
+        i = j - 1 if _overlap(sents, i, j) else j
     return passages
+
+
+def _window_end(sents: list[_Sentence], rest: list[int], i: int) -> int:
+    """Where the window opening at sentence ``i`` ends (exclusive): ``MIN_WORDS`` reached, ``MAX_WORDS`` kept."""
+    n = len(sents)
+    j = i
+    total = 0
+    while j < n:
+        sent = sents[j]
+        if j > i and (total + sent.words > MAX_WORDS or sent.end - sents[i].start > MAX_CHARS):
+            break
+        total += sent.words
+        j += 1
+        if total >= MIN_WORDS:
+            if total + rest[j] <= MAX_WORDS and sents[n - 1].end - sents[i].start <= MAX_CHARS:
+                return n  # the remainder fits: take it rather than leave a stub for a window of its own
+            break
+    return j
+
+
+def _overlap(sents: list[_Sentence], i: int, j: int) -> bool:
+    """Whether the window ``[i, j)``'s closing sentence also opens the next window.
+
+    Repeating it keeps a fact stated across the cut whole in one of the two passages, unless it would make a
+    window of its own (the next sentence does not fit beside it).
+    """
+    last, following = sents[j - 1], sents[j]
+    return (
+        j - 1 > i
+        and last.words <= OVERLAP_MAX_WORDS
+        and last.words + following.words <= MAX_WORDS
+        and following.end - last.start <= MAX_CHARS
+    )

@@ -1146,3 +1146,41 @@ def article_versions(conn: sqlite3.Connection, source_ids: list[str]) -> dict[st
         ):
             found[row["source_id"]] = (row["id"], f"{row['content_hash']}:{row['title']}", row["updated_at"])
     return found
+
+
+# --- Ingest-side statements (pipeline) ---
+
+
+def tune_for_bulk_load(conn: sqlite3.Connection) -> None:
+    """Settings for one connection that writes many batches (an ingest run); readers are not affected."""
+    # A bigger page cache keeps the indexes' B-trees in memory through a bulk load (it is a cap, not a grab).
+    conn.execute("PRAGMA cache_size = -262144")
+    # Checkpoint every ~64 MB of WAL rather than every 4 MB: each checkpoint syncs the database file, and a
+    # bulk load would otherwise pay that on every batch.
+    conn.execute("PRAGMA wal_autocheckpoint = 16384")
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file of the connection's main database ("" for an in-memory one)."""
+    return conn.execute("PRAGMA database_list").fetchone()["file"]
+
+
+def has_articles(conn: sqlite3.Connection) -> bool:
+    """Whether any article is stored."""
+    return bool(conn.execute("SELECT EXISTS(SELECT 1 FROM articles)").fetchone()[0])
+
+
+def count_originals(conn: sqlite3.Connection) -> int:
+    """How many stored articles are not duplicates (the ones with passages)."""
+    return conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
+
+
+def count_passages(conn: sqlite3.Connection) -> int:
+    """How many passages are stored."""
+    return conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+
+def find_file_id(conn: sqlite3.Connection, path: str) -> int | None:
+    """The id of the stored file at ``path``, or None when it is not known."""
+    row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest_asyncio
 from helpers.bot_harness import build_db, check_limits, settle, slash
 
 from index import store
+from index.ingest.split import split_article
 from index.models import Article
 from index.search.build import rebuild
 from index.tokenize import tokenize, tokens_to_text
@@ -28,24 +29,51 @@ NEW = Article(
 )
 
 
-def slow_reindex(paths, db_path, prune, phase, **_):
-    """A re-index that stores a new article (visible in SQLite at once), then takes its time to build postings."""
-    phase("reading and storing articles")
+WAIT = 30.0  # seconds a stage may take before the test gives up (a bound on failure, never a pause)
+
+
+def store_new_article(db_path: Path) -> None:
+    """Store NEW with its passages (visible in SQLite at once; not searchable until the postings are rebuilt)."""
     conn = store.connect(db_path)
     with store.transaction(conn):
         aid = store.insert_article(
             conn, NEW, file_id=None, content_hash=NEW.content_hash, title_tokens=tokens_to_text(tokenize(NEW.title))
         )
-        from index.ingest.split import split_article
-
         passages = split_article(NEW)
         store.replace_passages(conn, aid, passages, [tokens_to_text(tokenize(p.text)) for p in passages])
     conn.close()
-    time.sleep(0.6)  # questions arrive while the new article is stored but not yet indexed
-    phase("building the search index")
-    rebuild(db_path, progress=False)
-    time.sleep(0.3)
-    return {"articles_added": 1}
+
+
+class StagedReindex:
+    """A stand-in re-index that stores a new article, then builds postings, pausing after each stage until the
+    test lets it go on: questions can then be asked at a known point of the run."""
+
+    def __init__(self, *, held: bool = True) -> None:
+        self.stored = threading.Event()  # set here: NEW is in SQLite but in no postings yet
+        self.build = threading.Event()  # set by the test: go on and build the postings
+        self.built = threading.Event()  # set here: the new generation is written; the bot has not reloaded
+        self.finish = threading.Event()  # set by the test: return, so the bot reloads
+        if not held:
+            self.build.set()
+            self.finish.set()
+
+    def __call__(self, paths, db_path, prune, phase, **_):
+        phase("reading and storing articles")
+        store_new_article(db_path)
+        self.stored.set()
+        if not self.build.wait(WAIT):
+            raise TimeoutError("the test never let the build start")
+        phase("building the search index")
+        rebuild(db_path, progress=False)
+        self.built.set()
+        if not self.finish.wait(WAIT):
+            raise TimeoutError("the test never let the re-index finish")
+        return {"articles_added": 1}
+
+
+async def reached(event: threading.Event) -> None:
+    """Wait (off the loop, so the bot keeps running) until the re-index thread sets ``event``."""
+    assert await asyncio.to_thread(event.wait, WAIT), "the re-index did not reach the stage"
 
 
 @pytest_asyncio.fixture
@@ -57,20 +85,41 @@ async def newsbot(make_bot, news_db, tmp_path):
 @pytest.mark.asyncio
 async def test_reindex_while_questions_arrive(newsbot, recorder, tmp_path):
     cog = newsbot.get_cog("Admin")
-    cog.progress_every = 0.2
-    cog.work = slow_reindex
+    cog.progress_every = 0.05
+    work = StagedReindex()
+    cog.work = work
     old = newsbot.engine.generation
     at = datetime(2024, 3, 10, tzinfo=UTC)
+    questions = []
+
+    def edited(text: str) -> bool:
+        return any(c.kind == "edit_original" and text in c.body["content"] for c in recorder.for_interaction(reindex))
+
+    async def ask(n: int) -> None:
+        """Ask ``n`` questions at once and wait until each has its answer."""
+        batch = [slash("ask", {"question": "zeppelin museum gondola"}, at=at) for _ in range(n)]
+        for q in batch:
+            questions.append(q)
+            newsbot._connection.parse_interaction_create(q)
+        await recorder.wait_for(
+            lambda: all(any(c.kind == "followup" for c in recorder.for_interaction(q)) for q in batch), timeout=WAIT
+        )
 
     reindex = slash("reindex", {}, permissions=MANAGE_GUILD)
     newsbot._connection.parse_interaction_create(reindex)
-    questions = []
-    for _ in range(25):
-        await asyncio.sleep(0.06)
-        q = slash("ask", {"question": "zeppelin museum gondola"}, at=at)
-        questions.append(q)
-        newsbot._connection.parse_interaction_create(q)
-    await settle(timeout=30)
+    await ask(3)  # as the run starts
+    await reached(work.stored)  # the new article is stored but not indexed
+    await recorder.wait_for(lambda: edited("reading and storing"), timeout=WAIT)
+    await ask(5)
+    work.build.set()
+    await reached(work.built)  # the new generation is written, and the bot still serves the old one
+    await recorder.wait_for(lambda: edited("building the search index"), timeout=WAIT)
+    await ask(5)
+    switched = len(questions)
+    work.finish.set()
+    await recorder.wait_for(lambda: edited("Re-index done"), timeout=WAIT)
+    await ask(5)
+    await settle(timeout=WAIT)
 
     generations = []
     for q in questions:
@@ -86,6 +135,8 @@ async def test_reindex_while_questions_arrive(newsbot, recorder, tmp_path):
         # The new article is only ever cited from the new generation: never from a half-built index.
         assert found == (generation != old), (generation, found)
     assert generations[0] == old and generations[-1] != old, generations
+    # Before the switch every answer came from the old generation, after it every one from the new.
+    assert set(generations[:switched]) == {old} and old not in generations[switched:], generations
 
     progress = recorder.for_interaction(reindex)
     assert progress[0].json["type"] == 4 and progress[0].json["data"]["content"].startswith("Re-indexing")
@@ -178,7 +229,7 @@ async def test_worker_processes_answer_and_follow_a_new_generation(make_bot, new
     assert "Council approves budget" in first.embeds[0]["fields"][0]["name"]
     old = bot.engine.generation
 
-    await asyncio.to_thread(slow_reindex, [], news_db, False, lambda phase: None)
+    await asyncio.to_thread(StagedReindex(held=False), [], news_db, False, lambda phase: None)
     assert await bot.engine.reload() and bot.engine.generation != old
     q = slash("ask", {"question": "zeppelin museum gondola"}, at=at)
     bot._connection.parse_interaction_create(q)

@@ -144,6 +144,91 @@ def test_index_json_output_and_postings_rebuild(
     assert built == [db_path]
 
 
+def index_json(capsys: pytest.CaptureFixture[str], folder: Path, db_path: Path) -> dict:
+    code, out, _ = cli(capsys, "index", str(folder), "--db", str(db_path), "--json")
+    assert code == 0, out
+    return json.loads(out)
+
+
+def generations(db_path: Path) -> list[str]:
+    from index.search.generations import current_generation, index_dir
+
+    return [current_generation(db_path), *sorted(p.name for p in index_dir(db_path).glob("gen-*"))]
+
+
+def test_index_after_index_rebuilds_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path) -> None:
+    for n in range(2):
+        write_text(tmp_path / "in" / f"{n}.txt", n)
+    first = index_json(capsys, tmp_path / "in", db_path)
+    assert first["added"] == 2 and first["search_index"]["generation"] == "gen-000001"
+    before = generations(db_path)
+    again = index_json(capsys, tmp_path / "in", db_path)
+    assert (again["added"], again["files_unchanged"], again["search_index"]) == (0, 2, None)
+    assert generations(db_path) == before
+    code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path))
+    assert code == 0 and "search index: up to date (gen-000001), nothing to rebuild" in out
+
+
+def test_index_after_bot_reindex_rebuilds_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    from bot.reindex import run_reindex
+
+    archive = tmp_path / "archive"
+    for n in range(2):
+        write_text(archive / f"{n}.txt", n)
+    phases: list[str] = []
+    summary = run_reindex([archive], db_path, False, phases.append, within=archive)
+    assert summary.added == 2
+    assert phases == ["reading and storing articles", "building the search index"]
+    before = generations(db_path)
+    assert before[0] == "gen-000001"
+    data = index_json(capsys, archive, db_path)
+    assert (data["added"], data["files_unchanged"], data["search_index"]) == (0, 2, None)
+    assert generations(db_path) == before
+    # and the other way round: a /reindex that finds nothing new builds nothing either
+    phases.clear()
+    run_reindex([archive], db_path, False, phases.append, within=archive)
+    assert phases == ["reading and storing articles"]
+    assert generations(db_path) == before
+
+
+def test_index_rebuilds_a_missing_index_even_when_nothing_changed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    import shutil
+
+    from index.search.generations import index_dir
+
+    write_text(tmp_path / "in" / "a.txt", 1)
+    assert index_json(capsys, tmp_path / "in", db_path)["search_index"]["generation"] == "gen-000001"
+    (index_dir(db_path) / "CURRENT").unlink()
+    data = index_json(capsys, tmp_path / "in", db_path)
+    assert data["files_unchanged"] == 1 and data["search_index"]["generation"] == "gen-000002"
+    shutil.rmtree(index_dir(db_path))
+    data = index_json(capsys, tmp_path / "in", db_path)
+    assert data["files_unchanged"] == 1 and data["search_index"]["generation"] == "gen-000001"
+
+
+def test_index_whose_rebuild_fails_reports_the_stored_articles_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.search import build as postings
+
+    def broken(db: Path, progress: bool = True) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(postings, "rebuild", broken)
+    write_text(tmp_path / "in" / "a.txt", 1)
+    code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path), "--json")
+    data = json.loads(out)
+    assert code == 1 and data["added"] == 1
+    assert "disk full" in data["search_index"]["error"] and "again" in data["search_index"]["error"]
+    monkeypatch.undo()
+    # the failed rebuild was not recorded as built: the next run builds it although nothing changed
+    assert index_json(capsys, tmp_path / "in", db_path)["search_index"]["generation"] == "gen-000001"
+
+
 def test_index_json_lists_problems(capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path) -> None:
     write_jsonl(tmp_path / "x.jsonl", [record(1)], lines=["{oops\n"])
     code, out, _ = cli(capsys, "index", str(tmp_path / "x.jsonl"), "--db", str(db_path), "--json", "--no-postings")

@@ -37,6 +37,12 @@ def run(paths: list[Path], db: Path, **kw: object) -> pipeline.RunSummary:
     return pipeline.ingest([str(p) for p in paths], db, **kw)  # type: ignore[arg-type]
 
 
+def this_checkout() -> dict[str, str]:
+    """The environment for a child Python that must import this checkout's ``index`` (not an installed copy)."""
+    root = str(Path(__file__).resolve().parents[3])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+
+
 def consistent(db: Path) -> None:
     """Invariants that must hold after any run, finished or not."""
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
@@ -342,7 +348,11 @@ def test_ingest_sigterm_is_handled_like_ctrl_c(tmp_path: Path, db_path: Path) ->
         encoding="utf-8",
     )
     done = subprocess.run(
-        [sys.executable, str(script), str(folder), str(db_path)], capture_output=True, text=True, timeout=120
+        [sys.executable, str(script), str(folder), str(db_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=this_checkout(),
     )
     assert done.returncode == 130, done.stderr
     assert "interrupted after 2 files" in done.stdout
@@ -380,7 +390,9 @@ def test_ingest_killed_mid_batch_leaves_a_consistent_database(tmp_path: Path, db
         ),
         encoding="utf-8",
     )
-    done = subprocess.run([sys.executable, str(script), str(folder), str(db_path)], capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), str(folder), str(db_path)], capture_output=True, timeout=120, env=this_checkout()
+    )
     assert done.returncode == -9
     consistent(db_path)
     assert count(db_path, "articles") == 3

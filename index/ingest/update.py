@@ -1,0 +1,113 @@
+"""Bring an index up to date: ingest, then rebuild the search postings when stale and record that they match."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index import store
+from index.ingest import pipeline
+from index.search import generations
+
+if TYPE_CHECKING:
+    from index.search.build import BuildInfo
+
+PHASE_INGEST = "reading and storing articles"
+PHASE_POSTINGS = "building the search index"
+
+
+class PostingsNotRebuilt(Exception):
+    """The articles were stored but the search postings could not be rebuilt; ``summary`` says what was stored.
+
+    The postings in service (if any) are left as they were, and the next update rebuilds them.
+    """
+
+    def __init__(self, summary: pipeline.RunSummary, error: Exception) -> None:
+        super().__init__(f"search index not rebuilt: {error}")
+        self.summary = summary
+
+
+@dataclass(slots=True)
+class UpdateResult:
+    """What one :func:`update_index` did."""
+
+    summary: pipeline.RunSummary
+    rebuilt: bool = False  # a new postings generation was built and put in service
+    generation: str | None = None  # the generation in service afterwards (None: none built yet)
+    build: BuildInfo | None = None  # the rebuild's details, when there was one
+    seconds: float = 0.0  # time spent rebuilding the postings
+
+
+def update_index(
+    paths: Iterable[str | os.PathLike[str]],
+    db_path: str | os.PathLike[str],
+    *,
+    prune: bool = False,
+    within: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+    phase: Callable[[str], None] | None = None,
+    postings: bool = True,
+) -> UpdateResult:
+    """Ingest ``paths`` into the store at ``db_path``, then rebuild the search postings if they are stale.
+
+    The postings are rebuilt when the stored content changed (in this run or since they were last built) or
+    when no generation is in service; otherwise the one in service is kept. After a rebuild the store
+    records which content they match, so the next update that changes nothing builds nothing.
+
+    Args:
+        paths: files and folders to read (see :func:`index.ingest.pipeline.ingest`).
+        db_path: the SQLite database (created and migrated when needed).
+        prune: also delete stored files under ``paths``, and their articles, that are gone from disk.
+        within: read no file outside this folder, links included; None: no such limit.
+        progress: show progress bars on stderr.
+        workers: reader processes (default: one per CPU; 0 reads in this process).
+        phase: called with the name of each phase as it starts (:data:`PHASE_INGEST`, :data:`PHASE_POSTINGS`).
+        postings: False only ingests; the postings stay stale until the next update rebuilds them.
+
+    Returns:
+        The ingest's summary, whether the postings were rebuilt, and the generation in service.
+
+    Raises:
+        IngestError: the run could not start (the database is busy with another ingest).
+        IngestInterrupted: Ctrl-C or SIGTERM during the ingest; the summary of what was committed is attached.
+        PostingsNotRebuilt: the articles are stored but the postings rebuild failed.
+    """
+    db_path = Path(db_path)
+    report = phase or (lambda _: None)
+    report(PHASE_INGEST)
+    summary = pipeline.ingest(paths, db_path, prune=prune, progress=progress, workers=workers, within=within)
+    result = UpdateResult(summary, generation=generations.current_generation(db_path))
+    if not postings:
+        return result
+    conn = store.connect(db_path)
+    try:
+        if not (summary.changed or pipeline.postings_outdated(conn) or result.generation is None):
+            return result
+        report(PHASE_POSTINGS)
+        # Read before building: what another ingest commits while the build runs may be missing from it, so the
+        # postings must still count as stale afterwards.
+        built_for = pipeline.content_generation(conn)
+        _rebuild(db_path, result, progress)
+        pipeline.mark_postings_built(conn, built_for)
+    finally:
+        conn.close()
+    return result
+
+
+def _rebuild(db_path: Path, result: UpdateResult, progress: bool) -> None:
+    # Imported only to rebuild: it brings numpy, which an update that changed nothing need not load.
+    from index.search.build import rebuild
+
+    started = time.perf_counter()
+    try:
+        result.build = rebuild(db_path, progress=progress)
+    except Exception as err:  # the articles are stored; the caller says what failed and how to retry
+        raise PostingsNotRebuilt(result.summary, err) from err
+    result.seconds = time.perf_counter() - started
+    result.rebuilt = True
+    result.generation = generations.current_generation(db_path)
