@@ -1,0 +1,237 @@
+"""Answer quality on questions with gold answer strings: quote@1, pass@3 and short@1, baseline against the new code.
+
+Runs the real Searcher over the questions as of each question's date, once, and caches the hits
+(``--cache``); then scores the baseline quote (``index.answer.compose``: the best sentence of the shown
+passages, as ``newsbot ask --json`` gives it) and the new quote and short answer (``index.answer.sentences``,
+``index.answer.short``), with k-fold cross-validation for the few weights the new code has.
+
+    python bench/answers.py --db /tmp/m/rtqa.db
+    python bench/answers.py --db /tmp/m/rtqa.db --folds 5 --misses
+
+Matching (``index.evaluate.answer_matches``): NFKD, accents folded, lower case, punctuation to spaces,
+whole-word containment of a normalised gold string.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.answer.compose import assess, quote_index
+from index.answer.question import analyse
+from index.answer.sentences import QuoteParams, choose_quote, read_passage, term_weights
+from index.answer.short import ShortParams, short_answer
+from index.evaluate import answer_matches, normalise_answer
+from index.models import Hit
+from index.search.query import parse_date
+
+SHOWN = 3  # passages the answer shows (ask's default)
+DEPTH = 10  # hits searched: the short answer votes over these
+
+
+def collect(db: str, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Search every question as of its date; keep the hits, the idf and the baseline quote (as ``ask --json``)."""
+    from index.search.searcher import Searcher
+    from index.search.timeparse import warm_up
+
+    warm_up()
+    out = []
+    with Searcher.open(db) as searcher:
+        for rec in questions:
+            day = parse_date(str(rec["date"])[:10].replace("/", "-"))
+            results = searcher.search(rec["question"], k=DEPTH, as_of=day)
+            q = results.query
+            idf = searcher.idf(q.terms + q.title_terms)
+            # The baseline exactly as cmd_ask --json builds it (it searches k=5; the top 5 of 10 are the same).
+            base = results.hits[:5]
+            results.hits = base
+            verdict = assess(results, idf)
+            shown = base[:SHOWN] if verdict.confident else []
+            qi = quote_index(shown)
+            quote = None
+            if qi is not None:
+                s, e = shown[qi].best_sentence  # type: ignore[misc]
+                quote = shown[qi].text[s:e]
+            hits = searcher.search(rec["question"], k=DEPTH, as_of=day, annotate=False).hits
+            out.append(
+                {
+                    "question": rec["question"],
+                    "answer": rec["answer"],
+                    "confident": verdict.confident,
+                    "baseline_quote": quote,
+                    "idf": idf,
+                    "hits": [asdict(h) for h in hits],
+                }
+            )
+    return out
+
+
+def _hits(item: dict[str, Any]) -> list[Hit]:
+    return [Hit(**{**h, "highlights": [tuple(x) for x in h["highlights"]]}) for h in item["hits"]]
+
+
+def score_new(
+    items: list[dict[str, Any]], qp: QuoteParams, sp: ShortParams
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """The new quote and short answer for each item: per-question outcomes and the time each took (ms)."""
+    rows, times = [], []
+    for item in items:
+        texts = [h["text"] for h in item["hits"]]
+        t0 = time.perf_counter()
+        qa = analyse(item["question"])
+        weights = term_weights(qa, item["idf"])
+        read = [read_passage(qa, t, weights) for t in texts]
+        quote = (
+            choose_quote(qa, texts[:SHOWN], item["idf"], params=qp, read=read[:SHOWN]) if item["confident"] else None
+        )
+        short = short_answer(qa, texts, item["idf"], params=sp, read=read) if item["confident"] else None
+        times.append((time.perf_counter() - t0) * 1000)
+        gold = item["answer"]
+        rows.append(
+            {
+                "quote": quote.text if quote else None,
+                "quote_ok": bool(quote) and answer_matches(quote.text, gold) and len(quote.text) <= 400,
+                "short": short.text if short else None,
+                "short_ok": bool(short) and short_matches(short.text, gold),
+                "kind": qa.kind,
+            }
+        )
+    return rows, times
+
+
+def short_matches(short: str, gold: list[str]) -> bool:
+    """The short answer holds a gold string, or is most of one ("Nadal" is not "Rafael Nadal"; "Tony Awards" is
+    "The Tony Awards")."""
+    if answer_matches(short, gold):
+        return True
+    s = normalise_answer(short).split()
+    for g in gold:
+        words = normalise_answer(g).split()
+        if s and answer_matches(g, [short]) and len(s) * 3 >= len(words) * 2:
+            return True
+    return False
+
+
+def metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    n = len(rows) or 1
+    shown = sum(1 for r in rows if r["short"])
+    right = sum(1 for r in rows if r["short_ok"])
+    return {
+        "quote@1": sum(r["quote_ok"] for r in rows) / n,
+        "short@1": right / n,
+        "short_shown": shown / n,
+        "short_precision": right / shown if shown else 0.0,
+    }
+
+
+def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
+    """The few settings cross-validation chooses among."""
+    quotes = [
+        QuoteParams(kind_bonus=b, rank_decay=d) for b, d in itertools.product((0.0, 0.5, 1.0, 2.0), (0.6, 0.8, 0.9))
+    ]
+    shorts = [
+        ShortParams(min_support=s, min_margin=m) for s, m in itertools.product((1.0, 1.5, 2.0, 3.0), (1.0, 1.3, 1.6))
+    ]
+    return quotes, shorts
+
+
+def objective(m: dict[str, float]) -> float:
+    return m["quote@1"] + m["short@1"] + 0.25 * m["short_precision"]
+
+
+def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> list[dict[str, Any]]:
+    """K-fold: choose the quote setting and the short setting on k-1 folds, measure on the held-out fold."""
+    order = list(range(len(items)))
+    random.Random(seed).shuffle(order)
+    parts = [order[i::folds] for i in range(folds)]
+    quotes, shorts = grid()
+    # Outcomes of every setting on every question, computed once (the quote and short settings are independent).
+    q_rows = {p: score_new(items, p, shorts[0])[0] for p in quotes}
+    s_rows = {p: score_new(items, quotes[0], p)[0] for p in shorts}
+    out = []
+    for f, test in enumerate(parts):
+        train = [i for i in order if i not in set(test)]
+        best_q = max(quotes, key=lambda p: statistics.mean(q_rows[p][i]["quote_ok"] for i in train))
+        best_s = max(shorts, key=lambda p: objective(metrics([s_rows[p][i] for i in train])))
+        test_rows = [{**q_rows[best_q][i], **_short_part(s_rows[best_s][i])} for i in test]
+        out.append({"fold": f, "n": len(test), "quote": asdict(best_q), "short": asdict(best_s), **metrics(test_rows)})
+    return out
+
+
+def _short_part(row: dict[str, Any]) -> dict[str, Any]:
+    return {"short": row["short"], "short_ok": row["short_ok"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="/tmp/m/rtqa.db")
+    ap.add_argument("--questions", default="/work/shared/data/realtimeqa/dev_questions.jsonl")
+    ap.add_argument("--cache", default="/tmp/newsbot-bench/answers-hits.json", help="searched hits (reused)")
+    ap.add_argument("--fresh", action="store_true", help="search again even when the cache exists")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--misses", action="store_true", help="list every question with its quote and short answer")
+    args = ap.parse_args()
+    with open(args.questions, encoding="utf-8") as f:
+        questions = [json.loads(line) for line in f if line.strip()]
+    cache = Path(args.cache)
+    if args.fresh or not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(collect(args.db, questions), ensure_ascii=False))
+    items = json.loads(cache.read_text())
+    report_baseline(items)
+    report_folds(cross_validate(items, args.folds), args.folds)
+    score_new(items, QuoteParams(), ShortParams())  # warm the caches, then time
+    rows, times = score_new(items, QuoteParams(), ShortParams())
+    m = metrics(rows)
+    times.sort()
+    print(f"\ndefaults  quote@1 {m['quote@1']:.3f}  short@1 {m['short@1']:.3f}", end="  ")
+    print(f"(shown {m['short_shown']:.2f}, precision {m['short_precision']:.2f})")
+    p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+    print(f"cost per question (analysis + quote + short answer): p50 {p50:.3f} ms  p99 {p99:.3f} ms", end="  ")
+    print(f"max {times[-1]:.3f} ms")
+    if args.misses:
+        for item, r in zip(items, rows, strict=True):
+            mark = ("Q" if r["quote_ok"] else "-") + ("S" if r["short_ok"] else ("x" if r["short"] else "-"))
+            print(f"{mark} [{r['kind']}] {item['question'][:90]}")
+            print(f"     gold {item['answer']}  short {r['short']!r}\n     quote {r['quote']!r}")
+    return 0
+
+
+def report_baseline(items: list[dict[str, Any]]) -> None:
+    n = len(items)
+    base_quote = sum(answer_matches(i["baseline_quote"], i["answer"]) for i in items) / n
+    pass3 = sum(i["confident"] and _holds(i, SHOWN) for i in items) / n
+    print(f"{n} questions, as of their dates")
+    print(f"baseline  quote@1 {base_quote:.3f}   pass@3 {pass3:.3f}", end="   ")
+    print(f"(a gold string in any of the top {DEPTH} passages: {sum(_holds(i, DEPTH) for i in items) / n:.3f})")
+
+
+def _holds(item: dict[str, Any], k: int) -> bool:
+    return any(answer_matches(h["text"], item["answer"]) for h in item["hits"][:k])
+
+
+def report_folds(folds: list[dict[str, Any]], k: int) -> None:
+    print(f"\n{k}-fold cross-validation (settings chosen on the other folds):")
+    for f in folds:
+        print(
+            f"  fold {f['fold']} n={f['n']:>3}  quote@1 {f['quote@1']:.3f}  short@1 {f['short@1']:.3f}"
+            f"  (shown {f['short_shown']:.2f}, precision {f['short_precision']:.2f})"
+            f"  kind_bonus={f['quote']['kind_bonus']} decay={f['quote']['rank_decay']}"
+            f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
+        )
+    for key in ("quote@1", "short@1", "short_shown", "short_precision"):
+        print(f"  mean {key}: {statistics.mean(f[key] for f in folds):.3f}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

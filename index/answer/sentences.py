@@ -1,0 +1,199 @@
+"""The quote: the sentence (or two) of the shown passages that best answers the question, not only shares its words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from index.answer.candidates import Candidate, extract
+from index.answer.question import OTHER, QuestionAnalysis, accepts
+from index.ingest.split import sentence_spans
+from index.tokenize import tokenize_spans
+
+MAX_QUOTE_CHARS = 400  # a quote is at most two sentences and this many characters
+_UNKNOWN_WEIGHT = 1.0  # a question term the idf table lacks: weigh it like a common word
+_SHORT_WORDS = 5
+_SHORT_PENALTY = 0.7  # "Why?", a dateline: rarely an answer
+_QUESTION_PENALTY = 0.8  # a sentence that is itself a question seldom answers one
+
+# A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
+_LEANS = re.compile(
+    r"^[\"“‘']?(?:It|Its|He|She|His|Her|They|Their|Them|This|That|These|Those|There|Both"
+    r"|The (?:\w+ )?(?:company|firm|country|nation|group|team|club|agency|city|state|move|deal|decision|government"
+    r"|president|organi[sz]ation|star|actor|actress|singer|player|league|network|platform|app|carmaker|automaker"
+    r"|retailer|bank|airline|university|school|storm|virus|show|film|movie|island|islands|region|couple|pair"
+    r"|official|officials|minister|leader|lawmaker|senator|governor|judge|court|bill|law|rule|plan|program"
+    r"|programme|event|tournament|eruption|attack|quake|earthquake|fire|volcano))\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteParams:
+    """The quote's weights (chosen by cross-validation in bench/answers.py).
+
+    Attributes:
+        kind_bonus: how much more a sentence counts when it holds a candidate of the wanted kind that the
+            question does not (times the candidate kind's fit, 0..1).
+        rank_decay: each rank down the shown passages multiplies a sentence's score by this.
+        proximity: how much more a sentence counts when the question's words in it stand close together.
+    """
+
+    kind_bonus: float = 1.0
+    rank_decay: float = 0.8
+    proximity: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a passage, read against a question."""
+
+    start: int
+    end: int
+    words: int
+    overlap: float  # share of the question's term weight the sentence holds (0..1)
+    closeness: float  # matched terms per word of the window that holds them (0..1)
+    fit: float  # best fit (0..1) of a candidate of the wanted kind not in the question
+    candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
+    leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The quote chosen: one or two consecutive sentences of one passage.
+
+    Attributes:
+        text: the quoted text, as in the passage (at most ``MAX_QUOTE_CHARS`` characters).
+        passage: the index of the passage among those given (0 = the first shown).
+        spans: ``(start, end)`` offsets into that passage's text, one per sentence.
+        score: how well it answers (comparable within one question only).
+    """
+
+    text: str
+    passage: int
+    spans: tuple[tuple[int, int], ...]
+    score: float
+
+
+def term_weights(analysis: QuestionAnalysis, idf: Mapping[str, float]) -> dict[str, float]:
+    """Each content term of the question and its weight: the index's idf, floored a little above 0."""
+    return {t: max(float(idf.get(t, _UNKNOWN_WEIGHT) or _UNKNOWN_WEIGHT), 0.01) for t in analysis.terms}
+
+
+def read_passage(analysis: QuestionAnalysis, text: str, weights: Mapping[str, float]) -> list[Sentence]:
+    """Split a passage into sentences and read each against the question (terms, proximity, candidates).
+
+    Args:
+        analysis: the question's analysis.
+        text: the passage text.
+        weights: :func:`term_weights` of the question.
+
+    Returns:
+        The passage's sentences in order.
+    """
+    spans = sentence_spans(text)
+    if not spans:
+        return []
+    total = sum(weights.values()) or 1.0
+    wanted = accepts(analysis)
+    runs = tokenize_spans(text)
+    out: list[Sentence] = []
+    r = 0
+    for start, end in spans:
+        positions: list[tuple[int, str]] = []
+        n = 0
+        while r < len(runs) and runs[r][0] < end:
+            for term in runs[r][2]:
+                if term in weights:
+                    positions.append((n, term))
+                n += 1
+            r += 1
+        matched = {t for _, t in positions}
+        overlap = sum(weights[t] for t in matched) / total
+        closeness = 0.0
+        if len(matched) > 1:
+            closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
+        cands: tuple[Candidate, ...] = ()
+        fit = 0.0
+        if wanted and matched:
+            found = extract(text[start:end], analysis.known)
+            cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
+            fit = max((wanted[c.kind] for c in cands), default=0.0)
+        leans = bool(_LEANS.match(text[start:end]))
+        out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans))
+    return out
+
+
+def _shift(c: Candidate, by: int) -> Candidate:
+    return Candidate(c.text, c.kind, c.start + by, c.end + by, c.key)
+
+
+def sentence_score(s: Sentence, text: str, params: QuoteParams, fit: float | None = None) -> float:
+    """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind."""
+    if s.overlap <= 0:
+        return 0.0
+    score = s.overlap * (1 + params.proximity * s.closeness)
+    score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
+    if s.words < _SHORT_WORDS:
+        score *= _SHORT_PENALTY
+    if text[s.start : s.end].rstrip("\"'”’)").endswith("?"):
+        score *= _QUESTION_PENALTY
+    return score
+
+
+def choose_quote(
+    analysis: QuestionAnalysis,
+    passages: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    params: QuoteParams = QuoteParams(),  # frozen, so sharing the default is safe
+    read: Sequence[list[Sentence]] | None = None,
+) -> Quote | None:
+    """Choose the quote among the sentences of the shown passages.
+
+    Every sentence of every passage competes; its score (:func:`sentence_score`) is discounted by the passage's
+    rank. A sentence that leans on the one before ("The company announced ...") is quoted with it when both fit
+    in ``MAX_QUOTE_CHARS``; the pair then counts the candidates of both. Longer units are never quoted.
+
+    Args:
+        analysis: the question's analysis (:func:`index.answer.question.analyse`).
+        passages: the shown passages' texts, best first.
+        idf: the index's idf for the question's terms (terms it lacks weigh like a common word).
+        params: the weights.
+        read: :func:`read_passage` of each passage, when the caller already has it.
+
+    Returns:
+        The quote, or None when no sentence shares a word with the question.
+    """
+    weights = term_weights(analysis, idf)
+    best: Quote | None = None
+    for p, text in enumerate(passages):
+        sentences = read[p] if read is not None else read_passage(analysis, text, weights)
+        decay = params.rank_decay**p
+        for i, s in enumerate(sentences):
+            score = sentence_score(s, text, params) * decay
+            spans: tuple[tuple[int, int], ...] = ((s.start, s.end),)
+            if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
+                prev = sentences[i - 1]
+                # Quoted together, the pair answers as well as its better-fitting half names the answer.
+                pair = sentence_score(s, text, params, fit=max(s.fit, prev.fit)) * decay
+                if pair >= score:
+                    score, spans = pair, ((prev.start, prev.end), (s.start, s.end))
+            if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
+                continue
+            if best is None or score > best.score:
+                best = Quote(text[spans[0][0] : spans[-1][1]], p, spans, score)
+    return best
+
+
+def has_kind(analysis: QuestionAnalysis) -> bool:
+    """True when the question wants a kind of answer candidates can carry (not ``OTHER``)."""
+    return analysis.kind != OTHER
+
+
+def idf_or_default(value: float | None) -> float:
+    """An idf value made safe for weighting (finite, at least 0.01)."""
+    if value is None or not math.isfinite(value):
+        return _UNKNOWN_WEIGHT
+    return max(value, 0.01)
