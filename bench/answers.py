@@ -28,15 +28,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.answer.compose import assess, quote_index
-from index.answer.question import analyse
-from index.answer.sentences import QuoteParams, choose_quote, read_passage, term_weights
-from index.answer.short import ShortParams, short_answer
+from index.answer.parts import answer_parts
+from index.answer.sentences import QuoteParams
+from index.answer.short import ShortParams
 from index.evaluate import answer_matches, normalise_answer
 from index.models import Hit
 from index.search.query import parse_date
 
 SHOWN = 3  # passages the answer shows (ask's default)
-DEPTH = 10  # hits searched: the short answer votes over these
+DEPTH = 10  # hits searched and cached
+VOTE = 5  # hits the short answer votes over (ask searches 5: the 3 shown and 2 more)
 
 
 def collect(db: str, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,21 +82,20 @@ def _hits(item: dict[str, Any]) -> list[Hit]:
 
 
 def score_new(
-    items: list[dict[str, Any]], qp: QuoteParams, sp: ShortParams
+    items: list[dict[str, Any]], qp: QuoteParams, sp: ShortParams, *, depth: int = VOTE, titles: bool = True
 ) -> tuple[list[dict[str, Any]], list[float]]:
     """The new quote and short answer for each item: per-question outcomes and the time each took (ms)."""
     rows, times = [], []
     for item in items:
-        texts = [h["text"] for h in item["hits"]]
+        hits = item["hits"][:depth]
+        texts = [h["text"] for h in hits]
+        heads = [h["title"] for h in hits] if titles else None
         t0 = time.perf_counter()
-        qa = analyse(item["question"])
-        weights = term_weights(qa, item["idf"])
-        read = [read_passage(qa, t, weights) for t in texts]
-        quote = (
-            choose_quote(qa, texts[:SHOWN], item["idf"], params=qp, read=read[:SHOWN]) if item["confident"] else None
-        )
-        short = short_answer(qa, texts, item["idf"], params=sp, read=read) if item["confident"] else None
+        parts = answer_parts(item["question"], texts, item["idf"], titles=heads, quote_params=qp, short_params=sp)
         times.append((time.perf_counter() - t0) * 1000)
+        # ask shows nothing when the confidence check fails: no quote, no short answer.
+        quote = parts.quote if item["confident"] else None
+        short = parts.short if item["confident"] else None
         gold = item["answer"]
         rows.append(
             {
@@ -103,7 +103,7 @@ def score_new(
                 "quote_ok": bool(quote) and answer_matches(quote.text, gold) and len(quote.text) <= 400,
                 "short": short.text if short else None,
                 "short_ok": bool(short) and short_matches(short.text, gold),
-                "kind": qa.kind,
+                "kind": parts.analysis.kind,
             }
         )
     return rows, times
@@ -137,7 +137,8 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
 def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
     """The few settings cross-validation chooses among."""
     quotes = [
-        QuoteParams(kind_bonus=b, rank_decay=d) for b, d in itertools.product((0.0, 0.5, 1.0, 2.0), (0.6, 0.8, 0.9))
+        QuoteParams(kind_bonus=b, rank_decay=d, context_weight=c)
+        for b, d, c in itertools.product((0.0, 0.5, 1.0, 2.0), (0.6, 0.8, 0.9), (0.5, 1.0))
     ]
     shorts = [
         ShortParams(min_support=s, min_margin=m) for s, m in itertools.product((1.0, 1.5, 2.0, 3.0), (1.0, 1.3, 1.6))
@@ -227,6 +228,7 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f"  fold {f['fold']} n={f['n']:>3}  quote@1 {f['quote@1']:.3f}  short@1 {f['short@1']:.3f}"
             f"  (shown {f['short_shown']:.2f}, precision {f['short_precision']:.2f})"
             f"  kind_bonus={f['quote']['kind_bonus']} decay={f['quote']['rank_decay']}"
+            f" context={f['quote']['context_weight']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):

@@ -101,6 +101,9 @@ class QuestionAnalysis:
         focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``.
         terms: the question's content terms (the index's tokenizer), without the focus words; repeats dropped.
         known: every term of the question, focus included: a candidate made only of these is not an answer.
+        context: the terms that occur only in the question's lead-in sentences ("The US marked the
+            anniversary this week. How many were arrested?"): they set the scene, the asking sentence says
+            what is asked, so answers may weigh them less.
     """
 
     text: str
@@ -109,6 +112,7 @@ class QuestionAnalysis:
     focus: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     known: frozenset[str] = field(default_factory=frozenset)
+    context: frozenset[str] = field(default_factory=frozenset)
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -128,8 +132,29 @@ def analyse(question: str) -> QuestionAnalysis:
     focus_terms = set(tokenize(" ".join(focus)))
     terms = tuple(t for t in dict.fromkeys(all_terms) if t not in focus_terms)
     return QuestionAnalysis(
-        question, kind, detail, tuple(focus), terms or tuple(dict.fromkeys(all_terms)), frozenset(all_terms)
+        question,
+        kind,
+        detail,
+        tuple(focus),
+        terms or tuple(dict.fromkeys(all_terms)),
+        frozenset(all_terms),
+        _context(question),
     )
+
+
+def _context(question: str) -> frozenset[str]:
+    """Terms only in the sentences before the one that asks (the last with "?", a wh-word or "this ...")."""
+    parts = [p for p in _SENTENCES.split(question.strip()) if p.strip()]
+    if len(parts) < 2:
+        return frozenset()
+    ask = next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
+    asked = set(tokenize(parts[ask]))
+    lead = {t for p in parts[:ask] + parts[ask + 1 :] for t in tokenize(p)}
+    return frozenset(lead - asked)
+
+
+_SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z“\"])")
+_ASKS = re.compile(r"\?|\b(who|whom|whose|what|which|when|where|how|this|these)\b", re.IGNORECASE)
 
 
 def _kind(question: str) -> tuple[str, str, list[str]]:
@@ -151,6 +176,8 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
                 hit = _NOUNS[w]
             if wh in ("this", "these") and hit[0] not in (PERSON, PLACE, ORG):
                 break
+            if i > 0 and words[i - 1] == "age":
+                break  # "which age group": an age range, not an organisation
             return hit[0], hit[1], [w]
     for pattern, kind, detail in _RULES:
         m = pattern.search(question)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.answer.candidates import Candidate, extract
-from index.answer.question import OTHER, QuestionAnalysis, accepts
+from index.answer.question import QuestionAnalysis, accepts
 from index.ingest.split import sentence_spans
 from index.tokenize import tokenize_spans
 
@@ -16,7 +16,11 @@ MAX_QUOTE_CHARS = 400  # a quote is at most two sentences and this many characte
 _UNKNOWN_WEIGHT = 1.0  # a question term the idf table lacks: weigh it like a common word
 _SHORT_WORDS = 5
 _SHORT_PENALTY = 0.7  # "Why?", a dateline: rarely an answer
-_QUESTION_PENALTY = 0.8  # a sentence that is itself a question seldom answers one
+_QUESTION_PENALTY = 0.3  # a sentence that is itself a question (often the quiz question, quoted) seldom answers
+EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is most of the cost)
+_TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
+_ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
+_EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
 _LEANS = re.compile(
@@ -38,11 +42,14 @@ class QuoteParams:
             question does not (times the candidate kind's fit, 0..1).
         rank_decay: each rank down the shown passages multiplies a sentence's score by this.
         proximity: how much more a sentence counts when the question's words in it stand close together.
+        context_weight: the weight of terms only in the question's lead-in sentences, relative to the
+            asking sentence's (see ``QuestionAnalysis.context``).
     """
 
     kind_bonus: float = 1.0
     rank_decay: float = 0.8
     proximity: float = 0.3
+    context_weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +83,67 @@ class Quote:
     score: float
 
 
-def term_weights(analysis: QuestionAnalysis, idf: Mapping[str, float]) -> dict[str, float]:
-    """Each content term of the question and its weight: the index's idf, floored a little above 0."""
-    return {t: max(float(idf.get(t, _UNKNOWN_WEIGHT) or _UNKNOWN_WEIGHT), 0.01) for t in analysis.terms}
+def term_weights(analysis: QuestionAnalysis, idf: Mapping[str, float], context_weight: float = 1.0) -> dict[str, float]:
+    """Each content term of the question and its weight: the index's idf (floored a little above 0), times
+    ``context_weight`` for terms only in the question's lead-in sentences."""
+    out = {}
+    for t in analysis.terms:
+        w = max(float(idf.get(t, _UNKNOWN_WEIGHT) or _UNKNOWN_WEIGHT), 0.01)
+        out[t] = w * context_weight if t in analysis.context else w
+    return out
 
 
-def read_passage(analysis: QuestionAnalysis, text: str, weights: Mapping[str, float]) -> list[Sentence]:
+def read_passages(
+    analysis: QuestionAnalysis, texts: Sequence[str], weights: Mapping[str, float], *, limit: int = EXTRACT_LIMIT
+) -> list[list[Sentence]]:
+    """:func:`read_passage` for each passage, looking for candidates only where they may matter.
+
+    Candidate extraction is most of the cost, so it runs only in the ``limit`` sentences with the most overlap
+    (higher passages first among equals), and only in those holding at least a fifth of the best one's:
+    weaker sentences can hardly be quoted, and their votes would be small.
+
+    Args:
+        analysis: the question's analysis.
+        texts: the passages' texts, best first.
+        weights: :func:`term_weights` of the question.
+        limit: at most this many sentences get candidates.
+
+    Returns:
+        Each passage's sentences, in order.
+    """
+    read = [read_passage(analysis, t, weights, floor=math.inf) for t in texts]
+    wanted = accepts(analysis)
+    if not wanted:
+        return read
+    top = max((s.overlap for ss in read for s in ss), default=0.0)
+    ranked = sorted(
+        (
+            (s.overlap, -p, -i)
+            for p, ss in enumerate(read)
+            for i, s in enumerate(ss)
+            if s.overlap >= top * _EXTRACT_SHARE
+        ),
+        reverse=True,
+    )
+    for _, p, i in ranked[:limit]:
+        s, text = read[-p][-i], texts[-p]
+        found = extract(text[s.start : s.end], analysis.known)
+        cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
+        read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
+    return read
+
+
+def read_passage(
+    analysis: QuestionAnalysis, text: str, weights: Mapping[str, float], *, floor: float = 0.0
+) -> list[Sentence]:
     """Split a passage into sentences and read each against the question (terms, proximity, candidates).
 
     Args:
         analysis: the question's analysis.
         text: the passage text.
         weights: :func:`term_weights` of the question.
+        floor: candidates are looked for only in sentences holding at least this share of the question's
+            term weight (and some of it); ``math.inf`` skips them.
 
     Returns:
         The passage's sentences in order.
@@ -116,7 +172,7 @@ def read_passage(analysis: QuestionAnalysis, text: str, weights: Mapping[str, fl
             closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
         cands: tuple[Candidate, ...] = ()
         fit = 0.0
-        if wanted and matched:
+        if wanted and matched and overlap >= floor:
             found = extract(text[start:end], analysis.known)
             cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
             fit = max((wanted[c.kind] for c in cands), default=0.0)
@@ -129,16 +185,25 @@ def _shift(c: Candidate, by: int) -> Candidate:
     return Candidate(c.text, c.kind, c.start + by, c.end + by, c.key)
 
 
-def sentence_score(s: Sentence, text: str, params: QuoteParams, fit: float | None = None) -> float:
-    """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind."""
+def sentence_score(
+    s: Sentence, text: str, params: QuoteParams, fit: float | None = None, *, answered: bool = False
+) -> float:
+    """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
+
+    A question ("...?") scores low unless ``answered`` (quoted with the sentence after it); so does a teaser
+    cut off with an ellipsis.
+    """
     if s.overlap <= 0:
         return 0.0
     score = s.overlap * (1 + params.proximity * s.closeness)
     score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
     if s.words < _SHORT_WORDS:
         score *= _SHORT_PENALTY
-    if text[s.start : s.end].rstrip("\"'”’)").endswith("?"):
+    sentence = text[s.start : s.end].rstrip("\"'”’)")
+    if sentence.endswith("?") and not answered:
         score *= _QUESTION_PENALTY
+    if sentence.endswith(("...", "…")):
+        score *= _TEASER_PENALTY
     return score
 
 
@@ -166,20 +231,14 @@ def choose_quote(
     Returns:
         The quote, or None when no sentence shares a word with the question.
     """
-    weights = term_weights(analysis, idf)
+    if read is None:
+        read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
     best: Quote | None = None
     for p, text in enumerate(passages):
-        sentences = read[p] if read is not None else read_passage(analysis, text, weights)
         decay = params.rank_decay**p
-        for i, s in enumerate(sentences):
-            score = sentence_score(s, text, params) * decay
-            spans: tuple[tuple[int, int], ...] = ((s.start, s.end),)
-            if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
-                prev = sentences[i - 1]
-                # Quoted together, the pair answers as well as its better-fitting half names the answer.
-                pair = sentence_score(s, text, params, fit=max(s.fit, prev.fit)) * decay
-                if pair >= score:
-                    score, spans = pair, ((prev.start, prev.end), (s.start, s.end))
+        for i in range(len(read[p])):
+            score, spans = _unit(read[p], i, text, params)
+            score *= decay
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             if best is None or score > best.score:
@@ -187,13 +246,25 @@ def choose_quote(
     return best
 
 
-def has_kind(analysis: QuestionAnalysis) -> bool:
-    """True when the question wants a kind of answer candidates can carry (not ``OTHER``)."""
-    return analysis.kind != OTHER
-
-
-def idf_or_default(value: float | None) -> float:
-    """An idf value made safe for weighting (finite, at least 0.01)."""
-    if value is None or not math.isfinite(value):
-        return _UNKNOWN_WEIGHT
-    return max(value, 0.01)
+def _unit(
+    sentences: list[Sentence], i: int, text: str, params: QuoteParams
+) -> tuple[float, tuple[tuple[int, int], ...]]:
+    """The score and spans of what sentence ``i`` would be quoted as: alone, with the one before it leans on,
+    or (a question) with the answer after it."""
+    s = sentences[i]
+    score = sentence_score(s, text, params)
+    spans: tuple[tuple[int, int], ...] = ((s.start, s.end),)
+    if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
+        prev = sentences[i - 1]
+        # Quoted together, the pair answers as well as its better half, and names what the other names.
+        fit = max(s.fit, prev.fit)
+        pair = max(sentence_score(s, text, params, fit), sentence_score(prev, text, params, fit))
+        if pair >= score:
+            return pair, ((prev.start, prev.end), (s.start, s.end))
+    nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+    asks = text[s.start : s.end].rstrip("\"'”’)").endswith("?")
+    if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS:
+        pair = sentence_score(s, text, params, max(s.fit, nxt.fit), answered=True) * _ANSWERED
+        if pair > score:
+            return pair, ((s.start, s.end), (nxt.start, nxt.end))
+    return score, spans

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from index.answer.candidates import Candidate
 from index.answer.question import QuestionAnalysis, accepts
-from index.answer.sentences import Sentence, read_passage, term_weights
+from index.answer.sentences import Sentence, read_passages, term_weights
+
+_TITLE_LIMIT = 3  # headlines that get candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ def short_answer(
     *,
     params: ShortParams = ShortParams(),  # frozen, so sharing the default is safe
     read: Sequence[list[Sentence]] | None = None,
+    titles: Sequence[str] | None = None,
 ) -> ShortAnswer | None:
     """Vote for a short answer across passages (redundancy, as in AskMSR), or None when the vote is weak.
 
@@ -78,7 +81,9 @@ def short_answer(
         passages: the top passages' texts, best first (5-10 of them).
         idf: the index's idf for the question's terms.
         params: the vote's thresholds.
-        read: :func:`index.answer.sentences.read_passage` of each passage, when the caller already has it.
+        read: :func:`index.answer.sentences.read_passages` of the passages, when the caller already has it.
+        titles: the passages' headlines, in the same order: a headline's candidates vote with its passage
+            (headlines often name what the story is about, "Mercedes unveils ...").
 
     Returns:
         The winner with its best supporting passage, or None.
@@ -87,8 +92,11 @@ def short_answer(
     if not wanted or not passages:
         return None
     weights = term_weights(analysis, idf)
-    read = read if read is not None else [read_passage(analysis, t, weights) for t in passages]
+    read = list(read) if read is not None else read_passages(analysis, passages, weights)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
+    if titles:
+        heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT)
+        read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     if top <= 0:
         return None
     tallies: dict[str, _Tally] = defaultdict(_Tally)
