@@ -137,11 +137,12 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
 def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
     """The few settings cross-validation chooses among."""
     quotes = [
-        QuoteParams(kind_bonus=b, rank_decay=d, context_weight=c)
-        for b, d, c in itertools.product((0.0, 0.5, 1.0, 2.0), (0.6, 0.8, 0.9), (0.5, 1.0))
+        QuoteParams(kind_bonus=b, rank_decay=d, context_weight=c, leader_bonus=lb)
+        for b, d, c, lb in itertools.product((0.5, 1.0, 2.0), (0.6, 0.8, 0.9), (0.5, 1.0), (0.0, 0.5, 1.0))
     ]
     shorts = [
-        ShortParams(min_support=s, min_margin=m) for s, m in itertools.product((1.0, 1.5, 2.0, 3.0), (1.0, 1.3, 1.6))
+        ShortParams(min_support=s, min_margin=m)
+        for s, m in itertools.product((0.5, 0.75, 1.0, 1.5, 2.0), (1.0, 1.3, 1.6, 2.0))
     ]
     return quotes, shorts
 
@@ -228,7 +229,7 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f"  fold {f['fold']} n={f['n']:>3}  quote@1 {f['quote@1']:.3f}  short@1 {f['short@1']:.3f}"
             f"  (shown {f['short_shown']:.2f}, precision {f['short_precision']:.2f})"
             f"  kind_bonus={f['quote']['kind_bonus']} decay={f['quote']['rank_decay']}"
-            f" context={f['quote']['context_weight']}"
+            f" context={f['quote']['context_weight']} leader={f['quote']['leader_bonus']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):

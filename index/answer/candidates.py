@@ -152,7 +152,7 @@ def extract(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     for start, end, kind in _names(text, taken):
         found.append(_candidate(text[start:end], kind, start))
     found.sort(key=lambda c: c.start)
-    return [c for c in found if not _known(c.key, known)]
+    return [c for c in found if not _known(c.key, known) and c.key not in _NOT_COUNTS]
 
 
 def _candidate(phrase: str, kind: str, start: int) -> Candidate:
@@ -165,8 +165,11 @@ def _candidate(phrase: str, kind: str, start: int) -> Candidate:
     return Candidate(phrase, kind, start, start + len(phrase), key)
 
 
+# "one" is mostly a pronoun or an article ("one of the ..."), seldom the count asked for.
+_NOT_COUNTS = frozenset({"one"})
 _FIGURE = re.compile(
-    rf"[$£€¥]?(?:{_NUM})\s?(?:million|billion|trillion|thousand|bn|%|percent|per cent)?|[a-z]+(?:[ -][a-z]+)*"
+    rf"[$£€¥]?(?:{_NUM})\s?(?:million|billion|trillion|thousand|bn|%|percent|per cent)?"
+    rf"|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
 )
 
 

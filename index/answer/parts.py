@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index.answer.question import QuestionAnalysis, analyse
 from index.answer.sentences import Quote, QuoteParams, choose_quote, read_passages, term_weights
-from index.answer.short import ShortAnswer, ShortParams, short_answer
+from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
 
 # Chosen by 5-fold cross-validation on the dev questions (bench/answers.py); see its report for the figures.
 QUOTE_PARAMS = QuoteParams()
@@ -59,6 +59,9 @@ def answer_parts(
     qa = analyse(question)
     weights = term_weights(qa, idf, quote_params.context_weight)
     read = read_passages(qa, texts, weights)
-    quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown])
-    short = short_answer(qa, texts, idf, params=short_params, read=read, titles=titles)
+    leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
+    # The vote's leader steers the quote even when it is too weak to be shown on its own.
+    lead = leader.text if leader is not None else None
+    quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
+    short = leader if leader is not None and is_clear(leader, short_params) else None
     return AnswerParts(qa, quote, short)

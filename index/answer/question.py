@@ -211,7 +211,7 @@ def _how_much(question: str, phrase: list[str]) -> tuple[str, str, list[str]]:
 
 # How much a candidate of each kind counts as an answer to each kind of question (1 = exactly what it asks for).
 _ACCEPTS: dict[str, dict[str, float]] = {
-    PERSON: {PERSON: 1.0, NAME: 0.4},
+    PERSON: {PERSON: 1.0, NAME: 0.6},  # a lone capitalised word is often a surname
     PLACE: {PLACE: 1.0, NAME: 0.4},
     ORG: {ORG: 1.0, NAME: 0.5, PLACE: 0.2},
     NAME: {NAME: 1.0, ORG: 0.6, PERSON: 0.3, PLACE: 0.3},

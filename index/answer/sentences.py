@@ -44,12 +44,15 @@ class QuoteParams:
         proximity: how much more a sentence counts when the question's words in it stand close together.
         context_weight: the weight of terms only in the question's lead-in sentences, relative to the
             asking sentence's (see ``QuestionAnalysis.context``).
+        leader_bonus: how much more a sentence counts when it holds the candidate the passages vote for most
+            (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
     """
 
     kind_bonus: float = 1.0
     rank_decay: float = 0.8
     proximity: float = 0.3
     context_weight: float = 1.0
+    leader_bonus: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,7 @@ def choose_quote(
     *,
     params: QuoteParams = QuoteParams(),  # frozen, so sharing the default is safe
     read: Sequence[list[Sentence]] | None = None,
+    leader: str | None = None,
 ) -> Quote | None:
     """Choose the quote among the sentences of the shown passages.
 
@@ -226,7 +230,9 @@ def choose_quote(
         passages: the shown passages' texts, best first.
         idf: the index's idf for the question's terms (terms it lacks weigh like a common word).
         params: the weights.
-        read: :func:`read_passage` of each passage, when the caller already has it.
+        read: :func:`read_passages` of the passages, when the caller already has it.
+        leader: the short answer's vote leader (``index.answer.short.vote``), shown or not; units holding it
+            count ``1 + params.leader_bonus`` times more.
 
     Returns:
         The quote, or None when no sentence shares a word with the question.
@@ -241,8 +247,11 @@ def choose_quote(
             score *= decay
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
+            quoted = text[spans[0][0] : spans[-1][1]]
+            if leader and leader.lower() in quoted.lower():
+                score *= 1 + params.leader_bonus
             if best is None or score > best.score:
-                best = Quote(text[spans[0][0] : spans[-1][1]], p, spans, score)
+                best = Quote(quoted, p, spans, score)
     return best
 
 

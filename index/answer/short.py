@@ -71,6 +71,9 @@ def short_answer(
 ) -> ShortAnswer | None:
     """Vote for a short answer across passages (redundancy, as in AskMSR), or None when the vote is weak.
 
+    The vote is :func:`vote`'s; the winner is shown only with at least ``params.min_support`` weight and
+    ``params.min_margin`` times the runner-up's.
+
     Each passage votes once per candidate (its strongest mention): the candidate kind's fit to the question,
     times how much of the question its sentence holds (relative to the best sentence of all passages), times
     the passage's rank discount. Variants merge: "Tonga's" counts as "Tonga", and "Nadal" as "Rafael Nadal" when
@@ -87,6 +90,29 @@ def short_answer(
 
     Returns:
         The winner with its best supporting passage, or None.
+    """
+    winner = vote(analysis, passages, idf, params=params, read=read, titles=titles)
+    return winner if winner is not None and is_clear(winner, params) else None
+
+
+def is_clear(winner: ShortAnswer, params: ShortParams) -> bool:
+    """True when the vote's winner has the support and the margin to be shown (show none rather than a wrong one)."""
+    return winner.support >= params.min_support and winner.margin >= params.min_margin
+
+
+def vote(
+    analysis: QuestionAnalysis,
+    passages: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    params: ShortParams = ShortParams(),  # frozen, so sharing the default is safe
+    read: Sequence[list[Sentence]] | None = None,
+    titles: Sequence[str] | None = None,
+) -> ShortAnswer | None:
+    """The vote's leader, however weak (see :func:`short_answer` for the vote and the arguments).
+
+    Returns:
+        The leading candidate with its support and margin, or None when no candidate got a vote.
     """
     wanted = accepts(analysis)
     if not wanted or not passages:
@@ -115,7 +141,7 @@ def short_answer(
             t.passages += 1
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
-    return _decide(_merge(tallies), passages, params)
+    return _decide(_merge(tallies), passages)
 
 
 def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
@@ -139,15 +165,15 @@ def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
     return merged
 
 
-def _decide(tallies: dict[str, _Tally], passages: Sequence[str], params: ShortParams) -> ShortAnswer | None:
+def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer | None:
     if not tallies:
         return None
     ranked = sorted(tallies.items(), key=lambda kv: -kv[1].weight)
     key, win = ranked[0]
     runner = ranked[1][1].weight if len(ranked) > 1 else 0.0
     margin = win.weight / runner if runner > 0 else float("inf")
-    if win.weight < params.min_support or margin < params.min_margin or win.best is None:
-        return None  # show none rather than a wrong one
+    if win.best is None:
+        return None
     _, p, c = win.best
     text = _surface(key, c, passages)
     return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin)
