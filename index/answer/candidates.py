@@ -264,7 +264,8 @@ def _classify(text: str, start: int, end: int, titled: bool) -> str:
     phrase = fold(text[start:end])
     words = phrase.split()
     low = [w.lower().strip(".’'") for w in words]
-    if low[-1] in _ORG_ENDS or (len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 5):
+    acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
+    if low[-1] in _ORG_ENDS or acronym:
         return PLACE if phrase.lower() in _PLACES else ORG
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
         return PLACE

@@ -48,11 +48,11 @@ class QuoteParams:
             (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
     """
 
-    kind_bonus: float = 1.0
-    rank_decay: float = 0.8
+    kind_bonus: float = 0.5
+    rank_decay: float = 0.9
     proximity: float = 0.3
     context_weight: float = 1.0
-    leader_bonus: float = 0.0
+    leader_bonus: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,3 +59,46 @@ def test_lower_passages_can_win_but_pay_a_rank_discount() -> None:
 def test_no_overlap_no_quote() -> None:
     qa = analyse("Who won the regatta?")
     assert choose_quote(qa, ["Nothing about it here."], {t: 4.0 for t in qa.terms}) is None
+
+
+def test_a_question_in_the_passage_is_quoted_with_its_answer() -> None:
+    qa = analyse("Harbor Zoo stopped selling what this week?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = "Quiz of the week. Harbor Zoo stopped selling what this week? Paper maps of the park."
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None
+    assert quote.text == "Harbor Zoo stopped selling what this week? Paper maps of the park."
+
+
+def test_teasers_cut_off_with_an_ellipsis_lose_to_a_statement() -> None:
+    qa = analyse("Who won the Harbor City election?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = "WATCH Harbor City election won by ... Dana Whitfield won the Harbor City election on Tuesday."
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None and quote.text.startswith("Dana Whitfield")
+
+
+def test_the_vote_leader_steers_the_quote() -> None:
+    qa = analyse("Which country did the Velmont storm hit?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = "The Velmont storm hit Fiji, one report said. The Velmont storm hit Tonga hardest."
+    plain = choose_quote(qa, [passage], idf, params=QuoteParams(leader_bonus=0.0))
+    steered = choose_quote(qa, [passage], idf, params=QuoteParams(leader_bonus=1.0), leader="Tonga")
+    assert plain is not None and steered is not None
+    assert "Tonga" in steered.text
+
+
+def test_answer_parts_is_one_call() -> None:
+    from index.answer.parts import answer_parts
+
+    question = "Which country did the Velmont volcano eruption cover in ash?"
+    texts = [
+        "The Velmont volcano eruption covered Tonga in ash on Saturday.",
+        "Ash from the Velmont eruption blanketed Tonga's main island.",
+        "The Velmont volcano eruption was heard in Tonga and Fiji.",
+    ]
+    idf = {t: 4.0 for t in analyse(question).terms}
+    parts = answer_parts(question, texts, idf, titles=["Velmont erupts", "Ash falls", "Heard far away"], shown=2)
+    assert parts.analysis.kind == "place"
+    assert parts.quote is not None and parts.quote.passage < 2 and "Tonga" in parts.quote.text
+    assert parts.short is not None and parts.short.text == "Tonga"

@@ -52,3 +52,27 @@ def test_surname_votes_merge_into_the_full_name() -> None:
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "What did the Velmont rover find?"
     assert short_answer(analyse(question), ["The Velmont rover found Carbon."], idf_for(question)) is None
+
+
+def test_vote_names_a_leader_even_when_too_weak_to_show() -> None:
+    from index.answer.short import is_clear, vote
+
+    q = analyse(QUESTION)
+    single = ["The Velmont volcano eruption covered Tonga in ash."]
+    leader = vote(q, single, idf_for(QUESTION))
+    assert leader is not None and leader.text == "Tonga" and leader.passages == 1
+    assert not is_clear(leader, ShortParams(min_support=1.5))
+    assert is_clear(leader, ShortParams(min_support=0.5))
+
+
+def test_headlines_vote_with_their_passage() -> None:
+    question = "Which company unveiled the Velmont electric concept car?"
+    passages = [
+        "The company unveiled the Velmont electric concept car on Tuesday.",
+        "The Velmont concept car is electric.",
+    ]
+    titles = ["Harlow Motors unveils the Velmont electric concept car", "Harlow Motors shows Velmont"]
+    without = short_answer(analyse(question), passages, idf_for(question))
+    assert without is None
+    answer = short_answer(analyse(question), passages, idf_for(question), titles=titles)
+    assert answer is not None and answer.text == "Harlow Motors" and answer.passage == 0
