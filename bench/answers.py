@@ -151,7 +151,10 @@ def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
 
 
 def objective(m: dict[str, float]) -> float:
-    return m["quote@1"] + m["short@1"] + 0.25 * m["short_precision"]
+    """What the short answer's thresholds are chosen for: right answers shown minus wrong ones shown (a wrong
+    short answer misleads as much as a right one helps: "show none rather than a wrong one")."""
+    wrong = m["short_shown"] - m["short@1"]
+    return m["short@1"] - wrong
 
 
 def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -237,7 +240,7 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f"  (shown {f['short_shown']:.2f}, precision {f['short_precision']:.2f})"
             f"  kind_bonus={f['quote']['kind_bonus']} decay={f['quote']['rank_decay']}"
             f" context={f['quote']['context_weight']} leader={f['quote']['leader_bonus']}"
-            f" prox={f['quote']['proximity']}"
+            f" prox={f['quote']['proximity']} len={f['quote']['length_norm']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):

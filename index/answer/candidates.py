@@ -52,7 +52,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_CAP_WORD = r"(?:[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
+# A capitalised word, or one behind a lower-case Arabic or Dutch particle ("al-Qaeda", "el-Sisi").
+_CAP_WORD = r"(?:(?:al-|el-|van-|de-)?[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
 # Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden").
 _NAME = re.compile(rf"{_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the)\s)?{_CAP_WORD})*")
 _QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
@@ -78,7 +79,9 @@ _PLACE_ENDS = _words(
 _PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")
 _NOT_PERSON = _words(
     "house court open cup world national international day week award awards act bill war games olympics"
-    " center centre museum hospital school airport station office building street tower bridge"
+    " center centre museum hospital school airport station office building street tower bridge program programme"
+    " project initiative fund month year season series prize festival championship report review plan policy"
+    " quarters coin index summit conference forum treaty accord agreement deal law rule order"
 )
 _PLACES = _words(
     # Countries, US states and a few regions: a small, general gazetteer (names, not answers).
@@ -99,7 +102,8 @@ _PLACES = _words(
     "Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|"
     "Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|"
     "Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico|Europe|Africa|Asia|Antarctica|"
-    "Latin America|Middle East|Gaza|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo",
+    "Latin America|Middle East|Gaza|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
+    "Southwest|Northwest|Southeast|Northeast|Midwest|Pacific Northwest|Deep South|Great Plains|New England",
     "|",
 )
 _MONTHS_DAYS = _words(
@@ -128,13 +132,15 @@ class Candidate:
     key: str
 
 
-def extract(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
+def extract(text: str, known: frozenset[str] = frozenset(), *, pairs: bool = False) -> list[Candidate]:
     """Find candidate answers in a sentence (or any short text), rule-based.
 
     Args:
         text: the sentence.
         known: terms (``index.tokenize.tokenize``) of the question: a candidate made only of these is what the
             question already says, not an answer, and is left out.
+        pairs: also give "X and Y" for two names of one kind joined by "and" or "&" (for questions asking
+            for two things).
 
     Returns:
         Candidates in text order; they do not overlap.
@@ -152,7 +158,20 @@ def extract(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     for start, end, kind in _names(text, taken):
         found.append(_candidate(text[start:end], kind, start))
     found.sort(key=lambda c: c.start)
-    return [c for c in found if not _known(c.key, known) and c.key not in _NOT_COUNTS]
+    out = [c for c in found if not _known(c.key, known) and c.key not in _NOT_COUNTS]
+    return out + _pairs(text, out) if pairs else out
+
+
+def _pairs(text: str, found: list[Candidate]) -> list[Candidate]:
+    """ "Kroger and Albertsons": two neighbouring names of one kind joined by "and" or "&", as one candidate."""
+    out = []
+    for a, b in itertools.pairwise(found):
+        if a.kind == b.kind and a.kind not in (NUMBER, MONEY, PERCENT, DATE) and _AND.fullmatch(text[a.end : b.start]):
+            out.append(_candidate(text[a.start : b.end], a.kind, a.start))
+    return out
+
+
+_AND = re.compile(r",?\s+(?:and|&)\s+")
 
 
 def _candidate(phrase: str, kind: str, start: int) -> Candidate:
@@ -307,4 +326,16 @@ def variant_key(phrase: str) -> str:
     s = _POSS.sub("", s)
     s = re.sub(r"(?<=\d),(?=\d)", "", s)
     s = re.sub(r"[^\w$%.]+", " ", s).strip(" .")
-    return _THE.sub("", s)
+    s = _THE.sub("", s)
+    return _ALIASES.get(s, s)
+
+
+# Names of one country written several ways, so their votes add up.
+_ALIASES = {
+    alias: name
+    for name, aliases in (
+        ("united kingdom", ("uk", "u.k", "britain", "great britain")),
+        ("united states", ("us", "u.s", "usa", "u.s.a", "america")),
+    )
+    for alias in aliases
+}

@@ -113,6 +113,7 @@ class QuestionAnalysis:
     terms: tuple[str, ...] = ()
     known: frozenset[str] = field(default_factory=frozenset)
     context: frozenset[str] = field(default_factory=frozenset)
+    plural: bool = False
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -139,6 +140,7 @@ def analyse(question: str) -> QuestionAnalysis:
         terms or tuple(dict.fromkeys(all_terms)),
         frozenset(all_terms),
         _context(question),
+        _PLURAL.search(question) is not None or any(_is_plural(w) for w in focus),
     )
 
 
@@ -178,7 +180,7 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
                 break
             if i > 0 and words[i - 1] == "age":
                 break  # "which age group": an age range, not an organisation
-            return hit[0], hit[1], [w]
+            return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
     for pattern, kind, detail in _RULES:
         m = pattern.search(question)
         if not m:
@@ -188,6 +190,15 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
         words = m.group(0).split()
         return kind, detail, [words[0], words[-1]]
     return OTHER, OTHER, []
+
+
+_PLURAL = re.compile(r"\b(which|what) (two|both|three)\b", re.IGNORECASE)
+
+
+def _is_plural(word: str) -> bool:
+    """True for a plural noun of the table ("teams", "supermarkets"), as the question wrote it."""
+    low = _POSSESSIVE.sub("", word.lower())
+    return low.endswith("s") and low[:-1] in _NOUNS
 
 
 def _noun(word: str) -> str:
@@ -213,7 +224,7 @@ def _how_much(question: str, phrase: list[str]) -> tuple[str, str, list[str]]:
 _ACCEPTS: dict[str, dict[str, float]] = {
     PERSON: {PERSON: 1.0, NAME: 0.6},  # a lone capitalised word is often a surname
     PLACE: {PLACE: 1.0, NAME: 0.4},
-    ORG: {ORG: 1.0, NAME: 0.5, PLACE: 0.2},
+    ORG: {ORG: 1.0, NAME: 0.5, PERSON: 0.3, PLACE: 0.2},  # "Cleveland Browns" reads like a person's name
     NAME: {NAME: 1.0, ORG: 0.6, PERSON: 0.3, PLACE: 0.3},
     NUMBER: {NUMBER: 1.0, PERCENT: 0.4, MONEY: 0.4},
     MONEY: {MONEY: 1.0, NUMBER: 0.3},

@@ -46,13 +46,16 @@ class QuoteParams:
             asking sentence's (see ``QuestionAnalysis.context``).
         leader_bonus: how much more a sentence counts when it holds the candidate the passages vote for most
             (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
+        length_norm: how much a sentence longer than the shown passages' average is discounted (BM25's ``b``:
+            long sentences hold more of the question's words by chance).
     """
 
     kind_bonus: float = 0.5
-    rank_decay: float = 0.9
-    proximity: float = 0.3
-    context_weight: float = 1.0
+    rank_decay: float = 0.8
+    proximity: float = 0.0
+    context_weight: float = 0.5
     leader_bonus: float = 1.0
+    length_norm: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ def read_passages(
     )
     for _, p, i in ranked[:limit]:
         s, text = read[-p][-i], texts[-p]
-        found = extract(text[s.start : s.end], analysis.known)
+        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
         read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
     return read
@@ -240,11 +243,13 @@ def choose_quote(
     if read is None:
         read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
     best: Quote | None = None
+    lengths = [s.words for ss in read for s in ss]
+    average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
     for p, text in enumerate(passages):
         decay = params.rank_decay**p
         for i in range(len(read[p])):
             score, spans = _unit(read[p], i, text, params)
-            score *= decay
+            score *= decay / (1 + params.length_norm * (read[p][i].words / average - 1))
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             quoted = text[spans[0][0] : spans[-1][1]]

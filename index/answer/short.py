@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.answer.candidates import Candidate
 from index.answer.question import QuestionAnalysis, accepts
@@ -58,6 +58,7 @@ class _Tally:
     weight: float = 0.0
     passages: int = 0
     best: tuple[float, int, Candidate] | None = None  # (vote, passage, candidate) of its strongest vote
+    forms: set[str] = field(default_factory=set)  # how the candidate was written ("UK", "United Kingdom")
 
 
 def short_answer(
@@ -139,6 +140,7 @@ def vote(
             t = tallies[key]
             t.weight += vote
             t.passages += 1
+            t.forms.add(c.text)
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
     return _decide(_merge(tallies), passages)
@@ -175,7 +177,8 @@ def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer 
     if win.best is None:
         return None
     _, p, c = win.best
-    text = _surface(key, c, passages)
+    # Of the ways one key was written, the longest is the most explicit ("United Kingdom" over "UK").
+    text = max(win.forms, key=len) if c.key == key and win.forms else _surface(key, c, passages)
     return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin)
 
 

@@ -51,3 +51,13 @@ def test_quoted_titles_and_variant_keys() -> None:
     assert variant_key("The Harbor Times") == "harbor times"
     by_key = {c.key for c in extract("About 1,000 people came; later 1,000 more.")}
     assert by_key == {"1000"}
+
+
+def test_particles_aliases_and_pairs() -> None:
+    found = kinds("A strike killed Ayman al-Zawahiri, leader of al-Qaeda, officials said.")
+    assert "Ayman al-Zawahiri" in found and "al-Qaeda" in found
+    assert variant_key("UK") == variant_key("Britain") == variant_key("United Kingdom")
+    plain = [c.text for c in extract("Kroger and Albertsons plan to merge.")]
+    paired = [c.text for c in extract("Kroger and Albertsons plan to merge.", pairs=True)]
+    assert "Kroger and Albertsons" not in plain and "Kroger and Albertsons" in paired
+    assert "Kroger" in paired  # the parts stay candidates too

@@ -56,3 +56,12 @@ def test_accepts_weighs_the_wanted_kind_highest() -> None:
     wanted = accepts(analyse("Which country hosted the summit?"))
     assert wanted[PLACE] == 1.0 and wanted.get(NAME, 0) < 1.0 and PERSON not in wanted
     assert accepts(analyse("What did the rover find?")) == {}
+
+
+def test_plural_questions_and_lead_in_context() -> None:
+    assert analyse("Which two supermarkets plan to merge?").plural
+    assert analyse("Which teams reached the final?").plural
+    assert not analyse("Which team won the final?").plural
+    qa = analyse("The Harbor bridge closed this week. How many drivers were stranded?")
+    assert "bridg" in qa.context and "driver" not in qa.context
+    assert analyse("How many drivers were stranded?").context == frozenset()

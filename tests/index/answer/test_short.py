@@ -76,3 +76,14 @@ def test_headlines_vote_with_their_passage() -> None:
     assert without is None
     answer = short_answer(analyse(question), passages, idf_for(question), titles=titles)
     assert answer is not None and answer.text == "Harlow Motors" and answer.passage == 0
+
+
+def test_spellings_of_one_country_vote_together_and_show_the_longest() -> None:
+    question = "Which country did the Velmont storm hit?"
+    passages = [
+        "The Velmont storm hit the UK on Sunday.",
+        "The Velmont storm hit Britain hard.",
+        "The United Kingdom was hit by the Velmont storm, and so was France.",
+    ]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "United Kingdom" and answer.passages == 3
