@@ -138,9 +138,9 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
 def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
     """The few settings cross-validation chooses among."""
     quotes = [
-        QuoteParams(kind_bonus=b, rank_decay=d, context_weight=c, leader_bonus=lb, proximity=x)
-        for b, d, c, lb, x in itertools.product(
-            (0.5, 1.0, 2.0), (0.6, 0.8, 0.9), (0.5, 1.0), (0.0, 0.5, 1.0), (0.0, 0.3, 0.8)
+        QuoteParams(kind_bonus=b, rank_decay=d, context_weight=c, leader_bonus=lb, proximity=x, length_norm=n)
+        for b, d, c, lb, x, n in itertools.product(
+            (0.0, 0.5, 1.0), (0.6, 0.8, 0.9), (0.5, 1.0), (0.5, 1.0, 2.0), (0.0, 0.3), (0.0, 0.3)
         )
     ]
     shorts = [

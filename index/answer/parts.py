@@ -11,7 +11,7 @@ from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
 
 # The settings most of the 5 folds chose in bench/answers.py's cross-validation on the dev questions (each fold
 # chose on the other four); they are also the classes' defaults.
-QUOTE_PARAMS = QuoteParams(kind_bonus=0.5, rank_decay=0.8, proximity=0.0, context_weight=0.5, leader_bonus=1.0)
+QUOTE_PARAMS = QuoteParams(kind_bonus=0.5, rank_decay=0.8, proximity=0.0, context_weight=1.0, leader_bonus=1.0)
 SHORT_PARAMS = ShortParams(min_support=0.5, min_margin=1.3)
 
 
@@ -62,7 +62,7 @@ def answer_parts(
     read = read_passages(qa, texts, weights)
     leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
     # The vote's leader steers the quote even when it is too weak to be shown on its own.
-    lead = leader.text if leader is not None else None
+    lead = leader.forms if leader is not None else ()
     quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
     short = leader if leader is not None and is_clear(leader, short_params) else None
     return AnswerParts(qa, quote, short)

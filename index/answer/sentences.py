@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from index.answer.candidates import Candidate, extract
@@ -53,7 +53,7 @@ class QuoteParams:
     kind_bonus: float = 0.5
     rank_decay: float = 0.8
     proximity: float = 0.0
-    context_weight: float = 0.5
+    context_weight: float = 1.0
     leader_bonus: float = 1.0
     length_norm: float = 0.0
 
@@ -220,7 +220,7 @@ def choose_quote(
     *,
     params: QuoteParams = QuoteParams(),  # frozen, so sharing the default is safe
     read: Sequence[list[Sentence]] | None = None,
-    leader: str | None = None,
+    leader: Collection[str] = (),
 ) -> Quote | None:
     """Choose the quote among the sentences of the shown passages.
 
@@ -234,14 +234,15 @@ def choose_quote(
         idf: the index's idf for the question's terms (terms it lacks weigh like a common word).
         params: the weights.
         read: :func:`read_passages` of the passages, when the caller already has it.
-        leader: the short answer's vote leader (``index.answer.short.vote``), shown or not; units holding it
-            count ``1 + params.leader_bonus`` times more.
+        leader: the ways the short answer's vote leader is written (``index.answer.short.vote``'s ``forms``),
+            shown or not; units holding one count ``1 + params.leader_bonus`` times more.
 
     Returns:
         The quote, or None when no sentence shares a word with the question.
     """
     if read is None:
         read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
+    forms = [f.lower() for f in leader]
     best: Quote | None = None
     lengths = [s.words for ss in read for s in ss]
     average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
@@ -253,7 +254,7 @@ def choose_quote(
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             quoted = text[spans[0][0] : spans[-1][1]]
-            if leader and leader.lower() in quoted.lower():
+            if forms and any(f in quoted.lower() for f in forms):
                 score *= 1 + params.leader_bonus
             if best is None or score > best.score:
                 best = Quote(quoted, p, spans, score)

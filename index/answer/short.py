@@ -42,6 +42,7 @@ class ShortAnswer:
         support: its total vote weight.
         passages: how many passages voted for it.
         margin: its weight over the runner-up's (``inf`` without a runner-up).
+        forms: every way the passages wrote it ("UK", "Britain", "United Kingdom"), for finding it in text.
     """
 
     text: str
@@ -51,6 +52,7 @@ class ShortAnswer:
     support: float
     passages: int
     margin: float
+    forms: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -179,7 +181,8 @@ def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer 
     _, p, c = win.best
     # Of the ways one key was written, the longest is the most explicit ("United Kingdom" over "UK").
     text = max(win.forms, key=len) if c.key == key and win.forms else _surface(key, c, passages)
-    return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin)
+    forms = tuple(sorted(win.forms | {text}, key=len, reverse=True))
+    return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin, forms)
 
 
 def _surface(key: str, c: Candidate, passages: Sequence[str]) -> str:

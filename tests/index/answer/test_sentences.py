@@ -83,7 +83,7 @@ def test_the_vote_leader_steers_the_quote() -> None:
     idf = {t: 4.0 for t in qa.terms}
     passage = "The Velmont storm hit Fiji, one report said. The Velmont storm hit Tonga hardest."
     plain = choose_quote(qa, [passage], idf, params=QuoteParams(leader_bonus=0.0))
-    steered = choose_quote(qa, [passage], idf, params=QuoteParams(leader_bonus=1.0), leader="Tonga")
+    steered = choose_quote(qa, [passage], idf, params=QuoteParams(leader_bonus=1.0), leader=("Tonga",))
     assert plain is not None and steered is not None
     assert "Tonga" in steered.text
 
