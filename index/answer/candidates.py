@@ -158,7 +158,8 @@ def extract(text: str, known: frozenset[str] = frozenset(), *, pairs: bool = Fal
     for start, end, kind in _names(text, taken):
         found.append(_candidate(text[start:end], kind, start))
     found.sort(key=lambda c: c.start)
-    out = [c for c in found if not _known(c.key, known) and c.key not in _NOT_COUNTS]
+    # Known by its key or as written: "UK" in the question rules out "UK", though its key is "united kingdom".
+    out = [c for c in found if not (_known(c.key, known) or _known(c.text, known)) and c.key not in _NOT_COUNTS]
     return out + _pairs(text, out) if pairs else out
 
 
@@ -256,7 +257,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     titled = False
     i = 0
     while i < len(words):
-        low = words[i].group(0).lower().rstrip(".")
+        low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
         if low in _TITLES and i + 1 < len(words):
             titled = True
         elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING):
@@ -288,6 +289,8 @@ def _classify(text: str, start: int, end: int, titled: bool) -> str:
         return PLACE if phrase.lower() in _PLACES else ORG
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
         return PLACE
+    if len(words) == 1 and _DEMONYM.search(low[0]):
+        return NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
         return PERSON
     before = text[max(0, start - 12) : start].split()
@@ -308,6 +311,7 @@ def _terms(key: str) -> tuple[str, ...]:
     return tuple(tokenize(key))
 
 
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish)$")
 _THE = re.compile(r"^(?:the|a|an)\s+")
 _POSS = re.compile(r"[’']s?\b")
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from index.answer.candidates import Candidate
-from index.answer.question import QuestionAnalysis, accepts
+from index.answer.question import NUMBER, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
+from index.tokenize import tokenize
 
 _TITLE_LIMIT = 3  # headlines that get candidates
 
@@ -136,6 +137,8 @@ def vote(
                 continue
             for c in s.candidates:
                 vote = wanted[c.kind] * (s.overlap / top) * params.rank_decay**p
+                if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
+                    vote *= 2  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
         for key, (vote, c) in votes.items():
@@ -146,6 +149,12 @@ def vote(
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
     return _decide(_merge(tallies), passages)
+
+
+def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
+    """True when a number's unit word is one of the question's terms ("1,000 people" for "how many people")."""
+    words = c.text.split()
+    return len(words) > 1 and bool(set(tokenize(words[-1])) & analysis.known)
 
 
 def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:

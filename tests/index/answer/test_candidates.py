@@ -61,3 +61,12 @@ def test_particles_aliases_and_pairs() -> None:
     paired = [c.text for c in extract("Kroger and Albertsons plan to merge.", pairs=True)]
     assert "Kroger and Albertsons" not in plain and "Kroger and Albertsons" in paired
     assert "Kroger" in paired  # the parts stay candidates too
+
+
+def test_weekdays_demonyms_and_names_the_question_wrote_otherwise() -> None:
+    from index.answer.question import analyse
+
+    found = kinds("On Sunday’s vote, Norlandian lawmakers met in Velmont.")
+    assert "Sunday" not in found and found.get("Norlandian") != "place"
+    qa = analyse("The UK government hired a firm from which country?")
+    assert "UK" not in kinds("UK officials hired a firm from Portugal.", qa.known)
