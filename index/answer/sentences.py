@@ -51,7 +51,7 @@ class QuoteParams:
     """
 
     kind_bonus: float = 0.5
-    rank_decay: float = 0.8
+    rank_decay: float = 0.6
     proximity: float = 0.0
     context_weight: float = 1.0
     leader_bonus: float = 1.0
@@ -133,7 +133,7 @@ def read_passages(
     )
     for _, p, i in ranked[:limit]:
         s, text = read[-p][-i], texts[-p]
-        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural)
+        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
         read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
     return read

@@ -25,7 +25,7 @@ class ShortParams:
         min_overlap: sentences holding less than this share of the question's term weight do not vote.
     """
 
-    min_support: float = 0.5
+    min_support: float = 0.75
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15

@@ -50,7 +50,7 @@ def test_lower_passages_can_win_but_pay_a_rank_discount() -> None:
     idf = {t: 4.0 for t in qa.terms}
     first = "People in Port Ellis were evacuated, officials said."
     second = "About 2,300 people were evacuated from Port Ellis overnight."
-    quote = choose_quote(qa, [first, second], idf)
+    quote = choose_quote(qa, [first, second], idf, params=QuoteParams(kind_bonus=1.0, rank_decay=0.8))
     assert quote is not None and quote.passage == 1
     harsh = choose_quote(qa, [first, second], idf, params=QuoteParams(kind_bonus=0.0, rank_decay=0.1))
     assert harsh is not None and harsh.passage == 0
