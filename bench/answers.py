@@ -164,8 +164,10 @@ def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> li
     parts = [order[i::folds] for i in range(folds)]
     quotes, shorts = grid()
     # Outcomes of every setting on every question, computed once (the quote and short settings are independent).
-    q_rows = {p: score_new(items, p, shorts[0])[0] for p in quotes}
-    s_rows = {p: score_new(items, quotes[0], p)[0] for p in shorts}
+    # The quote depends a little on whether a short answer is shown (it then backs it): quote settings are
+    # measured with the shipped short thresholds, and short thresholds with the shipped quote weights.
+    q_rows = {p: score_new(items, p, SHORT_PARAMS)[0] for p in quotes}
+    s_rows = {p: score_new(items, QUOTE_PARAMS, p)[0] for p in shorts}
     out = []
     for f, test in enumerate(parts):
         train = [i for i in order if i not in set(test)]

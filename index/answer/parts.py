@@ -63,6 +63,13 @@ def answer_parts(
     leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
     # The vote's leader steers the quote even when it is too weak to be shown on its own.
     lead = leader.forms if leader is not None else ()
-    quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
     short = leader if leader is not None and is_clear(leader, short_params) else None
+    quote = None
+    if short is not None:
+        # The quote backs the short answer shown above it when a shown passage can.
+        quote = choose_quote(
+            qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead, require_leader=True
+        )
+    if quote is None:
+        quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
     return AnswerParts(qa, quote, short)

@@ -221,6 +221,7 @@ def choose_quote(
     params: QuoteParams = QuoteParams(),  # frozen, so sharing the default is safe
     read: Sequence[list[Sentence]] | None = None,
     leader: Collection[str] = (),
+    require_leader: bool = False,
 ) -> Quote | None:
     """Choose the quote among the sentences of the shown passages.
 
@@ -236,6 +237,8 @@ def choose_quote(
         read: :func:`read_passages` of the passages, when the caller already has it.
         leader: the ways the short answer's vote leader is written (``index.answer.short.vote``'s ``forms``),
             shown or not; units holding one count ``1 + params.leader_bonus`` times more.
+        require_leader: only units holding the leader compete (when it is shown as the short answer, the quote
+            should back it); None when no unit holds it.
 
     Returns:
         The quote, or None when no sentence shares a word with the question.
@@ -256,6 +259,8 @@ def choose_quote(
             quoted = text[spans[0][0] : spans[-1][1]]
             if forms and any(f in quoted.lower() for f in forms):
                 score *= 1 + params.leader_bonus
+            elif require_leader:
+                continue
             if best is None or score > best.score:
                 best = Quote(quoted, p, spans, score)
     return best

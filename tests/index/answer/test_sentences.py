@@ -102,3 +102,12 @@ def test_answer_parts_is_one_call() -> None:
     assert parts.analysis.kind == "place"
     assert parts.quote is not None and parts.quote.passage < 2 and "Tonga" in parts.quote.text
     assert parts.short is not None and parts.short.text == "Tonga"
+
+
+def test_a_shown_short_answer_is_backed_by_the_quote_when_a_passage_can() -> None:
+    qa = analyse("Which country did the Velmont storm hit?")
+    idf = {t: 4.0 for t in qa.terms}
+    passages = ["The Velmont storm hit hard, officials said on Sunday.", "Tonga was hit by the storm."]
+    backed = choose_quote(qa, passages, idf, leader=("Tonga",), require_leader=True)
+    assert backed is not None and backed.passage == 1
+    assert choose_quote(qa, passages[:1], idf, leader=("Tonga",), require_leader=True) is None
