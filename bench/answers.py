@@ -213,12 +213,25 @@ def main() -> int:
     p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
     print(f"cost per question (analysis + quote + short answer): p50 {p50:.3f} ms  p99 {p99:.3f} ms", end="  ")
     print(f"max {times[-1]:.3f} ms")
+    report_kinds(rows)
     if args.misses:
         for item, r in zip(items, rows, strict=True):
             mark = ("Q" if r["quote_ok"] else "-") + ("S" if r["short_ok"] else ("x" if r["short"] else "-"))
             print(f"{mark} [{r['kind']}] {item['question'][:90]}")
             print(f"     gold {item['answer']}  short {r['short']!r}\n     quote {r['quote']!r}")
     return 0
+
+
+def report_kinds(rows: list[dict[str, Any]]) -> None:
+    """quote@1 and short@1 by the kind of answer the question wants (shipped defaults, in-sample)."""
+    kinds = Counter(r["kind"] for r in rows)
+    cells = []
+    for kind, n in kinds.most_common():
+        mine = [r for r in rows if r["kind"] == kind]
+        quote = sum(r["quote_ok"] for r in mine)
+        short = sum(r["short_ok"] for r in mine)
+        cells.append(f"{kind} {n}: quote {quote}, short {short}")
+    print("by kind: " + "; ".join(cells))
 
 
 def report_baseline(items: list[dict[str, Any]]) -> None:
