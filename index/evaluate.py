@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -115,6 +116,41 @@ def normalise_url(url: str) -> str:
     path = parts.path.rstrip("/")
     path = re.sub(r"/index\.html?$", "", path).rstrip("/")
     return host + path
+
+
+# --- answer strings ------------------------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_answer(text: str) -> str:
+    """The form answer strings are compared in: NFKD, accents dropped, lower case, punctuation to spaces.
+
+    Args:
+        text: any text (a gold answer, a quote, a passage).
+
+    Returns:
+        Words separated by single spaces, e.g. ``"“Thor: Love and Thunder”"`` -> ``"thor love and thunder"``.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", plain.lower()).split())
+
+
+def answer_matches(text: str | None, answers: Iterable[str]) -> bool:
+    """True when ``text`` holds one of the gold ``answers`` as whole words, after :func:`normalise_answer`.
+
+    Args:
+        text: what was shown (a quote, a passage, a short answer); None or empty never matches.
+        answers: the gold answer strings.
+
+    Returns:
+        Whether any normalised answer occurs in the normalised text, bounded by spaces or the ends.
+    """
+    if not text:
+        return False
+    hay = f" {normalise_answer(text)} "
+    return any(gold and f" {gold} " in hay for gold in map(normalise_answer, answers))
 
 
 def load_questions(path: str | os.PathLike[str]) -> list[Question]:

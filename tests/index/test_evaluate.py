@@ -227,3 +227,14 @@ def test_evaluate_default_sort_is_the_searchers(tmp_path: Path) -> None:
     report = evaluate(fake, path)
     assert [r.label for r in report.runs] == ["without as-of dates"]  # no dates in the file: no as-of run
     assert "sort" not in fake.options[0]
+
+
+def test_answer_matches_normalises_and_needs_whole_words() -> None:
+    from index.evaluate import answer_matches, normalise_answer
+
+    assert normalise_answer("“Thor: Love and Thunder”") == "thor love and thunder"
+    assert answer_matches("Tonga’s capital was covered in ash", ["Tonga"])
+    assert answer_matches("Crowds in Málaga", ["malaga"])
+    assert answer_matches("The deal is worth $44 billion.", ["$44 billion"])
+    assert not answer_matches("Tongan officials said", ["Tonga"])
+    assert not answer_matches(None, ["Tonga"]) and not answer_matches("Tonga", [""])

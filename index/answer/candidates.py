@@ -1,0 +1,358 @@
+"""Candidate answers in a sentence: names (people, places, organisations), numbers, money, percentages and dates."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, PERCENT, PERSON, PLACE
+from index.tokenize import STOPWORDS, fold, tokenize
+
+
+def _words(text: str, sep: str | None = None) -> frozenset[str]:
+    """A word list written as one string (easier to read and edit than a list of quoted words), lower-cased."""
+    return frozenset(w.strip().lower() for w in text.split(sep) if w.strip())
+
+
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|bn|mn|m|k)\b)?"
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
+    r"|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|dozens|hundreds"
+    r"|thousands|millions"
+)
+# Ordered: earlier patterns claim their text first (money before plain numbers, dates before years).
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (MONEY, re.compile(rf"(?:US)?[$£€¥]\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:dollars|pounds|euros|yuan|yen)\b")),
+    (PERCENT, re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points?\b)")),
+    (
+        DATE,
+        re.compile(
+            rf"\b{_MONTH}\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d{{2}})?\b(?!\s[A-Z])"
+            r"|\b(?:next|last|this|later this|early next) (?:week|month|year|spring|summer|fall|autumn|winter)\b"
+            r"|\b(?:annually|yearly|every year|once a year|twice a year)\b"
+            r"|\b(?:in |within )?(?:a few|a couple of|several|\d+|two|three|four|six) (?:days|weeks|months|years)\b"
+            r"|\b(?:19|20)\d{2}\b(?![,.]?\d)"
+        ),
+    ),
+    (
+        NUMBER,
+        re.compile(
+            rf"\b(?:{_NUM}){_SCALE}(?:\s(?!(?:of|and|the|a|to|in|on|at|for|per|percent)\b)[a-z]{{3,}})?"
+            rf"|\b(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
+            r"(?:\s(?!(?:of|and|the|a|to|in|on|at|for)\b)[a-z]{3,})?\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+# A capitalised word, or one behind a lower-case Arabic or Dutch particle ("al-Qaeda", "el-Sisi").
+_CAP_WORD = r"(?:(?:al-|el-|van-|de-)?[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
+# Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden").
+_NAME = re.compile(rf"{_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the)\s)?{_CAP_WORD})*")
+_QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
+_TITLES = _words(
+    "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
+    " justice chancellor secretary senator governor mayor general gen col lt first mp ceo coach professor speaker"
+    " attorney sheriff director chief deputy commissioner spokesperson spokesman spokeswoman star singer actor"
+    " actress rapper quarterback striker"
+)
+# Words that may start a capitalised run without being part of the name ("Former President ...").
+_LEADING = _words("former outgoing incoming late democratic republican tory labour conservative")
+_ORG_ENDS = _words(
+    "inc corp corporation co ltd llc plc group company companies airlines airways bank university college motors"
+    " times post news party union association institute foundation agency department ministry council committee"
+    " commission club fc network studios entertainment technologies systems holdings media organization"
+    " organisation league court congress senate parliament police army navy service services board reserve"
+    " administration"
+)
+_PLACE_ENDS = _words(
+    "city county island islands state states province republic kingdom valley beach park square bay river mountains"
+    " coast street avenue region peninsula sea ocean lake strait gulf"
+)
+_PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")
+_NOT_PERSON = _words(
+    "house court open cup world national international day week award awards act bill war games olympics"
+    " center centre museum hospital school airport station office building street tower bridge program programme"
+    " project initiative fund month year season series prize festival championship report review plan policy"
+    " quarters coin index summit conference forum treaty accord agreement deal law rule order"
+)
+_PLACES = _words(
+    # Countries, US states and a few regions: a small, general gazetteer (names, not answers).
+    "Afghanistan|Albania|Algeria|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|"
+    "Belarus|Belgium|Bhutan|Bolivia|Bosnia|Brazil|Britain|Bulgaria|Burkina Faso|Cambodia|Cameroon|Canada|Chad|"
+    "Chile|China|Colombia|Congo|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Denmark|Dominican Republic|Ecuador|"
+    "Egypt|El Salvador|England|Eritrea|Estonia|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|"
+    "Greece|Guatemala|Guinea|Haiti|Honduras|Hong Kong|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Israel|"
+    "Italy|Jamaica|Japan|Jordan|Kazakhstan|Kenya|Kosovo|Kuwait|Laos|Latvia|Lebanon|Liberia|Libya|Lithuania|"
+    "Madagascar|Malawi|Malaysia|Mali|Malta|Mexico|Moldova|Mongolia|Morocco|Mozambique|Myanmar|Namibia|Nepal|"
+    "Netherlands|New Zealand|Nicaragua|Niger|Nigeria|North Korea|Norway|Oman|Pakistan|Palestine|Panama|Paraguay|"
+    "Peru|Philippines|Poland|Portugal|Qatar|Romania|Russia|Rwanda|Samoa|Saudi Arabia|Scotland|Senegal|Serbia|"
+    "Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa|South Korea|South Sudan|Spain|Sri Lanka|Sudan|"
+    "Sweden|Switzerland|Syria|Taiwan|Tanzania|Thailand|Tonga|Tunisia|Turkey|Uganda|Ukraine|United Arab Emirates|"
+    "United Kingdom|United States|UK|US|USA|Uruguay|Uzbekistan|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|"
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|Idaho|Illinois|"
+    "Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|"
+    "Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|"
+    "Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|"
+    "Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico|Europe|Africa|Asia|Antarctica|"
+    "Latin America|Middle East|Gaza|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
+    "Southwest|Northwest|Southeast|Northeast|Midwest|Pacific Northwest|Deep South|Great Plains|New England",
+    "|",
+)
+_MONTHS_DAYS = _words(
+    "january february march april may june july august september october november december monday tuesday"
+    " wednesday thursday friday saturday sunday jan feb mar apr aug sept oct nov dec"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A phrase that may answer a question.
+
+    Attributes:
+        text: the phrase as written ("$44 billion", "Rafael Nadal").
+        kind: one of the answer kinds of ``index.answer.question`` (person, place, organisation, name, number,
+            money, percent, date).
+        start: offset of the phrase in the text it was found in.
+        end: offset just past it.
+        key: the form variants are merged under: folded, lower case, no possessive or leading "the".
+    """
+
+    text: str
+    kind: str
+    start: int
+    end: int
+    key: str
+
+
+def extract(
+    text: str, known: frozenset[str] = frozenset(), *, pairs: bool = False, kinds: Collection[str] | None = None
+) -> list[Candidate]:
+    """Find candidate answers in a sentence (or any short text), rule-based.
+
+    Args:
+        text: the sentence.
+        known: terms (``index.tokenize.tokenize``) of the question: a candidate made only of these is what the
+            question already says, not an answer, and is left out.
+        pairs: also give "X and Y" for two names of one kind joined by "and" or "&" (for questions asking
+            for two things).
+        kinds: only these kinds are wanted (None: all); whole families the question cannot use (names for "how
+            many", figures for "who") are not looked for, which saves most of the time.
+
+    Returns:
+        Candidates in text order; they do not overlap (a few of other kinds may come along).
+    """
+    found: list[Candidate] = []
+    # "WASHINGTON (CNN) —": a dateline names where the story was filed, not an answer.
+    dateline = _dateline(text)
+    taken: list[tuple[int, int]] = [(0, dateline)] if dateline else []
+    figures = kinds is None or not _FIGURES.isdisjoint(kinds)
+    for kind, pattern in _PATTERNS:
+        if kind != DATE and not figures:
+            continue  # dates stay: they keep "March 3" from being read as a name
+        for m in pattern.finditer(text):
+            if _overlaps(m.start(), m.end(), taken) or m.end() <= dateline:
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(_candidate(m.group(0).strip(), kind, m.start()))
+    if kinds is None or not _NAMES.isdisjoint(kinds):
+        for start, end, kind in _names(text, taken):
+            found.append(_candidate(text[start:end], kind, start))
+    found.sort(key=lambda c: c.start)
+    # Known by its key or as written: "UK" in the question rules out "UK", though its key is "united kingdom".
+    out = [c for c in found if not (_known(c.key, known) or _known(c.text, known)) and c.key not in _NOT_COUNTS]
+    return out + _pairs(text, out) if pairs else out
+
+
+_FIGURES = frozenset({NUMBER, MONEY, PERCENT})
+_NAMES = frozenset({PERSON, PLACE, ORG, NAME})
+
+
+def _pairs(text: str, found: list[Candidate]) -> list[Candidate]:
+    """ "Kroger and Albertsons": two neighbouring names of one kind joined by "and" or "&", as one candidate."""
+    out = []
+    for a, b in itertools.pairwise(found):
+        if a.kind == b.kind and a.kind not in (NUMBER, MONEY, PERCENT, DATE) and _AND.fullmatch(text[a.end : b.start]):
+            out.append(_candidate(text[a.start : b.end], a.kind, a.start))
+    return out
+
+
+_AND = re.compile(r",?\s+(?:and|&)\s+")
+
+
+def _candidate(phrase: str, kind: str, start: int) -> Candidate:
+    key = variant_key(phrase)
+    if kind in (NUMBER, MONEY, PERCENT):
+        # "700 people" and "700" are one answer: numbers are keyed by their figure (and scale).
+        m = _FIGURE.search(key)
+        if m:
+            key = m.group(0).replace(",", "").replace("per cent", "%").replace("percent", "%").replace(" ", "")
+    return Candidate(phrase, kind, start, start + len(phrase), key)
+
+
+# "one" is mostly a pronoun or an article ("one of the ..."), seldom the count asked for.
+_NOT_COUNTS = frozenset({"one"})
+_FIGURE = re.compile(
+    rf"[$£€¥]?(?:{_NUM})\s?(?:million|billion|trillion|thousand|bn|%|percent|per cent)?"
+    rf"|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
+)
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of proper names outside ``taken``: quoted titles, then capitalised runs."""
+    out: list[tuple[int, int, str]] = []
+    for m in _QUOTED.finditer(text):
+        words = m.group(1).split()
+        if len(words) <= 8 and sum(w[:1].isupper() for w in words) * 2 >= len(words):
+            out.append((m.start(1), m.end(1), NAME))
+            taken = [*taken, (m.start(), m.end())]
+    for m in _NAME.finditer(text):
+        # A run may cross a sentence end ("in Melbourne. Alphabet Inc."): cut after a word of 3+ letters and a dot.
+        cuts = [m.start(), *(c.end() for c in _SENTENCE_END.finditer(text, m.start(), m.end())), m.end()]
+        for lo, hi in _pieces(text, cuts):
+            span = _trim(text, lo, hi)
+            if span is None or _overlaps(span[0], span[1], taken):
+                continue
+            start, end, titled = span
+            out.append((start, end, _classify(text, start, end, titled)))
+    return out
+
+
+def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
+    """Cut runs again after a possessive ("Roger Maris’ record") and before a title inside ("Oregon Gov. Kate
+    Brown" -> "Oregon", "Gov. Kate Brown")."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in itertools.pairwise(cuts):
+        start = lo
+        for w in re.finditer(r"\S+", text[lo:hi]):
+            word = w.group(0)
+            ws, we = lo + w.start(), lo + w.end()
+            if ws > start and word.lower().rstrip(".") in _TITLES:
+                out.append((start, ws))
+                start = ws
+            if word.endswith(("’s", "'s", "’", "'")) and we < hi:
+                out.append((start, we))
+                start = we
+        out.append((start, hi))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+_DATELINE = re.compile(r"^([^—–\n]{1,60}?)\s[—–]+\s")
+
+
+def _dateline(text: str) -> int:
+    """Where a dateline ("WILMINGTON, Del. (AP) — ") ends, else 0: a few capitalised words before a dash."""
+    m = _DATELINE.match(text)
+    if not m:
+        return 0
+    words = m.group(1).split()
+    return m.end() if len(words) <= 6 and all(w[0].isupper() or w[0] == "(" for w in words) else 0
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3})\.\s+")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
+    """The name inside a capitalised run: leading stopwords ("The", "But") and titles ("President") dropped."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    titled = False
+    i = 0
+    while i < len(words):
+        low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
+        if low in _TITLES and i + 1 < len(words):
+            titled = True
+        elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING):
+            break
+        i += 1
+    j = len(words)
+    while j > i and words[j - 1].group(0).lower().rstrip(".’'s") in ("of", "the", "and", "for", "de"):
+        j -= 1
+    if i >= j:
+        return None
+    s, e = start + words[i].start(), start + words[j - 1].end()
+    while e > s and text[e - 1] in ".,’'-":
+        e -= 1
+    phrase = text[s:e]
+    if phrase.endswith(("’s", "'s")):
+        e -= 2
+    if e <= s or text[s:e].lower() in STOPWORDS or len(text[s:e]) < 2:
+        return None
+    return s, e, titled
+
+
+def _classify(text: str, start: int, end: int, titled: bool) -> str:
+    """Person, place or organisation for a capitalised name, from its words and what stands before it."""
+    phrase = fold(text[start:end])
+    words = phrase.split()
+    low = [w.lower().strip(".’'") for w in words]
+    acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
+    if low[-1] in _ORG_ENDS or acronym:
+        return PLACE if phrase.lower() in _PLACES else ORG
+    if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
+        return PLACE
+    if len(words) == 1 and _DEMONYM.search(low[0]):
+        return NAME  # "Iranian", "Japanese": about a place, not the place
+    if titled:
+        return PERSON
+    before = text[max(0, start - 12) : start].split()
+    if before and before[-1].lower() in _PLACE_BEFORE and len(words) <= 3:
+        return PLACE
+    if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and all(w[:1].isupper() for w in words):
+        return PERSON
+    return NAME
+
+
+def _known(key: str, known: frozenset[str]) -> bool:
+    terms = _terms(key)
+    return bool(terms) and all(t in known for t in terms)
+
+
+@lru_cache(maxsize=65536)
+def _terms(key: str) -> tuple[str, ...]:
+    return tuple(tokenize(key))
+
+
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish)$")
+_THE = re.compile(r"^(?:the|a|an)\s+")
+_POSS = re.compile(r"[’']s?\b")
+
+
+@lru_cache(maxsize=65536)
+def variant_key(phrase: str) -> str:
+    """The form variants of a phrase share: folded, lower case, no possessive or leading article, single spaces.
+
+    Args:
+        phrase: a candidate as written ("Tonga's", "The New York Times").
+
+    Returns:
+        Its key ("tonga", "new york times").
+    """
+    s = fold(phrase).lower()
+    s = _POSS.sub("", s)
+    s = re.sub(r"(?<=\d),(?=\d)", "", s)
+    s = re.sub(r"[^\w$%.]+", " ", s).strip(" .")
+    s = _THE.sub("", s)
+    return _ALIASES.get(s, s)
+
+
+# Names of one country written several ways, so their votes add up.
+_ALIASES = {
+    alias: name
+    for name, aliases in (
+        ("united kingdom", ("uk", "u.k", "britain", "great britain")),
+        ("united states", ("us", "u.s", "usa", "u.s.a", "america")),
+    )
+    for alias in aliases
+}

@@ -1,0 +1,75 @@
+"""The answer's parts for a question and its hits, in one call: the question's analysis, the quote, the short answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from index.answer.question import QuestionAnalysis, analyse
+from index.answer.sentences import Quote, QuoteParams, choose_quote, read_passages, term_weights
+from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
+
+# The settings most of the 5 folds chose in bench/answers.py's cross-validation on the dev questions (each fold
+# chose on the other four); they are also the classes' defaults.
+QUOTE_PARAMS = QuoteParams(kind_bonus=0.5, rank_decay=0.6, proximity=0.0, context_weight=1.0, leader_bonus=1.0)
+SHORT_PARAMS = ShortParams(min_support=0.75, min_margin=1.3)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerParts:
+    """What the answer shows above the passages.
+
+    Attributes:
+        analysis: the question's analysis (kind of answer wanted, terms).
+        quote: the quoted sentence(s) and the passage they are from (``quote.passage`` indexes the shown
+            passages), or None.
+        short: the short answer and its supporting passage (``short.passage`` indexes the passages given), or
+            None when the evidence does not agree well enough.
+    """
+
+    analysis: QuestionAnalysis
+    quote: Quote | None
+    short: ShortAnswer | None
+
+
+def answer_parts(
+    question: str,
+    texts: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    titles: Sequence[str] | None = None,
+    shown: int = 3,
+    quote_params: QuoteParams = QUOTE_PARAMS,
+    short_params: ShortParams = SHORT_PARAMS,
+) -> AnswerParts:
+    """The quote (from the shown passages) and the short answer (voted over all given passages).
+
+    Args:
+        question: the question as asked (``Query.raw``).
+        texts: the hits' passage texts, best first: the shown ones first, then a few more for the vote (5-10
+            in all is plenty).
+        idf: the index's idf for the question's terms (``Searcher.idf``); terms it lacks weigh like common words.
+        titles: the hits' headlines, same order (optional; they add votes for the short answer).
+        shown: how many of ``texts`` are shown, so may be quoted.
+        quote_params: the quote's weights.
+        short_params: the vote's thresholds.
+
+    Returns:
+        The parts; ``quote`` and ``short`` may each be None.
+    """
+    qa = analyse(question)
+    weights = term_weights(qa, idf, quote_params.context_weight)
+    read = read_passages(qa, texts, weights)
+    leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
+    # The vote's leader steers the quote even when it is too weak to be shown on its own.
+    lead = leader.forms if leader is not None else ()
+    short = leader if leader is not None and is_clear(leader, short_params) else None
+    quote = None
+    if short is not None:
+        # The quote backs the short answer shown above it when a shown passage can.
+        quote = choose_quote(
+            qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead, require_leader=True
+        )
+    if quote is None:
+        quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
+    return AnswerParts(qa, quote, short)

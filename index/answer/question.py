@@ -1,0 +1,248 @@
+"""What a question asks for: the kind of answer it wants (person, place, organisation, number, date ...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.tokenize import tokenize
+
+# Answer kinds. Candidates (index.answer.candidates) carry the same names; "name" is any proper name, the
+# fallback for questions after a named thing whose type the rules cannot tell (a show, a storm, a rule).
+PERSON, PLACE, ORG, NAME = "person", "place", "organisation", "name"
+NUMBER, MONEY, PERCENT, DATE, OTHER = "number", "money", "percent", "date", "other"
+KINDS = (PERSON, PLACE, ORG, NAME, NUMBER, MONEY, PERCENT, DATE, OTHER)
+
+# Head nouns after "which/what ..." or "this ...", by the kind they ask for. Each maps to (kind, detail).
+_NOUNS: dict[str, tuple[str, str]] = {}
+for _kind, _detail, _words in (
+    (
+        PERSON,
+        "person",
+        "person people man woman who actor actress singer rapper star celebrity director player athlete"
+        " president minister leader politician senator governor mayor member mp lawmaker ceo founder billionaire"
+        " visionary author writer artist musician comedian host judge official candidate quarterback coach footballer"
+        " royal prince princess king queen pope journalist investor chef model",
+    ),
+    (PLACE, "country", "country countries nation nations"),
+    (PLACE, "city", "city cities town towns capital village"),
+    (PLACE, "state", "state states province provinces"),
+    (PLACE, "islands", "island islands archipelago"),
+    (
+        PLACE,
+        "place",
+        "place region area continent county district park destination location airport port river"
+        " lake mountain sea ocean attraction landmark",
+    ),
+    (
+        ORG,
+        "company",
+        "company companies firm firms automaker carmaker retailer bank airline brand business"
+        " supermarket supermarkets chain manufacturer maker startup giant network newspaper broadcaster publisher"
+        " platform app university college school agency",
+    ),
+    (ORG, "team", "team teams club clubs side"),
+    (ORG, "group", "group groups organisation organization party union movement militia"),
+    (
+        NAME,
+        "title",
+        "movie film show series book song album game tournament event award awards festival storm"
+        " hurricane typhoon virus variant rule law bill program programme mission",
+    ),
+):
+    for _w in _words.split():
+        _NOUNS[_w] = (_kind, _detail)
+
+# A lookahead, so that "this week at which show" still finds "which" after "this".
+_WH = re.compile(r"\b(which|what|whose|this|these)\b(?=((?:\s+[\w’'“”\"-]+){1,5}))", re.IGNORECASE)
+_MONEY_WORDS = re.compile(
+    r"\b(money|cost|costs|worth|pay|paid|spend|spent|price|prices|fund|funding|raise|raised|earn|earned|salary|wage"
+    r"|invest|investment|budget|deal|bid|fine|fined|sum|amount|dollars|sell|sold)\b",
+    re.IGNORECASE,
+)
+# Ordered: the first rule that matches decides. Each is (pattern, kind, detail).
+_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), k, d)
+    for p, k, d in (
+        (r"\b(what|which) (percentage|percent|share|proportion|fraction)\b|\bhow much of\b", PERCENT, "percent"),
+        (r"\b(what|which)\b[^?.]*\b(rate|percentage)\b", PERCENT, "percent"),
+        (r"\b(what|which) (year|decade)\b|\bin what year\b", DATE, "year"),
+        (r"\bhow old\b|\b(what|which) age\b|\bage of\b.*\?$", NUMBER, "age"),
+        (r"\bhow (much|high|low|expensive)\b", MONEY, "amount"),
+        (r"\b(what|which) (hourly |annual |average )?(amount|price|wage|rate|sum|salary)\b", MONEY, "amount"),
+        (
+            r"\bhow (many|far|long|big|large|tall|fast|deep)\b|\b(what|which) (number|magnitude)\b|\bmagnitude\b",
+            NUMBER,
+            "count",
+        ),
+        (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (day|date|month|time)\b", DATE, "date"),
+        (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost)\b", MONEY, "amount"),
+        # "Who won ...", "... this week. Who was it?", not "residents who are".
+        (r"(?:^|[.?!:;,]\s*)who(m|se)?\b", PERSON, "person"),
+        (r"\bwhere\b", PLACE, "place"),
+    )
+)
+_CHANGE = re.compile(
+    r"\b(increase[sd]?|rise[ns]?|rose|grow[ns]?|grew|fall[ens]*|fell|drop(ped|s)?|climb(ed|s)?)\b", re.I
+)
+_POSSESSIVE = re.compile(r"[’']s?$")
+_RATE = re.compile(r"\b(rate|rates|percent|inflation|interest)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnalysis:
+    """A question read for answering.
+
+    Attributes:
+        text: the question as asked.
+        kind: the kind of answer wanted (one of ``KINDS``); ``OTHER`` when the rules cannot tell.
+        detail: a finer kind: "country", "city", "state", "islands", "company", "team", "group", "count",
+            "amount", "age", "year", ... (equal to ``kind`` when there is nothing finer).
+        focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``.
+        terms: the question's content terms (the index's tokenizer), without the focus words; repeats dropped.
+        known: every term of the question, focus included: a candidate made only of these is not an answer.
+        context: the terms that occur only in the question's lead-in sentences ("The US marked the
+            anniversary this week. How many were arrested?"): they set the scene, the asking sentence says
+            what is asked, so answers may weigh them less.
+    """
+
+    text: str
+    kind: str
+    detail: str
+    focus: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    known: frozenset[str] = field(default_factory=frozenset)
+    context: frozenset[str] = field(default_factory=frozenset)
+    plural: bool = False
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """Read a question into the kind of answer it wants and its content terms.
+
+    Handles wh-questions ("Who won ...", "How much is the deal worth?", "In which state ...") and quiz-style
+    statements ("The prime minister of this country resigned ...", "... which group of islands?").
+
+    Args:
+        question: the question as asked.
+
+    Returns:
+        Its analysis; ``kind`` is ``OTHER`` when no rule applies ("What did the rover find?").
+    """
+    kind, detail, focus = _kind(question)
+    all_terms = tokenize(question)
+    focus_terms = set(tokenize(" ".join(focus)))
+    terms = tuple(t for t in dict.fromkeys(all_terms) if t not in focus_terms)
+    return QuestionAnalysis(
+        question,
+        kind,
+        detail,
+        tuple(focus),
+        terms or tuple(dict.fromkeys(all_terms)),
+        frozenset(all_terms),
+        _context(question),
+        _PLURAL.search(question) is not None or any(_is_plural(w) for w in focus),
+    )
+
+
+def _context(question: str) -> frozenset[str]:
+    """Terms only in the sentences before the one that asks (the last with "?", a wh-word or "this ...")."""
+    parts = [p for p in _SENTENCES.split(question.strip()) if p.strip()]
+    if len(parts) < 2:
+        return frozenset()
+    ask = next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
+    asked = set(tokenize(parts[ask]))
+    lead = {t for p in parts[:ask] + parts[ask + 1 :] for t in tokenize(p)}
+    return frozenset(lead - asked)
+
+
+_SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z“\"])")
+_ASKS = re.compile(r"\?|\b(who|whom|whose|what|which|when|where|how|this|these)\b", re.IGNORECASE)
+
+
+def _kind(question: str) -> tuple[str, str, list[str]]:
+    """(kind, detail, focus words) from the head noun after which/what/this, else the wh-word rules."""
+    for m in _WH.finditer(question):
+        wh = m.group(1).lower()
+        raw = [w.lower().strip('“”"') for w in m.group(2).split()]
+        words = [_noun(w) for w in raw]
+        # "this country" names its noun at once; "which California city" may put words before it.
+        reach = 2 if wh in ("this", "these") else 5
+        for i, w in enumerate(words[:reach]):
+            hit = _NOUNS.get(w)
+            possessive = _POSSESSIVE.search(raw[i]) is not None  # "which state's governor" asks for the state
+            if hit is None or (not possessive and i + 1 < min(len(words), reach) and words[i + 1] in _NOUNS):
+                continue  # in "movie director" the last noun is the head
+            # "which group of islands": the noun after "of" says more than "group".
+            if i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
+                w = words[i + 2]
+                hit = _NOUNS[w]
+            if wh in ("this", "these") and hit[0] not in (PERSON, PLACE, ORG):
+                break
+            if i > 0 and words[i - 1] == "age":
+                break  # "which age group": an age range, not an organisation
+            return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
+    for pattern, kind, detail in _RULES:
+        m = pattern.search(question)
+        if not m:
+            continue
+        if kind == MONEY and m.group(0).lower().startswith("how"):
+            return _how_much(question, m.group(0).split())
+        words = m.group(0).split()
+        return kind, detail, [words[0], words[-1]]
+    return OTHER, OTHER, []
+
+
+_PLURAL = re.compile(r"\b(which|what) (two|both|three)\b", re.IGNORECASE)
+
+
+def _is_plural(word: str) -> bool:
+    """True for a plural noun of the table ("teams", "supermarkets"), as the question wrote it."""
+    low = _POSSESSIVE.sub("", word.lower())
+    return low.endswith("s") and low[:-1] in _NOUNS
+
+
+def _noun(word: str) -> str:
+    """The word as a key of the noun table: no possessive, and singular when only the singular is listed."""
+    word = _POSSESSIVE.sub("", word)
+    if word not in _NOUNS and word.endswith("s") and word[:-1] in _NOUNS:
+        return word[:-1]
+    return word
+
+
+def _how_much(question: str, phrase: list[str]) -> tuple[str, str, list[str]]:
+    """ "how much/high ...": money when the question talks of money, a percentage for rates, else a number."""
+    if _RATE.search(question):
+        return PERCENT, "percent", phrase
+    if _CHANGE.search(question):
+        return NUMBER, "change", phrase  # "how much have prices risen": a percentage or an amount
+    if _MONEY_WORDS.search(question) or "$" in question or "price" in question.lower():
+        return MONEY, "amount", phrase
+    return NUMBER, "amount", phrase
+
+
+# How much a candidate of each kind counts as an answer to each kind of question (1 = exactly what it asks for).
+_ACCEPTS: dict[str, dict[str, float]] = {
+    PERSON: {PERSON: 1.0, NAME: 0.6},  # a lone capitalised word is often a surname
+    PLACE: {PLACE: 1.0, NAME: 0.4},
+    ORG: {ORG: 1.0, NAME: 0.5, PERSON: 0.3, PLACE: 0.2},  # "Cleveland Browns" reads like a person's name
+    NAME: {NAME: 1.0, ORG: 0.6, PERSON: 0.3, PLACE: 0.3},
+    NUMBER: {NUMBER: 1.0, PERCENT: 0.4, MONEY: 0.4},
+    MONEY: {MONEY: 1.0, NUMBER: 0.3},
+    PERCENT: {PERCENT: 1.0, NUMBER: 0.3},
+    DATE: {DATE: 1.0},
+    OTHER: {},
+}
+
+
+def accepts(analysis: QuestionAnalysis) -> dict[str, float]:
+    """How much a candidate of each kind answers this question (kinds absent count 0).
+
+    Args:
+        analysis: the question's analysis.
+
+    Returns:
+        Candidate kind -> weight in (0, 1]; empty for ``OTHER`` questions.
+    """
+    if analysis.detail == "change":
+        return {PERCENT: 1.0, MONEY: 1.0, NUMBER: 0.5}
+    return _ACCEPTS[analysis.kind]

@@ -1,0 +1,290 @@
+"""The quote: the sentence (or two) of the shown passages that best answers the question, not only shares its words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from index.answer.candidates import Candidate, extract
+from index.answer.question import QuestionAnalysis, accepts
+from index.ingest.split import sentence_spans
+from index.tokenize import tokenize_spans
+
+MAX_QUOTE_CHARS = 400  # a quote is at most two sentences and this many characters
+_UNKNOWN_WEIGHT = 1.0  # a question term the idf table lacks: weigh it like a common word
+_SHORT_WORDS = 5
+_SHORT_PENALTY = 0.7  # "Why?", a dateline: rarely an answer
+_QUESTION_PENALTY = 0.3  # a sentence that is itself a question (often the quiz question, quoted) seldom answers
+EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is most of the cost)
+_TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
+_ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
+_EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
+
+# A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
+_LEANS = re.compile(
+    r"^[\"“‘']?(?:It|Its|He|She|His|Her|They|Their|Them|This|That|These|Those|There|Both"
+    r"|The (?:\w+ )?(?:company|firm|country|nation|group|team|club|agency|city|state|move|deal|decision|government"
+    r"|president|organi[sz]ation|star|actor|actress|singer|player|league|network|platform|app|carmaker|automaker"
+    r"|retailer|bank|airline|university|school|storm|virus|show|film|movie|island|islands|region|couple|pair"
+    r"|official|officials|minister|leader|lawmaker|senator|governor|judge|court|bill|law|rule|plan|program"
+    r"|programme|event|tournament|eruption|attack|quake|earthquake|fire|volcano))\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteParams:
+    """The quote's weights (chosen by cross-validation in bench/answers.py).
+
+    Attributes:
+        kind_bonus: how much more a sentence counts when it holds a candidate of the wanted kind that the
+            question does not (times the candidate kind's fit, 0..1).
+        rank_decay: each rank down the shown passages multiplies a sentence's score by this.
+        proximity: how much more a sentence counts when the question's words in it stand close together.
+        context_weight: the weight of terms only in the question's lead-in sentences, relative to the
+            asking sentence's (see ``QuestionAnalysis.context``).
+        leader_bonus: how much more a sentence counts when it holds the candidate the passages vote for most
+            (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
+        length_norm: how much a sentence longer than the shown passages' average is discounted (BM25's ``b``:
+            long sentences hold more of the question's words by chance).
+    """
+
+    kind_bonus: float = 0.5
+    rank_decay: float = 0.6
+    proximity: float = 0.0
+    context_weight: float = 1.0
+    leader_bonus: float = 1.0
+    length_norm: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a passage, read against a question."""
+
+    start: int
+    end: int
+    words: int
+    overlap: float  # share of the question's term weight the sentence holds (0..1)
+    closeness: float  # matched terms per word of the window that holds them (0..1)
+    fit: float  # best fit (0..1) of a candidate of the wanted kind not in the question
+    candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
+    leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The quote chosen: one or two consecutive sentences of one passage.
+
+    Attributes:
+        text: the quoted text, as in the passage (at most ``MAX_QUOTE_CHARS`` characters).
+        passage: the index of the passage among those given (0 = the first shown).
+        spans: ``(start, end)`` offsets into that passage's text, one per sentence.
+        score: how well it answers (comparable within one question only).
+    """
+
+    text: str
+    passage: int
+    spans: tuple[tuple[int, int], ...]
+    score: float
+
+
+def term_weights(analysis: QuestionAnalysis, idf: Mapping[str, float], context_weight: float = 1.0) -> dict[str, float]:
+    """Each content term of the question and its weight: the index's idf (floored a little above 0), times
+    ``context_weight`` for terms only in the question's lead-in sentences."""
+    out = {}
+    for t in analysis.terms:
+        w = max(float(idf.get(t, _UNKNOWN_WEIGHT) or _UNKNOWN_WEIGHT), 0.01)
+        out[t] = w * context_weight if t in analysis.context else w
+    return out
+
+
+def read_passages(
+    analysis: QuestionAnalysis, texts: Sequence[str], weights: Mapping[str, float], *, limit: int = EXTRACT_LIMIT
+) -> list[list[Sentence]]:
+    """:func:`read_passage` for each passage, looking for candidates only where they may matter.
+
+    Candidate extraction is most of the cost, so it runs only in the ``limit`` sentences with the most overlap
+    (higher passages first among equals), and only in those holding at least a fifth of the best one's:
+    weaker sentences can hardly be quoted, and their votes would be small.
+
+    Args:
+        analysis: the question's analysis.
+        texts: the passages' texts, best first.
+        weights: :func:`term_weights` of the question.
+        limit: at most this many sentences get candidates.
+
+    Returns:
+        Each passage's sentences, in order.
+    """
+    read = [read_passage(analysis, t, weights, floor=math.inf) for t in texts]
+    wanted = accepts(analysis)
+    if not wanted:
+        return read
+    top = max((s.overlap for ss in read for s in ss), default=0.0)
+    ranked = sorted(
+        (
+            (s.overlap, -p, -i)
+            for p, ss in enumerate(read)
+            for i, s in enumerate(ss)
+            if s.overlap >= top * _EXTRACT_SHARE
+        ),
+        reverse=True,
+    )
+    for _, p, i in ranked[:limit]:
+        s, text = read[-p][-i], texts[-p]
+        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
+        cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
+        read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
+    return read
+
+
+def read_passage(
+    analysis: QuestionAnalysis, text: str, weights: Mapping[str, float], *, floor: float = 0.0
+) -> list[Sentence]:
+    """Split a passage into sentences and read each against the question (terms, proximity, candidates).
+
+    Args:
+        analysis: the question's analysis.
+        text: the passage text.
+        weights: :func:`term_weights` of the question.
+        floor: candidates are looked for only in sentences holding at least this share of the question's
+            term weight (and some of it); ``math.inf`` skips them.
+
+    Returns:
+        The passage's sentences in order.
+    """
+    spans = sentence_spans(text)
+    if not spans:
+        return []
+    total = sum(weights.values()) or 1.0
+    wanted = accepts(analysis)
+    runs = tokenize_spans(text)
+    out: list[Sentence] = []
+    r = 0
+    for start, end in spans:
+        positions: list[tuple[int, str]] = []
+        n = 0
+        while r < len(runs) and runs[r][0] < end:
+            for term in runs[r][2]:
+                if term in weights:
+                    positions.append((n, term))
+                n += 1
+            r += 1
+        matched = {t for _, t in positions}
+        overlap = sum(weights[t] for t in matched) / total
+        closeness = 0.0
+        if len(matched) > 1:
+            closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
+        cands: tuple[Candidate, ...] = ()
+        fit = 0.0
+        if wanted and matched and overlap >= floor:
+            found = extract(text[start:end], analysis.known)
+            cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
+            fit = max((wanted[c.kind] for c in cands), default=0.0)
+        leans = bool(_LEANS.match(text[start:end]))
+        out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans))
+    return out
+
+
+def _shift(c: Candidate, by: int) -> Candidate:
+    return Candidate(c.text, c.kind, c.start + by, c.end + by, c.key)
+
+
+def sentence_score(
+    s: Sentence, text: str, params: QuoteParams, fit: float | None = None, *, answered: bool = False
+) -> float:
+    """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
+
+    A question ("...?") scores low unless ``answered`` (quoted with the sentence after it); so does a teaser
+    cut off with an ellipsis.
+    """
+    if s.overlap <= 0:
+        return 0.0
+    score = s.overlap * (1 + params.proximity * s.closeness)
+    score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
+    if s.words < _SHORT_WORDS:
+        score *= _SHORT_PENALTY
+    sentence = text[s.start : s.end].rstrip("\"'”’)")
+    if sentence.endswith("?") and not answered:
+        score *= _QUESTION_PENALTY
+    if sentence.endswith(("...", "…")):
+        score *= _TEASER_PENALTY
+    return score
+
+
+def choose_quote(
+    analysis: QuestionAnalysis,
+    passages: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    params: QuoteParams = QuoteParams(),  # frozen, so sharing the default is safe
+    read: Sequence[list[Sentence]] | None = None,
+    leader: Collection[str] = (),
+    require_leader: bool = False,
+) -> Quote | None:
+    """Choose the quote among the sentences of the shown passages.
+
+    Every sentence of every passage competes; its score (:func:`sentence_score`) is discounted by the passage's
+    rank. A sentence that leans on the one before ("The company announced ...") is quoted with it when both fit
+    in ``MAX_QUOTE_CHARS``; the pair then counts the candidates of both. Longer units are never quoted.
+
+    Args:
+        analysis: the question's analysis (:func:`index.answer.question.analyse`).
+        passages: the shown passages' texts, best first.
+        idf: the index's idf for the question's terms (terms it lacks weigh like a common word).
+        params: the weights.
+        read: :func:`read_passages` of the passages, when the caller already has it.
+        leader: the ways the short answer's vote leader is written (``index.answer.short.vote``'s ``forms``),
+            shown or not; units holding one count ``1 + params.leader_bonus`` times more.
+        require_leader: only units holding the leader compete (when it is shown as the short answer, the quote
+            should back it); None when no unit holds it.
+
+    Returns:
+        The quote, or None when no sentence shares a word with the question.
+    """
+    if read is None:
+        read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
+    forms = [f.lower() for f in leader]
+    best: Quote | None = None
+    lengths = [s.words for ss in read for s in ss]
+    average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
+    for p, text in enumerate(passages):
+        decay = params.rank_decay**p
+        for i in range(len(read[p])):
+            score, spans = _unit(read[p], i, text, params)
+            score *= decay / (1 + params.length_norm * (read[p][i].words / average - 1))
+            if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
+                continue
+            quoted = text[spans[0][0] : spans[-1][1]]
+            if forms and any(f in quoted.lower() for f in forms):
+                score *= 1 + params.leader_bonus
+            elif require_leader:
+                continue
+            if best is None or score > best.score:
+                best = Quote(quoted, p, spans, score)
+    return best
+
+
+def _unit(
+    sentences: list[Sentence], i: int, text: str, params: QuoteParams
+) -> tuple[float, tuple[tuple[int, int], ...]]:
+    """The score and spans of what sentence ``i`` would be quoted as: alone, with the one before it leans on,
+    or (a question) with the answer after it."""
+    s = sentences[i]
+    score = sentence_score(s, text, params)
+    spans: tuple[tuple[int, int], ...] = ((s.start, s.end),)
+    if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
+        prev = sentences[i - 1]
+        # Quoted together, the pair answers as well as its better half, and names what the other names.
+        fit = max(s.fit, prev.fit)
+        pair = max(sentence_score(s, text, params, fit), sentence_score(prev, text, params, fit))
+        if pair >= score:
+            return pair, ((prev.start, prev.end), (s.start, s.end))
+    nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+    asks = text[s.start : s.end].rstrip("\"'”’)").endswith("?")
+    if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS:
+        pair = sentence_score(s, text, params, max(s.fit, nxt.fit), answered=True) * _ANSWERED
+        if pair > score:
+            return pair, ((s.start, s.end), (nxt.start, nxt.end))
+    return score, spans

@@ -1,0 +1,207 @@
+"""The short answer: candidates of the wanted kind voted across the top passages, shown only when the vote is clear."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from index.answer.candidates import Candidate
+from index.answer.question import NUMBER, QuestionAnalysis, accepts
+from index.answer.sentences import Sentence, read_passages, term_weights
+from index.tokenize import tokenize
+
+_TITLE_LIMIT = 3  # headlines that get candidates
+
+
+@dataclass(frozen=True, slots=True)
+class ShortParams:
+    """The vote's settings (chosen by cross-validation in bench/answers.py).
+
+    Attributes:
+        min_support: the least total vote weight the winner needs (each passage gives a candidate at most 1).
+        min_margin: the winner's weight must be at least this many times the runner-up's.
+        rank_decay: each rank down multiplies a passage's votes by this.
+        min_overlap: sentences holding less than this share of the question's term weight do not vote.
+    """
+
+    min_support: float = 0.75
+    min_margin: float = 1.3
+    rank_decay: float = 0.85
+    min_overlap: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The winner of the vote.
+
+    Attributes:
+        text: the answer as written in its best supporting passage ("Rafael Nadal", "$44 billion").
+        kind: its kind (person, place, money, ...).
+        passage: the index of its best supporting passage (for the citation).
+        span: its ``(start, end)`` offsets in that passage's text.
+        support: its total vote weight.
+        passages: how many passages voted for it.
+        margin: its weight over the runner-up's (``inf`` without a runner-up).
+        forms: every way the passages wrote it ("UK", "Britain", "United Kingdom"), for finding it in text.
+    """
+
+    text: str
+    kind: str
+    passage: int
+    span: tuple[int, int]
+    support: float
+    passages: int
+    margin: float
+    forms: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Tally:
+    weight: float = 0.0
+    passages: int = 0
+    best: tuple[float, int, Candidate] | None = None  # (vote, passage, candidate) of its strongest vote
+    forms: set[str] = field(default_factory=set)  # how the candidate was written ("UK", "United Kingdom")
+
+
+def short_answer(
+    analysis: QuestionAnalysis,
+    passages: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    params: ShortParams = ShortParams(),  # frozen, so sharing the default is safe
+    read: Sequence[list[Sentence]] | None = None,
+    titles: Sequence[str] | None = None,
+) -> ShortAnswer | None:
+    """Vote for a short answer across passages (redundancy, as in AskMSR), or None when the vote is weak.
+
+    The vote is :func:`vote`'s; the winner is shown only with at least ``params.min_support`` weight and
+    ``params.min_margin`` times the runner-up's.
+
+    Each passage votes once per candidate (its strongest mention): the candidate kind's fit to the question,
+    times how much of the question its sentence holds (relative to the best sentence of all passages), times
+    the passage's rank discount. Variants merge: "Tonga's" counts as "Tonga", and "Nadal" as "Rafael Nadal" when
+    both appear. Questions whose answer kind is unknown ("what did the rover find?") get None.
+
+    Args:
+        analysis: the question's analysis.
+        passages: the top passages' texts, best first (5-10 of them).
+        idf: the index's idf for the question's terms.
+        params: the vote's thresholds.
+        read: :func:`index.answer.sentences.read_passages` of the passages, when the caller already has it.
+        titles: the passages' headlines, in the same order: a headline's candidates vote with its passage
+            (headlines often name what the story is about, "Mercedes unveils ...").
+
+    Returns:
+        The winner with its best supporting passage, or None.
+    """
+    winner = vote(analysis, passages, idf, params=params, read=read, titles=titles)
+    return winner if winner is not None and is_clear(winner, params) else None
+
+
+def is_clear(winner: ShortAnswer, params: ShortParams) -> bool:
+    """True when the vote's winner has the support and the margin to be shown (show none rather than a wrong one)."""
+    return winner.support >= params.min_support and winner.margin >= params.min_margin
+
+
+def vote(
+    analysis: QuestionAnalysis,
+    passages: Sequence[str],
+    idf: Mapping[str, float],
+    *,
+    params: ShortParams = ShortParams(),  # frozen, so sharing the default is safe
+    read: Sequence[list[Sentence]] | None = None,
+    titles: Sequence[str] | None = None,
+) -> ShortAnswer | None:
+    """The vote's leader, however weak (see :func:`short_answer` for the vote and the arguments).
+
+    Returns:
+        The leading candidate with its support and margin, or None when no candidate got a vote.
+    """
+    wanted = accepts(analysis)
+    if not wanted or not passages:
+        return None
+    weights = term_weights(analysis, idf)
+    read = list(read) if read is not None else read_passages(analysis, passages, weights)
+    top = max((s.overlap for ss in read for s in ss), default=0.0)
+    if titles:
+        heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT)
+        read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
+    if top <= 0:
+        return None
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    for p, sentences in enumerate(read):
+        votes: dict[str, tuple[float, Candidate]] = {}
+        for s in sentences:
+            if s.overlap < params.min_overlap * top:
+                continue
+            for c in s.candidates:
+                vote = wanted[c.kind] * (s.overlap / top) * params.rank_decay**p
+                if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
+                    vote *= 2  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
+                if c.key not in votes or vote > votes[c.key][0]:
+                    votes[c.key] = (vote, c)
+        for key, (vote, c) in votes.items():
+            t = tallies[key]
+            t.weight += vote
+            t.passages += 1
+            t.forms.add(c.text)
+            if t.best is None or vote > t.best[0]:
+                t.best = (vote, p, c)
+    return _decide(_merge(tallies), passages)
+
+
+def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
+    """True when a number's unit word is one of the question's terms ("1,000 people" for "how many people")."""
+    words = c.text.split()
+    return len(words) > 1 and bool(set(tokenize(words[-1])) & analysis.known)
+
+
+def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
+    """Fold a key that is the first or last words of a longer key ("nadal" -> "rafael nadal") into it."""
+    keys = sorted(tallies, key=lambda k: -len(k.split()))
+    merged: dict[str, _Tally] = {}
+    for key in keys:
+        words = key.split()
+        into = None
+        for longer in merged:
+            lw = longer.split()
+            inside = len(lw) > len(words) and (lw[: len(words)] == words or lw[-len(words) :] == words)
+            if inside and (into is None or merged[longer].weight > merged[into].weight):
+                into = longer
+        if into is None:
+            merged[key] = tallies[key]
+            continue
+        t, src = merged[into], tallies[key]
+        t.weight += src.weight
+        t.passages = max(t.passages, src.passages)
+    return merged
+
+
+def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer | None:
+    if not tallies:
+        return None
+    ranked = sorted(tallies.items(), key=lambda kv: -kv[1].weight)
+    key, win = ranked[0]
+    runner = ranked[1][1].weight if len(ranked) > 1 else 0.0
+    margin = win.weight / runner if runner > 0 else float("inf")
+    if win.best is None:
+        return None
+    _, p, c = win.best
+    # Of the ways one key was written, the longest is the most explicit ("United Kingdom" over "UK").
+    text = max(win.forms, key=len) if c.key == key and win.forms else _surface(key, c, passages)
+    forms = tuple(sorted(win.forms | {text}, key=len, reverse=True))
+    return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin, forms)
+
+
+def _surface(key: str, c: Candidate, passages: Sequence[str]) -> str:
+    """The answer as written: the candidate's text, or the longer merged form when the winner is a longer key."""
+    if c.key == key:
+        return c.text
+    counts = Counter[str]()
+    low = key.lower()
+    for text in passages:
+        i = text.lower().find(low)
+        if i >= 0:
+            counts[text[i : i + len(key)]] += 1
+    return counts.most_common(1)[0][0] if counts else c.text

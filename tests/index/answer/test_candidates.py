@@ -1,0 +1,72 @@
+"""Candidate extraction: names by kind, money, percentages, numbers and dates; what the question says is left out."""
+
+from __future__ import annotations
+
+from index.answer.candidates import extract, variant_key
+from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, analyse
+
+
+def kinds(text: str, known: frozenset[str] = frozenset()) -> dict[str, str]:
+    return {c.text: c.kind for c in extract(text, known)}
+
+
+def test_money_percent_numbers_and_dates() -> None:
+    found = kinds("Brightwater agreed to a $44 billion deal on March 3, 2022, 38% above the price; 700 workers left.")
+    assert found["$44 billion"] == MONEY
+    assert found["38%"] == PERCENT
+    assert found["March 3, 2022"] == DATE
+    assert found["700 workers"] == NUMBER
+
+
+def test_people_places_and_organisations() -> None:
+    found = kinds("Mayor Dana Whitfield said Lakeview Motors Inc. will build a plant in Portugal, near Braga.")
+    assert found["Dana Whitfield"] == PERSON  # the title is not part of the name
+    assert found["Lakeview Motors Inc"] == ORG
+    assert found["Portugal"] == PLACE
+    assert found["Braga"] == PLACE  # after "near"
+
+
+def test_runs_are_cut_at_titles_possessives_and_sentence_ends() -> None:
+    found = kinds("Outgoing Norland Gov. Mira Castell broke Tom Ash’ record in Velmont. Harlow Group said so.")
+    assert "Mira Castell" in found and found["Mira Castell"] == PERSON
+    assert "Tom Ash" in found
+    assert "Velmont" in found and "Harlow Group" in found
+
+
+def test_dateline_is_not_a_candidate() -> None:
+    found = kinds("PORT ELLIS, Norland (AP) — Mira Castell won the vote.")
+    assert list(found) == ["Mira Castell"]
+
+
+def test_candidates_in_the_question_do_not_count() -> None:
+    qa = analyse("Which country did Mira Castell visit after Portugal?")
+    found = kinds("Mira Castell flew from Portugal to Brazil.", qa.known)
+    assert "Brazil" in found
+    assert "Portugal" not in found and "Mira Castell" not in found
+
+
+def test_quoted_titles_and_variant_keys() -> None:
+    assert "Night Harbor" in kinds("The streaming hit “Night Harbor” returns in May.")
+    assert variant_key("Tonga’s") == variant_key("Tonga") == "tonga"
+    assert variant_key("The Harbor Times") == "harbor times"
+    by_key = {c.key for c in extract("About 1,000 people came; later 1,000 more.")}
+    assert by_key == {"1000"}
+
+
+def test_particles_aliases_and_pairs() -> None:
+    found = kinds("A strike killed Ayman al-Zawahiri, leader of al-Qaeda, officials said.")
+    assert "Ayman al-Zawahiri" in found and "al-Qaeda" in found
+    assert variant_key("UK") == variant_key("Britain") == variant_key("United Kingdom")
+    plain = [c.text for c in extract("Kroger and Albertsons plan to merge.")]
+    paired = [c.text for c in extract("Kroger and Albertsons plan to merge.", pairs=True)]
+    assert "Kroger and Albertsons" not in plain and "Kroger and Albertsons" in paired
+    assert "Kroger" in paired  # the parts stay candidates too
+
+
+def test_weekdays_demonyms_and_names_the_question_wrote_otherwise() -> None:
+    from index.answer.question import analyse
+
+    found = kinds("On Sunday’s vote, Norlandian lawmakers met in Velmont.")
+    assert "Sunday" not in found and found.get("Norlandian") != "place"
+    qa = analyse("The UK government hired a firm from which country?")
+    assert "UK" not in kinds("UK officials hired a firm from Portugal.", qa.known)

@@ -1,0 +1,67 @@
+"""Question analysis: the kind of answer a question wants, quiz phrasings included, and its content terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, OTHER, PERCENT, PERSON, PLACE, accepts, analyse
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "detail"),
+    [
+        ("Who won the Westland mayoral race?", PERSON, "person"),
+        ("The mayor resigned on Monday. Who replaced her?", PERSON, "person"),
+        ("Which veteran actor opened the Harbor festival?", PERSON, "person"),
+        ("This actor turned down the role twice.", PERSON, "person"),
+        ("Which movie director won the Golden Kite?", PERSON, "person"),
+        ("The prime minister of this country resigned after the protests.", PLACE, "country"),
+        ("The volcano erupted near which group of islands?", PLACE, "islands"),
+        ("In which state did the floods hit hardest?", PLACE, "state"),
+        ("Which coastal city banned cars downtown?", PLACE, "city"),
+        ("Which state's governor pardoned the painters?", PLACE, "state"),
+        ("Where did the ferry sink?", PLACE, "place"),
+        ("What company announced a 20-for-1 stock split?", ORG, "company"),
+        ("Which team won the river cup?", ORG, "team"),
+        ("Which rebel group claimed the attack?", ORG, "group"),
+        ("Which show was renewed for a third season?", NAME, "title"),
+        ("How many people were evacuated?", NUMBER, "count"),
+        ("How old was the oldest rower?", NUMBER, "age"),
+        ("How much is the deal worth?", MONEY, "amount"),
+        ("How much money did the town raise?", MONEY, "amount"),
+        ("What percentage of voters backed the plan?", PERCENT, "percent"),
+        ("How much have bread prices risen this year?", NUMBER, "change"),
+        ("When will the bridge reopen?", DATE, "date"),
+        ("What year did the mill close?", DATE, "year"),
+        ("What did the rover find on the moon?", OTHER, OTHER),
+    ],
+)
+def test_kind(question: str, kind: str, detail: str) -> None:
+    qa = analyse(question)
+    assert (qa.kind, qa.detail) == (kind, detail)
+
+
+def test_focus_words_leave_the_terms_but_stay_known() -> None:
+    qa = analyse("Which country banned plastic straws?")
+    assert "countri" not in qa.terms  # the answer's sentence need not say "country"
+    assert {"ban", "plastic", "straw"} <= set(qa.terms)
+    assert "countri" in qa.known
+
+
+def test_relative_who_is_not_a_person_question() -> None:
+    assert analyse("Residents who fled the storm returned to what?").kind == OTHER
+
+
+def test_accepts_weighs_the_wanted_kind_highest() -> None:
+    wanted = accepts(analyse("Which country hosted the summit?"))
+    assert wanted[PLACE] == 1.0 and wanted.get(NAME, 0) < 1.0 and PERSON not in wanted
+    assert accepts(analyse("What did the rover find?")) == {}
+
+
+def test_plural_questions_and_lead_in_context() -> None:
+    assert analyse("Which two supermarkets plan to merge?").plural
+    assert analyse("Which teams reached the final?").plural
+    assert not analyse("Which team won the final?").plural
+    qa = analyse("The Harbor bridge closed this week. How many drivers were stranded?")
+    assert "bridg" in qa.context and "driver" not in qa.context
+    assert analyse("How many drivers were stranded?").context == frozenset()

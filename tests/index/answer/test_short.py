@@ -1,0 +1,89 @@
+"""The short answer: voted across passages, variants merged, and withheld when the vote is weak."""
+
+from __future__ import annotations
+
+from index.answer.question import analyse
+from index.answer.short import ShortParams, short_answer
+
+QUESTION = "Which country did the Velmont volcano eruption cover in ash?"
+
+
+def idf_for(question: str) -> dict[str, float]:
+    return {t: 4.0 for t in analyse(question).terms}
+
+
+def test_the_answer_most_passages_support_wins_and_cites_its_best_passage() -> None:
+    passages = [
+        "The Velmont volcano eruption covered Tonga in ash on Saturday.",
+        "Ash from the Velmont eruption blanketed Tonga's main island, officials said.",
+        "Fiji sent aid after the Velmont volcano eruption.",
+        "The Velmont eruption was heard in Tonga and New Zealand; the volcano left ash everywhere.",
+    ]
+    answer = short_answer(analyse(QUESTION), passages, idf_for(QUESTION))
+    assert answer is not None
+    assert answer.text == "Tonga" and answer.kind == "place"
+    assert answer.passages == 3  # "Tonga's" counted as "Tonga"
+    assert answer.passage == 0
+    assert passages[0][answer.span[0] : answer.span[1]] == "Tonga"
+
+
+def test_a_weak_or_split_vote_gives_no_answer() -> None:
+    q = analyse(QUESTION)
+    split = [
+        "The Velmont volcano eruption covered Tonga in ash.",
+        "The Velmont volcano eruption covered Fiji in ash.",
+    ]
+    assert short_answer(q, split, idf_for(QUESTION)) is None
+    single = ["The Velmont volcano eruption covered Tonga in ash."]
+    assert short_answer(q, single, idf_for(QUESTION), params=ShortParams(min_support=1.5)) is None
+
+
+def test_surname_votes_merge_into_the_full_name() -> None:
+    question = "Who won the Harbor regatta?"
+    passages = [
+        "On Sunday, Dana Whitfield won the Harbor regatta.",
+        "Whitfield won the Harbor regatta by two lengths.",
+        "The Harbor regatta was won by Whitfield again.",
+    ]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "Dana Whitfield"
+
+
+def test_questions_of_unknown_kind_get_no_short_answer() -> None:
+    question = "What did the Velmont rover find?"
+    assert short_answer(analyse(question), ["The Velmont rover found Carbon."], idf_for(question)) is None
+
+
+def test_vote_names_a_leader_even_when_too_weak_to_show() -> None:
+    from index.answer.short import is_clear, vote
+
+    q = analyse(QUESTION)
+    single = ["The Velmont volcano eruption covered Tonga in ash."]
+    leader = vote(q, single, idf_for(QUESTION))
+    assert leader is not None and leader.text == "Tonga" and leader.passages == 1
+    assert not is_clear(leader, ShortParams(min_support=1.5))
+    assert is_clear(leader, ShortParams(min_support=0.5))
+
+
+def test_headlines_vote_with_their_passage() -> None:
+    question = "Which company unveiled the Velmont electric concept car?"
+    passages = [
+        "The company unveiled the Velmont electric concept car on Tuesday.",
+        "The Velmont concept car is electric.",
+    ]
+    titles = ["Harlow Motors unveils the Velmont electric concept car", "Harlow Motors shows Velmont"]
+    without = short_answer(analyse(question), passages, idf_for(question))
+    assert without is None
+    answer = short_answer(analyse(question), passages, idf_for(question), titles=titles)
+    assert answer is not None and answer.text == "Harlow Motors" and answer.passage == 0
+
+
+def test_spellings_of_one_country_vote_together_and_show_the_longest() -> None:
+    question = "Which country did the Velmont storm hit?"
+    passages = [
+        "The Velmont storm hit the UK on Sunday.",
+        "The Velmont storm hit Britain hard.",
+        "The United Kingdom was hit by the Velmont storm, and so was France.",
+    ]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "United Kingdom" and answer.passages == 3
