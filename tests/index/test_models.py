@@ -28,3 +28,17 @@ def test_a_file_name_cannot_forge_a_line_of_the_problem_list(
     assert code == 1
     assert not any(line.lstrip().startswith("forged.txt") for line in out.splitlines()), out
     assert "x.txt\\n  forged.txt: fake problem" in out
+
+
+def test_the_package_api_loads_lazily_and_without_discord() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, index\n"
+        "assert not any(m.startswith(('numpy', 'discord', 'bot')) for m in sys.modules), 'import index is light'\n"
+        "assert set(index.__all__) == set(index._API)\n"
+        "for name in index.__all__: getattr(index, name)\n"
+        "assert not any(m.startswith(('discord', 'bot')) for m in sys.modules), 'index never loads discord'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
