@@ -1,4 +1,4 @@
-"""`python -m index`: the index-side `newsbot` commands without the Discord bot."""
+"""`python -m index`: the index-side `newsbot` commands, without the chat bot."""
 
 import sys
 

@@ -207,7 +207,7 @@ class Citation:
     """Where a shown passage (or a closest headline) comes from, as every front end cites it.
 
     ``day`` is the UTC publication day (``index.dates.published_day``) and ``age`` its distance from the as-of
-    moment ("3 days earlier"); both come from ``index.dates`` so the terminal and Discord state the same.
+    moment ("3 days earlier"); both come from ``index.dates`` so every front end states the same.
     """
 
     number: int  # the [n] shown: 1 for the first passage of the answer's page

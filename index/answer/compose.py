@@ -524,8 +524,8 @@ def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | 
 
 PASSAGES = 3  # passages per answer page
 # Characters of passage text an answer shows: the quote, and each passage's excerpt. One budget for every front
-# end, so the terminal and Discord show the same words; Discord's field limit (1,024 with the citation) leaves
-# room for this much text with its escapes and bold marks, and cuts further only for hostile text.
+# end, so they all show the same words; the narrowest (a chat embed field of 1,024 characters with the citation)
+# leaves room for this much text with its escapes and bold marks, and cuts further only for hostile text.
 QUOTE_CHARS = 400
 EXCERPT_CHARS = 500
 _PREFER_SENTENCE = 0.6  # an excerpt ends at a sentence end when that keeps at least this share of what fits
