@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 
 from index.cli import feeds, ingest, search
@@ -53,11 +54,25 @@ def run(argv: list[str] | None, parser: argparse.ArgumentParser) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
-    except BrokenPipeError:
-        # `newsbot search ... | head` closed the pipe: not an error. Point stdout at devnull so the
-        # interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except (sqlite3.Error, OSError) as err:
+        if isinstance(err, BrokenPipeError):
+            return _closed_pipe()
+        from index.store import db_path_from_env, describe_error
+
+        message = describe_error(err, db_path_from_env(getattr(args, "db", None)))
+        if message is None:
+            raise
+        print(f"newsbot: {message}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _closed_pipe() -> int:
+    """`newsbot search ... | head` closed the pipe: not an error.
+
+    stdout is pointed at devnull so the interpreter's final flush does not raise again.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -240,7 +240,7 @@ def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]
     if not db_path.exists():
         _err(f"no database at {db_path}; index some files first: newsbot index PATH --db {db_path}")
         return db_path, None
-    return db_path, store.connect(db_path)
+    return db_path, store.connect_for_reading(db_path)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -721,6 +721,10 @@ def ingest(
     with _ingest_lock(db_path):
         conn = store.connect(db_path)
         store.tune_for_bulk_load(conn)
+        if store.is_write_locked(conn):
+            # Another process (a long write, a shell with an open transaction) holds the lock: say who, then wait.
+            holders = ", ".join(store.lock_holders(db_path)) or "another process"
+            log.warning("%s is locked by %s; waiting up to 30 s for it", db_path, holders)
         try:
             store.close_stale_runs(conn)
             summary.run_id = store.start_run(conn, paths)

@@ -151,12 +151,14 @@ def db_path_from_env(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (creating and migrating unless ``readonly``) the database with the project's pragmas."""
+    """Open (creating and migrating unless ``readonly``) the database with the project's pragmas.
+
+    A read-only open also works on read-only media (a read-only mount, a backup disk), where SQLite cannot create
+    the shared-memory file WAL readers use: the file is then opened as immutable.
+    """
     path = Path(path)
     if readonly:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30, isolation_level=None
-        )
+        conn = _open_readonly(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly (see transaction()), never implicitly.
@@ -170,6 +172,96 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
     return conn
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30, isolation_level=None)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError as err:
+        conn.close()
+        if not path.is_file() or "unable to open" not in str(err):
+            raise
+    # Read-only media: nothing can write the file there, so reading it without locks is safe.
+    log.info("%s is on read-only media: opened as immutable", path)
+    return sqlite3.connect(
+        f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False, timeout=30, isolation_level=None
+    )
+
+
+def connect_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open for a command that only reads: migrated when the file can be written, else read-only (never an error
+    just because the database sits on read-only media or belongs to another user)."""
+    path = Path(path)
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        try:
+            return connect(path)
+        except sqlite3.OperationalError as err:
+            if not _cannot_write(err):
+                raise
+    return connect(path, readonly=True)
+
+
+def _cannot_write(err: sqlite3.OperationalError) -> bool:
+    text = str(err)
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def is_write_locked(conn: sqlite3.Connection) -> bool:
+    """Whether another connection holds the write lock right now (checked without waiting for it)."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as err:
+        if "locked" not in str(err) and "busy" not in str(err):
+            raise
+        return True
+    finally:
+        conn.execute("PRAGMA busy_timeout = 30000")
+
+
+def lock_holders(path: str | os.PathLike[str]) -> list[str]:
+    """The other processes that have the database open, as "pid 123 (newsbot run)" (Linux /proc; else [])."""
+    names = {str(Path(path).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    found: list[str] = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        pid = fd_dir.parent.name
+        if pid == str(os.getpid()):
+            continue
+        try:
+            if not any(os.readlink(fd) in names for fd in fd_dir.iterdir()):
+                continue
+            raw = (fd_dir.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            command = " ".join(raw.split())  # one line, whatever the command line holds
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+        found.append(f"pid {pid} ({command[:80] or '?'})")
+    return found
+
+
+def describe_error(err: BaseException, path: str | os.PathLike[str]) -> str | None:
+    """A one-line message, with the next step, for a failure of the database's file or disk; None for others."""
+    text = str(err).lower()
+    errno_ = getattr(err, "errno", None)
+    if "disk is full" in text or errno_ == 28:  # ENOSPC
+        return (
+            f"the disk holding {path} is full. Free some space, then run the same command again: what was committed "
+            "is kept and the rest is redone."
+        )
+    if "locked" in text or "busy" in text:
+        holders = ", ".join(lock_holders(path)) or "another process"
+        return f"{path} is locked by {holders}. Wait for it to finish (or stop it), then run the command again."
+    if "readonly" in text or "read-only" in text or errno_ in (13, 30):  # EACCES, EROFS
+        return (
+            f"{path} cannot be written here (a read-only file system, or no permission). Commands that only read "
+            "(search, ask, stats, article) still work; to index, use a writable copy or fix the permissions."
+        )
+    if "disk i/o error" in text or errno_ == 5:  # EIO
+        return f"reading or writing {path} failed (disk I/O error). Check the disk, then run the command again."
+    return None
 
 
 def migrate(conn: sqlite3.Connection) -> int:
