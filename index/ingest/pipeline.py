@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sqlite3
+import stat
 import threading
 import time
 from collections import deque
@@ -309,7 +310,9 @@ def walk(
 ) -> tuple[list[str], list[Problem]]:
     """The files under the given paths, resolved, sorted, without hidden files or folders.
 
-    A file named explicitly is kept even when hidden. Paths that do not exist are returned as problems.
+    A file named explicitly is kept even when hidden. Every entry that cannot be used (a path that does not exist,
+    a link that loops or leads nowhere, a folder that cannot be listed, a device, pipe or socket) is one problem,
+    and the walk goes on.
 
     Args:
         paths: files and folders, as given on the command line.
@@ -320,40 +323,64 @@ def walk(
     Returns:
         ``(files, problems)``, files in a stable order and without repeats.
     """
-    files: list[str] = []
-    seen: set[str] = set(exclude)
-    problems: list[Problem] = []
-    root = Path(within).resolve() if within is not None else None
-
-    def add(p: Path | str, *, resolved: bool = False) -> None:
-        # Inside a walked folder the root is already resolved: only a symlink needs resolving again
-        # (Path.resolve costs an lstat per path component, which dominates a repeat run over many files).
-        key = str(p) if resolved and not os.path.islink(p) else str(Path(p).resolve())
-        if root is not None and not Path(key).is_relative_to(root):
-            problems.append(Problem(str(p), "leads outside the archive folder: not read"))
-            return
-        if key not in seen:
-            seen.add(key)
-            files.append(key)
-
+    found = _Found(set(exclude), Path(within).resolve() if within is not None else None)
     for given in paths:
         path = Path(given).expanduser()
-        if root is not None and not path.resolve().is_relative_to(root):
-            problems.append(Problem(str(path), "outside the archive folder: not read"))
-        elif path.is_file():
-            add(path)
+        if found.root is not None and not _inside(path, found.root):
+            found.problems.append(Problem(str(path), "outside the archive folder: not read"))
         elif path.is_dir():
-            top = path.resolve()
-            for folder, dirs, names in os.walk(top, onerror=lambda err: problems.append(_walk_problem(err))):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    if not name.startswith("."):
-                        add(os.path.join(folder, name), resolved=True)
-        elif path.exists():
-            problems.append(Problem(str(path), "not a regular file or folder"))
+            found.folder(path.resolve())
+        elif path.exists() or path.is_symlink():
+            found.add(path)
         else:
-            problems.append(Problem(str(path), "no such file or folder"))
-    return files, problems
+            found.problems.append(Problem(str(path), "no such file or folder"))
+    return found.files, found.problems
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop: it leads nowhere, so not inside
+        return False
+
+
+@dataclass(slots=True)
+class _Found:
+    """What a walk has found so far: the files to read, in order, and a problem per entry it could not use."""
+
+    seen: set[str]
+    root: Path | None
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def folder(self, top: Path) -> None:
+        for folder, dirs, names in os.walk(top, onerror=lambda err: self.problems.append(_walk_problem(err))):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if not name.startswith("."):
+                    self.add(os.path.join(folder, name), resolved=True)
+
+    def add(self, p: Path | str, *, resolved: bool = False) -> None:
+        # Inside a walked folder the root is already resolved: only a symlink needs resolving again
+        # (Path.resolve costs an lstat per path component, which dominates a repeat run over many files).
+        try:
+            key = str(p) if resolved and not os.path.islink(p) else str(Path(p).resolve())
+            mode = os.stat(key).st_mode
+        except RuntimeError:
+            self.problems.append(Problem(str(p), "a link that loops back on itself: not read"))
+            return
+        except OSError as err:
+            reason = "a link to nothing" if os.path.islink(p) else f"cannot be read ({err.strerror or err})"
+            self.problems.append(Problem(str(p), f"{reason}: not read"))
+            return
+        if self.root is not None and not Path(key).is_relative_to(self.root):
+            self.problems.append(Problem(str(p), "leads outside the archive folder: not read"))
+        elif not stat.S_ISREG(mode):
+            # A pipe would block the reader for ever, a device could stream without end.
+            self.problems.append(Problem(str(p), "not a regular file (a device, pipe or socket): not read"))
+        elif key not in self.seen:
+            self.seen.add(key)
+            self.files.append(key)
 
 
 def _walk_problem(err: OSError) -> Problem:
