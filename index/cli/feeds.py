@@ -8,11 +8,16 @@ import os
 import sqlite3
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import store
-from index.ingest import feeds
-from index.ingest.fetch import ALLOW_PRIVATE_ENV, FetchPolicy
+
+if TYPE_CHECKING:
+    from index.ingest import feeds
+
+# Named here, not imported: the fetcher brings aiohttp (about 0.2 s), which only the feed commands need, and this
+# module is loaded by every `newsbot` command to register its parser.
+ALLOW_PRIVATE_ENV = "NEWSBOT_FETCH_ALLOW_PRIVATE"
 
 INTERVAL_ENV = "NEWSBOT_FEED_INTERVAL"
 DEFAULT_INTERVAL = 900.0
@@ -91,6 +96,8 @@ def _print_json(data: Any) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """`newsbot feeds add URL`: 0 when stored, 2 when the URL is refused (the message says why)."""
+    from index.ingest import feeds
+
     db_path = store.db_path_from_env(args.db)
     try:
         feed, added = feeds.add_feed(db_path, args.url, args.name, allow_private=allow_private_from_env())
@@ -111,6 +118,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """`newsbot feeds list`."""
+    from index.ingest import feeds
+
     rows = feeds.list_feeds(store.db_path_from_env(args.db))
     if args.json:
         _print_json(rows)
@@ -135,6 +144,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     """`newsbot feeds remove URL`: 0 when removed, 1 when no such feed."""
+    from index.ingest import feeds
+
     removed = feeds.remove_feed(store.db_path_from_env(args.db), args.url)
     if args.json:
         _print_json({"removed": removed, "url": args.url})
@@ -147,6 +158,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """`newsbot watch`: with --once, 0 when nothing failed and 1 otherwise; without, runs until interrupted."""
+    from index.ingest import feeds
+    from index.ingest.fetch import FetchPolicy
+
     db_path = store.db_path_from_env(args.db)
     interval = args.interval
     if interval is None:

@@ -120,3 +120,15 @@ def test_watch_once_exits_1_and_lists_each_failure_with_its_reason(
 def test_watch_without_feeds_says_how_to_add_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
     code, _, err = cli(capsys, *WATCH, "--db", str(db_path))
     assert code == 1 and "newsbot feeds add URL" in err
+
+
+def test_the_cli_names_the_fetchers_setting_without_loading_the_fetcher() -> None:
+    import subprocess
+    import sys
+
+    from index.cli import feeds as feeds_cli
+    from index.ingest import fetch
+
+    assert feeds_cli.ALLOW_PRIVATE_ENV == fetch.ALLOW_PRIVATE_ENV
+    code = "import sys; import index.cli; assert 'aiohttp' not in sys.modules, 'registering commands loads aiohttp'"
+    subprocess.run([sys.executable, "-c", code], check=True)
