@@ -9,7 +9,7 @@ import sqlite3
 import discord
 from discord import app_commands
 
-from bot.store import is_locked
+from bot.store import ReadOnlyArchive, is_locked
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
         return f"I couldn't read {shown} for that option; check its description and try again.", True
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here.", True
+    if isinstance(error, ReadOnlyArchive):
+        return (
+            "The archive is read-only right now, so that can't be saved (answers still work). "
+            "Tell the bot's owner: its database sits on a read-only disk or lacks write permission.",
+            True,
+        )
     if isinstance(error, sqlite3.OperationalError) and is_locked(error):
         return "The archive is busy (probably being re-indexed) — try again in a minute.", True
     if isinstance(error, discord.HTTPException):

@@ -128,9 +128,22 @@ def migrate(conn: sqlite3.Connection) -> int:
     return current
 
 
-def _prepare(path: Path) -> None:
-    """Create and migrate the archive's schema (the store owns it), then the bot's tables."""
-    conn = store.connect(path)
+class ReadOnlyArchive(Exception):
+    """The database cannot be written (read-only media or permissions): nothing the bot keeps can be saved."""
+
+
+def _prepare(path: Path) -> bool:
+    """Create and migrate the archive's schema (the store owns it), then the bot's tables; False when read-only."""
+    try:
+        conn = store.connect(path)
+    except (sqlite3.OperationalError, OSError) as err:
+        if (
+            path.is_file()
+            and store.describe_error(err, path)
+            and "cannot be written" in str(store.describe_error(err, path))
+        ):
+            return False
+        raise
     try:
         migrate(conn)
     except BaseException:
@@ -139,6 +152,21 @@ def _prepare(path: Path) -> None:
         raise
     finally:
         conn.close()
+    return True
+
+
+def _missing_tables_ok(fn: Callable[..., T], default: T) -> Callable[..., T]:
+    """``fn``, answering ``default`` where the bot's tables were never created (a read-only database)."""
+
+    def tolerant(conn: sqlite3.Connection, *args: Any) -> T:
+        try:
+            return fn(conn, *args)
+        except sqlite3.OperationalError as err:
+            if "no such table" not in str(err):
+                raise
+            return default
+
+    return tolerant
 
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -285,11 +313,16 @@ class _Connection:
         self._conn = conn
 
     @classmethod
-    async def open(cls, path: Path, busy_timeout_ms: int, name: str) -> _Connection:
-        """Open ``path`` on a new thread named ``name``."""
+    async def open(cls, path: Path, busy_timeout_ms: int, name: str, *, readonly: bool = False) -> _Connection:
+        """Open ``path`` on a new thread named ``name`` (read-only: as the store opens read-only media)."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        opener = (
+            functools.partial(store.connect, path, readonly=True)
+            if readonly
+            else functools.partial(_connect, path, busy_timeout_ms)
+        )
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(executor, _connect, path, busy_timeout_ms)
+            conn = await asyncio.get_running_loop().run_in_executor(executor, opener)
         except BaseException:
             executor.shutdown(wait=False)
             raise
@@ -317,11 +350,11 @@ class AsyncStore:
     the write lock; feedback and settings are written at once so the user learns whether they were saved.
     """
 
-    def __init__(self, path: Path, read: _Connection, write: _Connection, query_log_days: int) -> None:
+    def __init__(self, path: Path, read: _Connection, write: _Connection | None, query_log_days: int) -> None:
         self.path = path
         self.query_log_days = query_log_days
         self._read = read
-        self._write = write
+        self._writable = write
         self._queue: asyncio.Queue[QueryLogEntry] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._settings: dict[int, GuildSettings] = {}
@@ -345,8 +378,15 @@ class AsyncStore:
             The open store; call :meth:`close` when done.
         """
         path = Path(path)
-        await asyncio.to_thread(_prepare, path)
+        writable = await asyncio.to_thread(_prepare, path)
         timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        if not writable:
+            # Read-only media: the archive can still be searched and read; nothing the bot keeps can be saved.
+            log.warning("%s cannot be written: answering from it, without a query log, feedback or settings", path)
+            read = await _Connection.open(path, timeout, "newsbot-store-read", readonly=True)
+            self = cls(path, read, None, query_log_days)
+            self._settings = await read.run(_missing_tables_ok(_all_settings, {}))
+            return self
         read = await _Connection.open(path, timeout, "newsbot-store-read")
         try:
             write = await _Connection.open(path, timeout, "newsbot-store-write")
@@ -358,6 +398,17 @@ class AsyncStore:
         self._writer = asyncio.create_task(self._write_logs(), name="newsbot-query-log-writer")
         return self
 
+    @property
+    def read_only(self) -> bool:
+        """True when the database cannot be written (questions are answered, nothing is saved)."""
+        return self._writable is None
+
+    @property
+    def _write(self) -> _Connection:
+        if self._writable is None:
+            raise ReadOnlyArchive(f"{self.path} is read-only")
+        return self._writable
+
     async def close(self) -> None:
         """Write what is queued (briefly), stop the writer and close both connections."""
         if self._writer is not None:
@@ -368,17 +419,20 @@ class AsyncStore:
                 await self._writer
             self._writer = None
         await self._read.close()
-        await self._write.close()
+        if self._writable is not None:
+            await self._writable.close()
 
     # Query log -------------------------------------------------------------------------------------------------
 
     def log_query(self, entry: QueryLogEntry) -> None:
         """Queue one question for the query log; returns at once (see :meth:`flush`)."""
-        if self.query_log_days > 0:
+        if self.query_log_days > 0 and not self.read_only:
             self._queue.put_nowait(entry)
 
     async def trim_logs(self) -> dict[str, int]:
         """Apply the retention: query-log rows past ``query_log_days`` and old ingest-log rows; returns counts."""
+        if self.read_only:
+            return {"query_log": 0, "ingest_log": 0}
         removed = {"query_log": await self._write.run(trim_query_log, self.query_log_days)}
         removed["ingest_log"] = await self._write.run(trim_ingest_log)
         if any(removed.values()):
@@ -420,7 +474,7 @@ class AsyncStore:
 
     async def query(self, query_id: int) -> dict[str, Any] | None:
         """One query-log row as a dict, or None."""
-        return await self._read.run(_query_row, query_id)
+        return await self._read.run(_missing_tables_ok(_query_row, None), query_id)
 
     # Feedback --------------------------------------------------------------------------------------------------
 
@@ -438,7 +492,7 @@ class AsyncStore:
 
     async def feedback(self, query_id: int) -> dict[int, int]:
         """user id -> vote for one question."""
-        return await self._read.run(_feedback, query_id)
+        return await self._read.run(_missing_tables_ok(_feedback, {}), query_id)
 
     # Server settings -------------------------------------------------------------------------------------------
 
@@ -500,8 +554,9 @@ class AsyncStore:
 
     async def get_meta(self, key: str) -> str | None:
         """A value the bot keeps for itself (bot_meta), or None."""
-        return await self._read.run(_get_meta, key)
+        return await self._read.run(_missing_tables_ok(_get_meta, None), key)
 
     async def set_meta(self, key: str, value: str) -> None:
-        """Keep a value for the bot (bot_meta)."""
-        await self._write.run(_set_meta, key, value)
+        """Keep a value for the bot (bot_meta); on a read-only database it is not kept (and asked for again)."""
+        if not self.read_only:
+            await self._write.run(_set_meta, key, value)

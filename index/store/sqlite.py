@@ -198,14 +198,17 @@ def connect_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
         try:
             return connect(path)
         except sqlite3.OperationalError as err:
-            if not _cannot_write(err):
+            if not cannot_write(err):
                 raise
     return connect(path, readonly=True)
 
 
-def _cannot_write(err: sqlite3.OperationalError) -> bool:
-    text = str(err)
-    return "readonly" in text or "read-only" in text or "unable to open" in text
+def cannot_write(err: BaseException) -> bool:
+    """Whether an error from opening or writing the database means it cannot be written here (media, permissions)."""
+    text = str(err).lower()
+    return getattr(err, "errno", None) in (13, 30) or any(
+        words in text for words in ("readonly", "read-only", "unable to open")
+    )
 
 
 def is_write_locked(conn: sqlite3.Connection) -> bool:
@@ -254,7 +257,7 @@ def describe_error(err: BaseException, path: str | os.PathLike[str]) -> str | No
     if "locked" in text or "busy" in text:
         holders = ", ".join(lock_holders(path)) or "another process"
         return f"{path} is locked by {holders}. Wait for it to finish (or stop it), then run the command again."
-    if "readonly" in text or "read-only" in text or errno_ in (13, 30):  # EACCES, EROFS
+    if cannot_write(err) and "unable to open" not in text:
         return (
             f"{path} cannot be written here (a read-only file system, or no permission). Commands that only read "
             "(search, ask, stats, article) still work; to index, use a writable copy or fix the permissions."
