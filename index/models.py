@@ -70,16 +70,47 @@ class Problem:
     reason: str
     line: int | None = None
     level: str = "error"  # "error" (input lost) or "skip" (nothing to index, e.g. an empty record)
+    count: int = 1  # more than 1: this problem stands for as many lines of the file, from ``line`` on
 
     def __str__(self) -> str:
         # A file name (or a record's title in the reason) may hold newlines or terminal escapes: shown escaped,
         # one problem is always one line and cannot forge another or recolour the terminal.
         path = _printable(self.path)
         where = f"{path}:{self.line}" if self.line is not None else path
-        return f"{where}: {_printable(self.reason)}"
+        more = f" (and {self.count - 1:,} more lines like it)" if self.count > 1 else ""
+        return f"{where}: {_printable(self.reason)}{more}"
+
+    @property
+    def kind(self) -> str:
+        """The reason without what varies from line to line (quoted titles, numbers): problems of one kind."""
+        return _VARYING.sub("…", self.reason)
 
 
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class ProblemFolder:
+    """Collects a file's problems, at most ``keep`` of each kind one by one; the rest of a kind are counted on the
+    first one left out (``count``), so a bad file with a million bad lines costs a few rows, not a million."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.problems: list[Problem] = []
+        self._seen: dict[tuple[str, str, str], int] = {}
+        self._folded: dict[tuple[str, str, str], Problem] = {}
+
+    def add(self, p: Problem) -> None:
+        key = (p.path, p.level, p.kind)
+        folded = self._folded.get(key)
+        if folded is not None:
+            folded.count += p.count
+            return
+        seen = self._seen.get(key, 0) + 1
+        self._seen[key] = seen
+        if seen > self.keep:
+            p = self._folded[key] = Problem(p.path, p.reason, p.line, p.level, count=p.count)
+        self.problems.append(p)
 
 
 def _printable(text: str) -> str:

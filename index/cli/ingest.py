@@ -229,7 +229,7 @@ def _print_lists(s: pipeline.RunSummary) -> None:
         for p in ordered[:SHOW_PROBLEMS]:
             print(_problem_line(p))
         if total > SHOW_PROBLEMS:
-            print(f"  ... and {total - SHOW_PROBLEMS:,} more (all of them: `newsbot stats --problems`)")
+            print(f"  ... and {total - SHOW_PROBLEMS:,} more (`newsbot stats --problems` lists them)")
 
 
 # --- stats ---------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from index import store
 from index.ingest.split import SPLIT_VERSION, split_article
-from index.models import Article, Passage, Problem
+from index.models import Article, Passage, Problem, ProblemFolder
 from index.tokenize import TOKENIZER_VERSION, tokenize, tokens_to_text
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ CHUNK_BYTES = 4_000_000
 IN_PROCESS_BYTES = 2_000_000
 # Problems and duplicates kept in the summary (all of them go to the ingest log in the database).
 SUMMARY_LIST_MAX = 1000
+LOG_PER_KIND = 20  # problems of one kind in one file logged one by one; the rest are counted in one row
 
 # Meta keys: the versions the stored passages were made with, and a counter of content changes that the
 # postings compare with the content they were built from.
@@ -246,34 +247,34 @@ def _read_file(path: str) -> _Result:
     except OSError as err:
         return _Result(path, [], [Problem(path, f"cannot read: {err.strerror or err}")])
     items: list[tuple[Any, ...]] = []
-    problems: list[Problem] = []
+    problems = ProblemFolder(LOG_PER_KIND)
     reader = None
     for item in readers.read_path(Path(path)):
         if isinstance(item, Problem):
-            problems.append(item)
+            problems.add(item)
         else:
             reader = reader or item.reader
             items.append(_pack(prepare(item)))
     if reader is None:
         with contextlib.suppress(Exception):
             reader = readers.reader_for(Path(path))
-    return _Result(path, items, problems, st.st_size, st.st_mtime_ns, file_hash, reader)
+    return _Result(path, items, problems.problems, st.st_size, st.st_mtime_ns, file_hash, reader)
 
 
 def _read_chunk(task: _ChunkTask) -> _Result:
     from index.ingest import readers
 
     items: list[tuple[Any, ...]] = []
-    problems: list[Problem] = []
+    problems = ProblemFolder(LOG_PER_KIND)
     where = task.path
     for number, raw in enumerate(task.lines, start=task.first_line):
         # The readers' own line reading, so a chunk reads as readers.read_jsonl reads a line.
         got = readers.json_line_article(raw, where, number)
         if isinstance(got, Problem):
-            problems.append(got)
+            problems.add(got)
         elif got is not None:
             items.append(_pack(prepare(got)))
-    return _Result(where, items, problems, chunk=True)
+    return _Result(where, items, problems.problems, chunk=True)
 
 
 def _run_task(task: _FileTask | _ChunkTask) -> list[_Result]:
@@ -440,6 +441,8 @@ class _Run:
         self.bar = bar
         self.run_id = summary.run_id or 0
         self.pending_log: list[tuple[str, int | None, str, str]] = []
+        self.logged: dict[tuple[str, str, str], int] = {}  # problems logged one by one, per file and kind
+        self.folded: dict[tuple[str, str, str], int] = {}  # lines of a kind past LOG_PER_KIND, not yet logged
         self.groups: set[int] = set()
         self.batch = 0
 
@@ -447,14 +450,25 @@ class _Run:
 
     def problem(self, p: Problem) -> None:
         if p.level == "skip":
-            self.summary.skipped += 1
+            self.summary.skipped += p.count
         else:
-            self.summary.failed += 1
+            self.summary.failed += p.count
+        key = (p.path, p.level, p.kind)
+        logged = self.logged.get(key, 0)
+        if logged >= LOG_PER_KIND:
+            # The file has shown this kind of problem often enough: count the rest, one row per batch.
+            self.folded[key] = self.folded.get(key, 0) + p.count
+            return
+        self.logged[key] = logged + 1
         if len(self.summary.problems) < SUMMARY_LIST_MAX:
             self.summary.problems.append(p)
-        self.pending_log.append((p.path, p.line, p.level, p.reason))
+        reason = p.reason if p.count == 1 else f"{p.reason} (and {p.count - 1:,} more lines like it)"
+        self.pending_log.append((p.path, p.line, p.level, reason))
 
     def flush_log(self) -> None:
+        for (path, level, kind), count in self.folded.items():
+            self.pending_log.append((path, None, level, f"{count:,} more lines like the ones above: {kind}"))
+        self.folded = {}
         if self.pending_log:
             store.log_entries(self.conn, self.run_id, self.pending_log)
             self.pending_log = []
@@ -470,6 +484,7 @@ class _Run:
         s = self.summary
         saved = {name: getattr(s, name) for name in _COUNTS}
         n_problems, n_duplicates, groups = len(s.problems), len(s.duplicate_list), set(self.groups)
+        logged, folded = dict(self.logged), dict(self.folded)
         try:
             with store.transaction(self.conn):
                 yield
@@ -479,6 +494,7 @@ class _Run:
             del s.problems[n_problems:]
             del s.duplicate_list[n_duplicates:]
             self.groups = groups
+            self.logged, self.folded = logged, folded
             self.pending_log = []
             raise
 

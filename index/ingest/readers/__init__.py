@@ -292,12 +292,18 @@ def safe_record(
 def read_jsonl(path: Path) -> Iterator[Article | Problem]:
     """One article per line of a JSON-lines file, streamed; each bad line is one Problem and reading goes on."""
     where = str(path)
+    again: tuple[bytes, Problem] | None = None  # the last bad line: the same bytes again are the same problem
     with Source(path) as src:
         for line in jsonl_lines(src.stream, where):
             if isinstance(line, Problem):
                 yield line
                 continue
-            item = json_line_article(line[1], where, line[0])
+            number, raw = line
+            if again is not None and raw == again[0]:
+                yield Problem(where, again[1].reason, line=number, level=again[1].level)
+                continue
+            item = json_line_article(raw, where, number)
+            again = (raw, item) if isinstance(item, Problem) else None
             if item is not None:
                 yield item
 

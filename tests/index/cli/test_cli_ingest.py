@@ -241,6 +241,7 @@ def test_index_json_lists_problems(capsys: pytest.CaptureFixture[str], tmp_path:
             "line": 2,
             "level": "error",
             "reason": data["problems"][0]["reason"],
+            "count": 1,  # how many lines the entry stands for (alike problems past 20 in a file are counted)
         }
     ]
     assert data["problems"][0]["reason"].startswith("malformed JSON")

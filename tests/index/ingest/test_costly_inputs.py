@@ -52,3 +52,22 @@ def test_an_over_long_line_reports_its_size_and_the_limit(tmp_path: Path, monkey
     page.write_bytes(b'{"id": "x", "text": "' + b"a" * 3_500_000 + b'"}\n{"id": "y", "title": "Ok", "text": "Fine."}\n')
     problems = [o for o in readers.read_path(page) if isinstance(o, Problem)]
     assert any("the line is 3.5 MB, over the 2.0 MB limit" in p.reason and p.line == 1 for p in problems), problems
+
+
+def test_a_hundred_thousand_bad_lines_cost_a_few_log_rows_and_keep_their_count(tmp_path: Path) -> None:
+    import gzip
+    import sqlite3
+
+    from index.ingest import pipeline
+
+    data = tmp_path / "empty.jsonl.gz"
+    lines = b"{}\n" * 100_000 + b'{"id": "x", "title": "Ferry back", "text": "The ferry runs again."}\n' + b"[1]\n" * 50
+    data.write_bytes(gzip.compress(lines))
+    db = tmp_path / "n.db"
+    summary = pipeline.ingest([data], db, progress=False, workers=0)
+    assert summary.added == 1 and summary.skipped == 100_000 and summary.failed == 50
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT line, reason FROM ingest_log ORDER BY id").fetchall()
+    conn.close()
+    assert len(rows) <= 2 * (pipeline.LOG_PER_KIND + 2), len(rows)
+    assert any(r[0] is None and r[1].startswith("99,980 more lines like the ones above") for r in rows), rows[-3:]
