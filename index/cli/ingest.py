@@ -136,12 +136,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: bool) -> dict[str, Any] | None:
-    """Rebuild the search postings when the content changed or they were never built; None when not needed."""
-    from index.search.generations import current_generation
+    """Rebuild the search postings when the content changed or they are missing or damaged; None when not needed."""
+    from index.search.health import check
 
+    health = check(db_path)  # sizes and checksums against the manifest: a damaged index is rebuilt from the store
+    if health.headline:
+        _err(f"{health.headline}; rebuilding it from the stored articles")
     conn = store.connect(db_path)
     try:
-        if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
+        if not (summary.changed or pipeline.postings_outdated(conn) or health.needs_rebuild):
             return None
         # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
         from index.search import build

@@ -22,7 +22,7 @@ from index.search import generations
 from index.search.bm25 import BM25Params
 from index.search.encode import Encoder
 from index.search.generations import index_dir
-from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing
+from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing, Postings
 from index.store import count_indexed_passages, indexed_articles, indexed_passage_tokens, read_snapshot
 from index.tokenize import text_to_tokens
 
@@ -82,7 +82,8 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
 
     Reads the stored tokens (no input file is read again); duplicates have no passages and are left out.
     The new generation is written beside the one in service and ``CURRENT`` is switched only once it is
-    complete, so a crash leaves the old one serving; generations older than the last two are removed.
+    complete, so a crash leaves the old one serving. Its structure is checked and a manifest of its files' sizes and
+    checksums written before the switch; the previous generation is kept if intact, older ones are removed.
 
     Args:
         db_path: the SQLite database.
@@ -108,6 +109,8 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
         name = generations.next_generation(root)
         with generations.writing(root, name) as tmp:
             meta = _build_into(db_path, tmp, name, params, progress)
+            # What readers will check at every open, checked once before the manifest vouches for these files.
+            Postings.load(tmp)
         generations.switch_current(root, name)
         generations.prune(root, name)
     folder = root / name
