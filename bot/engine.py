@@ -158,6 +158,7 @@ class Engine:
 
     async def _serve(self, health: Health | None) -> bool:
         """Serve the generation ``health`` picked (under the lock); start a repair if the index is damaged."""
+        known = self.health is not None and self.health.problem and self.health.current == (health and health.current)
         self.health = health
         if health is None or not health.built:
             log.warning("no search index for %s yet", self.db_path)
@@ -165,8 +166,9 @@ class Engine:
         if health.ok:
             self._repairs_left = 1
         else:
-            meanwhile = f"answering from {health.serve} meanwhile" if health.serve else "no intact generation to serve"
-            log.warning("%s; %s", health.message, meanwhile)
+            if not known:  # once per damaged generation, not again when the checksums confirm it
+                meanwhile = f"answering from {health.serve} meanwhile" if health.serve else "nothing intact to serve"
+                log.warning("%s; %s", health.message, meanwhile)
             self._start_repair()
         if health.serve is None:
             self._drop()
