@@ -63,13 +63,13 @@ def run_reindex(
     outside that folder is read, even through a link inside it.
     """
     from index.ingest.pipeline import ingest
-    from index.search.build import rebuild
+    from index.search.grow import update
 
     phase("reading and storing articles")
     # One reader process: the bot keeps the other core for answering questions meanwhile.
     summary = ingest(list(paths), db_path, prune=prune, progress=False, workers=1, within=within)
     phase("building the search index")
-    rebuild(db_path, progress=False)
+    update(db_path, progress=False)  # grows the index by what changed, or rebuilds it when that is cheaper
     return summary
 
 

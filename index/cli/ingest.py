@@ -147,11 +147,13 @@ def _rebuild_postings(db_path: Path, summary: pipeline.RunSummary, progress: boo
         if not (summary.changed or pipeline.postings_outdated(conn) or health.needs_rebuild):
             return None
         # Imported only to rebuild: it brings numpy, which a run that changed nothing need not load.
-        from index.search import build
+        from index.search import build, grow
 
         started = time.perf_counter()
         try:
-            built = build.rebuild(db_path, progress=progress)
+            # A damaged index is rebuilt from the store; a sound one grows by what changed (grow decides).
+            update = build.rebuild if health.needs_rebuild else grow.update
+            built = update(db_path, progress=progress)
         except Exception as err:  # the articles are stored; say what failed and how to retry
             return {"error": f"search index not rebuilt: {err}; run `newsbot index` again to retry"}
         pipeline.mark_postings_built(conn)

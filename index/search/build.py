@@ -77,6 +77,22 @@ def _story_key(title_tokens: str) -> int:
     return int.from_bytes(digest, "little", signed=True) or 1
 
 
+def article_fingerprint(title_tokens: str, published: str | None, outlet: str | None, url: str | None) -> int:
+    """A hash of what the index keeps of an article besides its passages: a change means it must be re-added.
+
+    Args:
+        title_tokens: the headline's tokens as stored.
+        published: the stored publication date.
+        outlet: the stored outlet.
+        url: the stored link.
+
+    Returns:
+        A signed 64-bit hash.
+    """
+    text = "\x1f".join((title_tokens or "", published or "", outlet or "", url or ""))
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: BM25Params | None = None) -> BuildInfo:
     """Build a new postings generation from the store's passages and switch the index to it atomically.
 
@@ -259,12 +275,14 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
     art_ts = np.empty(n_art, np.int64)
     art_src = np.empty(n_art, np.int32)
     art_story = np.empty(n_art, np.int64)
+    art_fp = np.empty(n_art, np.int64)
     src_ids: dict[tuple[str | None, str | None], int] = {}
     for i, a in enumerate(read.art_rows):
         title_tokens, published, outlet, url = read.articles[a]
         art_day[i], art_ts[i] = parse_published(published)
         art_src[i] = src_ids.setdefault(source_key(outlet, url), len(src_ids))
         art_story[i] = _story_key(title_tokens)
+        art_fp[i] = article_fingerprint(title_tokens, published, outlet, url)
     doc_article = np.frombuffer(read.doc_art, dtype=np.int32).copy()
     arrays = {
         "doc_pid": np.frombuffer(read.pids, dtype=np.int64).copy(),
@@ -275,6 +293,7 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
         "art_rowid": np.asarray(read.art_rows, np.int64),
         "art_first": np.frombuffer(read.art_first, dtype=np.int32).copy(),
         "art_story": art_story,
+        "art_fp": art_fp,
     }
     return arrays, [list(k) for k in sorted(src_ids, key=src_ids.__getitem__)]
 

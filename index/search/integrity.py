@@ -79,6 +79,11 @@ def _lengths(arrays: dict[str, np.ndarray], n_docs: int, n_arts: int) -> str | N
     expected.update(dict.fromkeys(DOC_ARRAYS, n_docs))
     expected.update(dict.fromkeys(ARTICLE_ARRAYS, n_arts))
     expected["art_first"] = n_arts + 1
+    # Kept for growing the index (index.search.grow); generations written before them have neither.
+    if "tfs" in arrays:
+        expected["tfs"] = len(arrays["docs"])
+    if "art_fp" in arrays:
+        expected["art_fp"] = n_arts
     for name, length in expected.items():
         arr = arrays[name]
         if arr.ndim != 1 or len(arr) != length:

@@ -79,15 +79,22 @@ class _Vocabulary:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def blob(self) -> bytes | mmap.mmap:
+        """The sorted terms, UTF-8, concatenated."""
+        return self._blob
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Term i is ``blob[offsets[i]:offsets[i + 1]]``."""
+        return self._offsets
+
     def term(self, i: int) -> str:
         """The term with id ``i``."""
         return bytes(self._blob[int(self._offsets[i]) : int(self._offsets[i + 1])]).decode("utf-8")
 
-    def lookup(self, term: str) -> int:
-        """The id of ``term``, or -1 when the index has never seen it."""
-        got = self._cache.get(term)
-        if got is not None:
-            return got
+    def position(self, term: str) -> tuple[int, bool]:
+        """Where ``term`` is or would be inserted in the sorted vocabulary, and whether it is there."""
         key = term.encode("utf-8")
         lo, hi = 0, self._n
         offs, blob = self._offsets, self._blob
@@ -97,7 +104,15 @@ class _Vocabulary:
                 lo = mid + 1
             else:
                 hi = mid
-        found = lo if lo < self._n and blob[int(offs[lo]) : int(offs[lo + 1])] == key else -1
+        return lo, lo < self._n and blob[int(offs[lo]) : int(offs[lo + 1])] == key
+
+    def lookup(self, term: str) -> int:
+        """The id of ``term``, or -1 when the index has never seen it."""
+        got = self._cache.get(term)
+        if got is not None:
+            return got
+        at, there = self.position(term)
+        found = at if there else -1
         if len(self._cache) > 100_000:  # bounded: a long-running bot sees unbounded distinct query words
             self._cache.clear()
         self._cache[term] = found
