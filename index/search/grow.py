@@ -51,7 +51,6 @@ class _Delta:
     keep_art: np.ndarray  # bool per article of the generation: still current
     added: list[int]  # articles.id to add (new, or changed and removed above), ascending
     meta: dict[int, tuple[str, str | None, str | None, str | None]]  # id -> title tokens, published, outlet, url
-    store_passages: int  # passages the store indexes now
 
     @property
     def empty(self) -> bool:
@@ -62,7 +61,8 @@ def update(db_path: str | os.PathLike[str], *, progress: bool = False) -> BuildI
     """Bring the search index up to date with the store, growing the current generation when that is cheaper.
 
     Falls back to :func:`index.search.build.rebuild` when there is no usable generation to grow (none yet, damaged,
-    outdated, written before term frequencies were kept, other BM25 settings) or when much of the archive changed.
+    outdated, written before term frequencies were kept) or when much of the archive changed. The BM25 settings are
+    the current generation's.
 
     Args:
         db_path: the SQLite database.
@@ -117,8 +117,10 @@ def _growable(db_path: Path) -> Postings | None:
 def _diff(conn: Any, base: Postings) -> _Delta:
     """Compare the store with ``base``: articles gone or changed (their passages or what the index keeps of them)."""
     arr = base.arrays
-    meta = {row[0]: tuple(row[1:]) for row in indexed_articles(conn)}
     pairs = np.asarray(list(indexed_passage_ids(conn)), np.int64).reshape(-1, 2)
+    # An article without passages is not in the index (as in a full build), so it is never "added" either.
+    with_passages = set(pairs[:, 0].tolist())
+    meta = {row[0]: tuple(row[1:]) for row in indexed_articles(conn) if row[0] in with_passages}
     art_rowid = np.asarray(arr["art_rowid"])
     # (article id, passage id) keys on both sides: an article whose set of passages differs has changed.
     now = (pairs[:, 0] << 32) | pairs[:, 1]
@@ -133,7 +135,7 @@ def _diff(conn: Any, base: Postings) -> _Delta:
             keep[i] = True
             known.add(aid)
     added = sorted(aid for aid in meta if aid not in known)
-    return _Delta(keep, added, meta, len(pairs))
+    return _Delta(keep, added, meta)
 
 
 def _grow(db_path: Path, conn: Any, base: Postings, delta: _Delta, started: float) -> BuildInfo:

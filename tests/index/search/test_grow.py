@@ -203,3 +203,14 @@ def test_a_damaged_generation_is_rebuilt_not_grown(base_db: Path) -> None:
     info = update(base_db)
     assert info is not None and "grown_from" not in Postings.load(info.path).params
     check_against_reference(base_db, "okapi", seed=4)
+
+
+def test_only_deletions_and_an_article_without_passages(base_db: Path) -> None:
+    rebuild(base_db, progress=False)
+    write_articles(base_db, [(Article(source_id="empty-1", title="Headline only", paragraphs=[]), [], None, "e1")])
+    assert update(base_db) is None  # an article without passages is not indexed, so nothing changed
+    delete_some(base_db, random.Random(6), 4)
+    info = update(base_db)
+    assert info is not None and Postings.load(info.path).params["grown_from"] == "gen-000001"
+    check_against_reference(base_db, "okapi", seed=6)
+    assert update(base_db) is None
