@@ -33,6 +33,20 @@ class IndexNotReady(NewsbotError):
     user_message = NOT_INDEXED
 
 
+class IndexDamaged(NewsbotError):
+    """The search index is damaged, no intact older generation is left to answer from, and no rebuild is running."""
+
+    user_message = (
+        "The search index is damaged — the bot's owner can run /reindex or `newsbot index PATH` to rebuild it."
+    )
+
+
+class IndexRepairing(NewsbotError):
+    """The search index is damaged and the bot is rebuilding it from the stored articles."""
+
+    user_message = "The search index is damaged and is being rebuilt from the archive — try again in a few minutes."
+
+
 class IndexBusy(NewsbotError):
     """The index is switching to a new generation and the search could not be retried on it."""
 

@@ -17,16 +17,20 @@ _searcher: Any = None
 def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: Any) -> Any:
     """Run ``func(searcher, *args)`` in this worker, first switching to ``generation`` if it is newer.
 
+    The bot's engine picks ``generation`` (an older intact one while the current one is damaged), so the worker
+    opens exactly that one rather than whatever ``CURRENT`` names.
+
     Raises:
         IndexMissing: there is no index for ``db_path``.
+        IndexDamaged: ``generation`` is missing or damaged.
     """
     global _searcher
     if _searcher is None:
         from index.search.searcher import Searcher
 
-        _searcher = Searcher.open(Path(db_path))
-    if generation is not None and _searcher.generation != generation:
-        _searcher.reload()
+        _searcher = Searcher.open(Path(db_path), generation=generation)
+    elif generation is not None and _searcher.generation != generation:
+        _searcher.reload(generation)
     return func(_searcher, *args)
 
 

@@ -134,6 +134,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     except PostingsNotRebuilt as err:
         _report(err.summary, db_path, {"error": f"{err}; run `newsbot index` again to retry"}, args.json)
         return 1
+    if result.health is not None and result.health.headline:
+        _err(f"{result.health.headline}; rebuilding it from the stored articles")
     kept = None if args.no_postings else result.generation
     _report(result.summary, db_path, _index_info(result), args.json, kept=kept)
     return 1 if result.summary.failed else 0

@@ -173,12 +173,15 @@ def _open_searcher(args: argparse.Namespace) -> Any | None:
     if not path.exists():
         print(NOT_INDEXED, file=sys.stderr)
         return None
-    from index.search.searcher import IndexMissing, Searcher
+    from index.search.searcher import IndexMissing, Searcher, SearchError
 
     try:
         searcher = Searcher.open(path)
     except IndexMissing:
         print(NOT_INDEXED, file=sys.stderr)
+        return None
+    except SearchError as err:  # damaged or outdated: one line saying what to run
+        print(err, file=sys.stderr)
         return None
     if getattr(args, "no_rerank", False):
         searcher.rerank = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -11,13 +12,17 @@ from typing import TYPE_CHECKING
 
 from index import store
 from index.ingest import pipeline
-from index.search import generations
+from index.search import generations, health
+from index.search.health import Health
 
 if TYPE_CHECKING:
     from index.search.build import BuildInfo
 
 PHASE_INGEST = "reading and storing articles"
 PHASE_POSTINGS = "building the search index"
+
+
+log = logging.getLogger(__name__)
 
 
 class PostingsNotRebuilt(Exception):
@@ -40,6 +45,7 @@ class UpdateResult:
     generation: str | None = None  # the generation in service afterwards (None: none built yet)
     build: BuildInfo | None = None  # the rebuild's details, when there was one
     seconds: float = 0.0  # time spent rebuilding the postings
+    health: Health | None = None  # the index's health before the update (None when postings were not asked for)
 
 
 def update_index(
@@ -53,11 +59,13 @@ def update_index(
     phase: Callable[[str], None] | None = None,
     postings: bool = True,
 ) -> UpdateResult:
-    """Ingest ``paths`` into the store at ``db_path``, then rebuild the search postings if they are stale.
+    """Ingest ``paths`` into the store at ``db_path``, then bring the search postings up to date if they are stale.
 
-    The postings are rebuilt when the stored content changed (in this run or since they were last built) or
-    when no generation is in service; otherwise the one in service is kept. After a rebuild the store
-    records which content they match, so the next update that changes nothing builds nothing.
+    The postings are updated when the stored content changed (in this run or since they were last built), and
+    rebuilt from the store when no generation is in service or the one in service is damaged (its manifest's sizes
+    or checksums, or its structure, do not match); otherwise the one in service is kept. A sound index grows by
+    what changed (:func:`index.search.grow.update`), or is rebuilt when that is cheaper. After an update the store
+    records which content the postings match, so the next update that changes nothing builds nothing.
 
     Args:
         paths: files and folders to read (see :func:`index.ingest.pipeline.ingest`).
@@ -84,30 +92,38 @@ def update_index(
     result = UpdateResult(summary, generation=generations.current_generation(db_path))
     if not postings:
         return result
+    # Sizes and checksums against the manifest: a damaged index is rebuilt even when no article changed.
+    result.health = health.check(db_path)
+    if result.health.headline:
+        log.info("%s; rebuilding it from the stored articles", result.health.headline)
     conn = store.connect(db_path)
     try:
-        if not (summary.changed or pipeline.postings_outdated(conn) or result.generation is None):
+        if not (summary.changed or pipeline.postings_outdated(conn) or result.health.needs_rebuild):
             return result
         report(PHASE_POSTINGS)
         # Read before building: what another ingest commits while the build runs may be missing from it, so the
         # postings must still count as stale afterwards.
         built_for = pipeline.content_generation(conn)
-        _rebuild(db_path, result, progress)
+        # Every passage's tokens changed (a new tokenizer or splitter), or the index is damaged or missing: a full
+        # rebuild from the store. Otherwise the index grows by what changed (grow rebuilds when that is cheaper).
+        full = result.health.needs_rebuild or bool(summary.retokenized or summary.resplit)
+        _build(db_path, result, progress, full=full)
         pipeline.mark_postings_built(conn, built_for)
     finally:
         conn.close()
     return result
 
 
-def _rebuild(db_path: Path, result: UpdateResult, progress: bool) -> None:
-    # Imported only to rebuild: it brings numpy, which an update that changed nothing need not load.
-    from index.search.build import rebuild
+def _build(db_path: Path, result: UpdateResult, progress: bool, *, full: bool) -> None:
+    # Imported only to build: it brings numpy, which an update that changed nothing need not load.
+    from index.search import build, grow
 
     started = time.perf_counter()
     try:
-        result.build = rebuild(db_path, progress=progress)
+        result.build = build.rebuild(db_path, progress=progress) if full else grow.update(db_path, progress=progress)
     except Exception as err:  # the articles are stored; the caller says what failed and how to retry
         raise PostingsNotRebuilt(result.summary, err) from err
     result.seconds = time.perf_counter() - started
-    result.rebuilt = True
+    # grow.update answers None when the index in service already matches the store: nothing new was built.
+    result.rebuilt = full or result.build is not None
     result.generation = generations.current_generation(db_path)

@@ -22,7 +22,7 @@ from index.search import generations
 from index.search.bm25 import BM25Params
 from index.search.encode import Encoder
 from index.search.generations import index_dir
-from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing
+from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing, Postings
 from index.store import count_indexed_passages, indexed_articles, indexed_passage_tokens, read_snapshot
 from index.tokenize import text_to_tokens
 
@@ -77,12 +77,29 @@ def _story_key(title_tokens: str) -> int:
     return int.from_bytes(digest, "little", signed=True) or 1
 
 
+def article_fingerprint(title_tokens: str, published: str | None, outlet: str | None, url: str | None) -> int:
+    """A hash of what the index keeps of an article besides its passages: a change means it must be re-added.
+
+    Args:
+        title_tokens: the headline's tokens as stored.
+        published: the stored publication date.
+        outlet: the stored outlet.
+        url: the stored link.
+
+    Returns:
+        A signed 64-bit hash.
+    """
+    text = "\x1f".join((title_tokens or "", published or "", outlet or "", url or ""))
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: BM25Params | None = None) -> BuildInfo:
     """Build a new postings generation from the store's passages and switch the index to it atomically.
 
     Reads the stored tokens (no input file is read again); duplicates have no passages and are left out.
     The new generation is written beside the one in service and ``CURRENT`` is switched only once it is
-    complete, so a crash leaves the old one serving; generations older than the last two are removed.
+    complete, so a crash leaves the old one serving. Its structure is checked and a manifest of its files' sizes and
+    checksums written before the switch; the previous generation is kept if intact, older ones are removed.
 
     Args:
         db_path: the SQLite database.
@@ -108,6 +125,8 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
         name = generations.next_generation(root)
         with generations.writing(root, name) as tmp:
             meta = _build_into(db_path, tmp, name, params, progress)
+            # What readers will check at every open, checked once before the manifest vouches for these files.
+            Postings.load(tmp)
         generations.switch_current(root, name)
         generations.prune(root, name)
     folder = root / name
@@ -256,12 +275,14 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
     art_ts = np.empty(n_art, np.int64)
     art_src = np.empty(n_art, np.int32)
     art_story = np.empty(n_art, np.int64)
+    art_fp = np.empty(n_art, np.int64)
     src_ids: dict[tuple[str | None, str | None], int] = {}
     for i, a in enumerate(read.art_rows):
         title_tokens, published, outlet, url = read.articles[a]
         art_day[i], art_ts[i] = parse_published(published)
         art_src[i] = src_ids.setdefault(source_key(outlet, url), len(src_ids))
         art_story[i] = _story_key(title_tokens)
+        art_fp[i] = article_fingerprint(title_tokens, published, outlet, url)
     doc_article = np.frombuffer(read.doc_art, dtype=np.int32).copy()
     arrays = {
         "doc_pid": np.frombuffer(read.pids, dtype=np.int64).copy(),
@@ -272,6 +293,7 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
         "art_rowid": np.asarray(read.art_rows, np.int64),
         "art_first": np.frombuffer(read.art_first, dtype=np.int32).copy(),
         "art_story": art_story,
+        "art_fp": art_fp,
     }
     return arrays, [list(k) for k in sorted(src_ids, key=src_ids.__getitem__)]
 

@@ -24,7 +24,7 @@ SCORE_STEP = 1 << 23
 class Encoded:
     """What :meth:`Encoder.finish` produces: the term arrays of a generation and the vocabulary blob.
 
-    ``arrays`` holds vocab_offsets, offsets, docs, scores, term_max, idf and doc_len (see docs/search.md).
+    ``arrays`` holds vocab_offsets, offsets, docs, tfs, scores, term_max, idf and doc_len (see docs/search.md).
     """
 
     arrays: dict[str, np.ndarray]
@@ -140,17 +140,39 @@ class Encoder:
         n = len(lens)
         avgdl = int(lens.sum()) / n if n else 0.0
         idf = idf_for(params, df, n)
-        scores, term_max = _score_postings(params, idf, df, offsets, docs, tfs, lens, avgdl)
+        scores, term_max = score_postings(params, idf, df, offsets, docs, tfs, lens, avgdl)
         arrays = {
             "vocab_offsets": vocab_offsets,
             "offsets": offsets,
             "docs": docs,
+            "tfs": compact_tfs(tfs),
             "scores": scores,
             "term_max": term_max,
             "idf": idf,
             "doc_len": lens,
         }
         return Encoded(arrays, blob, avgdl, int(offsets[-1]))
+
+    def layout(
+        self, extra_terms: Iterable[str] = ()
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The passages added so far as unscored postings over their own sorted vocabulary (for growing an index).
+
+        Args:
+            extra_terms: terms to put in the vocabulary even if no passage holds them (headline-only terms).
+
+        Returns:
+            (sorted terms, offsets, docs, tfs, passage lengths): term i's postings are
+            ``docs[offsets[i]:offsets[i + 1]]`` with their term frequencies in ``tfs``.
+        """
+        self._flush()
+        for t in extra_terms:
+            self.ids[t]
+        _, vocab_offsets = self._vocabulary()
+        terms = sorted(list(self.ids)[1:])
+        _, offsets, docs, tfs = self._layout(len(vocab_offsets) - 1)
+        lens = np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
+        return terms, offsets, docs, tfs, lens
 
     def _vocabulary(self) -> tuple[bytes, np.ndarray]:
         """The sorted vocabulary as one UTF-8 blob and its offsets; sets ``rank`` (insertion id -> sorted id)."""
@@ -198,7 +220,14 @@ class Encoder:
         return df, offsets, docs, tfs
 
 
-def _score_postings(
+def compact_tfs(tfs: np.ndarray) -> np.ndarray:
+    """Term frequencies in the smallest unsigned type that holds them: kept so scores can be recomputed exactly
+    when the collection's statistics change (an index that grows), at a quarter of the scores' size as a rule."""
+    top = int(tfs.max()) if len(tfs) else 0
+    return tfs.astype(np.min_scalar_type(max(top, 255)), copy=False)
+
+
+def score_postings(
     params: BM25Params,
     idf: np.ndarray,
     df: np.ndarray,
@@ -208,7 +237,21 @@ def _score_postings(
     lens: np.ndarray,
     avgdl: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each posting's BM25 contribution (float32) and each term's largest one."""
+    """Each posting's BM25 contribution and each term's largest one, from the collection's statistics.
+
+    Args:
+        params: the BM25 variant and parameters.
+        idf: each term's idf.
+        df: each term's document frequency.
+        offsets: the CSR offsets (term i's postings are ``offsets[i]:offsets[i + 1]``).
+        docs: each posting's passage number.
+        tfs: each posting's term frequency.
+        lens: each passage's length in tokens.
+        avgdl: the mean passage length.
+
+    Returns:
+        (scores as float32 aligned with ``docs``, each term's largest score).
+    """
     n_postings = len(docs)
     n_terms = len(df)
     scores = np.empty(n_postings, np.float32)

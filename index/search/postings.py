@@ -18,7 +18,8 @@ import numpy as np
 
 from index.search.bm25 import BM25Params, plus_constant
 from index.search.encode import Encoder
-from index.search.generations import FORMAT_VERSION
+from index.search.generations import FORMAT_VERSION, damaged_message, verify_files
+from index.search.integrity import structure_problem
 from index.tokenize import TOKENIZER_VERSION
 
 UNDATED_DAY = -1
@@ -35,6 +36,15 @@ class IndexMissing(SearchError):
 
 class IndexOutdated(SearchError):
     """The index was built by an incompatible tokenizer or file format and must be rebuilt."""
+
+
+class IndexDamaged(SearchError):
+    """A generation's files are missing, truncated or changed since they were written: it must be rebuilt."""
+
+    def __init__(self, generation: str, problem: str) -> None:
+        self.generation = generation
+        self.problem = problem
+        super().__init__(damaged_message(generation, problem))
 
 
 @dataclass(slots=True)
@@ -69,15 +79,22 @@ class _Vocabulary:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def blob(self) -> bytes | mmap.mmap:
+        """The sorted terms, UTF-8, concatenated."""
+        return self._blob
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Term i is ``blob[offsets[i]:offsets[i + 1]]``."""
+        return self._offsets
+
     def term(self, i: int) -> str:
         """The term with id ``i``."""
         return bytes(self._blob[int(self._offsets[i]) : int(self._offsets[i + 1])]).decode("utf-8")
 
-    def lookup(self, term: str) -> int:
-        """The id of ``term``, or -1 when the index has never seen it."""
-        got = self._cache.get(term)
-        if got is not None:
-            return got
+    def position(self, term: str) -> tuple[int, bool]:
+        """Where ``term`` is or would be inserted in the sorted vocabulary, and whether it is there."""
         key = term.encode("utf-8")
         lo, hi = 0, self._n
         offs, blob = self._offsets, self._blob
@@ -87,7 +104,15 @@ class _Vocabulary:
                 lo = mid + 1
             else:
                 hi = mid
-        found = lo if lo < self._n and blob[int(offs[lo]) : int(offs[lo + 1])] == key else -1
+        return lo, lo < self._n and blob[int(offs[lo]) : int(offs[lo + 1])] == key
+
+    def lookup(self, term: str) -> int:
+        """The id of ``term``, or -1 when the index has never seen it."""
+        got = self._cache.get(term)
+        if got is not None:
+            return got
+        at, there = self.position(term)
+        found = at if there else -1
         if len(self._cache) > 100_000:  # bounded: a long-running bot sees unbounded distinct query words
             self._cache.clear()
         self._cache[term] = found
@@ -135,31 +160,33 @@ class Postings:
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
-        """Memory-map a generation folder (fast: nothing is parsed into Python objects).
+        """Memory-map a generation folder and check it: file sizes against its manifest, then its structure.
+
+        Fast whatever the size (nothing is parsed into Python objects; the checks read the per-term and
+        per-passage arrays and a sample of the postings). Checksums are not read here: see ``index.search.health``.
 
         Raises:
             IndexOutdated: written by another tokenizer version or file format.
-            FileNotFoundError: the folder or one of its files is missing.
+            IndexDamaged: the folder or one of its files is missing, truncated or malformed.
         """
-        params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
-        if params.get("format") != FORMAT_VERSION:
-            raise IndexOutdated(
-                f"the search index at {folder} has format {params.get('format')}, this newsbot reads "
-                f"{FORMAT_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
-            )
-        if params.get("tokenizer_version") != TOKENIZER_VERSION:
-            raise IndexOutdated(
-                f"the search index at {folder} was built with tokenizer {params.get('tokenizer_version')}, "
-                f"this newsbot uses {TOKENIZER_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
-            )
-        # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs microseconds per slice.
-        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False).view(np.ndarray) for p in folder.glob("*.npy")}
-        with open(folder / "vocab.bin", "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        vocab = _Vocabulary(blob, arrays["vocab_offsets"])
-        sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
-        return cls(arrays, params, vocab, sources, folder)
+        problem = verify_files(folder, checksums=False)
+        if problem:
+            raise IndexDamaged(folder.name, problem)
+        try:
+            params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+            if not isinstance(params, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as e:
+            raise IndexDamaged(folder.name, f"params.json: {_reason(e)}") from e
+        _check_version(folder, params)
+        arrays, blob, sources = _map_files(folder)
+        problem = structure_problem(arrays, params, len(blob), len(sources))
+        if problem:
+            raise IndexDamaged(folder.name, problem)
+        try:
+            return cls(arrays, params, _Vocabulary(blob, arrays["vocab_offsets"]), sources, folder)
+        except (KeyError, TypeError, ValueError) as e:  # params.json parsed, but not as the builder wrote it
+            raise IndexDamaged(folder.name, "params.json: malformed") from e
 
     @classmethod
     def from_tokens(cls, passages: Sequence[Sequence[str]], params: BM25Params | None = None) -> Postings:
@@ -360,6 +387,51 @@ class Postings:
             return np.zeros(0, np.int32)
         offs = self.arrays["title_offsets"]
         return self.arrays["title_arts"][int(offs[tid]) : int(offs[tid + 1])]
+
+
+def _check_version(folder: Path, params: dict[str, Any]) -> None:
+    """Refuse a generation another file format or tokenizer wrote (IndexOutdated)."""
+    if params.get("format") != FORMAT_VERSION:
+        raise IndexOutdated(
+            f"the search index at {folder} has format {params.get('format')}, this newsbot reads "
+            f"{FORMAT_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
+        )
+    if params.get("tokenizer_version") != TOKENIZER_VERSION:
+        raise IndexOutdated(
+            f"the search index at {folder} was built with tokenizer {params.get('tokenizer_version')}, "
+            f"this newsbot uses {TOKENIZER_VERSION}: run `newsbot index PATH` on your archive to rebuild it"
+        )
+
+
+def _map_files(folder: Path) -> tuple[dict[str, np.ndarray], bytes | mmap.mmap, list[list[str | None]]]:
+    """A generation's arrays (memory-mapped), vocabulary blob and source list; IndexDamaged naming the bad file."""
+    arrays: dict[str, np.ndarray] = {}
+    name = "vocab.bin"
+    try:
+        for path in folder.glob("*.npy"):
+            name = path.name
+            # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs microseconds per slice.
+            arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        name = "vocab.bin"
+        with open(folder / name, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        name = "sources.json"
+        sources = json.loads((folder / name).read_text(encoding="utf-8"))
+        if not isinstance(sources, list):
+            raise ValueError("not a list")
+    except (OSError, ValueError, EOFError) as e:  # np.load: ValueError for a bad header or a truncated file
+        raise IndexDamaged(folder.name, f"{name}: {_reason(e)}") from e
+    return arrays, blob, sources
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason for a file that cannot be read."""
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    if isinstance(error, OSError):
+        return f"unreadable ({error.strerror or error})"
+    return "malformed"
 
 
 def _kth(

@@ -25,6 +25,7 @@ from index.search.generations import current_generation, index_dir
 from index.search.postings import (
     UNDATED_DAY,
     UNDATED_TS,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     Matches,
@@ -40,7 +41,7 @@ from index.search.spelling import note as _correction_note
 from index.store import hit_rows, search_connection, stored_copies
 from index.tokenize import fold, tokenize
 
-__all__ = ["SORTS", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
+__all__ = ["SORTS", "IndexDamaged", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +227,13 @@ class Searcher:
     # -- lifecycle
 
     @classmethod
-    def open(cls, db_path: str | os.PathLike[str]) -> Searcher:
+    def open(cls, db_path: str | os.PathLike[str], *, generation: str | None = None) -> Searcher:
         """Load the database's current postings generation (memory-mapped: fast, whatever the size).
 
         Args:
             db_path: the SQLite database the index was built from.
+            generation: load this generation instead of the one ``CURRENT`` names (the bot serves an older
+                intact one while the current one is damaged; see ``index.search.health``).
 
         Returns:
             A searcher.
@@ -238,22 +241,42 @@ class Searcher:
         Raises:
             IndexMissing: no database or no index yet (the message says what to run).
             IndexOutdated: the index was built by an incompatible version and must be rebuilt.
+            IndexDamaged: the generation is missing or its files are damaged (the message says what to run).
         """
         db_path = Path(db_path)
         if not db_path.exists():
             raise IndexMissing(f"No database at {db_path}: add articles first with `newsbot index PATH`.")
+        if generation is not None:
+            return cls(db_path, Postings.load(index_dir(db_path) / generation))
         return cls(db_path, _load_current(db_path))
 
-    def reload(self) -> bool:
+    def reload(self, generation: str | None = None) -> bool:
         """Switch to a newer generation if a rebuild finished since this one was loaded.
+
+        A new current generation that turns out damaged is not switched to: this one keeps serving (logged).
+
+        Args:
+            generation: switch to this generation instead of the one ``CURRENT`` names (damage then raises).
 
         Returns:
             True when the generation changed.
+
+        Raises:
+            IndexDamaged: ``generation`` was given and is damaged or missing.
         """
-        name = current_generation(self.db_path)
-        if name is None or name == self._postings.generation:
-            return False
-        self._postings = _load_current(self.db_path)
+        if generation is not None:
+            if generation == self._postings.generation:
+                return False
+            self._postings = Postings.load(index_dir(self.db_path) / generation)
+        else:
+            name = current_generation(self.db_path)
+            if name is None or name == self._postings.generation:
+                return False
+            try:
+                self._postings = _load_current(self.db_path)
+            except IndexDamaged as e:
+                log.warning("%s; still serving %s", e, self._postings.generation)
+                return False
         log.info("search index reloaded: generation %s", self._postings.generation)
         return True
 
@@ -689,8 +712,10 @@ def _load_current(db_path: Path) -> Postings:
             )
         try:
             return Postings.load(index_dir(db_path) / name)
-        except FileNotFoundError:
-            if attempt == 4:
+        except IndexDamaged:
+            # A rebuild may have switched CURRENT and removed this generation since it was read: only when
+            # CURRENT still names it is it really damaged.
+            if attempt == 4 or current_generation(db_path) == name:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")

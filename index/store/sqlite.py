@@ -1032,6 +1032,39 @@ def indexed_passage_tokens(conn: sqlite3.Connection) -> sqlite3.Cursor:
     )
 
 
+def indexed_passage_ids(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """Which passages the postings index, without their text (to find what changed since a build).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``article_id, id``.
+    """
+    return conn.execute(
+        "SELECT p.article_id, p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL"
+    )
+
+
+def passage_tokens_of(conn: sqlite3.Connection, article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
+    """The passages of some articles, in index order (article, then ordinal).
+
+    Args:
+        conn: an open connection.
+        article_ids: the articles, ascending.
+
+    Yields:
+        ``(id, article_id, tokens)`` rows.
+    """
+    for chunk in _chunks(article_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(
+            f"SELECT id, article_id, tokens FROM passages WHERE article_id IN ({marks}) "  # only "?" marks: no data
+            "ORDER BY article_id, ordinal",
+            chunk,
+        )
+
+
 def search_connection(path: str | os.PathLike[str], *, mmap_bytes: int) -> sqlite3.Connection:
     """A read-only connection for fetching hits: rows as plain tuples, pages read through a memory map.
 

@@ -78,9 +78,9 @@ class Flaky:
     def generation(self) -> str:
         return self.inner.generation
 
-    def reload(self) -> bool:
+    def reload(self, generation=None) -> bool:
         self.reloads += 1
-        return self.inner.reload()
+        return self.inner.reload(generation)
 
     def search(self, *args, **kwargs):
         if self.failures > 0:
@@ -97,8 +97,8 @@ class Flaky:
 async def test_index_mid_swap_retries_once_then_says_try_again(make_bot, news_db, recorder, failures):
     flaky: list[Flaky] = []
 
-    def opener(path):
-        flaky.append(Flaky(Searcher.open(path), failures))
+    def opener(path, generation=None):
+        flaky.append(Flaky(Searcher.open(path, generation=generation), failures))
         return flaky[-1]
 
     bot = await make_bot(news_db, engine=Engine(news_db, workers=0, opener=opener))

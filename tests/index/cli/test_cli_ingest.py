@@ -122,7 +122,7 @@ def test_index_bad_option_is_a_usage_error(capsys: pytest.CaptureFixture[str], t
 def test_index_json_output_and_postings_rebuild(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index.search import build, generations
+    from index.search import build, health
 
     built: list[Path] = []
     monkeypatch.setattr(build, "rebuild", lambda db, progress=True: built.append(Path(db)))
@@ -136,8 +136,8 @@ def test_index_json_output_and_postings_rebuild(
     assert data["problems"] == []
     assert data["search_index"] is not None
     assert built == [db_path]
-    # nothing changed and the postings match: no rebuild
-    monkeypatch.setattr(generations, "current_generation", lambda db: "gen-000001")
+    # nothing changed and the postings match (a healthy index, as far as the check can tell): no rebuild
+    monkeypatch.setattr(health, "check", lambda db: health.Health("gen-000001", serve="gen-000001"))
     code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path), "--json")
     assert code == 0
     assert json.loads(out)["search_index"] is None

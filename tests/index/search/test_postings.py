@@ -12,7 +12,7 @@ from helpers.searchdb import Doc, make_store
 import index.search.build as build
 from index.search.bm25 import BM25Params
 from index.search.build import parse_published, passage_token_lists, rebuild, source_key
-from index.search.generations import current_generation, index_dir
+from index.search.generations import current_generation, index_dir, write_manifest
 from index.search.postings import UNDATED_DAY, UNDATED_TS, IndexMissing, IndexOutdated, Postings
 from index.tokenize import TOKENIZER_VERSION
 
@@ -94,6 +94,7 @@ def test_other_tokenizer_version_is_refused(built: Path) -> None:
     params = json.loads((folder / "params.json").read_text())
     params["tokenizer_version"] = TOKENIZER_VERSION + 1
     (folder / "params.json").write_text(json.dumps(params))
+    write_manifest(folder)  # as that other version would have written it: intact, just not ours
     with pytest.raises(IndexOutdated, match="newsbot index"):
         Postings.load(folder)
 
