@@ -249,25 +249,15 @@ def store_spooled(db_path: str | os.PathLike[str], report: CycleReport) -> None:
 
 
 def _update(spool: Path, db_path: Path) -> tuple[pipeline.RunSummary, str | None]:
-    """Bring the archive up to date with the spool: ingest, then rebuild the search postings when stale.
+    """Bring the archive up to date with the spool, as every update does (:func:`index.ingest.update.update_index`).
 
     Returns:
         The ingest summary and the generation built (None when the postings were already current).
     """
-    # TODO: swap for index.ingest.update.update_index([spool], db_path, progress=False, workers=0) once it lands.
-    from index.search import build
-    from index.search.generations import current_generation
+    from index.ingest.update import update_index
 
-    summary = pipeline.ingest([spool], db_path, progress=False, workers=0)
-    conn = store.connect(db_path)
-    try:
-        if not (summary.changed or pipeline.postings_outdated(conn) or current_generation(db_path) is None):
-            return summary, None
-        built = build.rebuild(db_path, progress=False)
-        pipeline.mark_postings_built(conn)
-    finally:
-        conn.close()
-    return summary, built.generation if built is not None else current_generation(db_path)
+    result = update_index([spool], db_path, progress=False, workers=0)
+    return result.summary, result.generation if result.rebuilt else None
 
 
 def _store_pending(db_path: Path, pending: list[sqlite3.Row], report: CycleReport) -> None:
