@@ -81,6 +81,11 @@ class Follows(commands.Cog):
         self._generation: str | None = None  # the index generation the last pass saw
         self._task: asyncio.Task[None] | None = None
         self.max_follows = MAX_FOLLOWS
+        # Discord hides /follow and /unfollow from members without the permission the operator chose.
+        need = bot.settings.follow_permission
+        hidden = None if need == "everyone" else discord.Permissions(**{need: True})
+        for command in (self.follow, self.unfollow):
+            command.default_permissions = hidden
 
     async def cog_load(self) -> None:
         self.bot.follows = self
@@ -111,16 +116,24 @@ class Follows(commands.Cog):
     async def _watch_index(self) -> None:
         """Once connected, and every minute: catch up with an index built outside the bot, and retry what waits."""
         await self.bot.wait_until_ready()
-        first = True
+        await self.on_update("start")  # what was indexed while the bot was down
         while True:
+            await asyncio.sleep(CHECK_EVERY)
             try:
-                changed = await self.bot.engine.reload()
-                if first or changed or self._retry or self.bot.engine.generation != self._generation:
-                    await self.on_update("index" if changed else "check")
-                first = False
+                await self.check_index()
             except Exception:
                 log.exception("follow check failed; trying again in %.0f s", CHECK_EVERY)
-            await asyncio.sleep(CHECK_EVERY)
+
+    async def check_index(self) -> int:
+        """Pick up a generation `newsbot index` built behind the bot's back, or retry what waits; messages sent.
+
+        The reload is cheap when nothing changed (one small file read); any reload elsewhere (self-healing
+        searches included) is noticed too, since the generation differs from the one the last pass saw.
+        """
+        changed = await self.bot.engine.reload()
+        if changed or self._retry or self.bot.engine.generation != self._generation:
+            return await self.on_update("new index" if changed else "retry")
+        return 0
 
     async def on_update(self, reason: str = "update") -> int:
         """Post, for every active follow, the new articles that match it well enough; returns messages sent.

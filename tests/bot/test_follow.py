@@ -13,6 +13,7 @@ from helpers.bot_harness import (
     CHANNEL_ID,
     GUILD_ID,
     OTHER_CHANNEL_ID,
+    TOKEN,
     Call,
     autocomplete,
     channel_payload,
@@ -22,7 +23,9 @@ from helpers.bot_harness import (
 )
 from helpers.searchdb import write_articles
 
+from bot.config import ConfigError, load_settings
 from bot.exts import follow as follow_ext
+from bot.store import migrate
 from index.ingest.feeds import CycleReport
 from index.models import Article
 from index.search.build import rebuild
@@ -133,6 +136,19 @@ async def test_feed_cycles_and_reindex_trigger_posting(make_bot, news_db, record
 
 
 @pytest.mark.asyncio
+async def test_an_index_built_outside_the_bot_is_noticed_at_the_next_check(make_bot, news_db, recorder) -> None:
+    bot = await make_bot(news_db)
+    await follow(bot, recorder, "lighthouse")
+    assert await bot.follows.check_index() == 0  # nothing new: no pass at all
+    # `newsbot index` from a terminal: the store and a new generation change, and the bot is not told.
+    write_articles(news_db, [(lighthouse("Lighthouse open to visitors"), None, None, None)])
+    rebuild(news_db, progress=False)
+    assert await bot.follows.check_index() == 1
+    assert titles(posts(recorder)[-1]) == ["Lighthouse open to visitors"]
+    assert await bot.follows.check_index() == 0
+
+
+@pytest.mark.asyncio
 async def test_a_burst_beyond_one_message_is_summarised(make_bot, news_db, recorder) -> None:
     bot = await make_bot(news_db)
     await follow(bot, recorder, "lighthouse")
@@ -218,6 +234,12 @@ async def test_who_may_follow(make_bot, news_db, recorder) -> None:
     open_ = await make_bot(news_db, follow_permission="everyone")
     assert (await follow(open_, recorder, "harbour", permissions=0)).startswith("Following")
 
+    # Discord hides the commands from members without the permission (none is needed to list follows).
+    synced = {c["name"]: c for c in recorder.of("sync")[0].json}
+    assert int(synced["follow"]["default_member_permissions"]) == MANAGE_CHANNELS
+    assert int(synced["unfollow"]["default_member_permissions"]) == MANAGE_CHANNELS
+    assert synced["follows"].get("default_member_permissions") is None
+
 
 @pytest.mark.asyncio
 async def test_queries_are_checked_and_follows_capped(newsbot, recorder) -> None:
@@ -272,8 +294,6 @@ async def test_hostile_and_enormous_articles_are_posted_escaped_within_limits(ma
 
 
 def test_the_follow_tables_record_posts_with_a_unique_key(news_db: Path) -> None:
-    from bot.store import migrate
-
     conn = sqlite3.connect(news_db, isolation_level=None)
     migrate(conn)
     conn.execute("INSERT INTO follows(guild_id, channel_id, query, created_at) VALUES (1, 2, 'x', 'now')")
@@ -281,3 +301,14 @@ def test_the_follow_tables_record_posts_with_a_unique_key(news_db: Path) -> None
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO follow_posts(follow_id, article_id, posted_at) VALUES (1, 5, 'later')")
     conn.close()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "manage_channels"), ("Manage_Guild", "manage_guild")])
+def test_follow_permission_setting(value, expected) -> None:
+    env = {"DISCORD_TOKEN": TOKEN} | ({"NEWSBOT_FOLLOW_PERMISSION": value} if value else {})
+    assert load_settings(env=env, dotenv_path=None).follow_permission == expected
+
+
+def test_a_bad_follow_permission_says_what_is_allowed() -> None:
+    with pytest.raises(ConfigError, match="manage_channels, manage_guild, everyone"):
+        load_settings(env={"DISCORD_TOKEN": TOKEN, "NEWSBOT_FOLLOW_PERMISSION": "admins"}, dotenv_path=None)
