@@ -188,7 +188,8 @@ class Follows(commands.Cog):
         shown = hits[:PER_MESSAGE]
         reserved = set(await store.reserve_posts(follow.id, [h.article_id for h in shown], at))
         shown = [h for h in shown if h.article_id in reserved]
-        if not shown:
+        if not shown:  # all taken by another pass meanwhile
+            await store.advance_follow(follow.id, upto)
             return 0
         ids = [h.article_id for h in shown]
         content, embeds = post_body(follow, shown, len(hits) - PER_MESSAGE if len(hits) > PER_MESSAGE else 0)
@@ -316,15 +317,20 @@ class Follows(commands.Cog):
         if not rows:
             await self._say(interaction, f"This server follows no topic yet. Start with {EXAMPLE}.")
             return
-        lines = [f"**{len(rows)} followed topic{'s' if len(rows) != 1 else ''}** (at most {self.max_follows}):"]
+        lines = []
         for f in rows:
             last = _when(f.last_post_at) if f.last_post_at else "nothing posted yet"
             since = _when(f.created_at)
-            line = f"**#{f.id}** {fmt.fit(f.query, 200)} → <#{f.channel_id}> · since {since} · last post {last}"
+            line = f"**#{f.id}** {fmt.fit(f.query, 80)} → <#{f.channel_id}> · since {since} · last post {last}"
             if f.disabled_reason:
-                line += f"\n  ⚠ disabled: {fmt.fit(f.disabled_reason, 200)}. `/unfollow` it and follow again."
+                line += f"\n⚠ disabled: {fmt.fit(f.disabled_reason, 120)}. `/unfollow` it and follow again."
             lines.append(line)
-        await self._say(interaction, fmt.fit_lines(lines, fmt.CONTENT))
+        embed = discord.Embed(title=f"Followed topics: {len(rows)} of at most {self.max_follows}", colour=fmt.COLOUR)
+        embed.description = fmt.fit_lines(lines, fmt.DESCRIPTION - 100)
+        shown = embed.description.count("**#")
+        if shown < len(rows):  # very long lists: say so rather than drop follows silently
+            embed.description += f"\n…and {len(rows) - shown} more: the `/unfollow` list shows them all."
+        await _views.follow(interaction, embed=fmt.enforce(embed), ephemeral=True, allowed_mentions=NONE)
 
 
 def _stamp(moment: datetime) -> str:

@@ -6,8 +6,10 @@ import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import discord
 import pytest
 from helpers.bot_harness import (
     CHANNEL_ID,
@@ -200,8 +202,8 @@ async def test_a_deleted_channel_or_missing_permission_disables_the_follow(
     await add_articles(bot, lighthouse("Lighthouse lens installed"))
     assert await bot.follows.on_update() == 0
     assert len(posts(recorder, OTHER_CHANNEL_ID)) == 1  # no second attempt: no crash loop
-    listed = await run(bot, recorder, slash("follows"))
-    assert "disabled" in listed["content"] and reason in listed["content"]
+    listed = (await run(bot, recorder, slash("follows")))["embeds"][0]["description"]
+    assert "disabled" in listed and reason in listed
 
 
 @pytest.mark.asyncio
@@ -259,8 +261,10 @@ async def test_follows_lists_and_unfollow_stops(newsbot, recorder) -> None:
     assert empty["content"].startswith("This server follows no topic yet")
     await follow(newsbot, recorder, "lighthouse @everyone")
     await follow(newsbot, recorder, '"city council" budget', channel=OTHER_CHANNEL_ID)
-    listed = (await run(newsbot, recorder, slash("follows")))["content"]
-    assert "**2 followed topics**" in listed and f"<#{OTHER_CHANNEL_ID}>" in listed and "nothing posted yet" in listed
+    body = await run(newsbot, recorder, slash("follows"))
+    assert body["embeds"][0]["title"] == "Followed topics: 2 of at most 25" and body["flags"] & 64
+    listed = body["embeds"][0]["description"]
+    assert f"<#{OTHER_CHANNEL_ID}>" in listed and "nothing posted yet" in listed
     assert "@\u200beveryone" in listed and "<t:" in listed
 
     newsbot._connection.parse_interaction_create(autocomplete("unfollow", {"follow": "council"}, "follow"))
@@ -273,6 +277,24 @@ async def test_follows_lists_and_unfollow_stops(newsbot, recorder) -> None:
     missing = await run(newsbot, recorder, slash("unfollow", {"follow": "2"}, permissions=MANAGE_CHANNELS))
     assert missing["content"].startswith("No such follow in this server")
     assert [f.id for f in await newsbot.store.follows(GUILD_ID)] == [1]
+
+
+@pytest.mark.asyncio
+async def test_a_full_list_of_long_follows_stays_within_limits(newsbot, recorder) -> None:
+    forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), {"code": 50013, "message": "no"})
+    for i in range(25):
+        query = f"topic{i} " + "lengthy " * 40
+        await newsbot.store.add_follow(GUILD_ID, CHANNEL_ID, query, None, 25)
+        [last] = (await newsbot.store.follows(GUILD_ID))[-1:]
+        await newsbot.store.disable_follow(last.id, follow_ext.disabling_reason(forbidden) or "")
+    payload = slash("follows")
+    newsbot._connection.parse_interaction_create(payload)
+    await settle()
+    [answer] = [c for c in recorder.for_interaction(payload) if c.kind == "followup"]
+    check_limits(answer)
+    description = answer.embeds[0]["description"]
+    shown = description.count("**#")
+    assert 0 < shown < 25 and description.endswith(f"…and {25 - shown} more: the `/unfollow` list shows them all.")
 
 
 @pytest.mark.asyncio
