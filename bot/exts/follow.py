@@ -192,7 +192,7 @@ class Follows(commands.Cog):
             await store.advance_follow(follow.id, upto)
             return 0
         ids = [h.article_id for h in shown]
-        content, embeds = post_body(follow, shown, len(hits) - PER_MESSAGE if len(hits) > PER_MESSAGE else 0)
+        content, embeds = post_body(follow, shown, max(0, len(hits) - PER_MESSAGE))
         channel = self.bot.get_channel(follow.channel_id) or self.bot.get_partial_messageable(
             follow.channel_id, guild_id=follow.guild_id
         )
