@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -22,6 +22,9 @@ from bot.feeds import FeedPoller
 from bot.store import AsyncStore
 from index.search.timeparse import warm_up
 
+if TYPE_CHECKING:
+    from bot.exts.follow import Follows
+
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
@@ -32,6 +35,7 @@ EXTENSIONS = (
     "bot.exts.admin",
     "bot.exts.mentions",
     "bot.exts.feeds",
+    "bot.exts.follow",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()
@@ -101,6 +105,7 @@ class NewsBot(commands.Bot):
         # Held while the archive is written (/reindex, the feed poller's update), so the two never overlap.
         self.archive_lock = asyncio.Lock()
         self.feed_poller = FeedPoller(self)
+        self.follows: Follows | None = None  # the /follow cog: on_update() posts new matching articles
 
     async def setup_hook(self) -> None:
         self.store = await AsyncStore.open(self.settings.db, query_log_days=self.settings.query_log_days)

@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 from index.store import DEFAULT_DB
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FOLLOW_PERMISSIONS = ("manage_channels", "manage_guild", "everyone")  # who may /follow and /unfollow
 _TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -54,6 +55,7 @@ class Settings:
     search_workers: int | None = None  # processes that run searches (None: one per core, up to 2; 0: threads)
     feed_interval: float = 900.0  # seconds between feed checks (0: the bot does not poll feeds)
     fetch_allow_private: bool = False  # feeds and pages may be fetched from private, loopback or link-local hosts
+    follow_permission: str = "manage_channels"  # who may /follow: manage_channels, manage_guild or everyone
 
 
 def check_token(token: str) -> str:
@@ -157,6 +159,9 @@ def load_settings(
     if level not in LEVELS:
         raise ConfigError(f"NEWSBOT_LOG_LEVEL must be one of {', '.join(LEVELS)}.")
     archive = (merged.get("NEWSBOT_ARCHIVE") or "").strip()
+    follow_permission = (merged.get("NEWSBOT_FOLLOW_PERMISSION") or "manage_channels").strip().lower()
+    if follow_permission not in FOLLOW_PERMISSIONS:
+        raise ConfigError(f"NEWSBOT_FOLLOW_PERMISSION must be one of {', '.join(FOLLOW_PERMISSIONS)}.")
     return Settings(
         token=Secret(token),
         db=Path(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
@@ -173,4 +178,5 @@ def load_settings(
         ),
         feed_interval=_float(merged, "NEWSBOT_FEED_INTERVAL", 900.0),
         fetch_allow_private=_flag(merged, "NEWSBOT_FETCH_ALLOW_PRIVATE"),
+        follow_permission=follow_permission,
     )

@@ -1,4 +1,4 @@
-"""The bot's store: its own tables (query log, feedback, server settings) and async access to the archive's reads."""
+"""The bot's store: its own tables (query log, feedback, server settings, follows) and async reads of the archive."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from index.text import valid_text
 __all__ = [
     "ArticleRef",
     "AsyncStore",
+    "Follow",
     "GuildSettings",
     "OutletStats",
     "QueryLogEntry",
@@ -86,6 +87,34 @@ BOT_MIGRATIONS: list[tuple[int, str]] = [
         INSERT OR IGNORE INTO bot_meta(key, value)
             SELECT key, value FROM meta WHERE key = 'discord_commands_hash';
         DELETE FROM meta WHERE key = 'discord_commands_hash';
+        """,
+    ),
+    (
+        2,
+        # Followed topics (/follow): what each channel follows, how far through the archive it has looked, and
+        # every article posted for it, so nothing is posted twice, across restarts too.
+        """
+        CREATE TABLE follows (
+            id               INTEGER PRIMARY KEY,
+            guild_id         INTEGER NOT NULL,
+            channel_id       INTEGER NOT NULL,
+            query            TEXT NOT NULL,
+            created_by       INTEGER,
+            created_at       TEXT NOT NULL,
+            last_article_id  INTEGER NOT NULL DEFAULT 0,  -- high-water mark: articles up to this id were looked at
+            last_post_at     TEXT,
+            disabled_reason  TEXT,                        -- NULL while active
+            disabled_at      TEXT,
+            UNIQUE (guild_id, channel_id, query)
+        );
+        CREATE TABLE follow_posts (
+            follow_id   INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
+            article_id  INTEGER NOT NULL,
+            message_id  INTEGER,                          -- NULL while the message is being sent
+            posted_at   TEXT NOT NULL,
+            PRIMARY KEY (follow_id, article_id)
+        );
+        CREATE INDEX follow_posts_at ON follow_posts(follow_id, posted_at);
         """,
     ),
 ]
@@ -251,6 +280,132 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
+def _follow(row: sqlite3.Row) -> Follow:
+    return Follow(**{name: row[name] for name in Follow.__slots__})
+
+
+def _follows(conn: sqlite3.Connection, guild_id: int | None, active: bool) -> list[Follow]:
+    where, params = [], []
+    if guild_id is not None:
+        where.append("guild_id = ?")
+        params.append(guild_id)
+    if active:
+        where.append("disabled_reason IS NULL")
+    sql = "SELECT * FROM follows" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+    return [_follow(row) for row in conn.execute(sql, params)]
+
+
+def _max_article_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
+
+
+def _add_follow(
+    conn: sqlite3.Connection, guild_id: int, channel_id: int, query: str, user_id: int | None, limit: int
+) -> tuple[Follow | None, str]:
+    # One transaction: two members adding at once cannot pass the server's cap together.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute(
+            "SELECT * FROM follows WHERE guild_id = ? AND channel_id = ? AND query = ?", (guild_id, channel_id, query)
+        ).fetchone()
+        if row is not None:
+            conn.execute("COMMIT")
+            return _follow(row), "exists"
+        count = conn.execute("SELECT COUNT(*) FROM follows WHERE guild_id = ?", (guild_id,)).fetchone()[0]
+        if count >= limit:
+            conn.execute("COMMIT")
+            return None, "full"
+        # Following starts now: the archive's past is not posted, only what arrives from here on.
+        cur = conn.execute(
+            "INSERT INTO follows(guild_id, channel_id, query, created_by, created_at, last_article_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, channel_id, query, user_id, _now(), _max_article_id(conn)),
+        )
+        row = conn.execute("SELECT * FROM follows WHERE id = ?", (cur.lastrowid,)).fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return _follow(row), "added"
+
+
+def _remove_follow(conn: sqlite3.Connection, guild_id: int, follow_id: int) -> Follow | None:
+    row = conn.execute("SELECT * FROM follows WHERE id = ? AND guild_id = ?", (follow_id, guild_id)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+    return _follow(row)
+
+
+def _new_articles(conn: sqlite3.Connection, after_id: int, upto_id: int) -> list[tuple[int, str | None]]:
+    # Duplicates are folded into an article already stored: that story is not new.
+    rows = conn.execute(
+        "SELECT id, published FROM articles WHERE id > ? AND id <= ? AND duplicate_of IS NULL ORDER BY id",
+        (after_id, upto_id),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def _posted(conn: sqlite3.Connection, follow_id: int, article_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for i in range(0, len(article_ids), 500):
+        chunk = article_ids[i : i + 500]
+        rows = conn.execute(
+            f"SELECT article_id FROM follow_posts WHERE follow_id = ? AND article_id IN ({','.join('?' * len(chunk))})",
+            (follow_id, *chunk),
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _reserve_posts(conn: sqlite3.Connection, follow_id: int, article_ids: list[int], at: str) -> list[int]:
+    # Reserved before sending: a crash between the send and the record loses a post rather than doubling it.
+    reserved = []
+    for article_id in article_ids:
+        cur = conn.execute(
+            "INSERT INTO follow_posts(follow_id, article_id, posted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (follow_id, article_id, at),
+        )
+        if cur.rowcount:
+            reserved.append(article_id)
+    return reserved
+
+
+def _release_posts(conn: sqlite3.Connection, follow_id: int, article_ids: list[int]) -> None:
+    conn.executemany(
+        "DELETE FROM follow_posts WHERE follow_id = ? AND article_id = ? AND message_id IS NULL",
+        [(follow_id, a) for a in article_ids],
+    )
+
+
+def _confirm_posts(
+    conn: sqlite3.Connection, follow_id: int, article_ids: list[int], message_id: int, upto: int, at: str
+) -> None:
+    conn.executemany(
+        "UPDATE follow_posts SET message_id = ? WHERE follow_id = ? AND article_id = ?",
+        [(message_id, follow_id, a) for a in article_ids],
+    )
+    conn.execute("UPDATE follows SET last_post_at = ? WHERE id = ?", (at, follow_id))
+    _advance_follow(conn, follow_id, upto)
+
+
+def _advance_follow(conn: sqlite3.Connection, follow_id: int, upto: int) -> None:
+    conn.execute("UPDATE follows SET last_article_id = MAX(last_article_id, ?) WHERE id = ?", (upto, follow_id))
+
+
+def _messages_since(conn: sqlite3.Connection, follow_id: int, since: str) -> int:
+    row = conn.execute(
+        "SELECT COUNT(DISTINCT message_id) FROM follow_posts WHERE follow_id = ? AND posted_at >= ?"
+        " AND message_id IS NOT NULL",
+        (follow_id, since),
+    ).fetchone()
+    return int(row[0])
+
+
+def _disable_follow(conn: sqlite3.Connection, follow_id: int, reason: str) -> None:
+    conn.execute("UPDATE follows SET disabled_reason = ?, disabled_at = ? WHERE id = ?", (reason, _now(), follow_id))
+
+
 # --- Records --------------------------------------------------------------------------------------------------------
 
 
@@ -267,6 +422,22 @@ class GuildSettings:
         if not self.answer_channels:
             return True
         return channel_id in self.answer_channels or (parent_id is not None and parent_id in self.answer_channels)
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """A topic one channel follows: its query, how far through the archive it has looked, and whether it is live."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    query: str
+    created_by: int | None
+    created_at: str
+    last_article_id: int  # articles with this row id or lower were looked at already
+    last_post_at: str | None
+    disabled_reason: str | None  # why posting stopped (channel deleted, permission missing); None while active
+    disabled_at: str | None
 
 
 @dataclass(slots=True)
@@ -560,3 +731,60 @@ class AsyncStore:
         """Keep a value for the bot (bot_meta); on a read-only database it is not kept (and asked for again)."""
         if not self.read_only:
             await self._write.run(_set_meta, key, value)
+
+    # Follows ---------------------------------------------------------------------------------------------------
+
+    async def add_follow(
+        self, guild_id: int, channel_id: int, query: str, user_id: int | None, limit: int
+    ) -> tuple[Follow | None, str]:
+        """Follow ``query`` in a channel, from the archive's newest article on.
+
+        Returns:
+            (the follow, "added"), (the existing follow, "exists"), or (None, "full") when the server has
+            ``limit`` follows already.
+        """
+        return await self._write.run(_add_follow, guild_id, channel_id, query, user_id, limit)
+
+    async def follows(self, guild_id: int | None = None, *, active: bool = False) -> list[Follow]:
+        """A server's follows (every server's when None), oldest first; ``active`` leaves out disabled ones."""
+        return await self._read.run(_missing_tables_ok(_follows, []), guild_id, active)
+
+    async def remove_follow(self, guild_id: int, follow_id: int) -> Follow | None:
+        """Stop and delete a follow of this server (its post records go with it); None when there is no such one."""
+        return await self._write.run(_remove_follow, guild_id, follow_id)
+
+    async def disable_follow(self, follow_id: int, reason: str) -> None:
+        """Stop posting for a follow, keeping it listed with ``reason`` (the channel is gone, a permission lacks)."""
+        await self._write.run(_disable_follow, follow_id, reason)
+
+    async def max_article_id(self) -> int:
+        """The highest article row id in the archive (0 when empty)."""
+        return await self._read.run(_max_article_id)
+
+    async def new_articles(self, after_id: int, upto_id: int) -> list[tuple[int, str | None]]:
+        """(id, published) of the original articles with ``after_id < id <= upto_id``, oldest first."""
+        return await self._read.run(_new_articles, after_id, upto_id)
+
+    async def posted_articles(self, follow_id: int, article_ids: list[int]) -> set[int]:
+        """Those of ``article_ids`` already posted (or being posted) for a follow."""
+        return await self._read.run(_posted, follow_id, article_ids)
+
+    async def reserve_posts(self, follow_id: int, article_ids: list[int], at: str) -> list[int]:
+        """Record articles as posted before sending them; returns those not recorded already (the ones to send)."""
+        return await self._write.run(_reserve_posts, follow_id, article_ids, at)
+
+    async def release_posts(self, follow_id: int, article_ids: list[int]) -> None:
+        """Forget reserved posts whose message could not be sent (they are tried again)."""
+        await self._write.run(_release_posts, follow_id, article_ids)
+
+    async def confirm_posts(self, follow_id: int, article_ids: list[int], message_id: int, upto: int, at: str) -> None:
+        """Note the message that carried reserved posts, and move the follow's high-water mark to ``upto``."""
+        await self._write.run(_confirm_posts, follow_id, article_ids, message_id, upto, at)
+
+    async def advance_follow(self, follow_id: int, upto: int) -> None:
+        """Move a follow's high-water mark to ``upto``: articles up to it were looked at."""
+        await self._write.run(_advance_follow, follow_id, upto)
+
+    async def follow_messages_since(self, follow_id: int, since: str) -> int:
+        """Messages posted for a follow at or after ``since`` (an ISO UTC time as :func:`_now` writes it)."""
+        return await self._read.run(_messages_since, follow_id, since)

@@ -94,6 +94,8 @@ class Admin(commands.Cog):
             )
             return
         changed = await self.bot.engine.reload()
+        # Followed topics look for new articles in the index just switched to (the Follows cog listens).
+        self.bot.dispatch("archive_updated", "reindex")
         generation = self.bot.engine.generation or "none"
         note = "now in service" if changed else "unchanged"
         counts = summarise(summary)

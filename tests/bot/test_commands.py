@@ -183,13 +183,16 @@ async def test_config_sets_channels_and_privacy(newsbot, recorder):
     assert newsbot.store.guild_settings(GUILD_ID).answer_channels == ()
 
 
+FOLLOW_COMMANDS = {"follow", "unfollow", "follows"}
+
+
 @pytest.mark.asyncio
 async def test_commands_sync_globally_only_when_changed(make_bot, news_db, recorder):
     await make_bot(news_db)
     syncs = recorder.of("sync")
     assert len(syncs) == 1 and syncs[0].path == "/applications/{application_id}/commands"
     names = {c["name"] for c in syncs[0].json}
-    assert names == {"ask", "search", "article", "sources", "stats", "reindex", "config", "feeds"}
+    assert names == {"ask", "search", "article", "sources", "stats", "reindex", "config", "feeds"} | FOLLOW_COMMANDS
     for command in syncs[0].json:  # every option has a description
         assert command["description"]
         for option in command.get("options", []):
