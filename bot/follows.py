@@ -26,6 +26,11 @@ def earliest_day(published: list[str | None]) -> date | None:
     return min(d for d in days if d is not None)
 
 
+def indexed_upto(searcher: Any) -> int:
+    """The highest article id the search index in service covers: newer articles cannot be matched yet."""
+    return searcher.postings.max_article_id
+
+
 def match_new(searcher: Any, query: str, candidates: list[int], after: date | None, scan: int = SCAN) -> list[Hit]:
     """The hits among ``candidates`` (article row ids) that match ``query`` well enough, newest first.
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.bot import NewsBot
 from bot.exts import _views
-from bot.follows import check_query, earliest_day, match_new
+from bot.follows import check_query, earliest_day, indexed_upto, match_new
 from bot.render import format as fmt
 from bot.store import Follow
 from index.answer.compose import passage_excerpt
@@ -146,7 +146,9 @@ class Follows(commands.Cog):
             self._retry = False
             if not self.bot.engine.ready:
                 return 0
-            upto = await self.bot.store.max_article_id()
+            # Not past what the index in service covers: articles stored by an index run still building are
+            # matched on a later pass, once they are searchable, instead of being marked seen unmatched.
+            upto = min(await self.bot.store.max_article_id(), await self.bot.engine.run(indexed_upto))
             sent = 0
             for follow in await self.bot.store.follows(active=True):
                 if follow.last_article_id >= upto:

@@ -362,6 +362,12 @@ class Postings:
 
     # -- per-passage data
 
+    @functools.cached_property
+    def max_article_id(self) -> int:
+        """The highest article row id this generation covers (0 when empty): articles past it are not searchable."""
+        rows = self.arrays["art_rowid"]
+        return int(rows.max()) if len(rows) else 0
+
     def passage_ids(self, docs: np.ndarray) -> np.ndarray:
         """The store's passage row ids for passage numbers."""
         return self.arrays["doc_pid"][docs]

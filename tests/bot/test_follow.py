@@ -334,3 +334,18 @@ def test_follow_permission_setting(value, expected) -> None:
 def test_a_bad_follow_permission_says_what_is_allowed() -> None:
     with pytest.raises(ConfigError, match="manage_channels, manage_guild, everyone"):
         load_settings(env={"DISCORD_TOKEN": TOKEN, "NEWSBOT_FOLLOW_PERMISSION": "admins"}, dotenv_path=None)
+
+
+@pytest.mark.asyncio
+async def test_articles_stored_before_the_index_covers_them_are_matched_once_it_does(
+    make_bot, news_db, recorder
+) -> None:
+    bot = await make_bot(news_db)
+    await follow(bot, recorder, "lighthouse")
+    # An index run has stored the article but not yet built the generation that covers it.
+    write_articles(news_db, [(lighthouse("Lighthouse keeper's cottage restored"), None, None, None)])
+    assert await bot.follows.on_update("a pass while the index is still building") == 0
+    assert not posts(recorder)
+    rebuild(news_db, progress=False)  # the run finishes: now it is searchable, and posted
+    assert await bot.follows.check_index() == 1
+    assert titles(posts(recorder)[-1]) == ["Lighthouse keeper's cottage restored"]
