@@ -948,6 +948,21 @@ def _plan(to_read: list[tuple[str, int]]) -> Iterator[_FileTask | tuple[str, int
 _OnDone = Callable[[list[_Result]], None]
 
 
+@contextlib.contextmanager
+def _worker_death() -> Iterator[None]:
+    """A reader process that died (killed, out of memory) as an IngestError that says what to do, wherever the
+    pool notices it: when a task is queued or when its result is awaited."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield
+    except BrokenProcessPool as err:
+        raise IngestError(
+            f"a reader process died ({err}); what was read before is stored. Run again with --workers 0 "
+            "to read in one process and see which file causes it"
+        ) from err
+
+
 class _Scheduler:
     """Runs read tasks in a pool of worker processes (or in this process when there are none), a bounded number
     at a time, and hands their results to the writer in submission order.
@@ -991,7 +1006,8 @@ class _Scheduler:
         if self.pool is None:
             self.pending.append((_run_task(task), on_done))
         else:
-            self.pending.append((self.pool.submit(_run_task, task), on_done))
+            with _worker_death():
+                self.pending.append((self.pool.submit(_run_task, task), on_done))
         while len(self.pending) >= self.window:
             self.drain_one()
 
@@ -1001,16 +1017,9 @@ class _Scheduler:
 
     def drain_one(self) -> None:
         """Wait for the oldest task and write its results."""
-        from concurrent.futures.process import BrokenProcessPool
-
         work, on_done = self.pending.popleft()
-        try:
+        with _worker_death():
             results = work.result() if isinstance(work, Future) else work
-        except BrokenProcessPool as err:
-            raise IngestError(
-                f"a reader process died ({err}); what was read before is stored. Run again with --workers 0 "
-                "to read in one process and see which file causes it"
-            ) from err
         on_done(results)
 
     def drain(self) -> None:
