@@ -51,6 +51,10 @@ def search_and_compose(
     Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
     one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
     """
+    options = dict(options)
+    window = options.pop("window", None)
+    if window is not None:
+        query = _with_window(query, window, options.get("as_of"))
     results = searcher.search(query, k + 1, **options)
     more = len(results.hits) > k
     del results.hits[k:]
@@ -61,3 +65,16 @@ def search_and_compose(
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query, idf)
     return results, compose(results, question=question, idf=idf, passages=k), more
+
+
+def _with_window(query: str, window: tuple[Any, Any], as_of: Any) -> Any:
+    """``query`` parsed, with ``window`` (a follow-up's carried time window) unless its own words give one."""
+    from datetime import UTC, datetime
+
+    from index.search.recency import as_of_day
+    from index.search.searcher import parse_query
+
+    parsed = parse_query(query, today=as_of_day(as_of or datetime.now(UTC)))
+    if parsed.window is None:
+        parsed.window = (window[0], window[1])
+    return parsed

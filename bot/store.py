@@ -11,8 +11,8 @@ import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,6 +23,7 @@ from index.text import valid_text
 __all__ = [
     "ArticleRef",
     "AsyncStore",
+    "Conversation",
     "GuildSettings",
     "OutletStats",
     "QueryLogEntry",
@@ -44,6 +45,7 @@ BUSY_TIMEOUT_MS = 5000
 # Queued query-log rows are retried this long while a re-index holds the write lock, then dropped with a warning.
 LOG_RETRY_SECONDS = 120.0
 QUERY_LOG_DAYS = 30  # the query log holds what users typed: kept this long, then deleted
+CONVERSATION_MINUTES = 60  # a follow-up carries the earlier question's context this long after the answer
 
 SourceStats = OutletStats  # the name /sources and its callers knew
 
@@ -86,6 +88,30 @@ BOT_MIGRATIONS: list[tuple[int, str]] = [
         INSERT OR IGNORE INTO bot_meta(key, value)
             SELECT key, value FROM meta WHERE key = 'discord_commands_hash';
         DELETE FROM meta WHERE key = 'discord_commands_hash';
+        """,
+    ),
+    (
+        3,
+        # Follow-ups: what an answer searched for, kept under the answer's message id (and under the thread opened
+        # from it), so a reply or a mention in that thread continues the conversation, across restarts too.
+        """
+        CREATE TABLE IF NOT EXISTS conversation (
+            anchor_id    INTEGER PRIMARY KEY,   -- the bot's answer message id, or the thread opened from it
+            query_id     INTEGER NOT NULL,      -- the question's query_log id
+            guild_id     INTEGER,
+            channel_id   INTEGER,
+            user_id      INTEGER,
+            question     TEXT NOT NULL,         -- as asked
+            topic        TEXT NOT NULL DEFAULT '[]',  -- JSON list of the words searched (stopwords and time words out)
+            sources      TEXT NOT NULL DEFAULT '[]',  -- JSON list of source filters
+            after        TEXT,
+            before       TEXT,
+            window_start TEXT,                  -- the time window the question's time words resolved to
+            window_end   TEXT,
+            at           TEXT NOT NULL,
+            expires      TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS conversation_expires ON conversation(expires);
         """,
     ),
 ]
@@ -223,6 +249,29 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
+def _save_conversation(conn: sqlite3.Connection, convo: Conversation, anchors: list[int]) -> None:
+    for anchor in anchors:
+        conn.execute(
+            "INSERT INTO conversation(anchor_id, query_id, guild_id, channel_id, user_id, question, topic, sources,"
+            " after, before, window_start, window_end, at, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(anchor_id) DO UPDATE SET query_id = excluded.query_id, question = excluded.question,"
+            " topic = excluded.topic, sources = excluded.sources, after = excluded.after, before = excluded.before,"
+            " window_start = excluded.window_start, window_end = excluded.window_end, at = excluded.at,"
+            " expires = excluded.expires, user_id = excluded.user_id",
+            (anchor, *convo.row()),
+        )
+
+
+def _get_conversation(conn: sqlite3.Connection, anchor: int) -> Conversation | None:
+    row = conn.execute("SELECT * FROM conversation WHERE anchor_id = ?", (anchor,)).fetchone()
+    return Conversation.from_row(row) if row else None
+
+
+def trim_conversations(conn: sqlite3.Connection) -> int:
+    """Delete expired follow-up contexts (they hold what users typed); returns how many went."""
+    return conn.execute("DELETE FROM conversation WHERE expires < ?", (_now(),)).rowcount
+
+
 # --- Records --------------------------------------------------------------------------------------------------------
 
 
@@ -239,6 +288,67 @@ class GuildSettings:
         if not self.answer_channels:
             return True
         return channel_id in self.answer_channels or (parent_id is not None and parent_id in self.answer_channels)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What an answer searched for, so a follow-up can carry it: topic words, filters and time window, until expiry."""
+
+    query_id: int
+    question: str
+    topic: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    after: date | None = None
+    before: date | None = None
+    window: tuple[date, date] | None = None
+    guild_id: int | None = None
+    channel_id: int | None = None
+    user_id: int | None = None
+    at: str = field(default_factory=_now)
+    expires: str = ""
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """Whether the context is too old to carry (a follow-up is then answered on its own)."""
+        return datetime.fromisoformat(self.expires) < (now or datetime.now(UTC))
+
+    def row(self) -> tuple[Any, ...]:
+        """The conversation row after its anchor id, in :func:`_save_conversation`'s column order."""
+        w0, w1 = self.window or (None, None)
+        return (
+            self.query_id,
+            self.guild_id,
+            self.channel_id,
+            self.user_id,
+            valid_text(self.question),
+            json.dumps([valid_text(t) for t in self.topic]),
+            json.dumps(list(self.sources)),
+            *(d.isoformat() if d else None for d in (self.after, self.before, w0, w1)),
+            self.at,
+            self.expires,
+        )
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Conversation:
+        """The record for a conversation row."""
+        w0, w1 = _day(row["window_start"]), _day(row["window_end"])
+        return cls(
+            query_id=row["query_id"],
+            question=row["question"],
+            topic=tuple(json.loads(row["topic"])),
+            sources=tuple(json.loads(row["sources"])),
+            after=_day(row["after"]),
+            before=_day(row["before"]),
+            window=(w0, w1) if w0 and w1 else None,
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            user_id=row["user_id"],
+            at=row["at"],
+            expires=row["expires"],
+        )
 
 
 @dataclass(slots=True)
@@ -381,8 +491,9 @@ class AsyncStore:
         """Apply the retention: query-log rows past ``query_log_days`` and old ingest-log rows; returns counts."""
         removed = {"query_log": await self._write.run(trim_query_log, self.query_log_days)}
         removed["ingest_log"] = await self._write.run(trim_ingest_log)
+        removed["conversation"] = await self._write.run(trim_conversations)
         if any(removed.values()):
-            log.info("log retention removed %d query-log and %d ingest-log rows", *removed.values())
+            log.info("log retention removed %d query-log, %d ingest-log and %d conversation rows", *removed.values())
         return removed
 
     async def flush(self) -> None:
@@ -439,6 +550,24 @@ class AsyncStore:
     async def feedback(self, query_id: int) -> dict[int, int]:
         """user id -> vote for one question."""
         return await self._read.run(_feedback, query_id)
+
+    # Conversations (follow-ups) ----------------------------------------------------------------------------------
+
+    async def save_conversation(self, convo: Conversation, anchors: list[int]) -> Conversation:
+        """Keep ``convo`` under each anchor (answer message or thread id) for CONVERSATION_MINUTES; returns it stored.
+
+        Raises:
+            sqlite3.OperationalError: the database stayed locked (a re-index is writing).
+        """
+        if not convo.expires:
+            until = datetime.fromisoformat(convo.at) + timedelta(minutes=CONVERSATION_MINUTES)
+            convo = replace(convo, expires=until.isoformat(timespec="seconds"))
+        await self._write.run(_save_conversation, convo, anchors)
+        return convo
+
+    async def conversation(self, anchor: int) -> Conversation | None:
+        """The context kept under an answer message or thread id (expired or not), or None."""
+        return await self._read.run(_get_conversation, anchor)
 
     # Server settings -------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from bot import search_worker
 from bot.render import format as fmt
 from bot.store import QueryLogEntry
 from index.answer.compose import PASSAGES
-from index.models import Answer
+from index.models import Answer, Query
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot
@@ -41,16 +41,22 @@ class AskRequest:
     before: date | None = None
     private: bool = False
     offset: int = 0
+    search: str | None = None  # what is searched when it is not the question itself (a follow-up's carried words)
+    window: tuple[date, date] | None = None  # a follow-up's carried time window (its own time words win)
+    note: str | None = None  # said above the answer (what a follow-up searched for)
 
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``Searcher.search``."""
-        return {
+        """Keyword arguments for ``Searcher.search`` (and ``window`` for the search worker)."""
+        options: dict[str, Any] = {
             "offset": self.offset,
             "sources": self.sources or None,
             "after": self.after,
             "before": self.before,
             "as_of": self.as_of,
         }
+        if self.window is not None:
+            options["window"] = self.window
+        return options
 
     def next_page(self) -> AskRequest:
         """The same question, the following passages."""
@@ -64,6 +70,7 @@ class Reply:
     embed: discord.Embed
     answer: Answer | None  # None for a blank question
     more: bool = False  # the search found hits beyond this page
+    query: Query | None = None  # the query as searched (its words and time window carry into follow-ups)
 
     @property
     def has_more(self) -> bool:
@@ -101,7 +108,7 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
     if not req.question.strip():
         return Reply(empty_embed(), None)
     results, composed, more = await bot.engine.run(
-        search_worker.search_and_compose, req.question, PASSAGES, req.options(), req.question
+        search_worker.search_and_compose, req.search or req.question, PASSAGES, req.options(), req.question
     )
     bot.store.log_query(
         QueryLogEntry(
@@ -117,4 +124,8 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
             results=[h.passage_id for h in results.hits],
         )
     )
-    return Reply(fmt.answer_embed(composed), composed, more)
+    embed = fmt.answer_embed(composed)
+    if req.note:
+        embed.description = f"-# {fmt.fit(req.note, 400)}\n{embed.description or ''}"
+        fmt.enforce(embed)
+    return Reply(embed, composed, more, results.query)

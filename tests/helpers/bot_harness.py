@@ -29,9 +29,11 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     member_payload,
     mention_message,
     message_payload,
+    reply_message,
     settle,
     slash,
     snowflake,
+    thread_payload,
     user_payload,
 )
 from helpers.searchdb import build_db  # noqa: F401  (re-exported for the tests)

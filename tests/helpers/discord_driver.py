@@ -281,6 +281,48 @@ def mention_message(
     return data
 
 
+def reply_message(
+    text: str,
+    to: dict[str, Any],
+    *,
+    ping: bool = True,
+    author_id: int = USER_ID,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """A MESSAGE_CREATE payload replying to message ``to`` (type 19), the replied-to author pinged if ``ping``."""
+    channel_id = int(to["channel_id"])
+    data = mention_message(text, author_id=author_id, channel_id=channel_id, mention_bot=False, at=at)
+    data["type"] = 19
+    data["message_reference"] = {"message_id": to["id"], "channel_id": to["channel_id"], "guild_id": str(GUILD_ID)}
+    data["referenced_message"] = to
+    if ping:
+        data["mentions"] = [to["author"]]
+    return data
+
+
+def thread_payload(thread_id: int, parent_id: int, name: str, auto_archive_duration: int = 1440) -> dict[str, Any]:
+    """A public thread (type 11) as Discord returns it when one is started from a message."""
+    return {
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(APP_ID),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive_duration,
+            "archive_timestamp": datetime.now(UTC).isoformat(),
+            "locked": False,
+        },
+    }
+
+
 @dataclass
 class Call:
     """One request the bot made: route method and path template, the formatted URL, and its JSON body."""
@@ -294,7 +336,7 @@ class Call:
 
     @property
     def kind(self) -> str:
-        """callback | followup | edit_original | delete_original | edit_followup | send | edit | sync | other."""
+        """callback, followup, edit_original, delete_original, edit_followup, send, edit, thread, sync or other."""
         p = self.path
         if p.endswith("/callback"):
             return "callback"
@@ -308,6 +350,8 @@ class Call:
             return "send"
         if p == "/channels/{channel_id}/messages/{message_id}" and self.method == "PATCH":
             return "edit"
+        if p == "/channels/{channel_id}/messages/{message_id}/threads" and self.method == "POST":
+            return "thread"
         if "/commands" in p and self.method == "PUT":
             return "sync"
         return "other"
@@ -411,6 +455,10 @@ class Recorder:
             }
         if call.kind == "sync":
             return [dict(c, id=str(snowflake()), application_id=str(APP_ID), version="1") for c in call.json or []]
+        if call.kind == "thread":  # a thread started from a message has the message's id
+            body = call.json if isinstance(call.json, dict) else {}
+            duration = body.get("auto_archive_duration") or 1440
+            return thread_payload(int(route.url.split("/")[-2]), int(route.channel_id), body.get("name", ""), duration)
         if method in ("POST", "PATCH") and path.startswith("/channels/{channel_id}/messages"):
             mid = int(route.url.rsplit("/", 1)[-1]) if method == "PATCH" else None
             return self._message(call.json if isinstance(call.json, dict) else {}, int(route.channel_id), mid)
