@@ -32,6 +32,7 @@ EXTENSIONS = (
     "bot.exts.admin",
     "bot.exts.mentions",
     "bot.exts.feeds",
+    "bot.exts.menus",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()

@@ -78,3 +78,23 @@ def _with_window(query: str, window: tuple[Any, Any], as_of: Any) -> Any:
     if parsed.window is None:
         parsed.window = (window[0], window[1])
     return parsed
+
+
+def key_words(searcher: Any, text: str, n: int) -> list[str]:
+    """The ``n`` words of ``text`` that weigh most in the index (``index.search.related.key_words``)."""
+    from index.search.related import key_words as weigh
+
+    return weigh(text, searcher.idf, n)
+
+
+def coverage(searcher: Any, text: str, k: int, options: dict[str, Any]) -> tuple[list[str], Results]:
+    """Articles about ``text``: its weightiest words searched, one hit per article."""
+    words = key_words(searcher, text, 12)
+    return words, searcher.search(" ".join(words), k, per_article=True, **options)
+
+
+def related(searcher: Any, article_id: int, k: int, as_of: Any) -> Results | None:
+    """The articles most like one article (``index.search.related.related``); None when it is not stored."""
+    from index.search.related import related as find
+
+    return find(searcher, article_id, k, as_of=as_of)

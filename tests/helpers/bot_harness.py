@@ -28,6 +28,7 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     install,
     member_payload,
     mention_message,
+    message_menu,
     message_payload,
     reply_message,
     settle,

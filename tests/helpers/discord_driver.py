@@ -236,6 +236,19 @@ def slash(
     return data
 
 
+def message_menu(name: str, message: dict[str, Any], *, user_id: int = USER_ID, at: datetime | None = None) -> dict:
+    """An INTERACTION_CREATE payload for a message context-menu command (type 3) on ``message``."""
+    data = _interaction_base(2, user_id=user_id, guild=True, at=at, permissions=0)
+    data["data"] = {
+        "id": str(snowflake()),
+        "name": name,
+        "type": 3,
+        "target_id": message["id"],
+        "resolved": {"messages": {message["id"]: message}},
+    }
+    return data
+
+
 def autocomplete(name: str, options: dict[str, Any], focused: str, *, user_id: int = USER_ID) -> dict[str, Any]:
     """An INTERACTION_CREATE payload for autocomplete (type 4): ``focused`` is the option being typed."""
     data = _interaction_base(4, user_id=user_id, guild=True, at=None, permissions=0)
@@ -454,7 +467,11 @@ class Recorder:
                 "flags": 0,
             }
         if call.kind == "sync":
-            return [dict(c, id=str(snowflake()), application_id=str(APP_ID), version="1") for c in call.json or []]
+            # Discord answers with every command, context menus with an empty description.
+            return [
+                {"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
+                for c in call.json or []
+            ]
         if call.kind == "thread":  # a thread started from a message has the message's id
             body = call.json if isinstance(call.json, dict) else {}
             duration = body.get("auto_archive_duration") or 1440
