@@ -33,6 +33,7 @@ EXTENSIONS = (
     "bot.exts.mentions",
     "bot.exts.feeds",
     "bot.exts.menus",
+    "bot.exts.related",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()
