@@ -34,6 +34,7 @@ EXTENSIONS = (
     "bot.exts.feeds",
     "bot.exts.menus",
     "bot.exts.related",
+    "bot.exts.timeline",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()

@@ -98,3 +98,15 @@ def related(searcher: Any, article_id: int, k: int, as_of: Any) -> Results | Non
     from index.search.related import related as find
 
     return find(searcher, article_id, k, as_of=as_of)
+
+
+def timeline(searcher: Any, query: str, options: dict[str, Any], title: str) -> tuple[Any, bytes | None]:
+    """The timeline of ``query`` (``index.search.timeline``) and its chart as PNG bytes (None when nothing matched).
+
+    The chart is drawn here, off the event loop: in a worker process, or a thread when searches run in threads.
+    """
+    from index.chart import draw_timeline
+    from index.search.timeline import timeline as count
+
+    line = count(searcher, query, **options)
+    return line, draw_timeline(line, title) if line.total else None

@@ -10,6 +10,7 @@ import discord
 
 from bot.render import format as fmt
 from index.models import Hit
+from index.search.timeline import Timeline, label, summary
 
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?|#|a?:\w+:|t:)\d+(?::\w)?>|<?https?://\S+>?", re.IGNORECASE)
 _MARKUP = re.compile(r"[*_~`|>#]+|\[|\]\((?:<)?https?://[^)]*\)")
@@ -57,3 +58,38 @@ def articles_embed(
     if footer:
         embed.set_footer(text=fmt.fit(footer, fmt.FOOTER, lambda t: t))
     return fmt.enforce(embed)
+
+
+def timeline_embed(query: str, line: Timeline, *, as_of: datetime | None, chart: str | None) -> discord.Embed:
+    """/timeline: the plain summary (what a screen reader reads), the chart image, each peak's top headline linked."""
+    has = bool(line.total)
+    embed = discord.Embed(
+        title=fmt.fit(f"Timeline: {query}", fmt.TITLE), colour=fmt.COLOUR if has else fmt.NO_MATCH_COLOUR
+    )
+    lines = [fmt.fit(summary(line, query), 1500)]
+    if line.peaks and len(line.starts) > 1:
+        lines.append("\n**Peaks** (the top story of each):")
+    elif line.peaks:
+        lines.append("\n**Top story:**")
+    for p in line.peaks:
+        when = label(p.start, line.unit)
+        count = f"{p.count} article{'s' if p.count != 1 else ''}"
+        if p.top is None:
+            lines.append(f"• {when} — {count}")
+            continue
+        outlet = fmt.fit(p.top.outlet or "unknown outlet", 60)
+        head = fmt.link(p.top.title or "(untitled)", p.top.url, 400)
+        lines.append(f"• {when} — {count}: {head} — {outlet}, {fmt.date_label(p.top.published, as_of)}")
+    if not has:
+        lines.append("Try fewer words (every word must be in an article), or remove `after`/`before`.")
+    embed.description = fmt.fit_lines(lines, fmt.DESCRIPTION)
+    if chart:
+        embed.set_image(url=f"attachment://{chart}")
+    if has:
+        embed.set_footer(text=f"Articles per {line.unit} · each story once · {line.took_ms:.0f} ms")
+    return fmt.enforce(embed)
+
+
+def chart_alt(query: str, line: Timeline) -> str:
+    """The chart's alt text (Discord allows 1,024 characters): what it shows, in words."""
+    return fmt.fit(f"Bar chart of articles per {line.unit} about {query}. {summary(line, query)}", 1024, lambda t: t)

@@ -201,6 +201,7 @@ async def test_commands_sync_globally_only_when_changed(make_bot, news_db, recor
         "Ask newsbot",
         "Find coverage",
         "related",
+        "timeline",
     }
     for command in syncs[0].json:  # every option has a description (context menus have none)
         assert command.get("type") == 3 or command["description"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ TOKEN = "OTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 # Discord's limits, restated here so the tests check the bot against the documentation, not against itself.
 LIMITS = {"content": 2000, "title": 256, "description": 4096, "field_name": 256, "field_value": 1024}
 MAX_FIELDS, MAX_FOOTER, MAX_TOTAL, MAX_EMBEDS, MAX_CUSTOM_ID = 25, 2048, 6000, 10, 100
+MAX_UPLOAD = 8 * 1024 * 1024  # the attachment_size_limit the driver's interactions carry (Discord's smallest)
+MAX_ALT_TEXT = 1024  # an attachment's description
 
 _ids = itertools.count(1)
 
@@ -346,6 +349,7 @@ class Call:
     json: dict[str, Any] | list[Any] | None
     params: dict[str, Any] | None = None
     at: float = 0.0
+    files: list[dict[str, Any]] = field(default_factory=list)  # uploads: filename and data (bytes)
 
     @property
     def kind(self) -> str:
@@ -423,9 +427,19 @@ class Recorder:
                     raise discord.DiscordServerError(response, err)
                 raise discord.HTTPException(response, err)
 
-    def _record(self, route: Any, body: Any, params: dict[str, Any] | None) -> Call:
+    def _record(
+        self, route: Any, body: Any, params: dict[str, Any] | None, multipart: list[dict[str, Any]] | None = None
+    ) -> Call:
         loop = asyncio.get_running_loop()
-        call = Call(route.method, route.path, route.url, body, params, loop.time())
+        files: list[dict[str, Any]] = []
+        for part in multipart or []:  # an upload: the JSON body travels as payload_json beside the files
+            if part["name"] == "payload_json":
+                body = json.loads(part["value"])
+            else:
+                fp = part["value"]
+                data = fp.getvalue() if hasattr(fp, "getvalue") else fp.read()
+                files.append({"filename": part.get("filename"), "data": data})
+        call = Call(route.method, route.path, route.url, body, params, loop.time(), files)
         self.calls.append(call)
         if self.changed is None:
             self.changed = asyncio.Event()
@@ -449,7 +463,7 @@ class Recorder:
         return msg
 
     async def http_request(self, route: Any, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
-        call = self._record(route, kwargs.get("json"), kwargs.get("params"))
+        call = self._record(route, kwargs.get("json"), kwargs.get("params"), form)
         await asyncio.sleep(0)
         path, method = route.path, route.method
         if path == "/users/@me":
@@ -482,7 +496,7 @@ class Recorder:
         return None
 
     async def webhook_request(self, route: Any, session: Any = None, *, payload: Any = None, **kw: Any) -> Any:
-        call = self._record(route, payload, kw.get("params"))
+        call = self._record(route, payload, kw.get("params"), kw.get("multipart"))
         await asyncio.sleep(0)
         if call.kind == "callback":
             mid = snowflake()
@@ -499,7 +513,7 @@ class Recorder:
                 "resource": {"type": body.get("type", 4), "message": message} if message else None,
             }
         if call.kind in ("followup", "edit_original", "edit_followup"):
-            return self._message(payload)
+            return self._message(call.json if isinstance(call.json, dict) else payload)
         return None
 
     # Queries --------------------------------------------------------------------------------------------------
@@ -581,6 +595,13 @@ def check_limits(call: Call) -> None:
         total += len(title) + len(desc) + len(footer) + len(author)
         total += sum(len(f["name"]) + len(f["value"]) for f in fields)
     assert total <= MAX_TOTAL, f"embeds total {total} > 6000"
+    for f in call.files:
+        assert len(f["data"]) <= MAX_UPLOAD, f"upload {f['filename']} of {len(f['data'])} bytes"
+    for a in body.get("attachments") or []:
+        assert len(a.get("description") or "") <= MAX_ALT_TEXT, "alt text over 1024"
+    if call.files:
+        assert len(body.get("attachments") or []) == len(call.files), "every upload is described in attachments"
+        assert all(a.get("description") for a in body["attachments"]), "every upload has alt text"
     for row in body.get("components") or []:
         for comp in row.get("components") or []:
             if "custom_id" in comp:
