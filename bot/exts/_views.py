@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import errors
-from bot.exts import _answers
+from bot.exts import _answers, _followup
 from bot.render import format as fmt
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 TIMEOUT = 600.0  # seconds; under the 15 minutes an interaction token lasts, so the expiry edit still works
 NONE = discord.AllowedMentions.none()
 Callback = Callable[[discord.Interaction], Awaitable[Any]]
+SHARED_BY = "-# Shared by {user}, who asked privately"
 
 
 async def follow(interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
@@ -114,6 +115,10 @@ class AskView(BaseView):
         self.article = self.button("article", qid, self.on_article, label="Article")
         self.button("up", qid, self.on_up, emoji="👍")
         self.button("down", qid, self.on_down, emoji="👎")
+        self.reply = ans
+        self.share: discord.ui.Button | None = None
+        if req.private:  # a private answer can be posted for the channel to see, by the asker
+            self.share = self.button("share", qid, self.on_share, label="Share in channel", owner_only=True)
         self.sync(ans)
 
     def sync(self, ans: _answers.Reply) -> None:
@@ -121,6 +126,20 @@ class AskView(BaseView):
         self.more.disabled = not ans.has_more
         self.article.disabled = ans.top_article is None
         self.article_id = ans.top_article
+        self.reply = ans
+
+    async def on_share(self, interaction: discord.Interaction) -> None:
+        """Post the page shown publicly, attributed to the asker (named, not pinged); the button then retires."""
+        await interaction.response.defer()
+        text = SHARED_BY.format(user=interaction.user.mention)
+        shared = await follow(
+            interaction, text, embed=self.reply.embed, ephemeral=False, wait=True, allowed_mentions=NONE
+        )
+        if self.share is not None:
+            self.share.disabled = True
+            self.share.label = "Shared"
+        await interaction.edit_original_response(view=self, allowed_mentions=NONE)
+        await _followup.remember(self.bot, self.req, self.reply, [shared.id])  # replies to it follow up on it
 
     async def on_more(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()

@@ -46,6 +46,7 @@ async def test_ask_newsbot_answers_the_message_text_privately(newsbot, recorder)
     assert "<@123" not in embed["title"]  # the mention token is not part of the question
     assert embed["fields"][0]["name"].startswith("[1] Council approves budget")
     assert custom_ids(answer)[0].startswith("nb:more:")
+    assert custom_ids(answer)[-1].startswith("nb:share:")  # a private answer can be shared
     await newsbot.store.flush()
     row = await newsbot.store.query(int(payload["id"]))
     assert row["surface"] == "menu" and row["query"].startswith("What budget did the council approve")
