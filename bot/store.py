@@ -112,6 +112,8 @@ BOT_MIGRATIONS: list[tuple[int, str]] = [
             expires      TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS conversation_expires ON conversation(expires);
+        -- Per-channel sources: channel id -> the outlets its answers may cite (none listed: every outlet).
+        ALTER TABLE guild_settings ADD COLUMN channel_sources TEXT NOT NULL DEFAULT '{}';
         """,
     ),
 ]
@@ -219,10 +221,13 @@ def _feedback(conn: sqlite3.Connection, query_id: int) -> dict[int, int]:
 
 
 def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
-    rows = conn.execute("SELECT guild_id, answer_channels, private_default FROM guild_settings")
+    rows = conn.execute("SELECT guild_id, answer_channels, private_default, channel_sources FROM guild_settings")
     return {
         row["guild_id"]: GuildSettings(
-            row["guild_id"], tuple(json.loads(row["answer_channels"])), bool(row["private_default"])
+            row["guild_id"],
+            tuple(json.loads(row["answer_channels"])),
+            bool(row["private_default"]),
+            {int(c): tuple(v) for c, v in json.loads(row["channel_sources"]).items()},
         )
         for row in rows
     }
@@ -230,10 +235,18 @@ def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
 
 def _save_settings(conn: sqlite3.Connection, settings: GuildSettings) -> None:
     conn.execute(
-        "INSERT INTO guild_settings(guild_id, answer_channels, private_default, updated_at) VALUES (?, ?, ?, ?)"
+        "INSERT INTO guild_settings(guild_id, answer_channels, private_default, channel_sources, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT(guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
-        " private_default = excluded.private_default, updated_at = excluded.updated_at",
-        (settings.guild_id, json.dumps(list(settings.answer_channels)), int(settings.private_default), _now()),
+        " private_default = excluded.private_default, channel_sources = excluded.channel_sources,"
+        " updated_at = excluded.updated_at",
+        (
+            settings.guild_id,
+            json.dumps(list(settings.answer_channels)),
+            int(settings.private_default),
+            json.dumps({str(c): list(v) for c, v in settings.channel_sources.items()}),
+            _now(),
+        ),
     )
 
 
@@ -282,12 +295,19 @@ class GuildSettings:
     guild_id: int
     answer_channels: tuple[int, ...] = ()
     private_default: bool = False
+    channel_sources: dict[int, tuple[str, ...]] = field(default_factory=dict)  # channel -> outlets it answers from
 
     def answers_in(self, channel_id: int, parent_id: int | None = None) -> bool:
         """Whether mentions in this channel (or a thread under ``parent_id``) are answered."""
         if not self.answer_channels:
             return True
         return channel_id in self.answer_channels or (parent_id is not None and parent_id in self.answer_channels)
+
+    def sources_in(self, channel_id: int | None, parent_id: int | None = None) -> tuple[str, ...]:
+        """The outlets answers in this channel (or a thread under ``parent_id``) are limited to; () for any."""
+        if channel_id in self.channel_sources:
+            return self.channel_sources[channel_id]
+        return self.channel_sources.get(parent_id, ()) if parent_id is not None else ()
 
 
 def _day(text: str | None) -> date | None:
@@ -583,17 +603,28 @@ class AsyncStore:
         *,
         answer_channels: list[int] | tuple[int, ...] | None = None,
         private_default: bool | None = None,
+        channel_sources: tuple[int, list[str]] | None = None,
     ) -> GuildSettings:
         """Change a server's settings (None leaves a setting as it is) and return the new ones.
+
+        ``channel_sources`` is ``(channel id, outlets)``: that channel's answers come only from those outlets
+        (an empty list lifts the limit).
 
         Raises:
             sqlite3.OperationalError: the database stayed locked (a re-index is writing); try again later.
         """
         current = self.guild_settings(guild_id)
+        limits = dict(current.channel_sources)
+        if channel_sources is not None:
+            channel, outlets = channel_sources
+            limits.pop(channel, None)
+            if outlets:
+                limits[channel] = tuple(dict.fromkeys(outlets))
         new = GuildSettings(
             guild_id,
             tuple(dict.fromkeys(answer_channels)) if answer_channels is not None else current.answer_channels,
             current.private_default if private_default is None else private_default,
+            limits,
         )
         await self._write.run(_save_settings, new)
         self._settings[guild_id] = new

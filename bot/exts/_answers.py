@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import search_worker
+from bot import errors, search_worker
 from bot.render import format as fmt
 from bot.store import QueryLogEntry
 from index.answer.compose import PASSAGES
 from index.models import Answer, Query
+from index.search.query import normalise_source
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot
@@ -126,6 +127,28 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
     )
     embed = fmt.answer_embed(composed)
     if req.note:
-        embed.description = f"-# {fmt.fit(req.note, 400)}\n{embed.description or ''}"
+        notes = "\n".join(f"-# {fmt.fit(line, 400)}" for line in req.note.split("\n") if line.strip())
+        embed.description = f"{notes}\n{embed.description or ''}"
         fmt.enforce(embed)
     return Reply(embed, composed, more, results.query)
+
+
+def limit_to_channel(bot: NewsBot, req: AskRequest, parent_id: int | None = None) -> AskRequest:
+    """``req`` limited to the outlets its channel (or the thread's parent) answers from, said above the answer.
+
+    Raises:
+        BadInput: the question names a source outside the channel's outlets.
+    """
+    limit = bot.store.guild_settings(req.guild_id).sources_in(req.channel_id, parent_id)
+    if not limit:
+        return req
+    names = ", ".join(limit)
+    allowed = {normalise_source(s) for s in limit}
+    chosen = [normalise_source(s) for s in req.sources] or sorted(allowed)
+    if not set(chosen) <= allowed:
+        raise errors.BadInput(
+            f"This channel answers only from {fmt.fit(names, 300)}: pick one of those as the source, or ask in "
+            "another channel."
+        )
+    note = f"This channel's answers come only from: {names} (set with /config)."
+    return replace(req, sources=chosen, note="\n".join(n for n in (req.note, note) if n))

@@ -70,6 +70,7 @@ class Ask(commands.Cog):
             before=before,
             private=private,
         )
+        req = _answers.limit_to_channel(self.bot, req, getattr(interaction.channel, "parent_id", None))
         ans = await _answers.answer(self.bot, req)
         if ans.answer is None:
             await _views.follow(interaction, embed=ans.embed, ephemeral=private, allowed_mentions=NONE)

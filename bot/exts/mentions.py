@@ -110,6 +110,7 @@ class Mentions(commands.Cog):
             follow = _followup.follow_up(question, convo)
             note = _followup.note(follow, had_context=True, expired=convo.expired())
             req = _followup.apply(req, follow, note)
+        req = _answers.limit_to_channel(self.bot, req, getattr(message.channel, "parent_id", None))
         ans = await _answers.answer(self.bot, req)
         if ans.answer is None:
             await message.reply(embed=ans.embed, mention_author=False, allowed_mentions=NONE)

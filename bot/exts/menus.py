@@ -66,6 +66,7 @@ class Menus(commands.Cog):
             words = await self.bot.engine.run(search_worker.key_words, text, KEY_WORDS)
             req.search = " ".join(words)
             req.note = f"A long message: searched for its key words: {req.search}"
+        req = _answers.limit_to_channel(self.bot, req, getattr(interaction.channel, "parent_id", None))
         ans = await _answers.answer(self.bot, req)
         if ans.answer is None:
             await _views.follow(interaction, embed=ans.embed, ephemeral=True, allowed_mentions=NONE)
