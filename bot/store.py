@@ -114,6 +114,9 @@ BOT_MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS conversation_expires ON conversation(expires);
         -- Per-channel sources: channel id -> the outlets its answers may cite (none listed: every outlet).
         ALTER TABLE guild_settings ADD COLUMN channel_sources TEXT NOT NULL DEFAULT '{}';
+        -- Why an answer got a thumbs down: wrong | outdated | missing | other, and what the user wrote.
+        ALTER TABLE feedback ADD COLUMN reason TEXT;
+        ALTER TABLE feedback ADD COLUMN comment TEXT;
         """,
     ),
 ]
@@ -205,14 +208,46 @@ def _query_row(conn: sqlite3.Connection, query_id: int) -> dict[str, Any] | None
     return dict(row) if row else None
 
 
-def _add_feedback(conn: sqlite3.Connection, query_id: int, user_id: int, value: int) -> None:
+def _add_feedback(
+    conn: sqlite3.Connection, query_id: int, user_id: int, value: int, reason: str | None, comment: str | None
+) -> None:
     if conn.execute("SELECT 1 FROM query_log WHERE id = ?", (query_id,)).fetchone() is None:
         raise LookupError(f"question {query_id} is not in the query log")
+    # A vote without a reason keeps the reason already given for the same vote; a changed vote drops it.
     conn.execute(
-        "INSERT INTO feedback(query_id, user_id, value, at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(query_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at",
-        (query_id, user_id, value, _now()),
+        "INSERT INTO feedback(query_id, user_id, value, at, reason, comment) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(query_id, user_id) DO UPDATE SET at = excluded.at,"
+        " reason = CASE WHEN excluded.reason IS NOT NULL OR excluded.value != feedback.value"
+        "   THEN excluded.reason ELSE feedback.reason END,"
+        " comment = CASE WHEN excluded.reason IS NOT NULL OR excluded.value != feedback.value"
+        "   THEN excluded.comment ELSE feedback.comment END,"
+        " value = excluded.value",
+        (query_id, user_id, value, _now(), reason, valid_text(comment) if comment else None),
     )
+
+
+def feedback_rows(conn: sqlite3.Connection, *, days: int | None = None, down_only: bool = False) -> list[sqlite3.Row]:
+    """Feedback with its question, newest first: at, value, reason, comment, query, surface, guild and channel ids.
+
+    Args:
+        conn: a connection to the bot's database (its tables are created or migrated first).
+        days: only feedback from the last ``days`` days.
+        down_only: only thumbs down.
+    """
+    migrate(conn)
+    where, params = [], []
+    if days is not None:
+        where.append("f.at >= ?")
+        params.append((datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds"))
+    if down_only:
+        where.append("f.value < 0")
+    sql = (
+        "SELECT f.at, f.value, f.reason, f.comment, q.query, q.surface, q.guild_id, q.channel_id, q.id AS query_id"
+        " FROM feedback f JOIN query_log q ON q.id = f.query_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY f.at DESC, f.id DESC"
+    )
+    return conn.execute(sql, params).fetchall()
 
 
 def _feedback(conn: sqlite3.Connection, query_id: int) -> dict[int, int]:
@@ -555,8 +590,12 @@ class AsyncStore:
 
     # Feedback --------------------------------------------------------------------------------------------------
 
-    async def add_feedback(self, query_id: int, user_id: int, value: int) -> None:
+    async def add_feedback(
+        self, query_id: int, user_id: int, value: int, *, reason: str | None = None, comment: str | None = None
+    ) -> None:
         """Store a thumbs up (+1) or down (-1) for a logged question; a user's later vote replaces the earlier.
+
+        ``reason`` (wrong | outdated | missing | other) and ``comment`` say why, for a thumbs down.
 
         Raises:
             sqlite3.OperationalError: the database stayed locked (a re-index is writing); try again later.
@@ -565,7 +604,7 @@ class AsyncStore:
         if value not in (1, -1):
             raise ValueError("feedback is +1 or -1")
         await self.flush()
-        await self._write.run(_add_feedback, query_id, user_id, value)
+        await self._write.run(_add_feedback, query_id, user_id, value, reason, comment)
 
     async def feedback(self, query_id: int) -> dict[int, int]:
         """user id -> vote for one question."""

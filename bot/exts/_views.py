@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ TIMEOUT = 600.0  # seconds; under the 15 minutes an interaction token lasts, so 
 NONE = discord.AllowedMentions.none()
 Callback = Callable[[discord.Interaction], Awaitable[Any]]
 SHARED_BY = "-# Shared by {user}, who asked privately"
+# What a 👎 can say was wrong (stored as the key; `newsbot feedback` lists them).
+REASONS = {"wrong": "Wrong answer", "outdated": "Outdated", "missing": "Not in the archive", "other": "Other"}
+COMMENT_CHARS = 500
 
 
 async def follow(interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
@@ -158,7 +162,12 @@ class AskView(BaseView):
         await self._feedback(interaction, 1)
 
     async def on_down(self, interaction: discord.Interaction) -> None:
-        await self._feedback(interaction, -1)
+        # The form must be the first response; the vote is stored after it, so closing the form still counts it.
+        await interaction.response.send_modal(WhyModal(self.bot, self.req.query_id))
+        try:
+            await self.bot.store.add_feedback(self.req.query_id, interaction.user.id, -1)
+        except (LookupError, sqlite3.OperationalError) as e:
+            log.info("thumbs down on question %s not stored: %s", self.req.query_id, e)
 
     async def _feedback(self, interaction: discord.Interaction, value: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -168,6 +177,43 @@ class AskView(BaseView):
             raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
         thanks = "Thanks — glad it helped." if value > 0 else "Thanks — noted. Try /search to dig further."
         await follow(interaction, thanks, ephemeral=True, allowed_mentions=NONE)
+
+
+class WhyModal(discord.ui.Modal):
+    """The form a 👎 opens: what was wrong (a choice) and, optionally, what the user wants to add."""
+
+    def __init__(self, bot: NewsBot, query_id: int) -> None:
+        super().__init__(
+            title="What was wrong with the answer?", timeout=TIMEOUT, custom_id=fmt.custom_id("why", query_id)
+        )
+        self.bot = bot
+        self.query_id = query_id
+        self.reason: discord.ui.Select = discord.ui.Select(
+            options=[discord.SelectOption(label=label, value=key) for key, label in REASONS.items()],
+            placeholder="Choose one",
+        )
+        self.comment: discord.ui.TextInput = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=COMMENT_CHARS,
+            placeholder="What were you looking for? (optional)",
+        )
+        self.add_item(discord.ui.Label(text="Reason", component=self.reason))
+        self.add_item(discord.ui.Label(text="Anything to add?", component=self.comment))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reason = self.reason.values[0] if self.reason.values else "other"
+        comment = (self.comment.value or "").strip() or None
+        try:
+            await self.bot.store.add_feedback(self.query_id, interaction.user.id, -1, reason=reason, comment=comment)
+        except LookupError as e:
+            raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
+        text = f"Thanks — noted ({REASONS.get(reason, 'Other').lower()}). Try /search to dig further."
+        await follow(interaction, text, ephemeral=True, allowed_mentions=NONE)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await errors.report(interaction, error)
 
 
 class PagerView(BaseView):

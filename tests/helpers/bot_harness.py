@@ -30,6 +30,7 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     mention_message,
     message_menu,
     message_payload,
+    modal_submit,
     reply_message,
     settle,
     slash,

@@ -36,9 +36,20 @@ INTERNALS: tuple[tuple[str, str, str], ...] = (
     ("discord.state", "ConnectionState.parse_message_create", "feeds a MESSAGE_CREATE payload in"),
     ("discord.state", "ConnectionState._add_guild_from_data", "caches a guild as GUILD_CREATE would"),
     ("discord.http", "Route", "recorded calls read its method, path, url, channel_id and webhook_id"),
+    (
+        "discord.http",
+        "handle_message_parameters",
+        "uploads reach the recorder as its multipart list (payload_json, then files[n] parts)",
+    ),
 )
 # Names discord.py gives the tasks it starts for dispatched events, interactions and views (see settle()).
-_DISPATCH_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord.py: ", "discord-ui-dynamic")
+_DISPATCH_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord.py: ",
+    "discord-ui-dynamic",
+    "discord-ui-modal",
+)
 
 APP_ID = 900000000000000001  # the application and its bot user share this id, as on Discord
 GUILD_ID = 900000000000000100
@@ -269,6 +280,13 @@ def component(custom_id: str, message: dict[str, Any], *, user_id: int = USER_ID
     data = _interaction_base(3, user_id=user_id, guild=guild, at=None, permissions=0)
     data["data"] = {"custom_id": custom_id, "component_type": 2}
     data["message"] = message
+    return data
+
+
+def modal_submit(custom_id: str, components: list[dict[str, Any]], *, user_id: int = USER_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload for a submitted modal (type 5): ``components`` as Discord sends them back."""
+    data = _interaction_base(5, user_id=user_id, guild=True, at=None, permissions=0)
+    data["data"] = {"custom_id": custom_id, "components": components}
     return data
 
 
