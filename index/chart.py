@@ -46,7 +46,7 @@ def draw_timeline(line: Timeline, title: str) -> bytes:
     ax.set_ylabel(f"articles per {line.unit}")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(title[:90], fontsize=11, loc="left")
+    ax.set_title(title[:90], fontsize=11, loc="left", parse_math=False)  # a "$" typed is a dollar, not maths
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png", metadata={"Software": None})

@@ -98,9 +98,6 @@ class Ask(commands.Cog):
         name = fmt.fit(" ".join(question.split()), THREAD_NAME, lambda t: t) or "Follow-ups"
         try:
             created = await channel.create_thread(name=name, message=msg, auto_archive_duration=1440)
-            await created.send(
-                THREAD_HINT.format(bot=self.bot.user.mention if self.bot.user else "newsbot"), allowed_mentions=NONE
-            )
         except discord.Forbidden:
             await _views.follow(interaction, NO_THREAD_PERMISSION, ephemeral=True, allowed_mentions=NONE)
             return False
@@ -108,6 +105,11 @@ class Ask(commands.Cog):
             log.info("could not open a thread from answer %s: %s", msg.id, e)
             await _views.follow(interaction, NO_THREAD_HERE, ephemeral=True, allowed_mentions=NONE)
             return False
+        try:  # the thread is open either way: the hint is a courtesy
+            hint = THREAD_HINT.format(bot=self.bot.user.mention if self.bot.user else "newsbot")
+            await created.send(hint, allowed_mentions=NONE)
+        except discord.HTTPException as e:
+            log.info("could not post the follow-up hint in thread %s: %s", created.id, e)
         return True
 
 

@@ -105,3 +105,13 @@ def test_timeline_with_nothing_to_count(searcher):
     assert timeline(searcher, "the of").message.startswith("Give me a word")
     line = timeline(searcher, "zeppelin")
     assert line.total == 0 and line.starts == [] and summary(line, "zeppelin").startswith("No dated article")
+
+
+@pytest.mark.parametrize("title", ["tanner street bridge", "$x^{ unbalanced maths", "東京 " * 40])
+def test_chart_is_a_png_whatever_the_title(searcher, title):
+    from index.chart import draw_timeline
+
+    png = draw_timeline(timeline(searcher, "tanner street bridge", as_of=datetime(2024, 12, 1, tzinfo=UTC)), title)
+    assert png.startswith(b"\x89PNG") and len(png) < 100_000
+    empty = draw_timeline(timeline(searcher, "zeppelin"), title)
+    assert empty.startswith(b"\x89PNG")
