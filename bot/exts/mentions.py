@@ -64,8 +64,11 @@ class Mentions(commands.Cog):
         return isinstance(resolved, discord.Message) and resolved.author.id == self.bot.user.id
 
     async def context(self, message: discord.Message) -> tuple[Conversation | None, list[int]]:
-        """The conversation a message continues (a reply to an answer, or a mention in a thread opened from one),
-        and the anchors the thread's context is kept under."""
+        """The conversation a message continues, and the thread anchors its context is kept under.
+
+        A reply to an answer continues that answer's conversation; a mention in a thread opened from an answer
+        continues the thread's.
+        """
         # A thread opened from an answer has the answer's id, so its context is kept under the channel id; the
         # thread may not be cached (it is then a PartialMessageable), so every channel is looked up.
         thread = await self.bot.store.conversation(message.channel.id)

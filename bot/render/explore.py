@@ -67,7 +67,7 @@ def timeline_embed(query: str, line: Timeline, *, as_of: datetime | None, chart:
         title=fmt.fit(f"Timeline: {query}", fmt.TITLE), colour=fmt.COLOUR if has else fmt.NO_MATCH_COLOUR
     )
     lines = [fmt.fit(summary(line, query), 1500)]
-    if line.peaks and len(line.starts) > 1:
+    if line.peaks and sum(1 for c in line.counts if c) > 1:
         lines.append("\n**Peaks** (the top story of each):")
     elif line.peaks:
         lines.append("\n**Top story:**")

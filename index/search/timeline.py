@@ -166,12 +166,16 @@ def next_period(start: date, unit: str) -> date:
     return date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
-def bucket(days: np.ndarray) -> tuple[str, list[date], list[int]]:
-    """Count dated article days per period (unit chosen by their span), every period from first to last."""
+def bucket(days: np.ndarray, lo: date | None = None, hi: date | None = None) -> tuple[str, list[date], list[int]]:
+    """Count dated article days per period, every period from ``lo`` to ``hi`` (default: the first and last match).
+
+    The unit (day, week, month) follows the span charted.
+    """
     dated = np.sort(days[days != UNDATED_DAY])
     if not len(dated):
         return "day", [], []
-    lo, hi = date.fromordinal(int(dated[0])), date.fromordinal(int(dated[-1]))
+    lo = min(lo, date.fromordinal(int(dated[0]))) if lo else date.fromordinal(int(dated[0]))
+    hi = max(hi, date.fromordinal(int(dated[-1]))) if hi else date.fromordinal(int(dated[-1]))
     unit = unit_for((hi - lo).days)
     starts = [period_start(lo, unit)]
     while (nxt := next_period(starts[-1], unit)) <= hi:
@@ -225,7 +229,11 @@ def timeline(
     st = searcher.postings
     arts = match_articles(st, q, sources=sources, after=after, before=before, as_of=as_of)
     days = np.asarray(st.arrays["doc_day"][st.arrays["art_first"][arts]], np.int32)
-    unit, starts, counts = bucket(days)
+    # The range asked for is charted whole (quiet stretches included), up to the as-of day.
+    lo = max([d for d in (q.after, after) if d], default=None)
+    hi = min([d for d in (q.before, before) if d], default=None)
+    last = min(hi - timedelta(days=1), recency.as_of_day(as_of)) if hi else None
+    unit, starts, counts = bucket(days, lo, last)
     line = Timeline(q, unit, starts, counts, undated=int(np.sum(days == UNDATED_DAY)))
     if not line.total:
         line.message = "No dated article mentions all of those words: try fewer or other words, or widen the dates."
@@ -254,13 +262,15 @@ def summary(line: Timeline, words: str) -> str:
     if not line.total:
         return line.message or "Nothing to chart."
     n = line.total
+    busy = [s for s, c in zip(line.starts, line.counts, strict=True) if c]
     text = (
-        f"{n:,} article{'s' if n != 1 else ''} about {words} from {label(line.starts[0], line.unit)} to "
-        f"{label(line.starts[-1], line.unit)}, counted per {line.unit} over {len(line.starts)} {line.unit}s."
+        f"{n:,} article{'s' if n != 1 else ''} about {words} from {label(busy[0], line.unit)} to "
+        f"{label(busy[-1], line.unit)}, counted per {line.unit} over {len(line.starts)} {line.unit}s."
     )
-    if len(line.starts) == 1:
-        text = f"{n:,} article{'s' if n != 1 else ''} about {words}, all on {label(line.starts[0], line.unit)}."
-    if line.peaks and len(line.starts) > 1:
+    if len(busy) == 1:
+        on = "on" if line.unit == "day" else "in"
+        text = f"{n:,} article{'s' if n != 1 else ''} about {words}, all {on} {label(busy[0], line.unit)}."
+    if line.peaks and len(busy) > 1:
         busiest = ", ".join(f"{label(p.start, line.unit)} ({p.count})" for p in line.peaks)
         text += f" Busiest: {busiest}."
     if line.undated:

@@ -115,3 +115,13 @@ def test_chart_is_a_png_whatever_the_title(searcher, title):
     assert png.startswith(b"\x89PNG") and len(png) < 100_000
     empty = draw_timeline(timeline(searcher, "zeppelin"), title)
     assert empty.startswith(b"\x89PNG")
+
+
+def test_the_range_asked_for_is_charted_whole(searcher):
+    line = timeline(
+        searcher, "tanner bridge", after=date(2024, 2, 1), before=date(2024, 3, 31), as_of=date(2024, 12, 1)
+    )
+    assert line.unit == "day" and line.starts[0] == date(2024, 2, 1) and line.starts[-1] == date(2024, 3, 30)
+    assert line.total == 3
+    capped = timeline(searcher, "tanner bridge", before=date(2030, 1, 1), as_of=date(2024, 6, 10))
+    assert capped.starts[-1] == date(2024, 6, 10)  # never past the as-of day
