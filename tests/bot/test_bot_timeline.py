@@ -94,3 +94,12 @@ async def test_timeline_respects_dates_and_as_of(newsbot, recorder):
     calls = await run(newsbot, recorder, slash("timeline", {"query": "library", "after": "2024-03"}, at=MARCH))
     desc = next(c for c in calls if c.kind == "followup").embeds[0]["description"]
     assert "reverses" not in desc and desc.startswith("2 articles about library from 4 Mar 2024 to 5 Mar 2024")
+
+
+@pytest.mark.asyncio
+async def test_timeline_of_a_long_query_stays_within_limits(make_bot, decade_db, recorder):
+    bot = await make_bot(decade_db)
+    query = ("bridge " * 43).strip()[:300]
+    calls = await run(bot, recorder, slash("timeline", {"query": query}, at=MARCH))  # run() checks every limit
+    sent = next(c for c in calls if c.kind == "followup")
+    assert len(sent.embeds[0]["title"]) <= 256 and len(sent.body["attachments"][0]["description"]) <= 1024

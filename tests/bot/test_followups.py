@@ -190,3 +190,14 @@ def test_carried_window_applies_unless_the_follow_up_has_its_own():
     assert _with_window("and the cost?", week, MARCH).window == week
     own = _with_window("and the cost last year?", week, MARCH).window
     assert own is not None and own != week
+
+
+@pytest.mark.asyncio
+async def test_ask_thread_in_a_dm_says_where_threads_work(newsbot, recorder):
+    payload = slash("ask", {"question": "library budget", "thread": True}, at=MARCH, guild=False)
+    newsbot._connection.parse_interaction_create(payload)
+    await settle()
+    calls = recorder.for_interaction(payload)
+    assert recorder.of("thread") == []
+    assert "only open a thread from an answer in a server text channel" in calls[-1].body["content"]
+    assert calls[-1].body["flags"] & 64
