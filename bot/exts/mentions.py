@@ -16,6 +16,9 @@ from bot.store import Conversation
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
+COURTESY = frozenset(
+    {"thanks", "thank", "you", "thx", "ty", "ok", "okay", "cool", "great", "nice", "perfect", "got", "it"}
+)
 
 
 def guild_of(message: discord.Message) -> int | None:
@@ -53,7 +56,11 @@ class Mentions(commands.Cog):
             if not settings.answers_in(message.channel.id, parent):
                 return None
             text = re.sub(rf"<@!?{me.id}>", " ", message.content)
-        return " ".join(text.split())
+        text = " ".join(text.split())
+        # "Thanks!" in reply to an answer closes the conversation; it is not a question to search.
+        if self.replies_to_me(message) and set(re.findall(r"\w+", text.lower())) <= COURTESY:
+            return None
+        return text
 
     def replies_to_me(self, message: discord.Message) -> bool:
         """Whether ``message`` replies to one of the bot's own messages."""

@@ -201,3 +201,9 @@ async def test_ask_thread_in_a_dm_says_where_threads_work(newsbot, recorder):
     assert recorder.of("thread") == []
     assert "only open a thread from an answer in a server text channel" in calls[-1].body["content"]
     assert calls[-1].body["flags"] & 64
+
+
+@pytest.mark.asyncio
+async def test_thanks_in_reply_is_not_searched(newsbot, recorder):
+    _, _, msg, _ = await ask(newsbot, recorder, "What did the council decide about the library?")
+    assert await post(newsbot, recorder, reply_message("Thanks, got it!", msg, at=LATER)) == []
