@@ -85,7 +85,10 @@ class Menus(commands.Cog):
         if not text:
             raise errors.BadInput(NO_TEXT)
         as_of = interaction.created_at
-        words, results = await self.bot.engine.run(search_worker.coverage, text, COVERAGE, {"as_of": as_of})
+        parent = getattr(interaction.channel, "parent_id", None)
+        limit = self.bot.store.guild_settings(interaction.guild_id).sources_in(interaction.channel_id, parent)
+        options = {"as_of": as_of, "sources": list(limit) or None}
+        words, results = await self.bot.engine.run(search_worker.coverage, text, COVERAGE, options)
         searched = " ".join(words)
         self.bot.store.log_query(
             QueryLogEntry(
@@ -107,7 +110,8 @@ class Menus(commands.Cog):
             results.hits,
             as_of=as_of,
             intro=f"Articles about {about} — searched for: {fmt.fit(searched or text, 500)}",
-            footer=f"{len(results.hits)} articles, best match first",
+            footer=f"{len(results.hits)} articles, best match first"
+            + (f" · this channel's sources only: {', '.join(limit)}" if limit else ""),
         )
         await _views.follow(interaction, embed=embed, ephemeral=True, allowed_mentions=NONE)
 

@@ -107,3 +107,15 @@ async def test_find_coverage_on_embeds_only(newsbot, recorder):
     calls = await run(newsbot, recorder, message_menu("Find coverage", msg, at=MARCH))
     embed = next(c for c in calls if c.kind == "followup").embeds[0]
     assert "Council approves budget for a new central library" in embed["description"]
+
+
+@pytest.mark.asyncio
+async def test_find_coverage_keeps_to_the_channel_sources(newsbot, recorder):
+    from helpers.bot_harness import CHANNEL_ID, GUILD_ID
+
+    await newsbot.store.set_guild_settings(GUILD_ID, channel_sources=(CHANNEL_ID, ["Coast Herald"]))
+    msg = posted(content="Kim said the sanctions won't stop the missile tests")
+    calls = await run(newsbot, recorder, message_menu("Find coverage", msg, at=MARCH))
+    embed = next(c for c in calls if c.kind == "followup").embeds[0]
+    assert "Kim says sanctions" not in embed["description"]
+    assert embed["footer"]["text"].endswith("this channel's sources only: Coast Herald")
