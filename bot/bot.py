@@ -36,6 +36,9 @@ EXTENSIONS = (
     "bot.exts.mentions",
     "bot.exts.feeds",
     "bot.exts.follow",
+    "bot.exts.menus",
+    "bot.exts.related",
+    "bot.exts.timeline",
 )
 COMMANDS_HASH_KEY = "discord_commands_hash"
 NONE = discord.AllowedMentions.none()

@@ -46,6 +46,46 @@ def _prune_logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.store import feedback_rows
+    from index import store
+
+    db = store.db_path_from_env(args.db)
+    if not db.exists():
+        print(f"No database at {db}: no feedback yet.", file=sys.stderr)
+        return 1
+    conn = store.connect(db)
+    try:
+        rows = [dict(r) for r in feedback_rows(conn, days=args.days, down_only=args.down)]
+    finally:
+        conn.close()
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No feedback yet" + (f" in the last {args.days} days." if args.days is not None else "."))
+        return 0
+    for row in rows:
+        vote = "+1" if row["value"] > 0 else "-1"
+        why = f" {row['reason']}" if row["reason"] else ""
+        print(f"{row['at'][:16].replace('T', ' ')}  {vote}{why}  [{row['surface']}] {_line(row['query'], 100)}")
+        if row["comment"]:
+            print(f"    “{_line(row['comment'], 300)}”")
+    down = sum(1 for r in rows if r["value"] < 0)
+    print(f"\n{len(rows)} votes: {len(rows) - down} up, {down} down.")
+    return 0
+
+
+def _line(text: str, limit: int) -> str:
+    """User text on one terminal line: control characters (escapes, newlines) as spaces, cut at ``limit``."""
+    clean = "".join(" " if ch.isspace() or not ch.isprintable() else ch for ch in text)
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
 def _days(value: str) -> int:
     if not (value.isascii() and value.isdigit()):
         raise argparse.ArgumentTypeError("give a whole number of days, like 30")
@@ -73,6 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--ingest-log-days", type=_days, default=90, help="keep ingest problems this many days (default 90)")
     p.set_defaults(func=_prune_logs)
+    p = sub.add_parser(
+        "feedback",
+        help="list the 👍/👎 given to the bot's answers, with the reasons and comments",
+        description="What users said about the bot's answers: each vote with its question, newest first.",
+        epilog="Examples:\n  newsbot feedback --down --days 7\n  newsbot feedback --json > feedback.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p)
+    p.add_argument("--days", type=_days, default=None, help="only the last N days")
+    p.add_argument("--down", action="store_true", help="only thumbs down")
+    p.set_defaults(func=_feedback)
     return run(argv, parser)
 
 

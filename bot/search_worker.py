@@ -57,6 +57,10 @@ def search_and_compose(
     Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
     one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
     """
+    options = dict(options)
+    window = options.pop("window", None)
+    if window is not None:
+        query = _with_window(query, window, options.get("as_of"))
     results = searcher.search(query, k + 1, **options)
     more = len(results.hits) > k
     del results.hits[k:]
@@ -67,3 +71,48 @@ def search_and_compose(
         if not hit.highlights and hit.best_sentence is None:
             annotate(hit, results.query, idf)
     return results, compose(results, question=question, idf=idf, passages=k), more
+
+
+def _with_window(query: str, window: tuple[Any, Any], as_of: Any) -> Any:
+    """``query`` parsed, with ``window`` (a follow-up's carried time window) unless its own words give one."""
+    from datetime import UTC, datetime
+
+    from index.search.recency import as_of_day
+    from index.search.searcher import parse_query
+
+    parsed = parse_query(query, today=as_of_day(as_of or datetime.now(UTC)))
+    if parsed.window is None:
+        parsed.window = (window[0], window[1])
+    return parsed
+
+
+def key_words(searcher: Any, text: str, n: int) -> list[str]:
+    """The ``n`` words of ``text`` that weigh most in the index (``index.search.related.key_words``)."""
+    from index.search.related import key_words as weigh
+
+    return weigh(text, searcher.idf, n)
+
+
+def coverage(searcher: Any, text: str, k: int, options: dict[str, Any]) -> tuple[list[str], Results]:
+    """Articles about ``text``: its weightiest words searched, one hit per article."""
+    words = key_words(searcher, text, 12)
+    return words, searcher.search(" ".join(words), k, per_article=True, **options)
+
+
+def related(searcher: Any, article_id: int, k: int, as_of: Any) -> Results | None:
+    """The articles most like one article (``index.search.related.related``); None when it is not stored."""
+    from index.search.related import related as find
+
+    return find(searcher, article_id, k, as_of=as_of)
+
+
+def timeline(searcher: Any, query: str, options: dict[str, Any], title: str) -> tuple[Any, bytes | None]:
+    """The timeline of ``query`` (``index.search.timeline``) and its chart as PNG bytes (None when nothing matched).
+
+    The chart is drawn here, off the event loop: in a worker process, or a thread when searches run in threads.
+    """
+    from index.chart import draw_timeline
+    from index.search.timeline import timeline as count
+
+    line = count(searcher, query, **options)
+    return line, draw_timeline(line, title) if line.total else None

@@ -11,8 +11,8 @@ import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,6 +23,7 @@ from index.text import valid_text
 __all__ = [
     "ArticleRef",
     "AsyncStore",
+    "Conversation",
     "Follow",
     "GuildSettings",
     "OutletStats",
@@ -45,6 +46,7 @@ BUSY_TIMEOUT_MS = 5000
 # Queued query-log rows are retried this long while a re-index holds the write lock, then dropped with a warning.
 LOG_RETRY_SECONDS = 120.0
 QUERY_LOG_DAYS = 30  # the query log holds what users typed: kept this long, then deleted
+CONVERSATION_MINUTES = 60  # a follow-up carries the earlier question's context this long after the answer
 
 SourceStats = OutletStats  # the name /sources and its callers knew
 
@@ -115,6 +117,35 @@ BOT_MIGRATIONS: list[tuple[int, str]] = [
             PRIMARY KEY (follow_id, article_id)
         );
         CREATE INDEX follow_posts_at ON follow_posts(follow_id, posted_at);
+        """,
+    ),
+    (
+        3,
+        # Follow-ups: what an answer searched for, kept under the answer's message id (and under the thread opened
+        # from it), so a reply or a mention in that thread continues the conversation, across restarts too.
+        """
+        CREATE TABLE IF NOT EXISTS conversation (
+            anchor_id    INTEGER PRIMARY KEY,   -- the bot's answer message id, or the thread opened from it
+            query_id     INTEGER NOT NULL,      -- the question's query_log id
+            guild_id     INTEGER,
+            channel_id   INTEGER,
+            user_id      INTEGER,
+            question     TEXT NOT NULL,         -- as asked
+            topic        TEXT NOT NULL DEFAULT '[]',  -- JSON list of the words searched (stopwords and time words out)
+            sources      TEXT NOT NULL DEFAULT '[]',  -- JSON list of source filters
+            after        TEXT,
+            before       TEXT,
+            window_start TEXT,                  -- the time window the question's time words resolved to
+            window_end   TEXT,
+            at           TEXT NOT NULL,
+            expires      TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS conversation_expires ON conversation(expires);
+        -- Per-channel sources: channel id -> the outlets its answers may cite (none listed: every outlet).
+        ALTER TABLE guild_settings ADD COLUMN channel_sources TEXT NOT NULL DEFAULT '{}';
+        -- Why an answer got a thumbs down: wrong | outdated | missing | other, and what the user wrote.
+        ALTER TABLE feedback ADD COLUMN reason TEXT;
+        ALTER TABLE feedback ADD COLUMN comment TEXT;
         """,
     ),
 ]
@@ -234,14 +265,46 @@ def _query_row(conn: sqlite3.Connection, query_id: int) -> dict[str, Any] | None
     return dict(row) if row else None
 
 
-def _add_feedback(conn: sqlite3.Connection, query_id: int, user_id: int, value: int) -> None:
+def _add_feedback(
+    conn: sqlite3.Connection, query_id: int, user_id: int, value: int, reason: str | None, comment: str | None
+) -> None:
     if conn.execute("SELECT 1 FROM query_log WHERE id = ?", (query_id,)).fetchone() is None:
         raise LookupError(f"question {query_id} is not in the query log")
+    # A vote without a reason keeps the reason already given for the same vote; a changed vote drops it.
     conn.execute(
-        "INSERT INTO feedback(query_id, user_id, value, at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(query_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at",
-        (query_id, user_id, value, _now()),
+        "INSERT INTO feedback(query_id, user_id, value, at, reason, comment) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(query_id, user_id) DO UPDATE SET at = excluded.at,"
+        " reason = CASE WHEN excluded.reason IS NOT NULL OR excluded.value != feedback.value"
+        "   THEN excluded.reason ELSE feedback.reason END,"
+        " comment = CASE WHEN excluded.reason IS NOT NULL OR excluded.value != feedback.value"
+        "   THEN excluded.comment ELSE feedback.comment END,"
+        " value = excluded.value",
+        (query_id, user_id, value, _now(), reason, valid_text(comment) if comment else None),
     )
+
+
+def feedback_rows(conn: sqlite3.Connection, *, days: int | None = None, down_only: bool = False) -> list[sqlite3.Row]:
+    """Feedback with its question, newest first: at, value, reason, comment, query, surface, guild and channel ids.
+
+    Args:
+        conn: a connection to the bot's database (its tables are created or migrated first).
+        days: only feedback from the last ``days`` days.
+        down_only: only thumbs down.
+    """
+    migrate(conn)
+    where, params = [], []
+    if days is not None:
+        where.append("f.at >= ?")
+        params.append((datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds"))
+    if down_only:
+        where.append("f.value < 0")
+    sql = (
+        "SELECT f.at, f.value, f.reason, f.comment, q.query, q.surface, q.guild_id, q.channel_id, q.id AS query_id"
+        " FROM feedback f JOIN query_log q ON q.id = f.query_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY f.at DESC, f.id DESC"
+    )
+    return conn.execute(sql, params).fetchall()
 
 
 def _feedback(conn: sqlite3.Connection, query_id: int) -> dict[int, int]:
@@ -250,10 +313,13 @@ def _feedback(conn: sqlite3.Connection, query_id: int) -> dict[int, int]:
 
 
 def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
-    rows = conn.execute("SELECT guild_id, answer_channels, private_default FROM guild_settings")
+    rows = conn.execute("SELECT guild_id, answer_channels, private_default, channel_sources FROM guild_settings")
     return {
         row["guild_id"]: GuildSettings(
-            row["guild_id"], tuple(json.loads(row["answer_channels"])), bool(row["private_default"])
+            row["guild_id"],
+            tuple(json.loads(row["answer_channels"])),
+            bool(row["private_default"]),
+            {int(c): tuple(v) for c, v in json.loads(row["channel_sources"]).items()},
         )
         for row in rows
     }
@@ -261,10 +327,18 @@ def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
 
 def _save_settings(conn: sqlite3.Connection, settings: GuildSettings) -> None:
     conn.execute(
-        "INSERT INTO guild_settings(guild_id, answer_channels, private_default, updated_at) VALUES (?, ?, ?, ?)"
+        "INSERT INTO guild_settings(guild_id, answer_channels, private_default, channel_sources, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT(guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
-        " private_default = excluded.private_default, updated_at = excluded.updated_at",
-        (settings.guild_id, json.dumps(list(settings.answer_channels)), int(settings.private_default), _now()),
+        " private_default = excluded.private_default, channel_sources = excluded.channel_sources,"
+        " updated_at = excluded.updated_at",
+        (
+            settings.guild_id,
+            json.dumps(list(settings.answer_channels)),
+            int(settings.private_default),
+            json.dumps({str(c): list(v) for c, v in settings.channel_sources.items()}),
+            _now(),
+        ),
     )
 
 
@@ -406,6 +480,29 @@ def _disable_follow(conn: sqlite3.Connection, follow_id: int, reason: str) -> No
     conn.execute("UPDATE follows SET disabled_reason = ?, disabled_at = ? WHERE id = ?", (reason, _now(), follow_id))
 
 
+def _save_conversation(conn: sqlite3.Connection, convo: Conversation, anchors: list[int]) -> None:
+    for anchor in anchors:
+        conn.execute(
+            "INSERT INTO conversation(anchor_id, query_id, guild_id, channel_id, user_id, question, topic, sources,"
+            " after, before, window_start, window_end, at, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(anchor_id) DO UPDATE SET query_id = excluded.query_id, question = excluded.question,"
+            " topic = excluded.topic, sources = excluded.sources, after = excluded.after, before = excluded.before,"
+            " window_start = excluded.window_start, window_end = excluded.window_end, at = excluded.at,"
+            " expires = excluded.expires, user_id = excluded.user_id",
+            (anchor, *convo.row()),
+        )
+
+
+def _get_conversation(conn: sqlite3.Connection, anchor: int) -> Conversation | None:
+    row = conn.execute("SELECT * FROM conversation WHERE anchor_id = ?", (anchor,)).fetchone()
+    return Conversation.from_row(row) if row else None
+
+
+def trim_conversations(conn: sqlite3.Connection) -> int:
+    """Delete expired follow-up contexts (they hold what users typed); returns how many went."""
+    return conn.execute("DELETE FROM conversation WHERE expires < ?", (_now(),)).rowcount
+
+
 # --- Records --------------------------------------------------------------------------------------------------------
 
 
@@ -416,12 +513,80 @@ class GuildSettings:
     guild_id: int
     answer_channels: tuple[int, ...] = ()
     private_default: bool = False
+    channel_sources: dict[int, tuple[str, ...]] = field(default_factory=dict)  # channel -> outlets it answers from
 
     def answers_in(self, channel_id: int, parent_id: int | None = None) -> bool:
         """Whether mentions in this channel (or a thread under ``parent_id``) are answered."""
         if not self.answer_channels:
             return True
         return channel_id in self.answer_channels or (parent_id is not None and parent_id in self.answer_channels)
+
+    def sources_in(self, channel_id: int | None, parent_id: int | None = None) -> tuple[str, ...]:
+        """The outlets answers in this channel (or a thread under ``parent_id``) are limited to; () for any."""
+        if channel_id in self.channel_sources:
+            return self.channel_sources[channel_id]
+        return self.channel_sources.get(parent_id, ()) if parent_id is not None else ()
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What an answer searched for, so a follow-up can carry it: topic words, filters and time window, until expiry."""
+
+    query_id: int
+    question: str
+    topic: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    after: date | None = None
+    before: date | None = None
+    window: tuple[date, date] | None = None
+    guild_id: int | None = None
+    channel_id: int | None = None
+    user_id: int | None = None
+    at: str = field(default_factory=_now)
+    expires: str = ""
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """Whether the context is too old to carry (a follow-up is then answered on its own)."""
+        return datetime.fromisoformat(self.expires) < (now or datetime.now(UTC))
+
+    def row(self) -> tuple[Any, ...]:
+        """The conversation row after its anchor id, in :func:`_save_conversation`'s column order."""
+        w0, w1 = self.window or (None, None)
+        return (
+            self.query_id,
+            self.guild_id,
+            self.channel_id,
+            self.user_id,
+            valid_text(self.question),
+            json.dumps([valid_text(t) for t in self.topic]),
+            json.dumps(list(self.sources)),
+            *(d.isoformat() if d else None for d in (self.after, self.before, w0, w1)),
+            self.at,
+            self.expires,
+        )
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Conversation:
+        """The record for a conversation row."""
+        w0, w1 = _day(row["window_start"]), _day(row["window_end"])
+        return cls(
+            query_id=row["query_id"],
+            question=row["question"],
+            topic=tuple(json.loads(row["topic"])),
+            sources=tuple(json.loads(row["sources"])),
+            after=_day(row["after"]),
+            before=_day(row["before"]),
+            window=(w0, w1) if w0 and w1 else None,
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            user_id=row["user_id"],
+            at=row["at"],
+            expires=row["expires"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,8 +771,9 @@ class AsyncStore:
             return {"query_log": 0, "ingest_log": 0}
         removed = {"query_log": await self._write.run(trim_query_log, self.query_log_days)}
         removed["ingest_log"] = await self._write.run(trim_ingest_log)
+        removed["conversation"] = await self._write.run(trim_conversations)
         if any(removed.values()):
-            log.info("log retention removed %d query-log and %d ingest-log rows", *removed.values())
+            log.info("log retention removed %d query-log, %d ingest-log and %d conversation rows", *removed.values())
         return removed
 
     async def flush(self) -> None:
@@ -649,8 +815,12 @@ class AsyncStore:
 
     # Feedback --------------------------------------------------------------------------------------------------
 
-    async def add_feedback(self, query_id: int, user_id: int, value: int) -> None:
+    async def add_feedback(
+        self, query_id: int, user_id: int, value: int, *, reason: str | None = None, comment: str | None = None
+    ) -> None:
         """Store a thumbs up (+1) or down (-1) for a logged question; a user's later vote replaces the earlier.
+
+        ``reason`` (wrong | outdated | missing | other) and ``comment`` say why, for a thumbs down.
 
         Raises:
             sqlite3.OperationalError: the database stayed locked (a re-index is writing); try again later.
@@ -659,11 +829,29 @@ class AsyncStore:
         if value not in (1, -1):
             raise ValueError("feedback is +1 or -1")
         await self.flush()
-        await self._write.run(_add_feedback, query_id, user_id, value)
+        await self._write.run(_add_feedback, query_id, user_id, value, reason, comment)
 
     async def feedback(self, query_id: int) -> dict[int, int]:
         """user id -> vote for one question."""
         return await self._read.run(_missing_tables_ok(_feedback, {}), query_id)
+
+    # Conversations (follow-ups) ----------------------------------------------------------------------------------
+
+    async def save_conversation(self, convo: Conversation, anchors: list[int]) -> Conversation:
+        """Keep ``convo`` under each anchor (answer message or thread id) for CONVERSATION_MINUTES; returns it stored.
+
+        Raises:
+            sqlite3.OperationalError: the database stayed locked (a re-index is writing).
+        """
+        if not convo.expires:
+            until = datetime.fromisoformat(convo.at) + timedelta(minutes=CONVERSATION_MINUTES)
+            convo = replace(convo, expires=until.isoformat(timespec="seconds"))
+        await self._write.run(_save_conversation, convo, anchors)
+        return convo
+
+    async def conversation(self, anchor: int) -> Conversation | None:
+        """The context kept under an answer message or thread id (expired or not), or None."""
+        return await self._read.run(_get_conversation, anchor)
 
     # Server settings -------------------------------------------------------------------------------------------
 
@@ -679,17 +867,28 @@ class AsyncStore:
         *,
         answer_channels: list[int] | tuple[int, ...] | None = None,
         private_default: bool | None = None,
+        channel_sources: tuple[int, list[str]] | None = None,
     ) -> GuildSettings:
         """Change a server's settings (None leaves a setting as it is) and return the new ones.
+
+        ``channel_sources`` is ``(channel id, outlets)``: that channel's answers come only from those outlets
+        (an empty list lifts the limit).
 
         Raises:
             sqlite3.OperationalError: the database stayed locked (a re-index is writing); try again later.
         """
         current = self.guild_settings(guild_id)
+        limits = dict(current.channel_sources)
+        if channel_sources is not None:
+            channel, outlets = channel_sources
+            limits.pop(channel, None)
+            if outlets:
+                limits[channel] = tuple(dict.fromkeys(outlets))
         new = GuildSettings(
             guild_id,
             tuple(dict.fromkeys(answer_channels)) if answer_channels is not None else current.answer_channels,
             current.private_default if private_default is None else private_default,
+            limits,
         )
         await self._write.run(_save_settings, new)
         self._settings[guild_id] = new

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import search_worker
+from bot import errors, search_worker
 from bot.render import format as fmt
 from bot.store import QueryLogEntry
 from index.answer.compose import PASSAGES
-from index.models import Answer
+from index.models import Answer, Query
+from index.search.query import normalise_source
 
 if TYPE_CHECKING:
     from bot.bot import NewsBot
@@ -41,16 +42,22 @@ class AskRequest:
     before: date | None = None
     private: bool = False
     offset: int = 0
+    search: str | None = None  # what is searched when it is not the question itself (a follow-up's carried words)
+    window: tuple[date, date] | None = None  # a follow-up's carried time window (its own time words win)
+    note: str | None = None  # said above the answer (what a follow-up searched for)
 
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``Searcher.search``."""
-        return {
+        """Keyword arguments for ``Searcher.search`` (and ``window`` for the search worker)."""
+        options: dict[str, Any] = {
             "offset": self.offset,
             "sources": self.sources or None,
             "after": self.after,
             "before": self.before,
             "as_of": self.as_of,
         }
+        if self.window is not None:
+            options["window"] = self.window
+        return options
 
     def next_page(self) -> AskRequest:
         """The same question, the following passages."""
@@ -64,6 +71,7 @@ class Reply:
     embed: discord.Embed
     answer: Answer | None  # None for a blank question
     more: bool = False  # the search found hits beyond this page
+    query: Query | None = None  # the query as searched (its words and time window carry into follow-ups)
 
     @property
     def has_more(self) -> bool:
@@ -101,7 +109,7 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
     if not req.question.strip():
         return Reply(empty_embed(), None)
     results, composed, more = await bot.engine.run(
-        search_worker.search_and_compose, req.question, PASSAGES, req.options(), req.question
+        search_worker.search_and_compose, req.search or req.question, PASSAGES, req.options(), req.question
     )
     bot.store.log_query(
         QueryLogEntry(
@@ -117,4 +125,30 @@ async def answer(bot: NewsBot, req: AskRequest, *, log_surface: str | None = Non
             results=[h.passage_id for h in results.hits],
         )
     )
-    return Reply(fmt.answer_embed(composed), composed, more)
+    embed = fmt.answer_embed(composed)
+    if req.note:
+        notes = "\n".join(f"-# {fmt.fit(line, 400)}" for line in req.note.split("\n") if line.strip())
+        embed.description = f"{notes}\n{embed.description or ''}"
+        fmt.enforce(embed)
+    return Reply(embed, composed, more, results.query)
+
+
+def limit_to_channel(bot: NewsBot, req: AskRequest, parent_id: int | None = None) -> AskRequest:
+    """``req`` limited to the outlets its channel (or the thread's parent) answers from, said above the answer.
+
+    Raises:
+        BadInput: the question names a source outside the channel's outlets.
+    """
+    limit = bot.store.guild_settings(req.guild_id).sources_in(req.channel_id, parent_id)
+    if not limit:
+        return req
+    names = ", ".join(limit)
+    allowed = {normalise_source(s) for s in limit}
+    chosen = [normalise_source(s) for s in req.sources] or sorted(allowed)
+    if not set(chosen) <= allowed:
+        raise errors.BadInput(
+            f"This channel answers only from {fmt.fit(names, 300)}: pick one of those as the source, or ask in "
+            "another channel."
+        )
+    note = f"This channel's answers come only from: {names} (set with /config)."
+    return replace(req, sources=chosen, note="\n".join(n for n in (req.note, note) if n))

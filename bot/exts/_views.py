@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import errors
-from bot.exts import _answers
+from bot.exts import _answers, _followup
 from bot.render import format as fmt
 
 if TYPE_CHECKING:
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 TIMEOUT = 600.0  # seconds; under the 15 minutes an interaction token lasts, so the expiry edit still works
 NONE = discord.AllowedMentions.none()
 Callback = Callable[[discord.Interaction], Awaitable[Any]]
+SHARED_BY = "-# Shared by {user}, who asked privately"
+# What a 👎 can say was wrong (stored as the key; `newsbot feedback` lists them).
+REASONS = {"wrong": "Wrong answer", "outdated": "Outdated", "missing": "Not in the archive", "other": "Other"}
+COMMENT_CHARS = 500
 
 
 async def follow(interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
@@ -114,6 +119,10 @@ class AskView(BaseView):
         self.article = self.button("article", qid, self.on_article, label="Article")
         self.button("up", qid, self.on_up, emoji="👍")
         self.button("down", qid, self.on_down, emoji="👎")
+        self.reply = ans
+        self.share: discord.ui.Button | None = None
+        if req.private:  # a private answer can be posted for the channel to see, by the asker
+            self.share = self.button("share", qid, self.on_share, label="Share in channel", owner_only=True)
         self.sync(ans)
 
     def sync(self, ans: _answers.Reply) -> None:
@@ -121,6 +130,20 @@ class AskView(BaseView):
         self.more.disabled = not ans.has_more
         self.article.disabled = ans.top_article is None
         self.article_id = ans.top_article
+        self.reply = ans
+
+    async def on_share(self, interaction: discord.Interaction) -> None:
+        """Post the page shown publicly, attributed to the asker (named, not pinged); the button then retires."""
+        await interaction.response.defer()
+        text = SHARED_BY.format(user=interaction.user.mention)
+        shared = await follow(
+            interaction, text, embed=self.reply.embed, ephemeral=False, wait=True, allowed_mentions=NONE
+        )
+        if self.share is not None:
+            self.share.disabled = True
+            self.share.label = "Shared"
+        await interaction.edit_original_response(view=self, allowed_mentions=NONE)
+        await _followup.remember(self.bot, self.req, self.reply, [shared.id])  # replies to it follow up on it
 
     async def on_more(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
@@ -139,7 +162,12 @@ class AskView(BaseView):
         await self._feedback(interaction, 1)
 
     async def on_down(self, interaction: discord.Interaction) -> None:
-        await self._feedback(interaction, -1)
+        # The form must be the first response; the vote is stored after it, so closing the form still counts it.
+        await interaction.response.send_modal(WhyModal(self.bot, self.req.query_id))
+        try:
+            await self.bot.store.add_feedback(self.req.query_id, interaction.user.id, -1)
+        except (LookupError, sqlite3.OperationalError) as e:
+            log.info("thumbs down on question %s not stored: %s", self.req.query_id, e)
 
     async def _feedback(self, interaction: discord.Interaction, value: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -149,6 +177,43 @@ class AskView(BaseView):
             raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
         thanks = "Thanks — glad it helped." if value > 0 else "Thanks — noted. Try /search to dig further."
         await follow(interaction, thanks, ephemeral=True, allowed_mentions=NONE)
+
+
+class WhyModal(discord.ui.Modal):
+    """The form a 👎 opens: what was wrong (a choice) and, optionally, what the user wants to add."""
+
+    def __init__(self, bot: NewsBot, query_id: int) -> None:
+        super().__init__(
+            title="What was wrong with the answer?", timeout=TIMEOUT, custom_id=fmt.custom_id("why", query_id)
+        )
+        self.bot = bot
+        self.query_id = query_id
+        self.reason: discord.ui.Select = discord.ui.Select(
+            options=[discord.SelectOption(label=label, value=key) for key, label in REASONS.items()],
+            placeholder="Choose one",
+        )
+        self.comment: discord.ui.TextInput = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=COMMENT_CHARS,
+            placeholder="What were you looking for? (optional)",
+        )
+        self.add_item(discord.ui.Label(text="Reason", component=self.reason))
+        self.add_item(discord.ui.Label(text="Anything to add?", component=self.comment))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reason = self.reason.values[0] if self.reason.values else "other"
+        comment = (self.comment.value or "").strip() or None
+        try:
+            await self.bot.store.add_feedback(self.query_id, interaction.user.id, -1, reason=reason, comment=comment)
+        except LookupError as e:
+            raise errors.NewsbotError("I couldn't save that: this question was not logged. Thanks all the same!") from e
+        text = f"Thanks — noted ({REASONS.get(reason, 'Other').lower()}). Try /search to dig further."
+        await follow(interaction, text, ephemeral=True, allowed_mentions=NONE)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await errors.report(interaction, error)
 
 
 class PagerView(BaseView):

@@ -14,6 +14,7 @@ from bot import errors
 from bot.bot import NewsBot
 from bot.exts import _views
 from bot.exts._checks import check_archive_manager
+from bot.exts._options import source_choices
 from bot.reindex import ReindexJob, archive_target, run_reindex, summarise
 from bot.render import format as fmt
 
@@ -124,7 +125,11 @@ class Admin(commands.Cog):
         stop_answering_in="Stop answering @mentions in this channel",
         everywhere="Answer @mentions in every channel again (clears the list)",
         private="Make /ask answers visible only to the asker by default",
+        sources="Answer in a channel only from these outlets, comma-separated (e.g. ESPN, BBC Sport)",
+        sources_in="The channel the sources apply to (default: this one)",
+        all_sources="Let that channel's answers come from every outlet again",
     )
+    @app_commands.autocomplete(sources=source_choices)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.guild_only()
@@ -135,11 +140,18 @@ class Admin(commands.Cog):
         stop_answering_in: discord.TextChannel | discord.Thread | None = None,
         everywhere: bool | None = None,
         private: bool | None = None,
+        sources: app_commands.Range[str, 1, 500] | None = None,
+        sources_in: discord.TextChannel | discord.Thread | None = None,
+        all_sources: bool | None = None,
     ) -> None:
-        """Choose where the bot answers @mentions and whether answers are private by default; no options shows them."""
+        """Choose where the bot answers @mentions, whether answers are private, and each channel's sources."""
         assert interaction.guild_id is not None  # guild_only
         # A write can wait for a re-index's lock longer than Discord's 3 seconds: defer first.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if sources is not None or all_sources:
+            channel = sources_in.id if sources_in is not None else interaction.channel_id
+            outlets = [] if all_sources else [s.strip() for s in (sources or "").split(",") if s.strip()][:20]
+            await self.bot.store.set_guild_settings(interaction.guild_id, channel_sources=(channel, outlets))
         current = self.bot.store.guild_settings(interaction.guild_id)
         channels = list(current.answer_channels)
         if everywhere:
@@ -155,10 +167,17 @@ class Admin(commands.Cog):
                 interaction.guild_id, answer_channels=channels, private_default=private
             )
         where = ", ".join(f"<#{c}>" for c in current.answer_channels) if current.answer_channels else "every channel"
+        limits = [f"<#{c}>: {', '.join(v)}" for c, v in current.channel_sources.items()]
+        saved = changed or sources is not None or all_sources
         text = (
-            f"{'Saved. ' if changed else ''}I answer @mentions in: {where}.\n"
+            f"{'Saved. ' if saved else ''}I answer @mentions in: {where}.\n"
             f"/ask answers are {'private (only the asker sees them)' if current.private_default else 'public'} "
-            "by default."
+            "by default.\n"
+            + (
+                "Channels limited to some outlets: " + "; ".join(limits) + "."
+                if limits
+                else "Every channel is answered from every outlet."
+            )
         )
         await _views.follow(interaction, fmt.fit(text, fmt.CONTENT, lambda t: t), ephemeral=True, allowed_mentions=NONE)
 

@@ -10,12 +10,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import NewsBot
-from bot.exts import _answers, _views
+from bot.exts import _answers, _followup, _views
 from bot.exts._options import FILTER_HELP, DateOption, source_choices, sources_option
+from bot.render import format as fmt
 
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
+THREAD_NAME = 100  # Discord's limit on a thread name
+THREAD_HINT = "Ask follow-ups here: mention {bot} with your question, and I'll keep the topic of the answer above."
+NO_PRIVATE_THREAD = "A private answer can't have a thread; ask again with `private: False` to open one."
+NO_THREAD_HERE = "I can only open a thread from an answer in a server text channel."
+NO_THREAD_PERMISSION = (
+    "I couldn't open a thread: I need the **Create Public Threads** and **Send Messages in Threads** permissions. "
+    "You can still reply to the answer to follow up."
+)
 
 
 class Ask(commands.Cog):
@@ -29,6 +38,7 @@ class Ask(commands.Cog):
         question="What you want to know, in your own words (the query language works too)",
         **FILTER_HELP,
         private="Show the answer only to you (default: the server's setting)",
+        thread="Open a thread from the answer for follow-up questions (public answers in a server channel)",
     )
     @app_commands.autocomplete(source=source_choices)
     async def ask(
@@ -39,6 +49,7 @@ class Ask(commands.Cog):
         after: app_commands.Transform[date, DateOption] | None = None,
         before: app_commands.Transform[date, DateOption] | None = None,
         private: bool | None = None,
+        thread: bool = False,
     ) -> None:
         """Ask the news archive a question; the answer quotes and cites the passages it comes from."""
         self.bot.cooldowns.check(interaction)
@@ -59,6 +70,7 @@ class Ask(commands.Cog):
             before=before,
             private=private,
         )
+        req = _answers.limit_to_channel(self.bot, req, getattr(interaction.channel, "parent_id", None))
         ans = await _answers.answer(self.bot, req)
         if ans.answer is None:
             await _views.follow(interaction, embed=ans.embed, ephemeral=private, allowed_mentions=NONE)
@@ -68,6 +80,37 @@ class Ask(commands.Cog):
             interaction, embed=ans.embed, view=view, ephemeral=private, wait=True, allowed_mentions=NONE
         )
         view.attach(msg)
+        if private:
+            if thread:
+                await _views.follow(interaction, NO_PRIVATE_THREAD, ephemeral=True, allowed_mentions=NONE)
+            return
+        anchors = [msg.id]
+        if thread and await self.open_thread(interaction, msg, question):
+            anchors.append(msg.id)  # a thread opened from a message has the message's id
+        await _followup.remember(self.bot, req, ans, anchors)
+
+    async def open_thread(self, interaction: discord.Interaction, msg: discord.WebhookMessage, question: str) -> bool:
+        """Open a thread from the answer for follow-ups; says why not (privately) when it cannot."""
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel):  # not in a thread, a DM, a voice or forum channel
+            await _views.follow(interaction, NO_THREAD_HERE, ephemeral=True, allowed_mentions=NONE)
+            return False
+        name = fmt.fit(" ".join(question.split()), THREAD_NAME, lambda t: t) or "Follow-ups"
+        try:
+            created = await channel.create_thread(name=name, message=msg, auto_archive_duration=1440)
+        except discord.Forbidden:
+            await _views.follow(interaction, NO_THREAD_PERMISSION, ephemeral=True, allowed_mentions=NONE)
+            return False
+        except discord.HTTPException as e:
+            log.info("could not open a thread from answer %s: %s", msg.id, e)
+            await _views.follow(interaction, NO_THREAD_HERE, ephemeral=True, allowed_mentions=NONE)
+            return False
+        try:  # the thread is open either way: the hint is a courtesy
+            hint = THREAD_HINT.format(bot=self.bot.user.mention if self.bot.user else "newsbot")
+            await created.send(hint, allowed_mentions=NONE)
+        except discord.HTTPException as e:
+            log.info("could not post the follow-up hint in thread %s: %s", created.id, e)
+        return True
 
 
 async def setup(bot: NewsBot) -> None:

@@ -10,11 +10,15 @@ from discord.ext import commands
 
 from bot import errors
 from bot.bot import NewsBot
-from bot.exts import _answers, _views
+from bot.exts import _answers, _followup, _views
+from bot.store import Conversation
 
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
+COURTESY = frozenset(
+    {"thanks", "thank", "you", "thx", "ty", "ok", "okay", "cool", "great", "nice", "perfect", "got", "it"}
+)
 
 
 def guild_of(message: discord.Message) -> int | None:
@@ -41,15 +45,47 @@ class Mentions(commands.Cog):
         if guild_id is None:
             text = message.content
         else:
-            # Only a direct mention of the bot counts (not @everyone, not a reply that merely pings it).
-            if me.id not in message.raw_mentions or not re.search(rf"<@!?{me.id}>", message.content):
+            # A direct mention of the bot counts (not @everyone), and so does a reply to one of its messages that
+            # pings it: Discord sends the text of both without the Message Content intent.
+            direct = me.id in message.raw_mentions and re.search(rf"<@!?{me.id}>", message.content) is not None
+            pinged = any(user.id == me.id for user in message.mentions)
+            if not (direct or (pinged and self.replies_to_me(message))):
                 return None
             settings = self.bot.store.guild_settings(guild_id)
             parent = getattr(message.channel, "parent_id", None)
             if not settings.answers_in(message.channel.id, parent):
                 return None
             text = re.sub(rf"<@!?{me.id}>", " ", message.content)
-        return " ".join(text.split())
+        text = " ".join(text.split())
+        # "Thanks!" in reply to an answer closes the conversation; it is not a question to search.
+        if self.replies_to_me(message) and set(re.findall(r"\w+", text.lower())) <= COURTESY:
+            return None
+        return text
+
+    def replies_to_me(self, message: discord.Message) -> bool:
+        """Whether ``message`` replies to one of the bot's own messages."""
+        ref = message.reference
+        if ref is None or ref.message_id is None or self.bot.user is None:
+            return False
+        resolved = ref.resolved
+        return isinstance(resolved, discord.Message) and resolved.author.id == self.bot.user.id
+
+    async def context(self, message: discord.Message) -> tuple[Conversation | None, list[int]]:
+        """The conversation a message continues, and the thread anchors its context is kept under.
+
+        A reply to an answer continues that answer's conversation; a mention in a thread opened from an answer
+        continues the thread's.
+        """
+        # A thread opened from an answer has the answer's id, so its context is kept under the channel id; the
+        # thread may not be cached (it is then a PartialMessageable), so every channel is looked up.
+        thread = await self.bot.store.conversation(message.channel.id)
+        anchors = [message.channel.id] if thread is not None else []
+        ref = message.reference
+        if ref is not None and ref.message_id is not None:
+            convo = await self.bot.store.conversation(ref.message_id)
+            if convo is not None:
+                return convo, anchors
+        return thread, anchors
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -79,6 +115,12 @@ class Mentions(commands.Cog):
             guild_id=guild_of(message),
             channel_id=message.channel.id,
         )
+        convo, anchors = await self.context(message)
+        if convo is not None:
+            follow = _followup.follow_up(question, convo)
+            note = _followup.note(follow, had_context=True, expired=convo.expired())
+            req = _followup.apply(req, follow, note)
+        req = _answers.limit_to_channel(self.bot, req, getattr(message.channel, "parent_id", None))
         ans = await _answers.answer(self.bot, req)
         if ans.answer is None:
             await message.reply(embed=ans.embed, mention_author=False, allowed_mentions=NONE)
@@ -86,6 +128,7 @@ class Mentions(commands.Cog):
         view = _views.AskView(self.bot, req, ans)
         sent = await message.reply(embed=ans.embed, view=view, mention_author=False, allowed_mentions=NONE)
         view.attach(sent)
+        await _followup.remember(self.bot, req, ans, [sent.id, *anchors])
 
     async def report(self, message: discord.Message, error: BaseException) -> None:
         """The mentions counterpart of the interaction error handler: a short reply, details in the log."""

@@ -8,11 +8,11 @@ import os
 import sqlite3
 import sys
 
-from index.cli import feeds, ingest, search
+from index.cli import feeds, ingest, search, timeline
 
 # Each module adds its subcommands with register(subparsers); a handler takes the parsed args and returns the
 # process exit status. Modules are imported here so `python -m index` works without the bot installed.
-COMMAND_MODULES = [ingest, search, feeds]
+COMMAND_MODULES = [ingest, search, feeds, timeline]
 
 
 def add_common(parser: argparse.ArgumentParser, *, db: bool = True, json_flag: bool = True) -> None:

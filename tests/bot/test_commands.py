@@ -192,9 +192,26 @@ async def test_commands_sync_globally_only_when_changed(make_bot, news_db, recor
     syncs = recorder.of("sync")
     assert len(syncs) == 1 and syncs[0].path == "/applications/{application_id}/commands"
     names = {c["name"] for c in syncs[0].json}
-    assert names == {"ask", "search", "article", "sources", "stats", "reindex", "config", "feeds"} | FOLLOW_COMMANDS
-    for command in syncs[0].json:  # every option has a description
-        assert command["description"]
+    assert (
+        names
+        == {
+            "ask",
+            "search",
+            "article",
+            "sources",
+            "stats",
+            "reindex",
+            "config",
+            "feeds",
+            "Ask newsbot",
+            "Find coverage",
+            "related",
+            "timeline",
+        }
+        | FOLLOW_COMMANDS
+    )
+    for command in syncs[0].json:  # every option has a description (context menus have none)
+        assert command.get("type") == 3 or command["description"]
         for option in command.get("options", []):
             assert option["description"], (command["name"], option["name"])
     admin = {c["name"]: c for c in syncs[0].json}

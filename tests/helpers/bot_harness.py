@@ -28,10 +28,14 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     install,
     member_payload,
     mention_message,
+    message_menu,
     message_payload,
+    modal_submit,
+    reply_message,
     settle,
     slash,
     snowflake,
+    thread_payload,
     user_payload,
 )
 from helpers.searchdb import build_db  # noqa: F401  (re-exported for the tests)

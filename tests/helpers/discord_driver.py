@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,9 +36,20 @@ INTERNALS: tuple[tuple[str, str, str], ...] = (
     ("discord.state", "ConnectionState.parse_message_create", "feeds a MESSAGE_CREATE payload in"),
     ("discord.state", "ConnectionState._add_guild_from_data", "caches a guild as GUILD_CREATE would"),
     ("discord.http", "Route", "recorded calls read its method, path, url, channel_id and webhook_id"),
+    (
+        "discord.http",
+        "handle_message_parameters",
+        "uploads reach the recorder as its multipart list (payload_json, then files[n] parts)",
+    ),
 )
 # Names discord.py gives the tasks it starts for dispatched events, interactions and views (see settle()).
-_DISPATCH_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord.py: ", "discord-ui-dynamic")
+_DISPATCH_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord.py: ",
+    "discord-ui-dynamic",
+    "discord-ui-modal",
+)
 
 APP_ID = 900000000000000001  # the application and its bot user share this id, as on Discord
 GUILD_ID = 900000000000000100
@@ -51,6 +63,8 @@ TOKEN = "OTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 # Discord's limits, restated here so the tests check the bot against the documentation, not against itself.
 LIMITS = {"content": 2000, "title": 256, "description": 4096, "field_name": 256, "field_value": 1024}
 MAX_FIELDS, MAX_FOOTER, MAX_TOTAL, MAX_EMBEDS, MAX_CUSTOM_ID = 25, 2048, 6000, 10, 100
+MAX_UPLOAD = 8 * 1024 * 1024  # the attachment_size_limit the driver's interactions carry (Discord's smallest)
+MAX_ALT_TEXT = 1024  # an attachment's description
 
 _ids = itertools.count(1)
 
@@ -236,6 +250,19 @@ def slash(
     return data
 
 
+def message_menu(name: str, message: dict[str, Any], *, user_id: int = USER_ID, at: datetime | None = None) -> dict:
+    """An INTERACTION_CREATE payload for a message context-menu command (type 3) on ``message``."""
+    data = _interaction_base(2, user_id=user_id, guild=True, at=at, permissions=0)
+    data["data"] = {
+        "id": str(snowflake()),
+        "name": name,
+        "type": 3,
+        "target_id": message["id"],
+        "resolved": {"messages": {message["id"]: message}},
+    }
+    return data
+
+
 def autocomplete(name: str, options: dict[str, Any], focused: str, *, user_id: int = USER_ID) -> dict[str, Any]:
     """An INTERACTION_CREATE payload for autocomplete (type 4): ``focused`` is the option being typed."""
     data = _interaction_base(4, user_id=user_id, guild=True, at=None, permissions=0)
@@ -253,6 +280,13 @@ def component(custom_id: str, message: dict[str, Any], *, user_id: int = USER_ID
     data = _interaction_base(3, user_id=user_id, guild=guild, at=None, permissions=0)
     data["data"] = {"custom_id": custom_id, "component_type": 2}
     data["message"] = message
+    return data
+
+
+def modal_submit(custom_id: str, components: list[dict[str, Any]], *, user_id: int = USER_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload for a submitted modal (type 5): ``components`` as Discord sends them back."""
+    data = _interaction_base(5, user_id=user_id, guild=True, at=None, permissions=0)
+    data["data"] = {"custom_id": custom_id, "components": components}
     return data
 
 
@@ -281,6 +315,48 @@ def mention_message(
     return data
 
 
+def reply_message(
+    text: str,
+    to: dict[str, Any],
+    *,
+    ping: bool = True,
+    author_id: int = USER_ID,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """A MESSAGE_CREATE payload replying to message ``to`` (type 19), the replied-to author pinged if ``ping``."""
+    channel_id = int(to["channel_id"])
+    data = mention_message(text, author_id=author_id, channel_id=channel_id, mention_bot=False, at=at)
+    data["type"] = 19
+    data["message_reference"] = {"message_id": to["id"], "channel_id": to["channel_id"], "guild_id": str(GUILD_ID)}
+    data["referenced_message"] = to
+    if ping:
+        data["mentions"] = [to["author"]]
+    return data
+
+
+def thread_payload(thread_id: int, parent_id: int, name: str, auto_archive_duration: int = 1440) -> dict[str, Any]:
+    """A public thread (type 11) as Discord returns it when one is started from a message."""
+    return {
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(APP_ID),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive_duration,
+            "archive_timestamp": datetime.now(UTC).isoformat(),
+            "locked": False,
+        },
+    }
+
+
 @dataclass
 class Call:
     """One request the bot made: route method and path template, the formatted URL, and its JSON body."""
@@ -291,10 +367,11 @@ class Call:
     json: dict[str, Any] | list[Any] | None
     params: dict[str, Any] | None = None
     at: float = 0.0
+    files: list[dict[str, Any]] = field(default_factory=list)  # uploads: filename and data (bytes)
 
     @property
     def kind(self) -> str:
-        """callback | followup | edit_original | delete_original | edit_followup | send | edit | sync | other."""
+        """callback, followup, edit_original, delete_original, edit_followup, send, edit, thread, sync or other."""
         p = self.path
         if p.endswith("/callback"):
             return "callback"
@@ -308,6 +385,8 @@ class Call:
             return "send"
         if p == "/channels/{channel_id}/messages/{message_id}" and self.method == "PATCH":
             return "edit"
+        if p == "/channels/{channel_id}/messages/{message_id}/threads" and self.method == "POST":
+            return "thread"
         if "/commands" in p and self.method == "PUT":
             return "sync"
         return "other"
@@ -366,9 +445,19 @@ class Recorder:
                     raise discord.DiscordServerError(response, err)
                 raise discord.HTTPException(response, err)
 
-    def _record(self, route: Any, body: Any, params: dict[str, Any] | None) -> Call:
+    def _record(
+        self, route: Any, body: Any, params: dict[str, Any] | None, multipart: list[dict[str, Any]] | None = None
+    ) -> Call:
         loop = asyncio.get_running_loop()
-        call = Call(route.method, route.path, route.url, body, params, loop.time())
+        files: list[dict[str, Any]] = []
+        for part in multipart or []:  # an upload: the JSON body travels as payload_json beside the files
+            if part["name"] == "payload_json":
+                body = json.loads(part["value"])
+            else:
+                fp = part["value"]
+                data = fp.getvalue() if hasattr(fp, "getvalue") else fp.read()
+                files.append({"filename": part.get("filename"), "data": data})
+        call = Call(route.method, route.path, route.url, body, params, loop.time(), files)
         self.calls.append(call)
         if self.changed is None:
             self.changed = asyncio.Event()
@@ -392,7 +481,7 @@ class Recorder:
         return msg
 
     async def http_request(self, route: Any, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
-        call = self._record(route, kwargs.get("json"), kwargs.get("params"))
+        call = self._record(route, kwargs.get("json"), kwargs.get("params"), form)
         await asyncio.sleep(0)
         path, method = route.path, route.method
         if path == "/users/@me":
@@ -410,14 +499,22 @@ class Recorder:
                 "flags": 0,
             }
         if call.kind == "sync":
-            return [dict(c, id=str(snowflake()), application_id=str(APP_ID), version="1") for c in call.json or []]
+            # Discord answers with every command, context menus with an empty description.
+            return [
+                {"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
+                for c in call.json or []
+            ]
+        if call.kind == "thread":  # a thread started from a message has the message's id
+            body = call.json if isinstance(call.json, dict) else {}
+            duration = body.get("auto_archive_duration") or 1440
+            return thread_payload(int(route.url.split("/")[-2]), int(route.channel_id), body.get("name", ""), duration)
         if method in ("POST", "PATCH") and path.startswith("/channels/{channel_id}/messages"):
             mid = int(route.url.rsplit("/", 1)[-1]) if method == "PATCH" else None
             return self._message(call.json if isinstance(call.json, dict) else {}, int(route.channel_id), mid)
         return None
 
     async def webhook_request(self, route: Any, session: Any = None, *, payload: Any = None, **kw: Any) -> Any:
-        call = self._record(route, payload, kw.get("params"))
+        call = self._record(route, payload, kw.get("params"), kw.get("multipart"))
         await asyncio.sleep(0)
         if call.kind == "callback":
             mid = snowflake()
@@ -434,7 +531,7 @@ class Recorder:
                 "resource": {"type": body.get("type", 4), "message": message} if message else None,
             }
         if call.kind in ("followup", "edit_original", "edit_followup"):
-            return self._message(payload)
+            return self._message(call.json if isinstance(call.json, dict) else payload)
         return None
 
     # Queries --------------------------------------------------------------------------------------------------
@@ -516,6 +613,13 @@ def check_limits(call: Call) -> None:
         total += len(title) + len(desc) + len(footer) + len(author)
         total += sum(len(f["name"]) + len(f["value"]) for f in fields)
     assert total <= MAX_TOTAL, f"embeds total {total} > 6000"
+    for f in call.files:
+        assert len(f["data"]) <= MAX_UPLOAD, f"upload {f['filename']} of {len(f['data'])} bytes"
+    for a in body.get("attachments") or []:
+        assert len(a.get("description") or "") <= MAX_ALT_TEXT, "alt text over 1024"
+    if call.files:
+        assert len(body.get("attachments") or []) == len(call.files), "every upload is described in attachments"
+        assert all(a.get("description") for a in body["attachments"]), "every upload has alt text"
     for row in body.get("components") or []:
         for comp in row.get("components") or []:
             if "custom_id" in comp:
