@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.answer.compose import annotate, compose
+from index.answer.compose import VOTE_DEPTH, compose
 from index.models import Answer, Results
+from index.search.highlight import highlight
 
 # The worker process's searcher, opened on first use and moved to a newer generation when a call asks for one.
 _searcher: Any = None
@@ -53,13 +54,17 @@ def search_and_compose(
     Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
     one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
     """
-    results = searcher.search(query, k + 1, **options)
+    # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
+    results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options)
     more = len(results.hits) > k
-    del results.hits[k:]
-    # The index's idf weighs the question's words for the confidence check (rare names count most) and keeps
-    # best-sentence scores comparable across hits, so the quote can come from the passage that answers best.
+    # The index's idf weighs the question's words for the confidence check (rare names count most), the quote
+    # and the vote.
     idf = searcher.idf(results.query.terms + results.query.title_terms)
     for hit in results.hits:
-        if not hit.highlights and hit.best_sentence is None:
-            annotate(hit, results.query, idf)
-    return results, compose(results, question=question, idf=idf, passages=k), more
+        if hit.words is None:
+            highlight(hit, results.query)
+    answer = compose(results, question=question, idf=idf, passages=k)
+    del results.hits[k:]
+    for hit in results.hits:
+        hit.words = None  # read by compose; not worth pickling back to the bot
+    return results, answer, more

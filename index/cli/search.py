@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer.compose import compose
+from index.answer.compose import ask
 from index.cli.render import answer_dict, batch_hit, hit_dict, render_answer, render_results
 from index.dates import parse_typed_date
 from index.models import SORTS, Results
@@ -330,16 +330,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     searcher = _open_searcher(args)
     if searcher is None:
         return 1
-    # A few more than shown, so the confidence check sees the neighbourhood of the best hit.
-    results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
-    q = results.query
-    idf = searcher.idf(q.terms + q.title_terms)
-    answer = compose(results, question=question, idf=idf, passages=args.passages)
+    answer = ask(searcher, question, as_of=args.as_of, passages=args.passages)
     if args.json:
         print(json.dumps(answer_dict(answer), ensure_ascii=False))
     else:
         sys.stdout.write(render_answer(answer, bold=sys.stdout.isatty()))
-    return 0 if not results.query.empty else 1
+    return 0
 
 
 # --- eval ----------------------------------------------------------------------------------------------------
