@@ -52,6 +52,16 @@ EVAL_EXAMPLES = """\
 The question file is JSONL: {"question": ..., "gold_article_ids": [...]} and/or "gold_urls": [...]
 ("gold_source_ids" as in corpus/questions.jsonl also works); "date" is the question's as-of date.
 
+With "answer": [...] gold answer strings, each question is also answered exactly as `newsbot ask` answers it
+(same as-of date, same sort), and the report adds:
+  quote@1  the quote holds a gold answer (a quote over 400 characters counts as a miss)
+  pass@3   one of the cited passages holds one
+  short@1  the short answer is right (none shown counts as a miss)
+and lists the answer misses: the question, its gold answers, the short answer and the quote.
+Matching: both texts are normalised (Unicode NFKD, accents folded, lower case, punctuation to spaces) and the
+gold string must occur as whole words ("Tonga" matches "Tonga's capital", not "Tongan"); a short answer also
+counts when a gold string holds it and it has two thirds of that string's words ("Tony Awards").
+
 examples:
   newsbot eval ../shared/data/realtimeqa/dev_questions.jsonl
   newsbot eval corpus/questions.jsonl --k 5 --json
@@ -110,8 +120,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _register_eval(sub: argparse._SubParsersAction, add_common: Any) -> None:
     p = sub.add_parser(
         "eval",
-        help="measure retrieval: Recall@1/5/10 and MRR@10 on questions with known answers",
-        description="Ask every question in a JSONL file and score where its gold article ranks.",
+        help="measure retrieval (Recall@1/5/10, MRR@10) and answers (quote@1, pass@3, short@1) on known questions",
+        description="Ask every question in a JSONL file and score where its gold article ranks, and, for questions"
+        " with answer strings, whether the answer holds them.",
         epilog=EVAL_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
