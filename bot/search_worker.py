@@ -43,7 +43,10 @@ def warm(searcher: Any) -> int:
 
 def search(searcher: Any, query: Any, k: int, options: dict[str, Any]) -> Results:
     """``searcher.search`` with keyword options (picklable for a process pool)."""
-    return searcher.search(query, k, **options)
+    results = searcher.search(query, k, **options)
+    for hit in results.hits:
+        hit.words = None  # the answer's reading aid, not worth pickling back to the bot
+    return results
 
 
 def search_and_compose(

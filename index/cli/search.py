@@ -104,7 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ask",
         help="ask a question: the answer as the bot gives it",
-        description="Answer a question from the archive: the best sentence quoted, then the top passages cited.",
+        description="Answer a question from the archive: a short answer in bold when the top passages agree on one,"
+        " the sentence (or two) that answers quoted, then the top passages cited.",
         epilog=ASK_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
