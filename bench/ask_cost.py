@@ -3,7 +3,9 @@
 Each question is searched as of its date (``--no-as-of``: as of now) with ``Searcher.search`` (annotated hits,
 the default) for the hits ``ask`` asks for, then composed with ``index.answer.compose.compose`` (confidence,
 citations, excerpts, the quote and the short answer). Every question is asked once to warm up, then timed
-``--repeat`` times; the report gives p50, p90, p99 and max per question, and each part's share.
+``--repeat`` times; the report gives p50, p90, p99 and max per question, and each part's share. For
+reference it also times the same search without highlights (``annotate=False``, as ``search --batch`` runs it),
+which the question does not pay on top.
 
     python bench/ask_cost.py --db /tmp/m/rtqa.db
 """
@@ -50,9 +52,13 @@ def main() -> int:
         totals: list[float] = []
         searches: list[float] = []
         composes: list[float] = []
+        plain: list[float] = []
         for rep in range(args.repeat + 1):
             for rec in questions:
                 day = None if args.no_as_of else parse_date(str(rec["date"])[:10].replace("/", "-"))
+                t = time.perf_counter()
+                searcher.search(rec["question"], k=ASK_K, as_of=day, annotate=False)
+                bare = (time.perf_counter() - t) * 1000
                 t0 = time.perf_counter()
                 results = searcher.search(rec["question"], k=ASK_K, as_of=day)
                 t1 = time.perf_counter()
@@ -64,10 +70,17 @@ def main() -> int:
                     searches.append((t1 - t0) * 1000)
                     composes.append((t2 - t1) * 1000)
                     totals.append((t2 - t0) * 1000)
+                    plain.append(bare)
     print(f"{len(questions)} questions x {args.repeat}, as of {'now' if args.no_as_of else 'their dates'}")
-    for name, values in (("search (annotated)", searches), ("idf + compose", composes), ("whole question", totals)):
+    rows = (
+        ("search (annotated)", searches),
+        ("idf + compose", composes),
+        ("whole question", totals),
+        ("ref: search, no marks", plain),
+    )
+    for name, values in rows:
         print(
-            f"  {name:20} p50 {_pct(values, 0.5):7.3f} ms  p90 {_pct(values, 0.9):7.3f}  p99 {_pct(values, 0.99):7.3f}"
+            f"  {name:22} p50 {_pct(values, 0.5):7.3f} ms  p90 {_pct(values, 0.9):7.3f}  p99 {_pct(values, 0.99):7.3f}"
             f"  max {max(values):7.3f}  mean {statistics.mean(values):7.3f}"
         )
     return 0
