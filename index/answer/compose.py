@@ -73,6 +73,22 @@ def annotate(hit: Hit, query: Query, idf: Mapping[str, float] | None = None) -> 
     return hit
 
 
+def mark_best_sentences(hits: list[Hit], query: Query, idf: Mapping[str, float] | None = None) -> None:
+    """Fill ``best_sentence`` (and ``sentence_score``) of search hits that have matches but no sentence yet.
+
+    Search marks words only (``index.search.highlight``); ``newsbot search --json`` also gives each result's
+    best sentence, chosen here.
+
+    Args:
+        hits: highlighted hits (their ``words`` are reused).
+        query: the parsed query.
+        idf: optional term weights; see :func:`annotate`.
+    """
+    for hit in hits:
+        if hit.best_sentence is None and hit.matched_terms:
+            hit.best_sentence, hit.sentence_score = _best_sentence(hit.text, query, idf, hit.words)
+
+
 def best_sentence(
     text: str,
     query: Query,

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer.compose import ask
+from index.answer.compose import ask, mark_best_sentences
 from index.cli.render import answer_dict, batch_hit, hit_dict, render_answer, render_results
 from index.dates import parse_typed_date
 from index.models import SORTS, Results
@@ -236,6 +236,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     results = searcher.search(text, k=args.k, as_of=args.as_of, **filters)
     if args.json:
+        q = results.query
+        mark_best_sentences(results.hits, q, searcher.idf(q.terms + q.title_terms))
         print(json.dumps(results_dict(results), ensure_ascii=False))
     else:
         sys.stdout.write(render_results(results, bold=sys.stdout.isatty()))
