@@ -29,10 +29,16 @@ def highlight(hit: Hit, query: Query) -> Hit:
     spans: list[tuple[int, int]] = []
     matched: set[str] = set()
     for start, end, terms in runs:
-        hits = wanted.intersection(terms)
-        if hits:
-            matched.update(hits)
-            spans.append((start, end))
+        # Most runs are one word: a membership test, not a set built per word (this runs for every word shown).
+        if len(terms) == 1:
+            if terms[0] not in wanted:
+                continue
+            matched.add(terms[0])
+        elif wanted.isdisjoint(terms):
+            continue
+        else:
+            matched.update(wanted.intersection(terms))
+        spans.append((start, end))
     hit.words = runs
     hit.highlights = merge_spans(hit.text, spans)
     hit.matched_terms = [t for t in dict.fromkeys(query.terms + query.title_terms) if t in matched]
