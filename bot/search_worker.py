@@ -55,7 +55,8 @@ def search_and_compose(
     """Search, mark the matched words, and compose the answer (``index.answer.compose``) off the event loop.
 
     Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
-    one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
+    one more hit is asked for (at least ``VOTE_DEPTH``, which the vote reads), because ``total`` counts passages
+    and a page shows one passage per article.
     """
     # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
     results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options)
