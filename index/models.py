@@ -256,8 +256,9 @@ class Answer:
     """A question's answer, composed once (``index.answer.compose.compose``) and rendered by every front end.
 
     When nothing answers well, ``passages`` is empty and ``message``, ``suggestions`` and ``closest`` say so;
-    otherwise ``quote`` (when a sentence matched) and ``passages`` are the answer, ``time_note`` warns when the
-    best evidence lies far outside the time the question asks about.
+    otherwise ``quote`` (when a sentence matched) and ``passages`` are the answer, ``short_answer`` (first page
+    only) gives it in a few words when the top passages agree on them, and ``time_note`` warns when the best
+    evidence lies far outside the time the question asks about.
     """
 
     question: str
