@@ -354,8 +354,7 @@ class Searcher:
                 "blend" measures age from it. None: now.
             per_article: at most one passage per article (its best), and republished copies of a story folded
                 into one hit listing them in ``also_in``; False returns passages as ranked.
-            annotate: fill each hit's highlights, matched terms and word runs (``index.search.highlight``); callers
-                that only need ids and scores (batch runs, evaluation) save the tokenizing without it.
+            annotate: mark each hit's matched words (``index.search.highlight``); batch runs and evaluation skip it.
             rerank: with "blend", re-score BM25's best passages with the second stage (``index.search.rerank``,
                 settings in ``self.rerank``); "relevance" and "newest" never use it.
             correct: search a query word the index does not know as the closest word it knows
