@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.answer.compose import annotate, compose
+from index.answer.compose import VOTE_DEPTH, compose
 from index.models import Answer, Results
+from index.search.highlight import highlight
 
 # The worker process's searcher, opened on first use and moved to a newer generation when a call asks for one.
 _searcher: Any = None
@@ -46,7 +47,10 @@ def warm(searcher: Any) -> int:
 
 def search(searcher: Any, query: Any, k: int, options: dict[str, Any]) -> Results:
     """``searcher.search`` with keyword options (picklable for a process pool)."""
-    return searcher.search(query, k, **options)
+    results = searcher.search(query, k, **options)
+    for hit in results.hits:
+        hit.words = None  # the answer's reading aid, not worth pickling back to the bot
+    return results
 
 
 def search_and_compose(
@@ -55,22 +59,27 @@ def search_and_compose(
     """Search, mark the matched words, and compose the answer (``index.answer.compose``) off the event loop.
 
     Returns the results (``k`` hits at most), the answer composed from them, and whether another page has hits:
-    one more hit is asked for, because ``total`` counts passages and a page shows one passage per article.
+    one more hit is asked for (at least ``VOTE_DEPTH``, which the vote reads), because ``total`` counts passages
+    and a page shows one passage per article.
     """
     options = dict(options)
     window = options.pop("window", None)
     if window is not None:
         query = _with_window(query, window, options.get("as_of"))
-    results = searcher.search(query, k + 1, **options)
+    # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
+    results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options)
     more = len(results.hits) > k
-    del results.hits[k:]
-    # The index's idf weighs the question's words for the confidence check (rare names count most) and keeps
-    # best-sentence scores comparable across hits, so the quote can come from the passage that answers best.
+    # The index's idf weighs the question's words for the confidence check (rare names count most), the quote
+    # and the vote.
     idf = searcher.idf(results.query.terms + results.query.title_terms)
     for hit in results.hits:
-        if not hit.highlights and hit.best_sentence is None:
-            annotate(hit, results.query, idf)
-    return results, compose(results, question=question, idf=idf, passages=k), more
+        if hit.words is None:
+            highlight(hit, results.query)
+    answer = compose(results, question=question, idf=idf, passages=k)
+    del results.hits[k:]
+    for hit in results.hits:
+        hit.words = None  # read by compose; not worth pickling back to the bot
+    return results, answer, more
 
 
 def _with_window(query: str, window: tuple[Any, Any], as_of: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Retrieval evaluation: Recall@1/5/10 and MRR@10 over distinct articles for questions with known gold articles."""
+"""Evaluation: Recall@1/5/10 and MRR@10 over distinct articles, and quote@1, pass@3, short@1 of the composed answer."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from index.models import Hit, Results
+from index.answer.compose import ask
+from index.models import Answer, Hit, Results
 from index.search.query import parse_date
 from index.search.timeparse import find_time_expressions, warm_up
 
@@ -28,10 +29,13 @@ class SearchesText(Protocol):
     """What evaluation needs of a searcher (``index.search.searcher.Searcher`` fits).
 
     It is called with ``as_of``, ``annotate=False`` (no highlights are needed) and, when a sort is asked for,
-    ``sort``.
+    ``sort``; for questions with answer strings, also as ``newsbot ask`` calls it (``index.answer.compose.ask``,
+    which needs ``idf`` too).
     """
 
     def search(self, query: str, k: int = 10, *, as_of: Any = None, **options: Any) -> Results: ...
+
+    def idf(self, terms: list[str]) -> dict[str, float]: ...
 
 
 @dataclass(slots=True)
@@ -44,10 +48,22 @@ class Question:
     gold_urls: frozenset[str]  # normalised with normalise_url()
     as_of: date | None = None
     line: int = 0
+    answers: tuple[str, ...] = ()  # gold answer strings ("answer" in the file), for the answer metrics
 
     @property
     def has_gold(self) -> bool:
         return bool(self.gold_ids or self.gold_urls)
+
+
+@dataclass(slots=True)
+class AnswerOutcome:
+    """How the composed answer (as ``newsbot ask`` gives it) fared against the gold answer strings."""
+
+    quote: str | None  # the quoted sentence(s), or None
+    quote_ok: bool  # the quote holds a gold string (and is at most 400 characters)
+    passages_ok: bool  # one of the cited passages holds one
+    short: str | None  # the short answer, or None
+    short_ok: bool  # the short answer is right (see short_answer_matches)
 
 
 @dataclass(slots=True)
@@ -60,6 +76,8 @@ class Outcome:
     took_ms: float
     time_words: bool  # the question has a time expression (the parser set Query.window, or timeparse finds one)
     top: list[dict[str, Any]] = field(default_factory=list)  # the first distinct articles returned
+    answers: tuple[str, ...] = ()  # the gold answer strings
+    answer: AnswerOutcome | None = None  # None when the question has no answer strings
 
 
 @dataclass(slots=True)
@@ -70,6 +88,10 @@ class Metrics:
     recall: dict[int, float]  # cutoff -> share of questions with a gold article at or above it
     mrr: float  # mean reciprocal rank at k (0 for a miss)
     mean_ms: float
+    answered: int = 0  # questions with answer strings (the answer metrics are over these)
+    quote: float = 0.0  # quote@1: share whose quote holds a gold answer string
+    passages: float = 0.0  # pass@3: share whose cited passages hold one
+    short: float = 0.0  # short@1: share with a right short answer
 
 
 @dataclass(slots=True)
@@ -88,6 +110,11 @@ class Run:
     def missed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.rank is None]
 
+    @property
+    def answer_misses(self) -> list[Outcome]:
+        """Questions whose quote holds no gold answer string, or whose short answer is shown and wrong."""
+        return [o for o in self.outcomes if o.answer is not None and _missed_answer(o.answer)]
+
 
 @dataclass(slots=True)
 class Report:
@@ -97,6 +124,10 @@ class Report:
     scored: int
     no_gold: list[Question]
     runs: list[Run]
+
+
+def _missed_answer(a: AnswerOutcome) -> bool:
+    return not a.quote_ok or (a.short is not None and not a.short_ok)
 
 
 def normalise_url(url: str) -> str:
@@ -153,6 +184,49 @@ def answer_matches(text: str | None, answers: Iterable[str]) -> bool:
     return any(gold and f" {gold} " in hay for gold in map(normalise_answer, answers))
 
 
+def short_answer_matches(short: str | None, answers: Iterable[str]) -> bool:
+    """True when a short answer holds a gold string (:func:`answer_matches`), or is most of one: a gold string
+    holds it as whole words and it has at least two thirds of that string's words ("Tony Awards" for "The Tony
+    Awards"; "Nadal" is not "Rafael Nadal").
+
+    Args:
+        short: the short answer shown; None or empty never matches.
+        answers: the gold answer strings.
+
+    Returns:
+        Whether it counts as right.
+    """
+    if not short:
+        return False
+    answers = list(answers)
+    if answer_matches(short, answers):
+        return True
+    words = normalise_answer(short).split()
+    return any(
+        words and answer_matches(g, [short]) and len(words) * 3 >= len(normalise_answer(g).split()) * 2 for g in answers
+    )
+
+
+def score_answer(answer: Answer, answers: Sequence[str]) -> AnswerOutcome:
+    """Score a composed answer against gold answer strings: quote@1, pass@k (its cited passages), short@1.
+
+    Args:
+        answer: the answer as ``newsbot ask`` composes it.
+        answers: the gold answer strings.
+
+    Returns:
+        The outcome; a quote longer than 400 characters counts as a miss (a quote is at most two sentences).
+    """
+    quote = answer.quote.text if answer.quote is not None else None
+    return AnswerOutcome(
+        quote=quote,
+        quote_ok=quote is not None and len(quote) <= 400 and answer_matches(quote, answers),
+        passages_ok=any(answer_matches(p.hit.text, answers) for p in answer.passages),
+        short=answer.short_answer,
+        short_ok=short_answer_matches(answer.short_answer, answers),
+    )
+
+
 def load_questions(path: str | os.PathLike[str]) -> list[Question]:
     """Read questions from JSONL: ``question`` plus ``gold_article_ids`` / ``gold_source_ids`` and/or ``gold_urls``.
 
@@ -180,6 +254,7 @@ def load_questions(path: str | os.PathLike[str]) -> list[Question]:
             if not isinstance(rec, dict) or not isinstance(rec.get("question"), str):
                 raise ValueError(f'{path}:{n}: expected a JSON object with a "question" string')
             ids = _strings(rec, "gold_article_ids", "gold_source_ids", "gold_ids", "gold_article_id")
+            answers = _strings(rec, "answer", "answers")
             urls = _strings(rec, "gold_urls", "gold_url")
             when = rec.get("date") or rec.get("as_of")
             as_of = parse_date(str(when)[:10]) if when else None
@@ -194,6 +269,7 @@ def load_questions(path: str | os.PathLike[str]) -> list[Question]:
                     gold_urls=frozenset(normalise_url(u) for u in urls if u),
                     as_of=as_of,
                     line=n,
+                    answers=tuple(answers),
                 )
             )
     return out
@@ -263,7 +339,14 @@ def metrics(outcomes: Sequence[Outcome], k: int) -> Metrics:
         return Metrics(0, dict.fromkeys(cutoffs, 0.0), 0.0, 0.0)
     recall = {c: sum(1 for o in outcomes if o.rank is not None and o.rank <= c) / n for c in cutoffs}
     mrr = sum(1 / o.rank for o in outcomes if o.rank is not None) / n
-    return Metrics(n, recall, mrr, sum(o.took_ms for o in outcomes) / n)
+    out = Metrics(n, recall, mrr, sum(o.took_ms for o in outcomes) / n)
+    scored = [o.answer for o in outcomes if o.answer is not None]
+    if scored:
+        out.answered = len(scored)
+        out.quote = sum(a.quote_ok for a in scored) / len(scored)
+        out.passages = sum(a.passages_ok for a in scored) / len(scored)
+        out.short = sum(a.short_ok for a in scored) / len(scored)
+    return out
 
 
 def run(
@@ -274,7 +357,8 @@ def run(
     use_as_of: bool = True,
     sort: str | None = None,
 ) -> Run:
-    """Ask every question with gold articles and score where the first gold article ranks.
+    """Ask every question with gold articles and score where the first gold article ranks, and for those with
+    answer strings, the answer ``newsbot ask`` composes (:func:`index.answer.compose.ask`, same as-of, same sort).
 
     Args:
         searcher: anything with ``search(text, k, as_of=..., annotate=False) -> Results``.
@@ -299,6 +383,9 @@ def run(
         results = searcher.search(q.question, k=2 * k, as_of=as_of, **options)
         took = (time.perf_counter() - t0) * 1000
         top = distinct_articles(results.hits, k)
+        answer = None
+        if q.answers:
+            answer = score_answer(_ask(searcher, q.question, as_of, sort), q.answers)
         outcomes.append(
             Outcome(
                 qid=q.qid,
@@ -307,6 +394,8 @@ def run(
                 took_ms=took,
                 time_words=results.query.window is not None or has_time_words(q),
                 top=[{"article_id": h.source_id, "title": h.title, "date": h.published} for h in top[:3]],
+                answers=q.answers,
+                answer=answer,
             )
         )
     subsets = {
@@ -315,6 +404,12 @@ def run(
     }
     label = "with as-of dates" if use_as_of else "without as-of dates"
     return Run(label, k, use_as_of, outcomes, metrics(outcomes, k), subsets, sort)
+
+
+def _ask(searcher: SearchesText, question: str, as_of: date | None, sort: str | None) -> Answer:
+    """The answer exactly as ``newsbot ask`` composes it."""
+    options = {"sort": sort} if sort is not None else {}
+    return ask(searcher, question, as_of=as_of, **options)
 
 
 def evaluate(
@@ -353,7 +448,11 @@ def report_dict(report: Report) -> dict[str, Any]:
 
     def m(x: Metrics) -> dict[str, Any]:
         d = {f"recall@{c}": round(v, 4) for c, v in x.recall.items()}
-        return {"n": x.n, **d, f"mrr@{k}": round(x.mrr, 4), "mean_ms": round(x.mean_ms, 3)}
+        out = {"n": x.n, **d, f"mrr@{k}": round(x.mrr, 4), "mean_ms": round(x.mean_ms, 3)}
+        if x.answered:
+            out |= {"answered": x.answered, "quote@1": round(x.quote, 4), "pass@3": round(x.passages, 4)}
+            out["short@1"] = round(x.short, 4)
+        return out
 
     out: dict[str, Any] = {
         "questions": report.path,
@@ -373,6 +472,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "subsets": {name: m(x) for name, x in r.subsets.items()},
                 "missed": [asdict(o) for o in r.missed],
                 "ranks": {o.qid: o.rank for o in r.outcomes},
+                "answer_misses": [_answer_miss(o) for o in r.answer_misses],
             }
         )
     return out
@@ -381,9 +481,12 @@ def report_dict(report: Report) -> dict[str, Any]:
 def format_report(report: Report, *, missed: int = 50) -> str:
     """The report as a table for the terminal, then the questions missed in the first run.
 
+    With answer strings in the question file, the table also has quote@1, pass@3 and short@1, and the
+    questions whose quote or short answer missed are listed with their gold answers.
+
     Args:
         report: the evaluation report.
-        missed: list at most this many missed questions.
+        missed: list at most this many missed questions (of each list).
 
     Returns:
         The text, ending with a newline.
@@ -395,25 +498,14 @@ def format_report(report: Report, *, missed: int = 50) -> str:
         )
     if not report.runs:
         return "\n".join(lines) + "\n"
-    k = report.runs[0].k
-    cutoffs = list(report.runs[0].metrics.recall)
-    head = f"{'':34}{'n':>5}" + "".join(f"{'R@' + str(c):>8}" for c in cutoffs) + f"{'MRR@' + str(k):>9}{'ms/q':>8}"
-    lines += ["", head]
-
-    def row(name: str, x: Metrics) -> str:
-        cells = "".join(f"{x.recall[c]:>8.3f}" for c in cutoffs)
-        return f"{name:34}{x.n:>5}{cells}{x.mrr:>9.3f}{x.mean_ms:>8.2f}"
-
-    for r in report.runs:
-        lines.append(row(_name(r), r.metrics))
-        for name, x in r.subsets.items():
-            if x.n:
-                lines.append(row("  " + name, x))
-    lines.append("")
+    lines += ["", *_table(report.runs), ""]
     if any(not r.as_of for r in report.runs):
         lines.append("Without as-of dates each question is asked as of now, and its time words are read against today.")
     lines.append("ms/q: mean search time per question, without highlights.")
+    if any(r.metrics.answered for r in report.runs):
+        lines.append(ANSWER_RULE)
     first = report.runs[0]
+    k = first.k
     if first.missed:
         lines += ["", f"Missed ({_name(first)}): gold not in the top {k} distinct articles"]
         for o in first.missed[:missed]:
@@ -422,7 +514,73 @@ def format_report(report: Report, *, missed: int = 50) -> str:
                 lines.append(f"      top: {_clip(o.top[0]['title'] or '(untitled)', 80)} [{o.top[0]['article_id']}]")
         if len(first.missed) > missed:
             lines.append(f"  ... and {len(first.missed) - missed} more (--json lists them all)")
+    lines += _answer_miss_lines(first, missed)
     return "\n".join(lines) + "\n"
+
+
+ANSWER_RULE = (
+    "quote@1: the quote (at most two sentences, 400 characters) holds a gold answer; pass@3: a cited passage does;\n"
+    "short@1: the short answer is right. Matching: NFKD with accents folded, lower case, punctuation to spaces,\n"
+    "whole-word containment of the gold string (a short answer may also be two thirds of a gold string's words)."
+)
+
+
+def _table(runs: Sequence[Run]) -> list[str]:
+    """The metrics table: one row per run and subset; answer columns when any run has answer strings."""
+    k = runs[0].k
+    cutoffs = list(runs[0].metrics.recall)
+    answers = any(r.metrics.answered for r in runs)
+    head = f"{'':34}{'n':>5}" + "".join(f"{'R@' + str(c):>8}" for c in cutoffs) + f"{'MRR@' + str(k):>9}{'ms/q':>8}"
+    if answers:
+        head += f"{'quote@1':>9}{'pass@3':>8}{'short@1':>9}"
+
+    def row(name: str, x: Metrics) -> str:
+        cells = "".join(f"{x.recall[c]:>8.3f}" for c in cutoffs)
+        line = f"{name:34}{x.n:>5}{cells}{x.mrr:>9.3f}{x.mean_ms:>8.2f}"
+        if answers and x.answered:
+            line += f"{x.quote:>9.3f}{x.passages:>8.3f}{x.short:>9.3f}"
+        return line
+
+    lines = [head]
+    for r in runs:
+        lines.append(row(_name(r), r.metrics))
+        lines.extend(row("  " + name, x) for name, x in r.subsets.items() if x.n)
+    return lines
+
+
+def _answer_miss_lines(run: Run, limit: int) -> list[str]:
+    """The questions whose quote or short answer missed: the question, its gold answers, what was shown."""
+    misses = run.answer_misses
+    if not misses:
+        return []
+    lines = ["", f"Answer misses ({_name(run)}): a quote without a gold answer, or a wrong short answer"]
+    for o in misses[:limit]:
+        a = o.answer
+        assert a is not None  # answer_misses only lists questions with an answer outcome
+        lines.append(f"  {o.qid}  {_clip(o.question, 90)}")
+        lines.append(f"      gold:  {' | '.join(o.answers)}")
+        short = "(none)" if a.short is None else f"{a.short!r}" + ("" if a.short_ok else " (wrong)")
+        lines.append(f"      short: {short}")
+        quote = "(none)" if a.quote is None else _clip(a.quote, 160)
+        lines.append(f"      quote: {'ok  ' if a.quote_ok else ''}{quote}")
+    if len(misses) > limit:
+        lines.append(f"  ... and {len(misses) - limit} more (--json lists them all)")
+    return lines
+
+
+def _answer_miss(o: Outcome) -> dict[str, Any]:
+    a = o.answer
+    assert a is not None  # answer_misses only lists questions with an answer outcome
+    return {
+        "qid": o.qid,
+        "question": o.question,
+        "answers": list(o.answers),
+        "quote": a.quote,
+        "quote_ok": a.quote_ok,
+        "short_answer": a.short,
+        "short_ok": a.short_ok,
+        "passages_ok": a.passages_ok,
+    }
 
 
 def _name(r: Run) -> str:

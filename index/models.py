@@ -188,6 +188,9 @@ class Hit:
     sentence_score: float = 0.0  # how well best_sentence answers the query; comparable across one search's hits
     also_in: list[dict[str, Any]] = field(default_factory=list)  # same story elsewhere: {outlet, url, title, ...}
     matched_terms: list[str] = field(default_factory=list)
+    # The passage's word runs (``index.tokenize.tokenize_spans``) once highlighted, so the answer reads the text
+    # without tokenizing it again; None until then. Not part of any output.
+    words: list[tuple[int, int, tuple[str, ...]]] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -264,10 +267,11 @@ class AnswerPassage:
 
 @dataclass(slots=True)
 class Quote:
-    """The words quoted as the answer: a span of one shown passage (one sentence today; room for two).
+    """The words quoted as the answer: one or two consecutive sentences of one shown passage.
 
-    ``start``/``end`` are offsets into ``Answer.passages[passage].hit.text``; ``shown`` is the part displayed
-    when the quote is longer than a quote may be.
+    ``start``/``end`` are offsets into ``Answer.passages[passage].hit.text`` (from the first sentence's start to
+    the last one's end); ``spans`` are the sentences' own offsets; ``shown`` is the part displayed (all of it: a
+    quote is at most ``index.answer.compose.QUOTE_CHARS`` characters).
     """
 
     passage: int  # index into Answer.passages; cited as [passage + 1]
@@ -275,6 +279,7 @@ class Quote:
     end: int
     shown: Excerpt
     text: str  # the whole quote, as in the passage
+    spans: tuple[tuple[int, int], ...] = ()  # each quoted sentence's (start, end)
 
 
 @dataclass(slots=True)
@@ -282,8 +287,9 @@ class Answer:
     """A question's answer, composed once (``index.answer.compose.compose``) and rendered by every front end.
 
     When nothing answers well, ``passages`` is empty and ``message``, ``suggestions`` and ``closest`` say so;
-    otherwise ``quote`` (when a sentence matched) and ``passages`` are the answer, ``time_note`` warns when the
-    best evidence lies far outside the time the question asks about.
+    otherwise ``quote`` (when a sentence matched) and ``passages`` are the answer, ``short_answer`` (first page
+    only) gives it in a few words when the top passages agree on them, and ``time_note`` warns when the best
+    evidence lies far outside the time the question asks about.
     """
 
     question: str
@@ -291,7 +297,9 @@ class Answer:
     confident: bool  # the best hit answers well enough (index.answer.compose.assess)
     passages: list[AnswerPassage] = field(default_factory=list)
     quote: Quote | None = None
-    short_answer: str | None = None  # a few words that answer, when one can be given (not composed yet)
+    short_answer: str | None = None  # a few words that answer, shown only when the passages agree on them
+    short_answer_passage: int | None = None  # index into passages of the one that supports it; cited as [n + 1]
+    short_answer_kind: str | None = None  # what kind of answer it is (person, place, money, ...)
     time_note: str | None = None
     message: str | None = None  # nothing matched well: why; else a note from the search, if any
     suggestions: list[str] = field(default_factory=list)

@@ -365,7 +365,7 @@ def citation(c: Citation, limit: int) -> str:
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The /ask answer: the quote, then numbered passages with citations and bold matches.
+    """The /ask answer: the short answer and the quote, then numbered passages with citations and bold matches.
 
     When the answer found nothing that answers well, the embed says so, suggests what to try, and lists the
     closest headlines only (see :func:`no_match_embed`).
@@ -383,7 +383,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 
 def _answer_lines(answer: Answer) -> list[str]:
-    """The description: time note, quote and its citation, and the search's note."""
+    """The description: time note, short answer and quote with their citations, and the search's note."""
     lines: list[str] = []
     if answer.corrections:
         # A word the archive does not know was searched as a near one: say so, so a wrong guess is visible.
@@ -392,6 +392,9 @@ def _answer_lines(answer: Answer) -> list[str]:
     if answer.time_note:
         # Asked about "this week" but the best evidence is months old: say so before the quote.
         lines.append(f"**{escape(answer.time_note)}**")
+    if answer.short_answer is not None and answer.short_answer_passage is not None:
+        # The short answer, in bold above the quote, cites the shown passage that supports it.
+        lines.append(f"**{fit(answer.short_answer, 200)}** [{answer.short_answer_passage + 1}]")
     quote = answer.quote
     if quote is not None:
         # The quote may come from any shown passage; it cites that passage.

@@ -236,9 +236,9 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for lo, hi in itertools.pairwise(cuts):
         start = lo
-        for w in re.finditer(r"\S+", text[lo:hi]):
+        for w in _WORD.finditer(text, lo, hi):  # offsets into text, as if text[lo:hi] were searched
             word = w.group(0)
-            ws, we = lo + w.start(), lo + w.end()
+            ws, we = w.start(), w.end()
             if ws > start and word.lower().rstrip(".") in _TITLES:
                 out.append((start, ws))
                 start = ws
@@ -249,6 +249,7 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
+_WORD = re.compile(r"\S+")
 _DATELINE = re.compile(r"^([^—–\n]{1,60}?)\s[—–]+\s")
 
 
@@ -266,7 +267,7 @@ _SENTENCE_END = re.compile(r"(?<=[a-z]{3})\.\s+")
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     """The name inside a capitalised run: leading stopwords ("The", "But") and titles ("President") dropped."""
-    words = list(re.finditer(r"\S+", text[start:end]))
+    words = list(_WORD.finditer(text, start, end))
     titled = False
     i = 0
     while i < len(words):
@@ -281,7 +282,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
         j -= 1
     if i >= j:
         return None
-    s, e = start + words[i].start(), start + words[j - 1].end()
+    s, e = words[i].start(), words[j - 1].end()
     while e > s and text[e - 1] in ".,’'-":
         e -= 1
     phrase = text[s:e]

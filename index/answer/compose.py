@@ -1,4 +1,4 @@
-"""Answers from hits: matched words, the sentence that answers, excerpts, confidence, composed into one Answer."""
+"""Answers from hits: the quote and short answer, excerpts, confidence and citations, composed into one Answer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, Protocol
 
+from index.answer.parts import AnswerParts, answer_parts
 from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
 from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
+from index.search.highlight import highlight, query_terms
 from index.search.query import EMPTY_MESSAGE
 from index.search.timeparse import find_time_expressions, ranking_window
 from index.tokenize import tokenize, tokenize_spans
@@ -48,7 +51,10 @@ ELLIPSIS = "…"
 
 
 def annotate(hit: Hit, query: Query, idf: Mapping[str, float] | None = None) -> Hit:
-    """Fill ``hit.highlights``, ``hit.matched_terms`` and ``hit.best_sentence`` for the query (in place).
+    """Fill ``hit.highlights``, ``hit.matched_terms`` (``index.search.highlight``) and ``hit.best_sentence``.
+
+    The best sentence is the passage's own (a search result's); an answer chooses its quote among all shown
+    passages with :func:`compose`.
 
     Args:
         hit: a search hit; only ``text`` is read.
@@ -59,58 +65,28 @@ def annotate(hit: Hit, query: Query, idf: Mapping[str, float] | None = None) -> 
     Returns:
         The same hit, for chaining.
     """
-    wanted = _query_terms(query)
-    runs = tokenize_spans(hit.text)
-    spans: list[tuple[int, int]] = []
-    matched: set[str] = set()
-    for start, end, terms in runs:
-        hits = wanted.intersection(terms)
-        if hits:
-            matched.update(hits)
-            spans.append((start, end))
-    hit.highlights = _merge(hit.text, spans)
-    hit.matched_terms = [t for t in dict.fromkeys(query.terms + query.title_terms) if t in matched]
-    hit.best_sentence, hit.sentence_score = _best_sentence(hit.text, query, idf, runs) if matched else (None, 0.0)
+    highlight(hit, query)
+    if hit.matched_terms:
+        hit.best_sentence, hit.sentence_score = _best_sentence(hit.text, query, idf, hit.words)
+    else:
+        hit.best_sentence, hit.sentence_score = None, 0.0
     return hit
 
 
-# The quote may come from a lower-ranked passage when its best sentence answers clearly better; each rank down
-# costs this factor, so the top passage keeps the quote unless another's sentence is markedly stronger.
-QUOTE_RANK_DECAY = 0.8
+def mark_best_sentences(hits: list[Hit], query: Query, idf: Mapping[str, float] | None = None) -> None:
+    """Fill ``best_sentence`` (and ``sentence_score``) of search hits that have matches but no sentence yet.
 
-
-def quote_index(hits: list[Hit]) -> int | None:
-    """Which of the shown hits to quote: the best sentence among them, with a preference for higher ranks.
+    Search marks words only (``index.search.highlight``); ``newsbot search --json`` also gives each result's
+    best sentence, chosen here.
 
     Args:
-        hits: annotated hits, best first.
-
-    Returns:
-        The index into ``hits`` of the hit whose ``best_sentence`` is quoted, or None when none has one.
+        hits: highlighted hits (their ``words`` are reused).
+        query: the parsed query.
+        idf: optional term weights; see :func:`annotate`.
     """
-    best, best_score = None, 0.0
-    for i, hit in enumerate(hits):
-        if hit.best_sentence is None:
-            continue
-        score = hit.sentence_score * QUOTE_RANK_DECAY**i
-        if best is None or score > best_score:
-            best, best_score = i, score
-    return best
-
-
-def _query_terms(query: Query) -> set[str]:
-    return set(query.terms) | set(query.title_terms)
-
-
-def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join highlights separated only by spaces, so a matched phrase is marked as one run."""
-    out: list[tuple[int, int]] = []
-    for start, end in spans:
-        if out and text[out[-1][1] : start].strip(" ") == "" and "\n" not in text[out[-1][1] : start]:
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
+    for hit in hits:
+        if hit.best_sentence is None and hit.matched_terms:
+            hit.best_sentence, hit.sentence_score = _best_sentence(hit.text, query, idf, hit.words)
 
 
 def best_sentence(
@@ -141,7 +117,7 @@ def _best_sentence(
     runs: list[tuple[int, int, tuple[str, ...]]] | None,
 ) -> tuple[tuple[int, int] | None, float]:
     """:func:`best_sentence` and its score (0.0 with no sentence)."""
-    wanted = _query_terms(query)
+    wanted = query_terms(query)
     if not wanted:
         return None, 0.0
     sentences = sentence_spans(text)
@@ -523,6 +499,9 @@ def _window_words(raw: str, window: tuple[date, date], as_of: date | datetime | 
 # --- the answer ----------------------------------------------------------------------------------------------
 
 PASSAGES = 3  # passages per answer page
+# Hits an answer reads: the shown passages and a few more, whose agreement the short answer's vote counts
+# (redundancy). Every front end searches this many (or more) so they all vote over the same passages.
+VOTE_DEPTH = 5
 # Characters of passage text an answer shows: the quote, and each passage's excerpt. One budget for every front
 # end, so they all show the same words; the narrowest (a chat embed field of 1,024 characters with the citation)
 # leaves room for this much text with its escapes and bold marks, and cuts further only for hostile text.
@@ -542,16 +521,20 @@ def compose(
 ) -> Answer:
     """Compose the answer to a question from its search results: what every front end shows, decided once.
 
-    The best sentence among the shown passages is quoted (:func:`quote_index`), each passage gets its excerpt
+    The quote (one or two sentences of a shown passage, chosen for the kind of answer the question wants) and
+    the short answer (voted over the first :data:`VOTE_DEPTH` hits, shown only when the vote is clear and a
+    shown passage supports it) come from :func:`index.answer.parts.answer_parts`; each passage gets its excerpt
     (:func:`passage_excerpt`) and citation (:func:`cite`, ages from ``index.dates``), and when the best hit does
     not answer well (:func:`assess`) the answer says so with suggestions and the closest headlines instead.
-    Later pages (``results.offset > 0``) were asked for explicitly, so they show their passages regardless.
+    Later pages (``results.offset > 0``) were asked for explicitly, so they show their passages regardless (with
+    a quote, but no short answer: the vote is the first page's).
 
     Args:
-        results: the search results, hits annotated (``Searcher.search`` does it; :func:`annotate` otherwise).
+        results: the search results, best first, at least ``max(passages, VOTE_DEPTH)`` hits when there are
+            that many (fewer vote otherwise); highlighted (``Searcher.search`` does it) or not.
         question: the question as asked (default: the query's text).
         as_of: the moment ages count from (default ``results.as_of``; None shows dates without ages).
-        idf: the index's term weights for the confidence check.
+        idf: the index's term weights (``Searcher.idf``) for the confidence check, the quote and the vote.
         passages: how many passages to show.
         assessment: the confidence verdict when the caller already has it.
 
@@ -576,11 +559,51 @@ def compose(
     if not hits or (results.offset == 0 and not verdict.confident):
         return _no_match(answer, results, verdict)
     answer.message = results.message
+    read = results.hits[: max(passages, VOTE_DEPTH)]
+    parts = _parts(answer.question, read, len(hits), idf)
+    for hit, anchor in zip(hits, parts.anchors, strict=False):
+        hit.best_sentence = anchor  # a long passage's excerpt starts at its best sentence
+    answer.quote = _quote(hits, parts)
     answer.passages = [AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h)) for n, h in enumerate(hits, 1)]
-    answer.quote = _quote(hits)
     if results.offset == 0:
         answer.time_note = time_note(results, as_of)
+        _short(answer, parts, read, len(hits))
     return answer
+
+
+class _Searches(Protocol):
+    """What :func:`ask` needs of a searcher (``index.search.searcher.Searcher`` fits)."""
+
+    def search(self, query: str, k: int = 10, **options: Any) -> Results: ...
+
+    def idf(self, terms: list[str]) -> Mapping[str, float]: ...
+
+
+def ask(
+    searcher: _Searches,
+    question: str,
+    *,
+    as_of: date | datetime | None = None,
+    passages: int = PASSAGES,
+    **options: Any,
+) -> Answer:
+    """Search for a question and compose its answer: the one path of `newsbot ask`, and of `newsbot eval`'s
+    answer metrics.
+
+    Args:
+        searcher: the searcher.
+        question: the question as asked.
+        as_of: the as-of moment (None: now).
+        passages: how many passages to show.
+        **options: more ``Searcher.search`` options (``sort``, ``sources`` ...).
+
+    Returns:
+        The answer, composed from the first ``max(passages, VOTE_DEPTH)`` hits.
+    """
+    results = searcher.search(question, k=max(passages, VOTE_DEPTH), as_of=as_of, **options)
+    q = results.query
+    idf = searcher.idf(q.terms + q.title_terms)
+    return compose(results, question=question, idf=idf, passages=passages)
 
 
 def _no_match(answer: Answer, results: Results, verdict: Assessment) -> Answer:
@@ -592,15 +615,51 @@ def _no_match(answer: Answer, results: Results, verdict: Assessment) -> Answer:
     return answer
 
 
-def _quote(hits: list[Hit]) -> Quote | None:
-    """The quote: the best sentence among ``hits`` (see :func:`quote_index`), and the part of it shown."""
-    q = quote_index(hits)
-    if q is None:
+def _parts(question: str, read: list[Hit], shown: int, idf: Mapping[str, float] | None) -> AnswerParts:
+    """:func:`index.answer.parts.answer_parts` of the hits (reusing their word runs when highlighted)."""
+    texts = [h.text for h in read]
+    titles = [h.title or "" for h in read]
+    return answer_parts(question, texts, idf or {}, titles=titles, shown=shown, words=[h.words for h in read])
+
+
+def _quote(hits: list[Hit], parts: AnswerParts) -> Quote | None:
+    """The quote chosen by the answer's parts, as offsets into the shown passage it is from."""
+    chosen = parts.quote
+    if chosen is None or chosen.passage >= len(hits):
         return None
-    hit = hits[q]
-    start, end = hit.best_sentence  # type: ignore[misc]  # quote_index only picks hits that have one
+    hit = hits[chosen.passage]
+    start, end = chosen.spans[0][0], chosen.spans[-1][1]
+    # The quote's passage starts its excerpt at the quote, so the passage shown backs the words quoted.
+    hit.best_sentence = (start, end)
     s, e, cut_before, cut_after = _window(hit.text, hit.highlights, start, end, QUOTE_CHARS)
-    return Quote(q, start, end, Excerpt(s, e, cut_before, cut_after), hit.text[start:end])
+    return Quote(chosen.passage, start, end, Excerpt(s, e, cut_before, cut_after), hit.text[start:end], chosen.spans)
+
+
+def _short(answer: Answer, parts: AnswerParts, read: list[Hit], shown: int) -> None:
+    """Fill the short answer and the shown passage that supports it, when the vote was clear.
+
+    The vote's best supporting passage is cited when it is shown; otherwise the first shown passage (text or
+    headline) that writes the answer in one of its forms. When no shown passage does, no short answer is
+    given: it could not be cited.
+    """
+    short = parts.short
+    if short is None:
+        return
+    cited: int | None = short.passage if short.passage < shown else None
+    if cited is None:
+        forms = [f.lower() for f in (short.forms or (short.text,))]
+        cited = next((i for i, h in enumerate(read[:shown]) if _writes(h, forms)), None)
+    if cited is None:
+        return
+    answer.short_answer = short.text
+    answer.short_answer_passage = cited
+    answer.short_answer_kind = short.kind
+
+
+def _writes(hit: Hit, forms: list[str]) -> bool:
+    """True when the hit's text or headline holds one of ``forms`` (lower case)."""
+    text, title = hit.text.lower(), (hit.title or "").lower()
+    return any(f in text or f in title for f in forms)
 
 
 def cite(hit: Hit, number: int, as_of: date | datetime | None = None) -> Citation:

@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from index.answer.question import QuestionAnalysis, analyse
-from index.answer.sentences import Quote, QuoteParams, choose_quote, read_passages, term_weights
+from index.answer.sentences import (
+    Quote,
+    QuoteParams,
+    Runs,
+    Sentence,
+    choose_quote,
+    read_passages,
+    sentence_score,
+    term_weights,
+)
 from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
 
 # The settings most of the 5 folds chose in bench/answers.py's cross-validation on the dev questions (each fold
@@ -25,11 +34,14 @@ class AnswerParts:
             passages), or None.
         short: the short answer and its supporting passage (``short.passage`` indexes the passages given), or
             None when the evidence does not agree well enough.
+        anchors: for each shown passage, the span of its own best sentence (None when none shares a word with
+            the question): where a long passage's excerpt starts.
     """
 
     analysis: QuestionAnalysis
     quote: Quote | None
     short: ShortAnswer | None
+    anchors: tuple[tuple[int, int] | None, ...] = ()
 
 
 def answer_parts(
@@ -41,6 +53,7 @@ def answer_parts(
     shown: int = 3,
     quote_params: QuoteParams = QUOTE_PARAMS,
     short_params: ShortParams = SHORT_PARAMS,
+    words: Sequence[Runs | None] | None = None,
 ) -> AnswerParts:
     """The quote (from the shown passages) and the short answer (voted over all given passages).
 
@@ -53,13 +66,14 @@ def answer_parts(
         shown: how many of ``texts`` are shown, so may be quoted.
         quote_params: the quote's weights.
         short_params: the vote's thresholds.
+        words: the passages' word runs when the caller has them (highlighted hits' ``words``), same order.
 
     Returns:
         The parts; ``quote`` and ``short`` may each be None.
     """
     qa = analyse(question)
     weights = term_weights(qa, idf, quote_params.context_weight)
-    read = read_passages(qa, texts, weights)
+    read = read_passages(qa, texts, weights, words=words)
     leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
     # The vote's leader steers the quote even when it is too weak to be shown on its own.
     lead = leader.forms if leader is not None else ()
@@ -72,4 +86,19 @@ def answer_parts(
         )
     if quote is None:
         quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
-    return AnswerParts(qa, quote, short)
+    return AnswerParts(qa, quote, short, _anchors(read[:shown], texts, quote_params))
+
+
+def _anchors(
+    read: Sequence[list[Sentence]], texts: Sequence[str], params: QuoteParams
+) -> tuple[tuple[int, int] | None, ...]:
+    """Each passage's best sentence on its own (no rank discount, no vote): where its excerpt starts."""
+    out: list[tuple[int, int] | None] = []
+    for sentences, text in zip(read, texts, strict=False):
+        best, best_score = None, 0.0
+        for s in sentences:
+            score = sentence_score(s, text, params)
+            if score > best_score:
+                best, best_score = (s.start, s.end), score
+        out.append(best)
+    return tuple(out)

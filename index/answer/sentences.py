@@ -20,6 +20,7 @@ _QUESTION_PENALTY = 0.3  # a sentence that is itself a question (often the quiz 
 EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is most of the cost)
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
 _ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
+Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
 _EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
@@ -100,7 +101,12 @@ def term_weights(analysis: QuestionAnalysis, idf: Mapping[str, float], context_w
 
 
 def read_passages(
-    analysis: QuestionAnalysis, texts: Sequence[str], weights: Mapping[str, float], *, limit: int = EXTRACT_LIMIT
+    analysis: QuestionAnalysis,
+    texts: Sequence[str],
+    weights: Mapping[str, float],
+    *,
+    limit: int = EXTRACT_LIMIT,
+    words: Sequence[Runs | None] | None = None,
 ) -> list[list[Sentence]]:
     """:func:`read_passage` for each passage, looking for candidates only where they may matter.
 
@@ -113,11 +119,14 @@ def read_passages(
         texts: the passages' texts, best first.
         weights: :func:`term_weights` of the question.
         limit: at most this many sentences get candidates.
+        words: each passage's word runs (``tokenize_spans``) when the caller has them (a highlighted hit's
+            ``words``), so the passages are not tokenized again; None for any not at hand.
 
     Returns:
         Each passage's sentences, in order.
     """
-    read = [read_passage(analysis, t, weights, floor=math.inf) for t in texts]
+    runs = list(words or ()) + [None] * (len(texts) - len(words or ()))
+    read = [read_passage(analysis, t, weights, floor=math.inf, runs=r) for t, r in zip(texts, runs, strict=False)]
     wanted = accepts(analysis)
     if not wanted:
         return read
@@ -140,7 +149,12 @@ def read_passages(
 
 
 def read_passage(
-    analysis: QuestionAnalysis, text: str, weights: Mapping[str, float], *, floor: float = 0.0
+    analysis: QuestionAnalysis,
+    text: str,
+    weights: Mapping[str, float],
+    *,
+    floor: float = 0.0,
+    runs: Runs | None = None,
 ) -> list[Sentence]:
     """Split a passage into sentences and read each against the question (terms, proximity, candidates).
 
@@ -150,6 +164,7 @@ def read_passage(
         weights: :func:`term_weights` of the question.
         floor: candidates are looked for only in sentences holding at least this share of the question's
             term weight (and some of it); ``math.inf`` skips them.
+        runs: ``tokenize_spans(text)`` when the caller already has it.
 
     Returns:
         The passage's sentences in order.
@@ -159,7 +174,8 @@ def read_passage(
         return []
     total = sum(weights.values()) or 1.0
     wanted = accepts(analysis)
-    runs = tokenize_spans(text)
+    if runs is None:
+        runs = tokenize_spans(text)
     out: list[Sentence] = []
     r = 0
     for start, end in spans:

@@ -37,7 +37,8 @@ def render_answer(answer: Answer, *, bold: bool = False) -> str:
     """The answer as the bot gives it, as plain text for a terminal.
 
     Query notes first; then, when nothing answered well, the message, suggestions and closest headlines;
-    otherwise the time note, the quote with the number of the passage it is from, and each passage with its
+    otherwise the time note, the short answer in bold (when the passages agree on one) with the number of the
+    passage that supports it, the quote with the number of the passage it is from, and each passage with its
     citation, link, other outlets and excerpt.
 
     Args:
@@ -55,6 +56,8 @@ def render_answer(answer: Answer, *, bold: bool = False) -> str:
     if lines:
         lines.append("")
     mark = marker(bold)
+    if answer.short_answer is not None and answer.short_answer_passage is not None:
+        lines.append(f"{mark(' '.join(answer.short_answer.split()))} [{answer.short_answer_passage + 1}]")
     quote = answer.quote
     if quote is not None:
         hit = answer.passages[quote.passage].hit
@@ -165,9 +168,12 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "corrections": [{"word": c.word, "searched": c.shown} for c in answer.corrections],
         "time_note": answer.time_note,
         "short_answer": answer.short_answer,
+        "short_answer_citation": (answer.short_answer_passage + 1 if answer.short_answer_passage is not None else None),
+        "short_answer_kind": answer.short_answer_kind,
         "answer": quote.text if quote else None,
         "answer_citation": quote.passage + 1 if quote else None,
         "answer_span": [quote.start, quote.end] if quote else None,
+        "answer_spans": [list(s) for s in quote.spans] if quote else None,
         "answer_shown": _excerpt_dict(quote.shown) if quote else None,
         "passages": [_passage_dict(p) for p in answer.passages],
         "closest": [{"title": c.title, "source": c.outlet, "date": c.published} for c in answer.closest],

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.answer.compose import compose
+from index.answer.compose import ask, mark_best_sentences
 from index.cli.render import answer_dict, batch_hit, hit_dict, render_answer, render_results
 from index.dates import parse_typed_date
 from index.models import SORTS, Results
@@ -51,6 +51,16 @@ examples:
 EVAL_EXAMPLES = """\
 The question file is JSONL: {"question": ..., "gold_article_ids": [...]} and/or "gold_urls": [...]
 ("gold_source_ids" as in corpus/questions.jsonl also works); "date" is the question's as-of date.
+
+With "answer": [...] gold answer strings, each question is also answered exactly as `newsbot ask` answers it
+(same as-of date, same sort), and the report adds:
+  quote@1  the quote holds a gold answer (a quote over 400 characters counts as a miss)
+  pass@3   one of the cited passages holds one
+  short@1  the short answer is right (none shown counts as a miss)
+and lists the answer misses: the question, its gold answers, the short answer and the quote.
+Matching: both texts are normalised (Unicode NFKD, accents folded, lower case, punctuation to spaces) and the
+gold string must occur as whole words ("Tonga" matches "Tonga's capital", not "Tongan"); a short answer also
+counts when a gold string holds it and it has two thirds of that string's words ("Tony Awards").
 
 examples:
   newsbot eval ../shared/data/realtimeqa/dev_questions.jsonl
@@ -94,7 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ask",
         help="ask a question: the answer as the bot gives it",
-        description="Answer a question from the archive: the best sentence quoted, then the top passages cited.",
+        description="Answer a question from the archive: a short answer in bold when the top passages agree on one,"
+        " the sentence (or two) that answers quoted, then the top passages cited.",
         epilog=ASK_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -110,8 +121,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _register_eval(sub: argparse._SubParsersAction, add_common: Any) -> None:
     p = sub.add_parser(
         "eval",
-        help="measure retrieval: Recall@1/5/10 and MRR@10 on questions with known answers",
-        description="Ask every question in a JSONL file and score where its gold article ranks.",
+        help="measure retrieval (Recall@1/5/10, MRR@10) and answers (quote@1, pass@3, short@1) on known questions",
+        description="Ask every question in a JSONL file and score where its gold article ranks, and, for questions"
+        " with answer strings, whether the answer holds them.",
         epilog=EVAL_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -227,6 +239,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     results = searcher.search(text, k=args.k, as_of=args.as_of, **filters)
     if args.json:
+        q = results.query
+        mark_best_sentences(results.hits, q, searcher.idf(q.terms + q.title_terms))
         print(json.dumps(results_dict(results), ensure_ascii=False))
     else:
         sys.stdout.write(render_results(results, bold=sys.stdout.isatty()))
@@ -333,16 +347,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     searcher = _open_searcher(args)
     if searcher is None:
         return 1
-    # A few more than shown, so the confidence check sees the neighbourhood of the best hit.
-    results = searcher.search(question, k=max(args.passages, 5), as_of=args.as_of)
-    q = results.query
-    idf = searcher.idf(q.terms + q.title_terms)
-    answer = compose(results, question=question, idf=idf, passages=args.passages)
+    answer = ask(searcher, question, as_of=args.as_of, passages=args.passages)
     if args.json:
         print(json.dumps(answer_dict(answer), ensure_ascii=False))
     else:
         sys.stdout.write(render_answer(answer, bold=sys.stdout.isatty()))
-    return 0 if not results.query.empty else 1
+    return 0
 
 
 # --- eval ----------------------------------------------------------------------------------------------------

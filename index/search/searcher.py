@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.compose import annotate as _annotate
 from index.models import SORTS, Correction, Hit, Query, Results
 from index.search import recency
 from index.search.generations import current_generation, index_dir
+from index.search.highlight import highlight
 from index.search.postings import (
     UNDATED_DAY,
     UNDATED_TS,
@@ -377,8 +377,7 @@ class Searcher:
                 "blend" measures age from it. None: now.
             per_article: at most one passage per article (its best), and republished copies of a story folded
                 into one hit listing them in ``also_in``; False returns passages as ranked.
-            annotate: fill each hit's highlights, matched terms and best sentence (``index.answer.compose``); callers
-                that only need ids and scores (batch runs, evaluation) save about 0.3 ms a hit without it.
+            annotate: mark each hit's matched words (``index.search.highlight``); batch runs and evaluation skip it.
             rerank: with "blend", re-score BM25's best passages with the second stage (``index.search.rerank``,
                 settings in ``self.rerank``); "relevance" and "newest" never use it.
             correct: search a query word the index does not know as the closest word it knows
@@ -401,10 +400,9 @@ class Searcher:
         if corrections:
             name_corrections(corrections, hits)
             req.q.notes.append(_correction_note(corrections))
-        if annotate and hits:
-            weights = self.idf(_scored_terms(req.q))
+        if annotate:
             for hit in hits:
-                _annotate(hit, req.q, weights)
+                highlight(hit, req.q)
         took = (time.perf_counter() - started) * 1000
         return Results(req.q, hits, total, took, offset, st.generation, message, req.as_of, corrections)
 

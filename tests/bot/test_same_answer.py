@@ -1,4 +1,5 @@
-"""One answer everywhere: `newsbot ask`, `ask --json` and the /ask embed carry the same quote, citations and ages."""
+"""One answer everywhere: `newsbot ask`, `ask --json` and the /ask embed carry the same short answer, quote,
+citations and ages."""
 
 from __future__ import annotations
 
@@ -70,17 +71,23 @@ def plain(rendered: str) -> str:
     return " ".join(text.split())
 
 
+_SHORT = re.compile(r"\*\*(.+)\*\* \[(\d+)\]")  # "**Ana Ruiz** [1]": the short answer and its citation
+
+
 def from_text(out: str) -> dict[str, Any]:
     lines = out.splitlines()
+    short = _SHORT.fullmatch(lines[0])
+    if short:
+        lines = lines[1:]
     quote = re.fullmatch(r"“(.*)” \[(\d+)\]", lines[0])
-    assert quote, lines[0]
     cites = [re.match(r"\[(\d+)\] (.*?) — ", line) for line in lines if re.match(r"\[\d+\] ", line)]
     ages = [_AGE.search(line).group(1) for line in lines if re.match(r"\[\d+\] ", line)]  # type: ignore[union-attr]
     excerpts = [plain(lines[i + 2 if lines[i + 1].startswith("    http") else i + 1]) for i, line in enumerate(lines)
                 if re.match(r"\[\d+\] ", line)]  # fmt: skip
     return {
-        "quote": plain(quote.group(1)),
-        "quoted": int(quote.group(2)),
+        "short": (plain(short.group(1)), int(short.group(2))) if short else None,
+        "quote": plain(quote.group(1)) if quote else None,
+        "quoted": int(quote.group(2)) if quote else None,
         "titles": [m.group(2) for m in cites if m],
         "ages": ages,
         "excerpts": excerpts,
@@ -88,11 +95,22 @@ def from_text(out: str) -> dict[str, Any]:
 
 
 def from_json(data: dict[str, Any]) -> dict[str, Any]:
-    # "answer" is the whole quote; the part shown is given by offsets into the quoted passage.
-    quoted, shown = data["passages"][data["answer_citation"] - 1]["passage"], data["answer_shown"]
-    assert shown["start"] >= data["answer_span"][0] and shown["end"] <= data["answer_span"][1]
+    # "answer" is the whole quote; the part shown is given by offsets into the quoted passage, and the quote is
+    # exactly its sentences (one or two, at most 400 characters).
+    quote = None
+    if data["answer"] is not None:
+        quoted, shown = data["passages"][data["answer_citation"] - 1]["passage"], data["answer_shown"]
+        assert shown["start"] >= data["answer_span"][0] and shown["end"] <= data["answer_span"][1]
+        spans = data["answer_spans"]
+        assert 1 <= len(spans) <= 2 and len(data["answer"]) <= 400
+        assert data["answer"] == quoted[spans[0][0] : spans[-1][1]]
+        quote = plain(quoted[shown["start"] : shown["end"]])
+    short = None
+    if data["short_answer"] is not None:
+        short = (plain(data["short_answer"]), data["short_answer_citation"])
     return {
-        "quote": plain(quoted[shown["start"] : shown["end"]]),
+        "short": short,
+        "quote": quote,
         "quoted": data["answer_citation"],
         "titles": [p["title"] for p in data["passages"]],
         "ages": [p["age"] for p in data["passages"]],
@@ -101,13 +119,15 @@ def from_json(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_embed(embed: dict[str, Any]) -> dict[str, Any]:
-    lines = embed["description"].splitlines()
-    quote = next(line for line in lines if line.startswith("> "))
-    cited = next(line for line in lines if line.startswith("— **["))
+    lines = embed.get("description", "").splitlines()  # no quote and no note: no description
+    short = next((m for line in lines if (m := _SHORT.fullmatch(line))), None)
+    quote = next((line for line in lines if line.startswith("> ")), None)
+    cited = next((line for line in lines if line.startswith("— **[")), None)
     fields = embed["fields"]
     return {
-        "quote": plain(quote[2:]),
-        "quoted": int(re.match(r"— \*\*\[(\d+)\]", cited).group(1)),  # type: ignore[union-attr]
+        "short": (plain(short.group(1)), int(short.group(2))) if short else None,
+        "quote": plain(quote[2:]) if quote else None,
+        "quoted": int(re.match(r"— \*\*\[(\d+)\]", cited).group(1)) if cited else None,  # type: ignore[union-attr]
         "titles": [re.sub(r"^\[\d+\] ", "", f["name"]) for f in fields],
         "ages": [_AGE.search(f["value"].split("\n")[1]).group(1) for f in fields],  # type: ignore[union-attr]
         "excerpts": [plain(f["value"].split("\n")[0]) for f in fields],
@@ -123,15 +143,19 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    "question",
+    ("question", "short", "quoted"),
     [
-        "What did Kim say about sanctions and missile tests?",
-        "Which council decisions about the library budget and road repairs?",  # two passages
-        "storm highway glacier",  # a passage far longer than any excerpt
-        "glacier retreated valley researchers",  # a quote longer than a quote may be: cut alike everywhere
+        ("What did Kim say about sanctions and missile tests?", None, True),
+        ("Which council decisions about the library budget and road repairs?", None, True),  # two passages
+        ("storm highway glacier", None, True),  # a passage far longer than any excerpt
+        # One sentence longer than a quote may be: no quote anywhere (a quote is whole sentences, at most 400
+        # characters), the passage still shown and cited alike.
+        ("glacier retreated valley researchers", None, False),
+        # The passages agree on a name: the same short answer, citing the same passage, everywhere.
+        ("Who said the library would open in 2026?", ("Ana Ruiz", 1), True),
     ],
 )
-async def test_terminal_json_and_discord_give_the_same_answer(make_bot, recorder, db, capsys, question):
+async def test_terminal_json_and_discord_give_the_same_answer(make_bot, recorder, db, capsys, question, short, quoted):
     assert main(["ask", question, "--db", str(db), "--as-of", AS_OF]) == 0
     text = from_text(capsys.readouterr().out)
     assert main(["ask", question, "--db", str(db), "--as-of", AS_OF, "--json"]) == 0
@@ -145,7 +169,8 @@ async def test_terminal_json_and_discord_give_the_same_answer(make_bot, recorder
     discord = from_embed(embed)
 
     assert text == from_json(data) == discord
-    assert text["quote"] and text["titles"] and all(text["ages"])
+    assert bool(text["quote"]) == quoted and text["titles"] and all(text["ages"])
+    assert text["short"] == short
 
 
 @pytest.mark.asyncio

@@ -238,3 +238,69 @@ def test_answer_matches_normalises_and_needs_whole_words() -> None:
     assert answer_matches("The deal is worth $44 billion.", ["$44 billion"])
     assert not answer_matches("Tongan officials said", ["Tonga"])
     assert not answer_matches(None, ["Tonga"]) and not answer_matches("Tonga", [""])
+
+
+class AnsweringSearcher(FakeSearcher):
+    """A FakeSearcher with the index's idf, so answers are composed as `newsbot ask` composes them."""
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        return dict.fromkeys(terms, 2.0)
+
+
+def test_answer_metrics_through_the_ask_path(tmp_path: Path) -> None:
+    solis = "Renata Solis won the race for mayor of Harbor City on Tuesday, defeating Owen Marsh."
+    answers = {
+        "Who won the Harbor City mayor race?": [
+            _texted(1, solis),
+            _texted(2, "Harbor City's new mayor, Renata Solis, won the race with 58% of the vote."),
+            _texted(3, "Solis won the mayoral race in Harbor City after a long campaign."),
+        ],
+        "Which storm closed the coastal highway?": [
+            _texted(4, "A winter storm closed the coastal highway for two days, officials said."),
+        ],
+    }
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {
+                "qid": "m",
+                "question": "Who won the Harbor City mayor race?",
+                "gold_article_ids": ["a1"],
+                "answer": ["Renata Solis"],
+                "date": "2022-01-07",
+            },
+            {
+                "qid": "s",
+                "question": "Which storm closed the coastal highway?",
+                "gold_article_ids": ["a4"],
+                "answer": ["Hurricane Ian"],
+                "date": "2022-01-07",
+            },
+        ],
+    )
+    report = evaluate(AnsweringSearcher(answers), path)
+    first = report.runs[0]
+    assert first.as_of and first.metrics.answered == 2
+    assert (first.metrics.quote, first.metrics.passages, first.metrics.short) == (0.5, 0.5, 0.5)
+    assert [o.qid for o in first.answer_misses] == ["s"]
+    data = report_dict(report)["runs"][0]
+    assert (data["quote@1"], data["pass@3"], data["short@1"]) == (0.5, 0.5, 0.5)
+    assert data["answer_misses"][0]["answers"] == ["Hurricane Ian"]
+    text = format_report(report)
+    assert "quote@1  pass@3  short@1" in text and "whole-word containment" in text
+    assert "gold:  Hurricane Ian" in text and "winter storm closed" in text
+
+
+def _texted(article_id: int, text: str) -> Hit:
+    h = hit(article_id)
+    h.text = text
+    return h
+
+
+def test_short_answer_matching() -> None:
+    from index.evaluate import short_answer_matches
+
+    assert short_answer_matches("Tony Awards", ["The Tony Awards"])
+    assert short_answer_matches("Rafael Nadal's", ["Rafael Nadal"])
+    assert not short_answer_matches("Nadal", ["Rafael Nadal"])
+    assert not short_answer_matches(None, ["Tonga"])

@@ -125,3 +125,17 @@ def test_enforce_brings_any_embed_within_limits():
     total = len(d.get("title", "")) + len(d.get("description", "")) + len(d.get("footer", {}).get("text", ""))
     total += sum(len(f["name"]) + len(f["value"]) for f in d.get("fields", []))
     assert total <= 6000
+
+
+def test_answer_embed_short_answer_is_escaped_bold_and_within_limits():
+    from index.models import Answer, AnswerPassage, Citation, Excerpt
+
+    text = "The prize went to *NSYNC_fans <@123> at the gala. " * 3
+    shown = hit(text)
+    passage = AnswerPassage(shown, Citation(1, "T", "O", date(2024, 3, 1), None, 1, 1), Excerpt(0, len(text)))
+    answer = Answer("Who won?", None, True, passages=[passage], short_answer="*NSYNC_fans <@123> " + "x" * 400)
+    answer.short_answer_passage = 0
+    description = fmt.answer_embed(answer).description
+    first = description.splitlines()[0]
+    assert first.startswith("**\\*NSYNC\\_fans \\<@123>") and first.endswith("…** [1]")
+    assert len(first) <= 230  # fitted to 200 characters of escaped text, plus the bold marks and the citation

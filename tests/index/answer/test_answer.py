@@ -16,7 +16,6 @@ from index.answer.compose import (
     compose,
     is_confident,
     passage_excerpt,
-    quote_index,
     snippet,
     time_note,
 )
@@ -360,20 +359,24 @@ def test_quote_comes_from_a_lower_passage_when_its_sentence_answers_much_better(
     for h in (weak, strong):
         annotate(h, q, idf)
     results = Results(query=q, hits=[weak, strong], total=2, took_ms=1.0)
-    assert quote_index(results.hits) == 1
+    answer = compose(results, idf=idf)
+    assert answer.quote is not None and answer.quote.passage == 1
     first = render(results, idf=idf).splitlines()[0]
     assert first.startswith("“Council member Renata Solis **won**") and first.endswith("” [2]")
 
 
 def test_quote_stays_with_the_top_passage_when_sentences_are_alike() -> None:
     results = results_for("What did Kim call the sanctions?", make_hit(), make_hit(passage_id=2, title="Copy"))
-    assert quote_index(results.hits) == 0
-    assert results.hits[0].sentence_score > 0
+    answer = compose(results)
+    assert answer.quote is not None and answer.quote.passage == 0
 
 
-def test_quote_index_without_any_sentence() -> None:
-    assert quote_index([]) is None
-    assert quote_index([make_hit()]) is None  # not annotated: no best sentence to quote
+def test_no_quote_when_no_sentence_shares_a_word() -> None:
+    q = parse("Kim sanctions")
+    results = Results(query=q, hits=[make_hit("Nothing here is about the topic at all.")], total=1, took_ms=1.0)
+    results.offset = 3  # a later page shows its passages even when they do not answer
+    answer = compose(results)
+    assert answer.answered and answer.quote is None and answer.short_answer is None
 
 
 # --- the composed answer -------------------------------------------------------------------------------------
@@ -426,3 +429,71 @@ def test_passage_excerpt_cuts_one_enormous_word() -> None:
     hit = make_hit("x" * 1000)
     part = passage_excerpt(hit, 100)
     assert (part.start, part.end, part.cut_after) == (0, 100, True)
+
+
+# --- the short answer ----------------------------------------------------------------------------------------
+
+MAYOR_IDF = {"won": 3.0, "harbor": 1.5, "citi": 0.5, "mayor": 1.5, "race": 2.0}
+
+
+def mayor_hits() -> list[Hit]:
+    texts = [
+        "Renata Solis won the race for mayor of Harbor City on Tuesday, defeating Owen Marsh by 4,000 votes.",
+        "Harbor City's new mayor, Renata Solis, won the race with 58% of the vote.",
+        "Solis won the mayoral race in Harbor City after a long campaign.",
+    ]
+    return [make_hit(t, passage_id=i, title=f"Harbor City votes {i}") for i, t in enumerate(texts, 1)]
+
+
+def mayor_results(hits: list[Hit]) -> Results:
+    q = parse("Who won the Harbor City mayor race?")
+    for h in hits:
+        annotate(h, q, MAYOR_IDF)
+    return Results(query=q, hits=hits, total=len(hits), took_ms=1.0)
+
+
+def test_compose_gives_a_short_answer_when_the_passages_agree() -> None:
+    answer = compose(mayor_results(mayor_hits()), idf=MAYOR_IDF)
+    assert answer.short_answer == "Renata Solis" and answer.short_answer_kind == "person"
+    assert answer.short_answer_passage == 0  # its best supporting passage, shown and cited as [1]
+    assert answer.quote is not None and "Renata Solis" in answer.quote.text  # the quote backs it
+    lines = render_answer(answer).splitlines()
+    assert lines[0] == "**Renata Solis** [1]" and lines[1].startswith("“Renata Solis **won**")
+
+
+def test_no_short_answer_it_cannot_cite() -> None:
+    # Only the first passage is shown and it does not name the winner: the vote over the others may be clear,
+    # but a short answer no shown passage supports is not given.
+    hits = [make_hit("Voters in Harbor City picked a mayor on Tuesday in a race that drew record crowds.")]
+    answer = compose(mayor_results(hits + mayor_hits()), idf=MAYOR_IDF, passages=1)
+    assert answer.answered and answer.short_answer is None and answer.short_answer_passage is None
+
+
+def test_no_short_answer_when_the_vote_is_split_or_the_answer_weak() -> None:
+    hits = [
+        make_hit("Renata Solis won the race for mayor of Harbor City, officials said.", passage_id=1),
+        make_hit("Owen Marsh won the race for mayor of Harbor City, his campaign said.", passage_id=2),
+    ]
+    answer = compose(mayor_results(hits), idf=MAYOR_IDF)
+    assert answer.answered and answer.quote is not None and answer.short_answer is None
+    # Not confident: neither a short answer nor a quote.
+    weak = compose(results_for("Zelenskyy parliament ceasefire speech sanctions", make_hit()))
+    assert weak.short_answer is None and weak.quote is None
+
+
+def test_no_short_answer_on_a_later_page() -> None:
+    results = mayor_results(mayor_hits())
+    results.offset = 3
+    answer = compose(results, idf=MAYOR_IDF)
+    assert answer.answered and answer.short_answer is None
+
+
+def test_quote_is_one_or_two_whole_sentences_within_400_characters() -> None:
+    text = (
+        "Tonga is an archipelago of 169 islands in the South Pacific. "
+        "The eruption left much of the country covered in volcanic ash, officials said on Monday."
+    )
+    results = results_for("The eruption left which group of islands covered in ash?", make_hit(text))
+    quote = compose(results).quote
+    assert quote is not None and 1 <= len(quote.spans) <= 2 and len(quote.text) <= 400
+    assert quote.text == text[quote.spans[0][0] : quote.spans[-1][1]] and "Tonga" in quote.text

@@ -367,3 +367,22 @@ def test_e2e_not_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     make_store(db, [Doc("A story", ["Some text about things."])])  # stored, but no postings built
     assert main(["search", "story", "--db", str(db)]) == 1
     assert capsys.readouterr().err.strip() == "The archive is not indexed yet: run `newsbot index PATH`."
+
+
+def test_search_json_gives_each_result_its_best_sentence(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Search itself marks words only; the CLI (above search and answers) adds the best sentence for --json.
+    assert main(["search", "replacement bridge open", "--db", str(small_db), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["results"][0]
+    s, e = first["best_sentence"]
+    assert first["passage"][s:e].startswith("A replacement costing $48.5 million")
+
+
+def test_ask_json_short_answer_keys(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    question = "How much more will the Pier 9 stadium cost than planned?"
+    assert main(["ask", question, "--db", str(small_db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"short_answer", "short_answer_citation", "answer", "answer_citation", "answer_spans"} <= set(data)
+    assert data["answer"] == "The Pier 9 stadium will cost $120 million more than planned, the council heard."
+    assert data["short_answer"] == "$120 million" and data["short_answer_kind"] == "money"
+    cited = data["passages"][data["short_answer_citation"] - 1]
+    assert "$120 million" in cited["passage"]

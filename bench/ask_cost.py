@@ -1,0 +1,90 @@
+"""What one question costs end to end, as ``newsbot ask`` pays it: search with annotation, idf, compose.
+
+Each question is searched as of its date (``--no-as-of``: as of now) with ``Searcher.search`` (annotated hits,
+the default) for the hits ``ask`` asks for, then composed with ``index.answer.compose.compose`` (confidence,
+citations, excerpts, the quote and the short answer). Every question is asked once to warm up, then timed
+``--repeat`` times; the report gives p50, p90, p99 and max per question, and each part's share. For
+reference it also times the same search without highlights (``annotate=False``, as ``search --batch`` runs it),
+which the question does not pay on top.
+
+    python bench/ask_cost.py --db /tmp/m/rtqa.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.answer.compose import PASSAGES, compose
+from index.search.query import parse_date
+
+ASK_K = 5  # hits `newsbot ask` searches for (3 shown, 2 more for the confidence check and the vote)
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="/tmp/m/rtqa.db")
+    ap.add_argument("--questions", default="/work/shared/data/realtimeqa/dev_questions.jsonl")
+    ap.add_argument("--repeat", type=int, default=3, help="timed passes over the questions (default 3)")
+    ap.add_argument("--no-as-of", action="store_true", help="ask as of now, not as of each question's date")
+    args = ap.parse_args()
+
+    from index.search.searcher import Searcher
+    from index.search.spelling import prepare
+    from index.search.timeparse import warm_up
+
+    with open(args.questions, encoding="utf-8") as f:
+        questions = [json.loads(line) for line in f if line.strip()]
+    warm_up()
+    with Searcher.open(args.db) as searcher:
+        prepare(searcher)
+        totals: list[float] = []
+        searches: list[float] = []
+        composes: list[float] = []
+        plain: list[float] = []
+        for rep in range(args.repeat + 1):
+            for rec in questions:
+                day = None if args.no_as_of else parse_date(str(rec["date"])[:10].replace("/", "-"))
+                t = time.perf_counter()
+                searcher.search(rec["question"], k=ASK_K, as_of=day, annotate=False)
+                bare = (time.perf_counter() - t) * 1000
+                t0 = time.perf_counter()
+                results = searcher.search(rec["question"], k=ASK_K, as_of=day)
+                t1 = time.perf_counter()
+                q = results.query
+                idf = searcher.idf(q.terms + q.title_terms)
+                compose(results, question=rec["question"], idf=idf, passages=PASSAGES)
+                t2 = time.perf_counter()
+                if rep:  # the first pass warms caches and is not counted
+                    searches.append((t1 - t0) * 1000)
+                    composes.append((t2 - t1) * 1000)
+                    totals.append((t2 - t0) * 1000)
+                    plain.append(bare)
+    print(f"{len(questions)} questions x {args.repeat}, as of {'now' if args.no_as_of else 'their dates'}")
+    rows = (
+        ("search (annotated)", searches),
+        ("idf + compose", composes),
+        ("whole question", totals),
+        ("ref: search, no marks", plain),
+    )
+    for name, values in rows:
+        print(
+            f"  {name:22} p50 {_pct(values, 0.5):7.3f} ms  p90 {_pct(values, 0.9):7.3f}  p99 {_pct(values, 0.99):7.3f}"
+            f"  max {max(values):7.3f}  mean {statistics.mean(values):7.3f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
