@@ -99,9 +99,13 @@ class ProblemFolder:
         self.problems: list[Problem] = []
         self._seen: dict[tuple[str, str, str], int] = {}
         self._folded: dict[tuple[str, str, str], Problem] = {}
+        self._kinds: dict[str, str] = {}  # reason -> kind: a bad file repeats a handful of reasons many times
 
     def add(self, p: Problem) -> None:
-        key = (p.path, p.level, p.kind)
+        kind = self._kinds.get(p.reason)
+        if kind is None:
+            kind = self._kinds[p.reason] = p.kind
+        key = (p.path, p.level, kind)
         folded = self._folded.get(key)
         if folded is not None:
             folded.count += p.count
