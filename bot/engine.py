@@ -226,7 +226,7 @@ class Engine:
         self._repairs_left -= 1
         repair, db_path = self._repair, self.db_path
         log.warning("rebuilding the search index of %s from the stored articles", db_path)
-        self._repairing = _in_daemon_thread(lambda: repair(db_path), "newsbot-repair")
+        self._repairing = in_daemon_thread(lambda: repair(db_path), "newsbot-repair")
         self._in_background(self._after_repair(self._repairing))
 
     async def _after_repair(self, done: asyncio.Future[Any]) -> None:
@@ -316,8 +316,9 @@ class Engine:
         return await self.run(search_worker.search, query, k, options)
 
 
-def _in_daemon_thread(func: Callable[[], T], name: str) -> asyncio.Future[T]:
-    """Run ``func`` in a daemon thread; the future resolves on the running loop with its result or exception."""
+def in_daemon_thread(func: Callable[[], T], name: str) -> asyncio.Future[T]:
+    """Run ``func`` in a daemon thread (a shutdown never waits for it); the future resolves on the running loop
+    with its result or exception."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 

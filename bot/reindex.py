@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.engine import in_daemon_thread
 from bot.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -114,28 +114,11 @@ class ReindexJob:
 
     def start(self) -> asyncio.Future[Any]:
         """Start the thread; the returned future resolves (on the loop) with the run summary or its exception."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-
-        def settle(result: Any, error: BaseException | None) -> None:
-            if future.done():
-                return
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-        def target() -> None:
-            try:
-                result = self._work(self.paths, self.db_path, self.prune, self._set_phase, within=self.within)
-            except BaseException as e:
-                loop.call_soon_threadsafe(settle, None, e)
-            else:
-                loop.call_soon_threadsafe(settle, result, None)
-
-        threading.Thread(target=target, name="newsbot-reindex", daemon=True).start()
-        self._future = future
-        return future
+        self._future = in_daemon_thread(
+            lambda: self._work(self.paths, self.db_path, self.prune, self._set_phase, within=self.within),
+            "newsbot-reindex",
+        )
+        return self._future
 
     @property
     def running(self) -> bool:
