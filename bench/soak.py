@@ -37,27 +37,31 @@ from bot.bot import NewsBot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 
 
-def _rss_of(pid: int | str) -> float:
+def _rss_of(pid: int | str, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:  # the process ended meanwhile
         pass
     return 0.0
 
 
-def rss_mb() -> float:
-    """Resident set size in MB of this process plus its children (the search workers), from Linux /proc."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory in MB of this process plus its children (the search workers), from Linux /proc.
+
+    ``VmRSS`` counts the pages of the memory-mapped index and database that searches touched (file pages the
+    kernel can drop at will); ``RssAnon`` only the processes' own memory, where a leak would show.
+    """
     me = os.getpid()
-    total = _rss_of(me)
+    total = _rss_of(me, field)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == me:  # the parent pid, after the command name
-            total += _rss_of(stat.parent.name)
+            total += _rss_of(stat.parent.name, field)
     return total
 
 
@@ -92,6 +96,7 @@ async def soak(args: argparse.Namespace) -> dict:
     questions = load_questions(Path(args.questions))
     recorder = Recorder()
     samples: list[tuple[int, float]] = []
+    anon: list[tuple[int, float]] = []
     with recording(recorder):
         bot = NewsBot(Settings(token=Secret(TOKEN), db=Path(args.db), cooldown_seconds=0.0))
         await bot.login(TOKEN)
@@ -110,6 +115,7 @@ async def soak(args: argparse.Namespace) -> dict:
             sent += n
             gc.collect()
             samples.append((sent, rss_mb()))
+            anon.append((sent, rss_mb("RssAnon")))
         wall = time.perf_counter() - started
         logged_after = query_log_size(Path(args.db))
         trimmed = await bot.store.trim_logs() if hasattr(bot.store, "trim_logs") else None
@@ -117,6 +123,8 @@ async def soak(args: argparse.Namespace) -> dict:
         await bot.close()
     warm = [s for s in samples if s[0] >= args.warmup] or samples
     growth = (warm[-1][1] - warm[0][1]) / max(1, warm[-1][0] - warm[0][0])
+    warm_anon = [s for s in anon if s[0] >= args.warmup] or anon
+    growth_anon = (warm_anon[-1][1] - warm_anon[0][1]) / max(1, warm_anon[-1][0] - warm_anon[0][0])
     return {
         "db": args.db,
         "questions": sent,
@@ -128,6 +136,9 @@ async def soak(args: argparse.Namespace) -> dict:
         "rss_mb_end": round(samples[-1][1], 1),
         "rss_mb_max": round(max(r for _, r in samples), 1),
         "rss_kb_per_question": round(growth * 1024, 3),
+        "anon_mb_after_warmup": round(warm_anon[0][1], 1),
+        "anon_mb_end": round(anon[-1][1], 1),
+        "anon_kb_per_question": round(growth_anon * 1024, 3),
         "rss_mb_p50": round(pct([r for _, r in warm], 50), 1),
         "query_log_before": logged_before,
         "query_log_after": logged_after,
@@ -145,7 +156,9 @@ def report(r: dict) -> str:
         "|---|---|",
         f"| RSS after warm-up | {r['rss_mb_after_warmup']} MB |",
         f"| RSS at the end (max) | {r['rss_mb_end']} MB ({r['rss_mb_max']} MB) |",
-        f"| RSS growth per question after warm-up | {r['rss_kb_per_question']} KB |",
+        f"| RSS growth per question after warm-up | {r['rss_kb_per_question']} KB (mapped index pages included) |",
+        f"| own memory (RssAnon) after warm-up, at the end | {r['anon_mb_after_warmup']} MB, {r['anon_mb_end']} MB |",
+        f"| own memory growth per question after warm-up | {r['anon_kb_per_question']} KB |",
         f"| query log rows (bytes) before | {r['query_log_before'][0]:,} ({r['query_log_before'][1]:,}) |",
         f"| query log rows (bytes) after | {r['query_log_after'][0]:,} ({r['query_log_after'][1]:,}) |",
         f"| after retention | {r['query_log_after_retention'][0]:,} ({r['query_log_after_retention'][1]:,}) |",
