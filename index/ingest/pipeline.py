@@ -995,10 +995,15 @@ class _Scheduler:
             return
         # Stop at once: queued tasks are dropped and running workers killed; nothing they did is committed.
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        manager = getattr(self.pool, "_executor_manager_thread", None)
         self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
                 process.terminate()
+        # Let the pool's manager thread see its workers gone and finish now: left running, it races the
+        # interpreter's exit hook for the pool's wakeup pipe ("Bad file descriptor" at exit, or a hang).
+        if manager is not None:
+            manager.join(timeout=10)
         self.pool = None
 
     def submit(self, task: _FileTask | _ChunkTask, on_done: _OnDone) -> None:
