@@ -129,21 +129,24 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
             Postings.load(tmp)
         generations.switch_current(root, name)
         generations.prune(root, name)
-    folder = root / name
-    size = sum(p.stat().st_size for p in folder.iterdir())
-    info = BuildInfo(
-        generation=name,
+    info = built_info(root / name, meta, started)
+    log.info("built search index %s: %d passages, %d terms in %.1f s", name, info.passages, info.terms, info.seconds)
+    return info
+
+
+def built_info(folder: Path, meta: dict[str, Any], started: float) -> BuildInfo:
+    """What a generation written to ``folder`` holds, from its ``params.json`` contents, timed from ``started``."""
+    return BuildInfo(
+        generation=folder.name,
         path=folder,
         passages=meta["passages"],
         articles=meta["articles"],
         terms=meta["terms"],
         postings=meta["postings"],
         seconds=time.perf_counter() - started,
-        bytes=size,
+        bytes=sum(p.stat().st_size for p in folder.iterdir()),
         params=meta["bm25"],
     )
-    log.info("built search index %s: %d passages, %d terms in %.1f s", name, info.passages, info.terms, info.seconds)
-    return info
 
 
 def _indexed_texts(

@@ -29,6 +29,7 @@ from index.search.build import (
     _story_key,
     _write_bytes,
     article_fingerprint,
+    built_info,
     parse_published,
     source_key,
 )
@@ -160,18 +161,7 @@ def _grow(db_path: Path, conn: Any, base: Postings, delta: _Delta, started: floa
         Postings.load(tmp)  # the structure every reader checks, checked before the manifest vouches for it
     generations.switch_current(root, name)
     generations.prune(root, name)
-    folder = root / name
-    info = BuildInfo(
-        generation=name,
-        path=folder,
-        passages=meta["passages"],
-        articles=meta["articles"],
-        terms=meta["terms"],
-        postings=meta["postings"],
-        seconds=time.perf_counter() - started,
-        bytes=sum(p.stat().st_size for p in folder.iterdir()),
-        params=meta["bm25"],
-    )
+    info = built_info(root / name, meta, started)
     log.info(
         "grew search index %s -> %s: %d articles added, %d removed, %.2f s",
         base.generation,
