@@ -319,7 +319,7 @@ class Postings:
                 # passages are few and score high, so the bound is tight and the threshold scan keeps few.
                 sample = lists[0][0]
                 if len(sample) < 4 * depth:
-                    sample = np.unique(np.concatenate([d for d, _, _ in lists[:3]]))
+                    sample = _sorted_union([d for d, _, _ in lists[:3]])
                 theta = _kth(sample, acc[sample], eligible, depth)
             if theta > 0:
                 cand = np.flatnonzero(acc >= theta).astype(np.int32)
@@ -346,12 +346,7 @@ class Postings:
         try:
             for d, s, w in lists:
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
-            cat = np.concatenate([d for d, _, _ in lists])
-            cat.sort()
-            keep = np.empty(len(cat), np.bool_)
-            keep[:1] = True
-            np.not_equal(cat[1:], cat[:-1], out=keep[1:])
-            cand = cat[keep]
+            cand = _sorted_union([d for d, _, _ in lists])
             scores = acc[cand]
         finally:
             if cand is not None:
@@ -438,6 +433,20 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OSError):
         return f"unreadable ({error.strerror or error})"
     return "malformed"
+
+
+def _sorted_union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The distinct passage numbers of ``arrays``, ascending (what ``np.unique`` of their concatenation gives).
+
+    Sorting and dropping repeats is 20-30x faster than ``np.unique`` on these int32 arrays: NumPy 2's hash-based
+    unique took 0.4-8 ms for the three rarest terms' postings of a common-word query.
+    """
+    cat = np.concatenate(arrays)
+    cat.sort()
+    keep = np.empty(len(cat), np.bool_)
+    keep[:1] = True
+    np.not_equal(cat[1:], cat[:-1], out=keep[1:])
+    return cat[keep]
 
 
 def _kth(

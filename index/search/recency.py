@@ -207,7 +207,10 @@ def candidates(
 def window_passages(st: Postings, lo: int, hi: int) -> np.ndarray:
     """Passage numbers published from day ``lo`` to day ``hi`` (ordinals, inclusive), by day."""
     order, days = st.by_day
-    return order[np.searchsorted(days, lo) : np.searchsorted(days, hi, "right")]
+    # The bounds in the days' own dtype: a Python int makes searchsorted cast the whole int32 array to int64
+    # first (0.16 ms a call at 376k passages, against 2 us for the binary search itself).
+    lo_d, hi_d = days.dtype.type(lo), days.dtype.type(hi)
+    return order[np.searchsorted(days, lo_d) : np.searchsorted(days, hi_d, "right")]
 
 
 def score_passages(st: Postings, terms: list[str], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
