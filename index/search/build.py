@@ -77,7 +77,9 @@ def _story_key(title_tokens: str) -> int:
     return int.from_bytes(digest, "little", signed=True) or 1
 
 
-def article_fingerprint(title_tokens: str, published: str | None, outlet: str | None, url: str | None) -> int:
+def article_fingerprint(
+    title_tokens: str, published: str | None, outlet: str | None, url: str | None, content_hash: str | None = None
+) -> int:
     """A hash of what the index keeps of an article besides its passages: a change means it must be re-added.
 
     Args:
@@ -85,11 +87,13 @@ def article_fingerprint(title_tokens: str, published: str | None, outlet: str | 
         published: the stored publication date.
         outlet: the stored outlet.
         url: the stored link.
+        content_hash: the stored body's hash: an edited body is re-added even when its passages keep their ids
+            (SQLite can hand an article's deleted passage ids out again).
 
     Returns:
         A signed 64-bit hash.
     """
-    text = "\x1f".join((title_tokens or "", published or "", outlet or "", url or ""))
+    text = "\x1f".join((title_tokens or "", published or "", outlet or "", url or "", content_hash or ""))
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
@@ -227,8 +231,8 @@ def _read_store(db_path: Path, params: BM25Params, progress: bool) -> _Read:
     # One read transaction: articles and passages come from the same snapshot even if an ingest is running.
     with read_snapshot(db_path) as conn:
         n_expected = count_indexed_passages(conn)
-        for rowid, title_tokens, published, outlet, url in indexed_articles(conn):
-            read.articles[rowid] = (title_tokens or "", published, outlet, url)
+        for rowid, title_tokens, published, outlet, url, content_hash in indexed_articles(conn):
+            read.articles[rowid] = (title_tokens or "", published, outlet, url, content_hash)
         titles = {a: v[0] for a, v in read.articles.items()}
         bar = _progress_bar(n_expected) if progress else None
         rows = _indexed_texts(indexed_passage_tokens(conn), titles, params.title)
@@ -281,11 +285,11 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
     art_fp = np.empty(n_art, np.int64)
     src_ids: dict[tuple[str | None, str | None], int] = {}
     for i, a in enumerate(read.art_rows):
-        title_tokens, published, outlet, url = read.articles[a]
+        title_tokens, published, outlet, url, content_hash = read.articles[a]
         art_day[i], art_ts[i] = parse_published(published)
         art_src[i] = src_ids.setdefault(source_key(outlet, url), len(src_ids))
         art_story[i] = _story_key(title_tokens)
-        art_fp[i] = article_fingerprint(title_tokens, published, outlet, url)
+        art_fp[i] = article_fingerprint(title_tokens, published, outlet, url, content_hash)
     doc_article = np.frombuffer(read.doc_art, dtype=np.int32).copy()
     arrays = {
         "doc_pid": np.frombuffer(read.pids, dtype=np.int64).copy(),

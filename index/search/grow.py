@@ -365,7 +365,7 @@ def _passage_merge(
     a_fp = np.empty(n_add, np.int64)
     number = {}
     for i, aid in enumerate(delta.added):
-        title_tokens, published, outlet, url = delta.meta[aid]
+        title_tokens, published, outlet, url, content_hash = delta.meta[aid]
         a_day[i], a_ts[i] = parse_published(published)
         key = source_key(outlet, url)
         if key not in src_ids:
@@ -373,7 +373,7 @@ def _passage_merge(
             sources.append(list(key))
         a_src[i] = src_ids[key]
         a_story[i] = _story_key(title_tokens or "")
-        a_fp[i] = article_fingerprint(title_tokens, published, outlet, url)
+        a_fp[i] = article_fingerprint(title_tokens, published, outlet, url, content_hash)
         number[aid] = n_kept_arts + i
     new_art = np.asarray([number[a] for a in arts], np.int32)  # of each added passage
     doc_article = np.concatenate([art_new[np.asarray(arr["doc_article"])[alive]].astype(np.int32), new_art])

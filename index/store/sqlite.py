@@ -1012,9 +1012,11 @@ def indexed_articles(conn: sqlite3.Connection) -> sqlite3.Cursor:
         conn: an open connection.
 
     Returns:
-        A cursor over ``id, title_tokens, published, outlet, url``.
+        A cursor over ``id, title_tokens, published, outlet, url, content_hash``.
     """
-    return conn.execute("SELECT id, title_tokens, published, outlet, url FROM articles WHERE duplicate_of IS NULL")
+    return conn.execute(
+        "SELECT id, title_tokens, published, outlet, url, content_hash FROM articles WHERE duplicate_of IS NULL"
+    )
 
 
 def indexed_passage_tokens(conn: sqlite3.Connection) -> sqlite3.Cursor:
