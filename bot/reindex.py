@@ -44,7 +44,10 @@ def archive_target(path: str | None, archive: Path | None) -> Path:
         return root
     if "\0" in path:
         raise BadInput(OUTSIDE)
-    target = (root / path).resolve()  # an absolute `path` replaces root here, and is then checked like any other
+    try:
+        target = (root / path).resolve()  # an absolute `path` replaces root here, and is then checked like any other
+    except (OSError, RuntimeError):  # a link loop, outside or in: the same answer as any path that leads out
+        raise BadInput(OUTSIDE) from None
     if not target.is_relative_to(root):
         raise BadInput(OUTSIDE)
     if not target.exists():

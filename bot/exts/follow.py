@@ -70,6 +70,16 @@ def post_body(follow: Follow, hits: list[Hit], more: int) -> tuple[str, list[dis
     return fmt.fit_lines(lines, fmt.CONTENT), [article_embed(h) for h in hits]
 
 
+def _member_can_post(interaction: discord.Interaction, channel_id: int) -> bool:
+    """Whether the member who asked may see and write in ``channel_id``, as Discord resolved it for the command."""
+    channels = ((interaction.data or {}).get("resolved") or {}).get("channels") or {}
+    raw = (channels.get(str(channel_id)) or {}).get("permissions")
+    if raw is None:
+        return True  # not resolved: Discord only offers channels the member can see
+    allowed = discord.Permissions(int(raw))
+    return allowed.view_channel and allowed.send_messages
+
+
 class Follows(commands.Cog):
     """Followed topics: the commands, and the posting after each update of the archive."""
 
@@ -253,6 +263,12 @@ class Follows(commands.Cog):
             return
         where = channel.id if channel is not None else interaction.channel_id
         assert where is not None
+        if channel is not None and not _member_can_post(interaction, where):
+            # Otherwise a member could send a topic's posts into a channel they cannot see or write in.
+            await self._say(
+                interaction, "You can only follow a topic in a channel where you can see and send messages."
+            )
+            return
         follow, status = await self.bot.store.add_follow(
             interaction.guild_id, where, text, interaction.user.id, self.max_follows
         )

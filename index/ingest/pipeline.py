@@ -823,7 +823,9 @@ def _ingest(
     files = _walk_inputs(run, paths, within)
     known = store.file_rows(conn)
     if prune:
-        tops = [str(Path(p).expanduser().resolve()) for p in paths]
+        # Only paths that are there now: a missing or unreadable top (an unmounted disk, a renamed folder) says
+        # nothing about its files, and must not empty the archive of them.
+        tops = [str(Path(p).expanduser().resolve()) for p in paths if _present(Path(p).expanduser())]
         _prune(run, {path: row for path, row in known.items() if _under(path, tops)})
         known = store.file_rows(conn)
     to_read = _changed_files(conn, files, known, summary)
@@ -1105,9 +1107,31 @@ def _under(stored: str, tops: list[str]) -> bool:
     return any(stored == top or stored.startswith(top.rstrip(os.sep) + os.sep) for top in tops)
 
 
+def _present(top: Path) -> bool:
+    """Whether a walked path is there to judge its files by: a file, or a folder this process can list."""
+    if top.is_file():
+        return True
+    try:
+        with os.scandir(top):
+            return True
+    except OSError:
+        return False
+
+
+def _gone(path: str) -> bool:
+    """Whether a stored file is gone for sure (not merely unreadable right now)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _prune(run: _Run, known: dict[str, sqlite3.Row]) -> None:
     """Delete stored files that are gone from disk, with their articles (duplicates of them are promoted)."""
-    gone = [row for path, row in known.items() if not os.path.exists(path)]
+    gone = [row for path, row in known.items() if _gone(path)]
     if not gone:
         return
     with run.batch_transaction():

@@ -130,3 +130,17 @@ async def test_a_link_inside_the_archive_to_a_file_outside_is_not_read(make_bot,
     await settle()
     shown = json.dumps([c.json for c in recorder.for_interaction(q)])
     assert "swordfish" not in shown and "hunter2" not in shown
+
+
+def test_a_link_loop_outside_the_archive_gets_the_same_answer(tmp_path):
+    from bot.errors import BadInput
+    from bot.reindex import OUTSIDE, archive_target
+
+    archive = tmp_path / "arch"
+    archive.mkdir()
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    for path in ("../loop", "../nonexistent"):
+        with pytest.raises(BadInput) as err:
+            archive_target(path, archive)
+        assert err.value.user_message == OUTSIDE

@@ -66,12 +66,23 @@ async def run(bot, recorder, payload: dict[str, Any]) -> dict[str, Any]:
     return [c for c in calls if c.kind == "followup"][-1].body
 
 
-async def follow(bot, recorder, query: str, *, channel: int | None = None, permissions: int = MANAGE_CHANNELS) -> str:
+SEE_AND_SEND = (1 << 10) | (1 << 11)  # View Channel, Send Messages
+
+
+async def follow(
+    bot,
+    recorder,
+    query: str,
+    *,
+    channel: int | None = None,
+    permissions: int = MANAGE_CHANNELS,
+    channel_permissions: int = SEE_AND_SEND,
+) -> str:
     options: dict[str, Any] = {"query": query}
     resolved = None
     if channel is not None:
         options["channel"] = str(channel)
-        resolved = {"channels": {str(channel): {**channel_payload(channel), "permissions": "0"}}}
+        resolved = {"channels": {str(channel): {**channel_payload(channel), "permissions": str(channel_permissions)}}}
     payload = slash("follow", options, permissions=permissions, resolved=resolved)
     if channel is not None:
         payload["data"]["options"][1]["type"] = 7  # a channel option
@@ -349,3 +360,11 @@ async def test_articles_stored_before_the_index_covers_them_are_matched_once_it_
     rebuild(news_db, progress=False)  # the run finishes: now it is searchable, and posted
     assert await bot.follows.check_index() == 1
     assert titles(posts(recorder)[-1]) == ["Lighthouse keeper's cottage restored"]
+
+
+@pytest.mark.asyncio
+async def test_a_member_cannot_follow_into_a_channel_they_cannot_see(make_bot, news_db, recorder) -> None:
+    bot = await make_bot(news_db)
+    said = await follow(bot, recorder, "lighthouse", channel=OTHER_CHANNEL_ID, channel_permissions=0)
+    assert "where you can see and send messages" in said
+    assert await bot.store.follows() == []

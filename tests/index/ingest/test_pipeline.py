@@ -578,3 +578,14 @@ def test_ingest_skips_its_own_database_and_hidden_entries(tmp_path: Path) -> Non
     second = run([folder], db)
     assert first.files_seen == second.files_seen == 1
     assert first.failed == second.failed == 0
+
+
+def test_prune_of_a_folder_that_is_missing_removes_nothing(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "archive"
+    for n in range(3):
+        write_text(folder / f"{n}.txt", n)
+    run([folder], db_path)
+    folder.rename(tmp_path / "unmounted")  # the disk is not there today
+    summary = run([folder], db_path, prune=True)
+    assert summary.removed == 0 and count(db_path, "articles") == 3
+    assert any("no such file or folder" in p.reason for p in summary.problems)
