@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+from helpers.bm25_reference import REL, PublishedBM25L, assert_close
 from helpers.searchdb import Doc, make_store
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
@@ -14,22 +15,6 @@ from index.search.bm25 import BM25Params
 from index.search.build import passage_token_lists, rebuild
 from index.search.postings import Postings
 from index.search.searcher import Searcher
-
-REL = 1e-5
-
-
-class PublishedBM25L(BM25L):
-    """rank-bm25's BM25L without the extra tf factor (its issue #5): Lv and Zhai's formula, 0 where tf is 0."""
-
-    def get_scores(self, query: list[str]) -> np.ndarray:
-        score = np.zeros(self.corpus_size)
-        doc_len = np.array(self.doc_len)
-        for q in query:
-            q_freq = np.array([(doc.get(q) or 0) for doc in self.doc_freqs])
-            ctd = q_freq / (1 - self.b + self.b * doc_len / self.avgdl)
-            term = (self.idf.get(q) or 0) * (self.k1 + 1) * (ctd + self.delta) / (self.k1 + ctd + self.delta)
-            score += np.where(q_freq > 0, term, 0.0)
-        return score
 
 
 def corpus(seed: int, n_docs: int = 400, vocab: int = 600) -> tuple[list[list[str]], list[str], list[float]]:
@@ -52,12 +37,6 @@ def queries(seed: int, words: list[str], weights: list[float], n: int = 300) -> 
             q.append("neverseenterm")
         out.append(q)
     return out
-
-
-def assert_close(ours: np.ndarray, ref: np.ndarray) -> None:
-    scale = np.maximum(np.abs(ref), 1e-9)
-    worst = float(np.max(np.abs(ours - ref) / scale)) if len(ref) else 0.0
-    assert worst <= REL, f"largest relative difference {worst:.2e}"
 
 
 def test_corpus_has_terms_in_more_than_half_the_passages() -> None:

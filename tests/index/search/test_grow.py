@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.bm25_reference import REL, PublishedBM25L, assert_close
 from helpers.searchdb import Doc, make_store, write_articles
 from rank_bm25 import BM25Okapi, BM25Plus
-from test_bm25_reference import REL, PublishedBM25L, assert_close
 
 from index import store
 from index.models import Article
