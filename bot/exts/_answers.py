@@ -88,6 +88,34 @@ class Reply:
         return cited[0].article_id if cited else None
 
 
+def log_interaction(
+    bot: NewsBot,
+    interaction: discord.Interaction,
+    surface: str,
+    query: str,
+    as_of: datetime,
+    *,
+    took_ms: float,
+    n_results: int,
+    passage_ids: list[int] | None = None,
+) -> None:
+    """Queue an interaction's question for the query log: who asked where, and what it found."""
+    bot.store.log_query(
+        QueryLogEntry(
+            id=interaction.id,
+            surface=surface,
+            query=query,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            as_of=as_of.isoformat(),
+            took_ms=took_ms,
+            n_results=n_results,
+            results=passage_ids or [],
+        )
+    )
+
+
 def empty_embed() -> discord.Embed:
     """The reply to a blank question."""
     return discord.Embed(title="What would you like to know?", description=EMPTY_QUESTION, colour=fmt.NO_MATCH_COLOUR)

@@ -13,7 +13,6 @@ from bot.bot import NewsBot
 from bot.exts import _answers, _views
 from bot.render import explore
 from bot.render import format as fmt
-from bot.store import QueryLogEntry
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +89,15 @@ class Menus(commands.Cog):
         options = {"as_of": as_of, "sources": list(limit) or None}
         words, results = await self.bot.engine.run(search_worker.coverage, text, COVERAGE, options)
         searched = " ".join(words)
-        self.bot.store.log_query(
-            QueryLogEntry(
-                id=interaction.id,
-                surface="coverage",
-                query=searched or text[:QUESTION_CHARS],
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                user_id=interaction.user.id,
-                as_of=as_of.isoformat(),
-                took_ms=results.took_ms,
-                n_results=results.total,
-                results=[h.passage_id for h in results.hits],
-            )
+        _answers.log_interaction(
+            self.bot,
+            interaction,
+            "coverage",
+            searched or text[:QUESTION_CHARS],
+            as_of,
+            took_ms=results.took_ms,
+            n_results=results.total,
+            passage_ids=[h.passage_id for h in results.hits],
         )
         about = fmt.link("this message", message.jump_url, 300)
         embed = explore.articles_embed(

@@ -12,9 +12,10 @@ from discord.ext import commands
 from bot import errors, search_worker
 from bot.bot import NewsBot
 from bot.exts import _views
+from bot.exts._answers import log_interaction
 from bot.render import explore
 from bot.render import format as fmt
-from bot.store import QueryLogEntry, StoredArticle
+from bot.store import StoredArticle
 from index.models import Hit
 
 log = logging.getLogger(__name__)
@@ -45,19 +46,15 @@ class Related(commands.Cog):
         results = await self.bot.engine.run(search_worker.related, stored.id, RELATED, as_of)
         if results is None:
             raise errors.ArticleGone()
-        self.bot.store.log_query(
-            QueryLogEntry(
-                id=interaction.id,
-                surface="related",
-                query=f"related:{stored.id}",
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                user_id=interaction.user.id,
-                as_of=as_of.isoformat(),
-                took_ms=results.took_ms,
-                n_results=len(results.hits),
-                results=[h.passage_id for h in results.hits],
-            )
+        log_interaction(
+            self.bot,
+            interaction,
+            "related",
+            f"related:{stored.id}",
+            as_of,
+            took_ms=results.took_ms,
+            n_results=len(results.hits),
+            passage_ids=[h.passage_id for h in results.hits],
         )
         hits = sorted(results.hits, key=_day)
         source = fmt.link(stored.title or "(untitled)", stored.url, 400)

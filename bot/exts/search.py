@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot.bot import NewsBot
 from bot.exts import _views
+from bot.exts._answers import log_interaction
 from bot.exts._options import FILTER_HELP, DateOption, source_choices, sources_option
 from bot.render import format as fmt
-from bot.store import QueryLogEntry
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +66,15 @@ class Search(commands.Cog):
             results = await self.bot.engine.search(query, PAGE + 1, offset=page * PAGE, **options)
             if first:
                 first = False
-                self.bot.store.log_query(
-                    QueryLogEntry(
-                        id=interaction.id,
-                        surface="search",
-                        query=query,
-                        guild_id=interaction.guild_id,
-                        channel_id=interaction.channel_id,
-                        user_id=interaction.user.id,
-                        as_of=as_of.isoformat(),
-                        took_ms=results.took_ms,
-                        n_results=results.total,
-                        results=[h.passage_id for h in results.hits[:PAGE]],
-                    )
+                log_interaction(
+                    self.bot,
+                    interaction,
+                    "search",
+                    query,
+                    as_of,
+                    took_ms=results.took_ms,
+                    n_results=results.total,
+                    passage_ids=[h.passage_id for h in results.hits[:PAGE]],
                 )
             embed = fmt.search_embed(query, results, as_of=as_of, page_size=PAGE)
             return embed, len(results.hits) > PAGE

@@ -13,9 +13,9 @@ from discord.ext import commands
 from bot import search_worker
 from bot.bot import NewsBot
 from bot.exts import _views
+from bot.exts._answers import log_interaction
 from bot.exts._options import DateOption
 from bot.render import explore
-from bot.store import QueryLogEntry
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +49,7 @@ class Timeline(commands.Cog):
         as_of = interaction.created_at
         options = {"after": after, "before": before, "as_of": as_of}
         line, png = await self.bot.engine.run(search_worker.timeline, query, options, query)
-        self.bot.store.log_query(
-            QueryLogEntry(
-                id=interaction.id,
-                surface="timeline",
-                query=query,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                user_id=interaction.user.id,
-                as_of=as_of.isoformat(),
-                took_ms=line.took_ms,
-                n_results=line.total,
-            )
-        )
+        log_interaction(self.bot, interaction, "timeline", query, as_of, took_ms=line.took_ms, n_results=line.total)
         limit = getattr(interaction, "filesize_limit", 8 * 1024 * 1024)
         if png is not None and len(png) > limit:  # never at 800 x 300, but an upload over the limit fails
             log.warning("timeline chart of %d bytes is over the upload limit %d; sent without it", len(png), limit)
