@@ -7,10 +7,13 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.cli.search import _date_arg, _day_arg, _open_searcher
-from index.search.timeline import Timeline, label, summary
 from index.text import valid_text
+
+if TYPE_CHECKING:
+    from index.search.timeline import Timeline
 
 EXAMPLES = """\
 An article counts when it holds every word of the query (in its text or headline); each story counts once.
@@ -62,6 +65,8 @@ def sparkline(counts: list[int], width: int = 72) -> list[str]:
 
 def as_dict(line: Timeline, words: str) -> dict:
     """The timeline for --json."""
+    from index.search.timeline import summary
+
     return {
         "query": words,
         "unit": line.unit,
@@ -91,7 +96,8 @@ def as_dict(line: Timeline, words: str) -> dict:
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     """`newsbot timeline`: the summary, a sparkline and the peaks (or JSON), and the chart with --png."""
-    from index.search.timeline import timeline
+    # Imported here: it brings numpy, which registering the command for every `newsbot` run need not load.
+    from index.search.timeline import label, summary, timeline
 
     words = valid_text(" ".join(args.query).strip())
     searcher = _open_searcher(args)

@@ -132,3 +132,11 @@ def test_the_cli_names_the_fetchers_setting_without_loading_the_fetcher() -> Non
     assert feeds_cli.ALLOW_PRIVATE_ENV == fetch.ALLOW_PRIVATE_ENV
     code = "import sys; import index.cli; assert 'aiohttp' not in sys.modules, 'registering commands loads aiohttp'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_registering_every_command_loads_no_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; import index.cli; assert 'numpy' not in sys.modules, 'a repeat newsbot index would load numpy'"
+    subprocess.run([sys.executable, "-c", code], check=True)
