@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -23,3 +26,26 @@ def shared_data() -> Path:
 def db_path(tmp_path: Path) -> Path:
     """A fresh database path in a temporary folder (the file is created on first connect)."""
     return tmp_path / "news.db"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server for the session: `.ci/run`'s (NEWSBOT_TEST_PG), else one started from the local install.
+
+    Without PostgreSQL on the machine the tests that need it are skipped with a message, except where
+    NEWSBOT_REQUIRE_PG=1 (CI), where that is a failure.
+    """
+    if not os.environ.get(pg.URL_ENV) and pg.binaries() is None:
+        message = "PostgreSQL is not installed here (no initdb): install it or set NEWSBOT_TEST_PG=postgresql://…"
+        if os.environ.get(pg.REQUIRE_ENV) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with pg.server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database for one test (dropped afterwards)."""
+    with pg.fresh_database(pg_server) as url:
+        yield url
