@@ -33,6 +33,8 @@ PASSAGE_CHARS = 700  # of the matching passage shown per article: five fit well 
 # Errors after which posting cannot work until someone acts: the follow is disabled instead of retried.
 UNKNOWN_CHANNEL = 10003
 NO_ACCESS = (50001, 50013)
+# A thread that was archived (50083) or locked (160005) refuses posts until a moderator reopens it.
+CLOSED_THREAD = (50083, 160005)
 WHO = {
     "manage_channels": "the Manage Channels permission",
     "manage_guild": "the Manage Server permission",
@@ -46,6 +48,8 @@ def disabling_reason(error: discord.HTTPException) -> str | None:
         return "the channel was deleted"
     if isinstance(error, discord.Forbidden) and error.code in NO_ACCESS:
         return "I may not post there (I need View Channel, Send Messages and Embed Links)"
+    if error.code in CLOSED_THREAD:
+        return "the thread is archived or locked (reopen it, or follow in another channel)"
     return None
 
 

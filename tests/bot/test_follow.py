@@ -195,7 +195,13 @@ async def test_the_hourly_cap_holds_and_what_waits_is_posted_after_the_hour(make
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("status", "code", "reason"),
-    [(404, 10003, "the channel was deleted"), (403, 50013, "I may not post there"), (403, 50001, "I may not post")],
+    [
+        (404, 10003, "the channel was deleted"),
+        (403, 50013, "I may not post there"),
+        (403, 50001, "I may not post"),
+        (400, 50083, "the thread is archived or locked"),
+        (400, 160005, "the thread is archived or locked"),
+    ],
 )
 async def test_a_deleted_channel_or_missing_permission_disables_the_follow(
     make_bot, news_db, recorder, caplog, status, code, reason
