@@ -23,6 +23,7 @@ from bot.store.base import (
     StoreBusy,
     is_locked,
     is_postgres,
+    shown,
 )
 from bot.store.records import Conversation, Follow, GuildSettings, QueryLogEntry
 from bot.store.sqlite import (
@@ -60,6 +61,7 @@ __all__ = [
     "is_locked",
     "is_postgres",
     "migrate",
+    "shown",
     "trim_conversations",
     "trim_query_log",
 ]

@@ -17,11 +17,10 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from bot.store.base import StoreBusy, Threaded
+from bot.store.base import StoreBusy, Threaded, shown
 from bot.store.records import Conversation, Follow, GuildSettings, now
 from index.text import valid_text
 
@@ -131,15 +130,6 @@ BOT_SCHEMA_VERSION = BOT_MIGRATIONS[-1][0]
 SCHEMA_KEY = "schema"
 
 
-def describe(url: str) -> str:
-    """``url`` as it may be shown and logged: host, port and database, never the password."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "the PostgreSQL database (its URL could not be read)"
-    return f"PostgreSQL {parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
-
-
 async def migrate(conn: AsyncConnection[Any]) -> int:
     """Create or bring the bot's tables up to date on an autocommit connection; returns their version.
 
@@ -219,13 +209,13 @@ class PostgresBackend:
             )
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
         except psycopg.OperationalError as e:
-            raise StoreBusy(f"cannot reach {describe(url)}: {str(e).strip()}") from e
+            raise StoreBusy(f"cannot reach {shown(url)}: {str(e).strip()}") from e
         try:
             archive = await Threaded.open(functools.partial(_open_archive, url), "newsbot-store-archive", _close)
         except BaseException as e:
             await pool.close()
             if isinstance(e, psycopg.OperationalError):
-                raise StoreBusy(f"cannot reach {describe(url)}: {str(e).strip()}") from e
+                raise StoreBusy(f"cannot reach {shown(url)}: {str(e).strip()}") from e
             raise
         return cls(url, pool, archive)
 
@@ -241,7 +231,7 @@ class PostgresBackend:
                 return await fn(conn, *args)
         except psycopg.OperationalError as e:
             # Lost server, pool exhausted, lock wait timed out, serialization conflict: all "try again later".
-            raise StoreBusy(f"database is busy or unreachable ({describe(self.locator)}): {e}") from e
+            raise StoreBusy(f"database is busy or unreachable ({shown(self.locator)}): {e}") from e
 
     write = read  # PostgreSQL takes concurrent writers: the same pool serves both
 
@@ -250,7 +240,7 @@ class PostgresBackend:
         try:
             return await self._archive.run(fn, *args, **kwargs)
         except psycopg.OperationalError as e:
-            raise StoreBusy(f"database is busy or unreachable ({describe(self.locator)}): {e}") from e
+            raise StoreBusy(f"database is busy or unreachable ({shown(self.locator)}): {e}") from e
 
     async def close(self) -> None:
         """Close the pool and the archive's connection."""
