@@ -129,29 +129,60 @@ BOT_SCHEMA_VERSION = BOT_MIGRATIONS[-1][0]
 SCHEMA_KEY = "schema"
 
 
+def _version(conn: sqlite3.Connection) -> int:
+    # fetchall: the statement runs to its end, so no read snapshot is left open to upgrade into a write later.
+    try:
+        rows = conn.execute("SELECT value FROM bot_meta WHERE key = ?", (SCHEMA_KEY,)).fetchall()
+    except sqlite3.OperationalError as err:
+        if "no such table" not in str(err):
+            raise
+        return 0
+    return int(rows[0][0]) if rows else 0
+
+
+def _statements(script: str) -> list[str]:
+    """A migration step's statements, one by one (SQLite's own tokenizer decides where each ends)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Create or bring the bot's tables up to date on an autocommit connection; returns their version.
+
+    Each step runs in its own write transaction (BEGIN IMMEDIATE: the lock first, then the reads, so a concurrent
+    writer is waited for rather than failing on a stale snapshot), which reads the version again: a process that
+    starts at the same time as another waits, then finds the step applied and skips it.
 
     Raises:
         RuntimeError: the tables were made by a newer newsbot.
     """
-    conn.execute("CREATE TABLE IF NOT EXISTS bot_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    row = conn.execute("SELECT value FROM bot_meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
-    current = int(row[0]) if row else 0
+    current = _version(conn)
     if current > BOT_SCHEMA_VERSION:
         raise RuntimeError(f"the bot's tables are at schema {current}, newer than this newsbot's: upgrade newsbot")
     for version, sql in BOT_MIGRATIONS:
         if version <= current:
             continue
-        log.info("migrating the bot's tables to schema %d", version)
-        # executescript commits first; the explicit transaction makes a failed step leave nothing half done.
-        # BEGIN IMMEDIATE also makes a second process starting at the same time wait, then find the step done.
-        conn.executescript(
-            f"BEGIN IMMEDIATE;\n{sql}\n"
-            f"INSERT INTO bot_meta(key, value) VALUES ('{SCHEMA_KEY}', '{version}')"
-            " ON CONFLICT(key) DO UPDATE SET value = excluded.value;\nCOMMIT;"
-        )
-        current = version
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS bot_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            current = _version(conn)
+            if current < version:
+                log.info("migrating the bot's tables to schema %d", version)
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                set_meta(conn, SCHEMA_KEY, str(version))
+                current = version
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     return current
 
 
