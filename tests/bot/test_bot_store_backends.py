@@ -309,3 +309,55 @@ async def test_postgresql_migration_waits_for_the_advisory_lock(pg_url: str) -> 
         st = await opening
     await st.close()
     assert schema_version(pg_url) == botstore_module.BOT_SCHEMA_VERSION
+
+
+@pytest.mark.asyncio
+async def test_postgresql_lock_wait_past_the_timeout_is_busy_and_told_as_busy(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from bot import errors
+    from bot.store import is_locked, postgres
+
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_MS", 50)  # the pool's connections are configured at open
+    st = await AsyncStore.open(pg_url)
+    try:
+        with psycopg.connect(pg_url) as holder:  # another process holds the table in a long transaction
+            holder.execute("LOCK TABLE guild_settings IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StoreBusy) as caught:
+                await st.set_guild_settings(1, private_default=True)
+            holder.rollback()
+        assert is_locked(caught.value)
+        assert errors.describe(caught.value) == (
+            "The archive is busy (probably being re-indexed) — try again in a minute.",
+            True,
+        )
+        assert st.guild_settings(1).private_default is False  # not cached as saved
+        await st.set_guild_settings(1, private_default=True)  # and the next try goes through
+    finally:
+        await st.close()
+
+
+@pytest.mark.asyncio
+async def test_postgresql_archive_reads_run_on_their_own_thread(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import psycopg
+
+    import index.store
+
+    seen: list[tuple[str, type]] = []
+
+    def fake_stats(conn: object) -> str:
+        seen.append((threading.current_thread().name, type(conn)))
+        return "stats"
+
+    monkeypatch.setattr(index.store, "stats", fake_stats)
+    st = await AsyncStore.open(pg_url)
+    try:
+        assert await st.stats() == "stats"
+    finally:
+        await st.close()
+    [(thread, kind)] = seen
+    assert thread.startswith("newsbot-store-archive") and issubclass(kind, psycopg.Connection)
