@@ -270,10 +270,17 @@ class AsyncStore:
             return GuildSettings(0)
         return self._settings.get(guild_id) or GuildSettings(guild_id)
 
-    async def reload_settings(self) -> dict[int, GuildSettings]:
-        """Read every server's settings from the database into this process's cache (another process may have
-        changed them); returns them."""
-        self._settings = await self._backend.read(self._ops.all_settings)
+    async def reload_settings(self, guild_id: int | None = None) -> dict[int, GuildSettings]:
+        """Read server settings from the database into this process's cache (another process may have changed
+        them): one server's when ``guild_id`` is given, else every server's; returns the cache."""
+        if guild_id is None:
+            self._settings = await self._backend.read(self._ops.all_settings)
+            return self._settings
+        found = await self._backend.read(self._ops.one_settings, guild_id)
+        if found is None:
+            self._settings.pop(guild_id, None)
+        else:
+            self._settings[guild_id] = found
         return self._settings
 
     async def set_guild_settings(

@@ -347,6 +347,16 @@ async def all_settings(conn: AsyncConnection[Any]) -> dict[int, GuildSettings]:
     return {row["guild_id"]: GuildSettings.from_row(row) for row in rows}
 
 
+async def one_settings(conn: AsyncConnection[Any], guild_id: int) -> GuildSettings | None:
+    """One server's settings, or None when it has none stored."""
+    row = await _row(
+        conn,
+        "SELECT guild_id, answer_channels, private_default, channel_sources FROM guild_settings WHERE guild_id = %s",
+        (guild_id,),
+    )
+    return GuildSettings.from_row(row) if row else None
+
+
 async def save_settings(conn: AsyncConnection[Any], settings: GuildSettings) -> None:
     """Write one server's settings."""
     answer_channels, channel_sources = settings.columns()

@@ -407,6 +407,17 @@ def _all_settings(conn: sqlite3.Connection) -> dict[int, GuildSettings]:
 all_settings = _missing_tables_ok(_all_settings, {})
 
 
+def _one_settings(conn: sqlite3.Connection, guild_id: int) -> GuildSettings | None:
+    row = conn.execute(
+        "SELECT guild_id, answer_channels, private_default, channel_sources FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+    ).fetchone()
+    return GuildSettings.from_row(row) if row else None
+
+
+one_settings = _missing_tables_ok(_one_settings, None)
+
+
 def save_settings(conn: sqlite3.Connection, settings: GuildSettings) -> None:
     """Write one server's settings."""
     answer_channels, channel_sources = settings.columns()

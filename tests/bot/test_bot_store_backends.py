@@ -153,6 +153,19 @@ async def test_settings_changed_by_another_process_are_seen_after_a_reload(st: A
     assert st.guild_settings(7).sources_in(1) == ("gazette.example",)
     new = await st.set_guild_settings(7, channel_sources=(1, []))  # an empty list lifts the limit
     assert new.channel_sources == {} and new.answer_channels == (1, 2)
+    other = await AsyncStore.open(locator)
+    try:
+        await other.set_guild_settings(7, private_default=False)
+        await other.set_guild_settings(8, answer_channels=[3])
+    finally:
+        await other.close()
+    await st.reload_settings(7)  # one server's settings only
+    assert st.guild_settings(7).private_default is False and st.guild_settings(8).answer_channels == ()
+    await st.reload_settings(8)
+    assert st.guild_settings(8).answer_channels == (3,)
+    execute(locator, "DELETE FROM guild_settings WHERE guild_id = ?", (8,))
+    await st.reload_settings(8)
+    assert st.guild_settings(8) == botstore_module.GuildSettings(8)
 
 
 @pytest.mark.asyncio
