@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
@@ -161,7 +162,9 @@ async def migrate(conn: AsyncConnection[Any]) -> int:
             current = version
         return current
     finally:
-        await conn.execute("SELECT pg_advisory_unlock(%s, %s)", MIGRATION_LOCK)
+        # A lost connection released the lock with its session; its error is the one worth raising.
+        with contextlib.suppress(psycopg.OperationalError):
+            await conn.execute("SELECT pg_advisory_unlock(%s, %s)", MIGRATION_LOCK)
 
 
 def _first(row: Any) -> Any:

@@ -308,7 +308,7 @@ async def test_postgresql_migration_waits_for_the_advisory_lock(pg_url: str) -> 
     with psycopg.connect(pg_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s, %s)", MIGRATION_LOCK)  # another process is migrating
         opening = asyncio.create_task(AsyncStore.open(pg_url))
-        while True:  # until the open is seen waiting for the lock (the server says so), not for a set time
+        for _ in range(3000):  # until the open is seen waiting for the lock (the server says so)
             waiting = holder.execute(
                 "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s",
                 (MIGRATION_LOCK[0],),
@@ -317,6 +317,8 @@ async def test_postgresql_migration_waits_for_the_advisory_lock(pg_url: str) -> 
                 break
             assert not opening.done(), opening.exception()
             await asyncio.sleep(0.01)  # polls the server's view; the outcome is decided by the lock, not the wait
+        else:
+            pytest.fail("the store never waited for the migration lock")
         assert execute(pg_url, "SELECT to_regclass('bot_meta') IS NULL") == [(True,)]  # nothing applied meanwhile
         holder.execute("SELECT pg_advisory_unlock(%s, %s)", MIGRATION_LOCK)
         st = await opening
