@@ -71,7 +71,9 @@ def main(db: str | None = None) -> int:
         print(f"newsbot: {e}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    log.info("starting with database %s", settings.db)
+    from bot.store.base import shown
+
+    log.info("starting with database %s", shown(settings.db))  # never a URL's password
     try:
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from index.cli import add_common, build_parser, run
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from bot.store import AsyncStore
 
 
 def _run_bot(args: argparse.Namespace) -> int:
@@ -15,27 +22,81 @@ def _run_bot(args: argparse.Namespace) -> int:
     return bot_main(db=args.db)
 
 
+def _locator(db: str | None) -> str:
+    """The database the command works on: --db, else $NEWSBOT_DB, else the default path; a URL kept as written."""
+    import os
+
+    from bot.store import is_postgres
+    from index import store
+
+    given = db or os.environ.get("NEWSBOT_DB", "").strip() or None
+    return given if is_postgres(given) else str(store.db_path_from_env(given))
+
+
+def _open_store(locator: str, query_log_days: int = 0) -> Any:
+    """The bot's store at ``locator`` (``async with``): the bot's tables are created or migrated on the way."""
+    import contextlib
+
+    from bot.store import AsyncStore
+
+    @contextlib.asynccontextmanager
+    async def opened() -> AsyncIterator[AsyncStore]:
+        st = await AsyncStore.open(locator, query_log_days=query_log_days)
+        try:
+            yield st
+        finally:
+            await st.close()
+
+    return opened()
+
+
+def _run(coro: Any) -> Any:
+    """``coro``'s result, on a loop of its own (a thread's when the caller is inside an event loop already)."""
+    import asyncio  # here: the index-side commands never pay for it
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-cli") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _missing(locator: str, what: str) -> bool:
+    """True (after saying so) when ``locator`` is a SQLite path with no file: a URL's server is asked instead."""
+    from bot.store import is_postgres
+
+    if is_postgres(locator) or Path(locator).exists():
+        return False
+    print(f"No database at {locator}: {what}", file=sys.stderr)
+    return True
+
+
 def _prune_logs(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from bot.store import QUERY_LOG_DAYS, trim_query_log
-    from index import store
+    from bot.store import QUERY_LOG_DAYS, StoreBusy
 
     days = args.query_log_days
     if days is None:
         raw = os.environ.get("NEWSBOT_QUERY_LOG_DAYS", "").strip()
         days = int(raw) if raw.isascii() and raw.isdigit() else QUERY_LOG_DAYS
-    db = store.db_path_from_env(args.db)
-    if not db.exists():
-        print(f"No database at {db}: nothing to prune.", file=sys.stderr)
+    locator = _locator(args.db)
+    if _missing(locator, "nothing to prune."):
         return 1
-    conn = store.connect(db)
+
+    async def trim() -> dict[str, int]:
+        async with _open_store(locator, days) as st:
+            return await st.trim_logs(ingest_log_days=args.ingest_log_days)
+
     try:
-        removed = {"query_log": trim_query_log(conn, days)}
-        removed["ingest_log"] = store.trim_ingest_log(conn, keep_days=args.ingest_log_days)
-    finally:
-        conn.close()
+        trimmed = _run(trim())
+    except StoreBusy as e:
+        print(f"newsbot: {e} (check the URL, that the server runs, and try again)", file=sys.stderr)
+        return 1
+    removed = {"query_log": trimmed["query_log"], "ingest_log": trimmed["ingest_log"]}
     if args.json:
         print(json.dumps({"removed": removed, "query_log_days": days, "ingest_log_days": args.ingest_log_days}))
     else:
@@ -49,18 +110,21 @@ def _prune_logs(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     import json
 
-    from bot.store import feedback_rows
-    from index import store
+    from bot.store import StoreBusy
 
-    db = store.db_path_from_env(args.db)
-    if not db.exists():
-        print(f"No database at {db}: no feedback yet.", file=sys.stderr)
+    locator = _locator(args.db)
+    if _missing(locator, "no feedback yet."):
         return 1
-    conn = store.connect(db)
+
+    async def read() -> list[dict[str, Any]]:
+        async with _open_store(locator) as st:
+            return await st.feedback_rows(days=args.days, down_only=args.down)
+
     try:
-        rows = [dict(r) for r in feedback_rows(conn, days=args.days, down_only=args.down)]
-    finally:
-        conn.close()
+        rows = _run(read())
+    except StoreBusy as e:
+        print(f"newsbot: {e} (check the URL, that the server runs, and try again)", file=sys.stderr)
+        return 1
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

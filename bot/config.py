@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.store.base import is_postgres
 from index.store import DEFAULT_DB
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -45,7 +46,7 @@ class Settings:
     """Everything the bot process is configured with."""
 
     token: Secret = field(repr=False)
-    db: Path = Path(DEFAULT_DB)
+    db: Path | str = Path(DEFAULT_DB)  # a SQLite path, or a postgresql:// URL kept as written
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     cooldown_seconds: float = 5.0
@@ -130,6 +131,13 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
+def _database(given: str | os.PathLike[str]) -> Path | str:
+    # A URL is not a path: Path() would fold its "//" and lose the host.
+    if isinstance(given, str) and is_postgres(given.strip()):
+        return given.strip()
+    return Path(given)
+
+
 def load_settings(
     *,
     db: str | os.PathLike[str] | None = None,
@@ -164,7 +172,7 @@ def load_settings(
         raise ConfigError(f"NEWSBOT_FOLLOW_PERMISSION must be one of {', '.join(FOLLOW_PERMISSIONS)}.")
     return Settings(
         token=Secret(token),
-        db=Path(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
+        db=_database(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
         dev_guild_id=_optional_int(
             merged, "NEWSBOT_DEV_GUILD_ID", "a server id (digits only; right-click the server -> Copy Server ID)"
         ),
