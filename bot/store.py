@@ -694,6 +694,7 @@ class AsyncStore:
         self._queue: asyncio.Queue[QueryLogEntry] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._settings: dict[int, GuildSettings] = {}
+        self._settings_saves = 0  # counts this process's saves, so a concurrent refresh cannot undo one
 
     @classmethod
     async def open(
@@ -861,6 +862,20 @@ class AsyncStore:
             return GuildSettings(0)
         return self._settings.get(guild_id) or GuildSettings(guild_id)
 
+    async def refresh_settings(self) -> int:
+        """Re-read every server's settings from the database, where another bot process may have changed them.
+
+        Returns:
+            How many servers' settings differ from what was in memory (added, changed or removed).
+        """
+        saves = self._settings_saves
+        fresh = await self._read.run(_missing_tables_ok(_all_settings, {}))
+        if saves != self._settings_saves:  # this process saved meanwhile: what was read may predate it
+            return 0
+        changed = sum(1 for g in fresh.keys() | self._settings.keys() if fresh.get(g) != self._settings.get(g))
+        self._settings = fresh
+        return changed
+
     async def set_guild_settings(
         self,
         guild_id: int,
@@ -891,6 +906,7 @@ class AsyncStore:
             limits,
         )
         await self._write.run(_save_settings, new)
+        self._settings_saves += 1
         self._settings[guild_id] = new
         return new
 
