@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -46,30 +47,40 @@ def spread(values: list[float]) -> str:
 
 
 def publish_copy(db: Path) -> str:
-    """A new generation with the same files (hard links), switched in as an index run switches its own."""
+    """A new generation with the same postings (hard links) and its own name, switched in as an index run does."""
     root = gens.index_dir(db)
     current = gens.current_generation(db)
     assert current is not None, f"no index for {db}"
     name = gens.next_generation(root)
-    (root / name).mkdir()
+    folder = root / name
+    folder.mkdir()
     for f in (root / current).iterdir():
-        os.link(f, root / name / f.name)
+        if f.name not in ("params.json", gens.MANIFEST_FILE):
+            os.link(f, folder / f.name)
+    params = json.loads((root / current / "params.json").read_text())
+    (folder / "params.json").write_text(json.dumps(dict(params, generation=name)))  # the name answers show
+    gens.write_manifest(folder)
     gens.switch_current(root, name)
     return name
 
 
-async def switch_times(bot: NewsBot, recorder: Recorder, generation: str, t0: float) -> tuple[float, float]:
-    """ms from ``t0`` until ``bot`` serves ``generation``, and until it has answered a question from it."""
+async def switch_times(bot: NewsBot, recorder: Recorder, generation: str, t0: float) -> tuple[float, float, float]:
+    """ms from ``t0`` until ``bot`` serves ``generation`` and until it has answered a question from it, and the
+    sync pass's own ms (reading CURRENT, opening the generation, re-reading the settings)."""
     while bot.engine.generation != generation:
         bot.cluster.ticked.clear()
         await bot.cluster.ticked.wait()
     serving = (time.perf_counter() - t0) * 1000
+    own = bot.cluster.last.seconds * 1000 if bot.cluster.last else float("nan")
     payload = slash("ask", {"question": "Who won the World Cup?"})
     bot._connection.parse_interaction_create(payload)
     await recorder.wait_for(lambda: any(c.kind == "followup" for c in recorder.for_interaction(payload)), 60)
     answer = [c for c in recorder.for_interaction(payload) if c.kind == "followup"]
-    assert generation in str(answer[0].embeds), "not answered from the new generation"
-    return serving, (time.perf_counter() - t0) * 1000
+    assert generation in str(answer[0].embeds), (
+        "not answered from the new generation",
+        [e.get("footer") for e in answer[0].embeds],
+    )
+    return serving, (time.perf_counter() - t0) * 1000, own
 
 
 async def measure_switch(db: Path, sync: float, repeat: int) -> str:
@@ -79,6 +90,7 @@ async def measure_switch(db: Path, sync: float, repeat: int) -> str:
     added: list[str] = []
     detect: list[float] = []
     first: list[float] = []
+    passes: list[float] = []
     with recording(recorder):
         bots = []
         for _ in range(2):
@@ -90,12 +102,17 @@ async def measure_switch(db: Path, sync: float, repeat: int) -> str:
             bots.append(bot)
         try:
             for _ in range(repeat):
+                # At a random moment of the processes' sync intervals, as an index run would end.
+                await asyncio.sleep(random.uniform(0, sync))
                 name = publish_copy(db)
                 added.append(name)
                 t0 = time.perf_counter()
-                for serving, answered in await asyncio.gather(*(switch_times(b, recorder, name, t0) for b in bots)):
+                for serving, answered, own in await asyncio.gather(
+                    *(switch_times(b, recorder, name, t0) for b in bots)
+                ):
                     detect.append(serving)
                     first.append(answered)
+                    passes.append(own)
                 await settle(timeout=60)
         finally:
             for bot in bots:
@@ -112,6 +129,7 @@ async def measure_switch(db: Path, sync: float, repeat: int) -> str:
         "|---|---|",
         f"| the bot serving the new generation | {spread(detect)} |",
         f"| its first answer from it | {spread(first)} |",
+        f"| the sync pass that switched (read CURRENT, open it, re-read settings) | {spread(passes)} |",
     ])  # fmt: skip
 
 
