@@ -4,7 +4,9 @@ Each bot process is started as a child of this script and driven offline, as ben
 /ask interactions go in through discord.py's own dispatch and Discord's side answers instantly (the recorder of
 tests/helpers/discord_driver.py), so the figures are the bot's own cost. Every process keeps ``--concurrency``
 questions in flight (bursts, as Discord delivers them) until it has answered ``--questions``; all start together
-on a signal. Throughput is every answered question over the slowest process's wall time. Memory is each bot
+on a signal. Throughput is every answered question over the slowest process's wall time; questions per
+CPU-second (the bot processes' and their search workers' user + system time) is a core's capacity even on a
+machine other jobs share, where wall-clock throughput only says what this run got. Memory is each bot
 process's resident set plus its search workers', read from /proc after the run (RssAnon: the process's own
 memory, apart from the memory-mapped index pages the kernel shares between processes).
 
@@ -49,6 +51,18 @@ def memory_kb(pid: int) -> dict[str, int]:
     return out
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -78,6 +92,8 @@ async def drive(args: argparse.Namespace) -> dict:
             await bot.engine.search(questions[i][0])
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
+        pids = [os.getpid(), *children(os.getpid())]
+        cpu_before = cpu_seconds(pids)
         started = time.perf_counter()
         answered = unanswered = 0
         offset = args.offset
@@ -96,10 +112,10 @@ async def drive(args: argparse.Namespace) -> dict:
                 answered, unanswered = answered + ok, unanswered + (not ok)
             recorder.calls.clear()
         wall = time.perf_counter() - started
-        pids = [os.getpid(), *children(os.getpid())]
+        cpu = cpu_seconds(pids) - cpu_before
         memory = {str(p): memory_kb(p) for p in pids}
         await bot.close()
-    return {"answered": answered, "unanswered": unanswered, "wall_s": wall, "memory_kb": memory}
+    return {"answered": answered, "unanswered": unanswered, "wall_s": wall, "cpu_s": cpu, "memory_kb": memory}
 
 
 def one_run(args: argparse.Namespace, processes: int) -> dict:
@@ -133,6 +149,8 @@ def one_run(args: argparse.Namespace, processes: int) -> dict:
         "unanswered": sum(r["unanswered"] for r in reports),
         "wall_s": round(wall, 2),
         "qps": round(answered / wall, 1),
+        # Questions per CPU-second of the bot and its workers: a core's capacity, whatever else shares the machine.
+        "per_cpu_s": round(answered / sum(r["cpu_s"] for r in reports), 1),
         "node_rss_mb": round(statistics.mean(node_rss)),
         "node_anon_mb": round(statistics.mean(node_anon)),
         "pids_per_node": len(reports[0]["memory_kb"]),
@@ -143,13 +161,13 @@ def table(rows: list[dict], cores: int) -> str:
     base = next((r["qps_median"] for r in rows if r["processes"] == 1), rows[0]["qps_median"] if rows else 1.0)
     lines = [
         "| bot processes | processes per node | questions/s (min-median-max) | per core (median) | vs 1 process "
-        "| memory per node: RSS / own (MB) | unanswered |",
-        "|---|---|---|---|---|---|---|",
+        "| questions per CPU-second (median) | memory per node: RSS / own (MB) | unanswered |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['processes']} | {r['pids_per_node']} | {r['qps_min']}-{r['qps_median']}-{r['qps_max']} "
-            f"| {r['qps_median'] / cores:.1f} | {r['qps_median'] / (base or 1):.2f}x "
+            f"| {r['qps_median'] / cores:.1f} | {r['qps_median'] / (base or 1):.2f}x | {r['per_cpu_median']} "
             f"| {r['node_rss_mb']} / {r['node_anon_mb']} | {r['unanswered']} |"
         )
     return "\n".join(lines)
@@ -179,9 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         runs = [one_run(args, n) for _ in range(args.repeat)]
         qps = sorted(r["qps"] for r in runs)
         row = dict(runs[-1], qps_min=qps[0], qps_median=statistics.median(qps), qps_max=qps[-1])
+        row["per_cpu_median"] = statistics.median(r["per_cpu_s"] for r in runs)
         row["unanswered"] = sum(r["unanswered"] for r in runs)
         rows.append(row)
-        print(f"{n} process(es): {qps} questions/s", file=sys.stderr, flush=True)
+        per_cpu = [r["per_cpu_s"] for r in runs]
+        print(f"{n} process(es): {qps} questions/s, {per_cpu} per CPU-second", file=sys.stderr, flush=True)
     cores = os.cpu_count() or 1
     print(f"{cores} cores; {args.questions} questions per process, {args.concurrency} in flight each\n")
     print(table(rows, cores))
