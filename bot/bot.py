@@ -99,7 +99,11 @@ class NewsBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.engine = engine or Engine(settings.db, workers=settings.search_workers)
+        # A damaged index is rebuilt from the store by one process of a cluster, the one with shard 0: every
+        # process rebuilding the shared index folder would build it once each. The others serve the last intact
+        # generation meanwhile and move to the rebuilt one like to any new generation (bot/cluster.py).
+        repair = {} if settings.serves(None) else {"repair": None}
+        self.engine = engine or Engine(settings.db, workers=settings.search_workers, **repair)
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
         self._retention: asyncio.Task[None] | None = None
         self.cooldowns = Cooldowns(settings.cooldown_seconds)

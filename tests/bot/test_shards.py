@@ -127,14 +127,15 @@ async def test_each_process_answers_its_own_servers(cluster, recorder):
 
 
 @pytest.mark.asyncio
-async def test_a_dm_is_answered_by_shard_zeros_process(cluster, recorder):
+async def test_dms_and_cluster_jobs_are_shard_zeros_process(cluster, recorder):
     assert cluster[0].serves_guild(None) and not cluster[1].serves_guild(None)
     cluster[0]._connection.parse_message_create(mention_message("library budget", guild=False, at=AT))
     await settle(timeout=WAIT)
     sent = [c for c in recorder.calls if c.kind == "send"]
     assert len(sent) == 1 and "library" in str(sent[0].embeds).lower()
-    # The feeds are polled once for the cluster, by shard 0's process.
+    # The cluster-wide jobs are shard 0's process's: polling the feeds, rebuilding a damaged shared index.
     assert cluster[0].feed_poller._task is not None and cluster[1].feed_poller._task is None
+    assert cluster[0].engine._repair is not None and cluster[1].engine._repair is None
 
 
 @pytest.mark.asyncio
