@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot import errors
 from bot.cluster import ClusterSync
 from bot.config import Settings
-from bot.engine import Engine
+from bot.engine import Engine, rebuild_index
 from bot.feeds import FeedPoller
 from bot.store import AsyncStore
 from index.search.timeparse import warm_up
@@ -102,8 +102,8 @@ class NewsBot(commands.Bot):
         # A damaged index is rebuilt from the store by one process of a cluster, the one with shard 0: every
         # process rebuilding the shared index folder would build it once each. The others serve the last intact
         # generation meanwhile and move to the rebuilt one like to any new generation (bot/cluster.py).
-        repair = {} if settings.serves(None) else {"repair": None}
-        self.engine = engine or Engine(settings.db, workers=settings.search_workers, **repair)
+        repair = rebuild_index if settings.serves(None) else None
+        self.engine = engine or Engine(settings.db, workers=settings.search_workers, repair=repair)
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
         self._retention: asyncio.Task[None] | None = None
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
