@@ -26,7 +26,7 @@ from helpers.bot_harness import (
 )
 
 from bot.bot import NewsBot, ShardedNewsBot, make_bot
-from bot.config import Settings
+from bot.config import Settings, parse_shards
 from index.ingest.update import update_index
 
 SHARDS = 2
@@ -84,7 +84,8 @@ async def cluster(
     """Shard 0's process and shard 1's, logged in through discord.py, each with the servers its shard receives."""
     bots: dict[int, NewsBot] = {}
     for shard in range(SHARDS):
-        bot = make_bot(settings_for(cluster_db, shard_count=SHARDS, shard_ids=(shard,), sync_seconds=3600.0))
+        count, ids = parse_shards(str(SHARDS), str(shard))  # what `--shards 2 --shard-ids N` gives the bot
+        bot = make_bot(settings_for(cluster_db, shard_count=count, shard_ids=ids, sync_seconds=3600.0))
         await bot.login(TOKEN)
         for guild_id in (GUILD_ID, OTHER_GUILD_ID):
             if discord_shard(guild_id) == shard:  # the gateway sends GUILD_CREATE only on the server's shard
