@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ def _run_bot(args: argparse.Namespace) -> int:
     # Imported here so index-side commands never pay for (or depend on) discord.py.
     from bot.__main__ import main as bot_main
 
-    return bot_main(db=args.db)
+    return bot_main(db=args.db, shards=args.shards, shard_ids=args.shard_ids)
 
 
 def _locator(db: str | None) -> str:
@@ -150,6 +151,80 @@ def _line(text: str, limit: int) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
+def _backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database while the bot and indexers keep running, plus the index in service."""
+    import time
+
+    from index import store
+
+    raw = str(args.db or os.environ.get("NEWSBOT_DB") or "")
+    if raw.startswith(("postgresql:", "postgres:")):
+        print("newsbot: a PostgreSQL store is backed up with pg_dump (see docs/deploy.md), not newsbot backup.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    db, dest = store.db_path_from_env(args.db), Path(args.dest)
+    if not db.is_file():
+        print(f"newsbot: no database at {db}: nothing to back up (give --db PATH).", file=sys.stderr)
+        return 1
+    if dest.resolve() == db.resolve():
+        print("newsbot: DEST is the database itself; name a backup file elsewhere.", file=sys.stderr)
+        return 1
+    if dest.exists() and not args.force:
+        print(f"newsbot: {dest} exists; choose another name or add --force to replace it.", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    _copy_database(db, dest)
+    index = None if args.no_index else _copy_index(db, dest)
+    took = time.perf_counter() - started
+    size = dest.stat().st_size / 1e6
+    shown = f" and index {index}" if index else ""
+    print(f"Backed up {db} ({size:,.0f} MB){shown} to {dest} in {took:.1f} s.")
+    return 0
+
+
+def _copy_database(db: Path, dest: Path) -> None:
+    """SQLite's online backup in one step: one read transaction, so writers (WAL) never wait and the copy is
+    consistent; written to a temp name and renamed, so DEST is never half a database."""
+    import sqlite3
+
+    from index import store
+
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    src = store.connect(db, readonly=True)
+    try:
+        out = sqlite3.connect(tmp)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+        os.replace(tmp, dest)
+    finally:
+        src.close()
+        tmp.unlink(missing_ok=True)
+
+
+def _copy_index(db: Path, dest: Path) -> str | None:
+    """Copy the generation in service beside the backup (``DEST.index``); its files never change once written."""
+    import shutil
+
+    from index.search import generations as gens
+
+    name = gens.current_generation(db)
+    if name is None:
+        return None
+    # Beside the backup whatever NEWSBOT_INDEX_DIR says: that names the live index, never a copy's place.
+    root = dest.with_name(dest.name + gens.INDEX_SUFFIX)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copytree(gens.index_dir(db) / name, root / name)
+    problem = gens.verify_files(root / name, checksums=True)
+    if problem:
+        raise OSError(f"the copied index {name} does not match its manifest ({problem}); back up again")
+    gens.switch_current(root, name)
+    return name
+
+
 def _days(value: str) -> int:
     if not (value.isascii() and value.isdigit()):
         raise argparse.ArgumentTypeError("give a whole number of days, like 30")
@@ -160,6 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser, sub = build_parser()
     p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN in the environment or .env)")
     add_common(p, json_flag=False)
+    p.add_argument(
+        "--shards",
+        metavar="N",
+        help="Discord shards across every process (default $NEWSBOT_SHARDS; unset: one unsharded connection)",
+    )
+    p.add_argument(
+        "--shard-ids",
+        metavar="IDS",
+        help="the shards this process runs, comma-separated, e.g. 0,1 (default $NEWSBOT_SHARD_IDS; unset: all N)",
+    )
     p.set_defaults(func=_run_bot)
     p = sub.add_parser(
         "prune-logs",
@@ -188,7 +273,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=_days, default=None, help="only the last N days")
     p.add_argument("--down", action="store_true", help="only thumbs down")
     p.set_defaults(func=_feedback)
+    p = sub.add_parser(
+        "backup",
+        help="copy the database (and the index in service) while the bot keeps running",
+        description="A consistent copy of the SQLite database made with SQLite's online backup, safe while the bot "
+        "and `newsbot index` write, plus the index generation in service as DEST.index. For PostgreSQL use pg_dump.",
+        epilog="Example:\n  newsbot backup /backups/newsbot-$(date +%F).db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(p, json_flag=False)
+    p.add_argument("dest", metavar="DEST", help="the backup file to write")
+    p.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    p.add_argument("--no-index", action="store_true", help="copy only the database (the index can be rebuilt)")
+    p.set_defaults(func=_backup)
+    _use_index_dir_from_env()
     return run(argv, parser)
+
+
+def _use_index_dir_from_env() -> None:
+    """NEWSBOT_INDEX_DIR: every command reads and writes the index there instead of beside the database."""
+    folder = os.environ.get("NEWSBOT_INDEX_DIR", "").strip()
+    if folder:
+        from index.search.generations import use_index_dir
+
+        use_index_dir(Path(folder).expanduser())
 
 
 if __name__ == "__main__":

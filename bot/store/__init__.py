@@ -93,6 +93,7 @@ class AsyncStore:
         self._queue: asyncio.Queue[QueryLogEntry] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._settings: dict[int, GuildSettings] = {}  # the one per-process cache of server settings
+        self._settings_saves = 0  # counts this process's saves, so a concurrent reload cannot undo one
 
     @classmethod
     async def open(
@@ -270,18 +271,28 @@ class AsyncStore:
             return GuildSettings(0)
         return self._settings.get(guild_id) or GuildSettings(guild_id)
 
-    async def reload_settings(self, guild_id: int | None = None) -> dict[int, GuildSettings]:
-        """Read server settings from the database into this process's cache (another process may have changed
-        them): one server's when ``guild_id`` is given, else every server's; returns the cache."""
+    async def reload_settings(self, guild_id: int | None = None) -> int:
+        """Read server settings from the database into this process's cache, where another bot process may have
+        changed them: one server's when ``guild_id`` is given, else every server's.
+
+        Returns:
+            How many servers' settings differ from what the cache held (added, changed or removed).
+        """
+        saves = self._settings_saves
         if guild_id is None:
-            self._settings = await self._backend.read(self._ops.all_settings)
-            return self._settings
+            fresh = await self._backend.read(self._ops.all_settings)
+            if saves != self._settings_saves:  # this process saved meanwhile: what was read may predate it
+                return 0
+            changed = sum(1 for g in fresh.keys() | self._settings.keys() if fresh.get(g) != self._settings.get(g))
+            self._settings = fresh
+            return changed
         found = await self._backend.read(self._ops.one_settings, guild_id)
-        if found is None:
-            self._settings.pop(guild_id, None)
-        else:
+        if saves != self._settings_saves:
+            return 0
+        before = self._settings.pop(guild_id, None)
+        if found is not None:
             self._settings[guild_id] = found
-        return self._settings
+        return int(before != found)
 
     async def set_guild_settings(
         self,
@@ -313,6 +324,7 @@ class AsyncStore:
             limits,
         )
         await self._backend.write(self._ops.save_settings, new)
+        self._settings_saves += 1
         self._settings[guild_id] = new
         return new
 
