@@ -103,7 +103,7 @@ async def run(args: argparse.Namespace) -> dict:
         unanswered = 0
         qi = 0
         started = time.perf_counter()
-        for _ in range(args.rounds):
+        for round_no in range(args.warmup_rounds + args.rounds):
             batch = []
             for j in range(args.concurrency):
                 text, when = questions[qi % len(questions)]
@@ -112,6 +112,10 @@ async def run(args: argparse.Namespace) -> dict:
                 batch.append((payload, loop.time()))
                 bot._connection.parse_interaction_create(payload)
             await settle(timeout=120)
+            if round_no < args.warmup_rounds:  # not counted: the workers' caches fill on their first questions
+                recorder.calls.clear()
+                await asyncio.sleep(args.pause)
+                continue
             for payload, arrived in batch:
                 calls = recorder.for_interaction(payload)
                 deferral = next((c for c in calls if c.kind == "callback"), None)
@@ -132,6 +136,7 @@ async def run(args: argparse.Namespace) -> dict:
         "generation": bot.engine.generation,
         "concurrency": args.concurrency,
         "rounds": args.rounds,
+        "warmup_rounds": args.warmup_rounds,
         "questions": len(defer_ms) + unanswered,
         "unanswered": unanswered,
         "startup_ms": round(startup_ms, 1),
@@ -165,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="interactions arriving at once (default 50)")
     parser.add_argument("--rounds", type=int, default=4, help="bursts to send (default 4)")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between bursts (default 0.5)")
+    parser.add_argument(
+        "--warmup-rounds", type=int, default=0, help="bursts sent first and not counted (default 0: all counted)"
+    )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
