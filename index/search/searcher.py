@@ -492,10 +492,7 @@ class Searcher:
         """
         n = len(docs)
         if sort == "blend":  # scores are already blended (see _collect)
-            if bound > -math.inf or n <= _WHOLE_SORT:
-                yield np.lexsort((docs, -scores))
-            else:
-                yield from _best_first(docs, scores)
+            yield from _best_first(docs, scores)
             if bound > -math.inf:
                 yield None  # the pool ran out: the caller re-ranks every matching passage
             return
@@ -744,18 +741,15 @@ def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((docs[part], -scores[part]))][:k]
 
 
-_WHOLE_SORT = 4096  # candidates sorted whole; past this, the best are taken first (the page rarely needs more)
-
-
 def _best_first(docs: np.ndarray, scores: np.ndarray) -> Iterator[np.ndarray]:
     """Positions best first (score down, then passage number), in growing chunks that repeat the earlier ones.
 
     Each chunk is the exact head of the whole order: every candidate tied with its last score is in it. Sorting
-    every matching passage of a broad query (hundreds of thousands, when the blend's pool ran out) costs
-    milliseconds that the page, a few hits deep, seldom needs.
+    the whole pool (a thousand or more candidates; every matching passage, hundreds of thousands, when the blend's
+    pool ran out) costs more than the page, a few hits deep, needs.
     """
     n = len(docs)
-    size = 256
+    size = 64
     while size < n:
         part = np.argpartition(-scores, size - 1)[:size]
         part = np.flatnonzero(scores >= scores[part].min())
