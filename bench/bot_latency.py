@@ -9,6 +9,10 @@ Run (after `newsbot index ../shared/data/realtimeqa/articles.jsonl.gz --db /tmp/
 
     python bench/bot_latency.py --db /tmp/rtqa.db
     python bench/bot_latency.py --db /tmp/rtqa.db --concurrency 50 --rounds 6 --json bench/results/bot.json
+    python bench/bot_latency.py --db /tmp/rtqa.db --rounds 10 --pause 1 --warmup-rounds 1   # steady state
+
+A worker's first questions cost about a third more (its caches are empty), so the first burst holds many of the
+slowest answers; ``--warmup-rounds`` sends bursts first that are not counted.
 """
 
 from __future__ import annotations
