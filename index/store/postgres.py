@@ -262,7 +262,8 @@ def describe_error(err: BaseException, url: str) -> str | None:
     """A one-line message, with the next step, for a failure to reach or write the database; None for others."""
     where = display(url)
     if isinstance(err, psycopg.OperationalError) and getattr(err, "sqlstate", None) is None:
-        reason = str(err).strip().splitlines()[-1] if str(err).strip() else "no answer"
+        lines = str(err).strip().splitlines()
+        reason = lines[0].removeprefix("connection failed: ") if lines else "no answer"
         return (
             f"cannot reach PostgreSQL at {where} ({reason}). Check that the server is running and the URL, user "
             "and password are right, then run the command again."
