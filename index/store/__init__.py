@@ -117,6 +117,6 @@ for _name, _fn in inspect.getmembers(_sqlite, inspect.isfunction):
 
 def cannot_write(err: BaseException) -> bool:
     """Whether an error from opening or writing the database means it cannot be written here."""
-    if _is_pg_connection(err) or type(err).__module__.startswith("psycopg"):
+    if type(err).__module__.startswith("psycopg"):
         return bool(_postgres().cannot_write(err))
     return _sqlite.cannot_write(err)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -264,6 +265,11 @@ def describe_error(err: BaseException, url: str) -> str | None:
     if isinstance(err, psycopg.OperationalError) and getattr(err, "sqlstate", None) is None:
         lines = str(err).strip().splitlines()
         reason = lines[0].removeprefix("connection failed: ") if lines else "no answer"
+        if re.search(r'database ".*" does not exist', reason):
+            return (
+                f"the database of {where} does not exist on that server: create it (`createdb NAME`, or CREATE "
+                "DATABASE), then run the command again; newsbot creates its tables itself."
+            )
         return (
             f"cannot reach PostgreSQL at {where} ({reason}). Check that the server is running and the URL, user "
             "and password are right, then run the command again."
@@ -280,11 +286,14 @@ def describe_error(err: BaseException, url: str) -> str | None:
 
 def migrate(conn: psycopg.Connection[Any]) -> int:
     """Apply the pending migrations in order, in one transaction under a lock; returns the schema version."""
+    current = _schema_version(conn)
+    if current == SCHEMA_VERSION:  # the usual case: no lock, no DDL (a role that may only read opens it too)
+        return current
     with conn.transaction():
+        # Processes opening a new database together: one migrates, the others wait here and then find it done.
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY,))
         conn.execute("CREATE TABLE IF NOT EXISTS store_schema (version INTEGER NOT NULL)")
-        row = conn.execute("SELECT max(version) FROM store_schema").fetchone()
-        current = row[0] or 0
+        current = _schema_version(conn)
         if current > SCHEMA_VERSION:
             raise RuntimeError(
                 f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot"
@@ -298,6 +307,13 @@ def migrate(conn: psycopg.Connection[Any]) -> int:
             conn.execute("INSERT INTO store_schema(version) VALUES (%s)", (version,))
             current = version
     return current
+
+
+def _schema_version(conn: psycopg.Connection[Any]) -> int:
+    """The schema version in force (0 for a database newsbot has not migrated yet)."""
+    if conn.execute("SELECT to_regclass('store_schema')").fetchone()[0] is None:
+        return 0
+    return int(conn.execute("SELECT coalesce(max(version), 0) FROM store_schema").fetchone()[0])
 
 
 @contextmanager
@@ -781,7 +797,7 @@ def stats(conn: psycopg.Connection[Any]) -> StoreStats:
         last_date=counts[3],
         outlets=outlet_stats(conn),
         last_run=_ingest_run(run) if run is not None else None,
-        schema_version=int(conn.execute("SELECT max(version) FROM store_schema").fetchone()[0] or 0),
+        schema_version=_schema_version(conn),
         tokenizer_version=get_meta(conn, "tokenizer_version"),
         db_bytes=int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]),
     )
@@ -862,7 +878,7 @@ def indexed_passage_ids(conn: psycopg.Connection[Any]) -> Any:
 
 def passage_tokens_of(conn: psycopg.Connection[Any], article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
     """The passages of some articles, in index order: ``(id, article_id, tokens)`` rows."""
-    for chunk in _chunks(article_ids, 5000):
+    for chunk in _chunks([int(a) for a in article_ids], 5000):
         yield from conn.execute(
             "SELECT id, article_id, tokens FROM passages WHERE article_id = ANY(%s) ORDER BY article_id, ordinal",
             (chunk,),

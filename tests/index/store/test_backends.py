@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -92,3 +94,42 @@ def test_the_sample_corpus_answers_the_same_from_both_backends(
     for key in ("articles", "duplicates", "passages", "first_date", "last_date", "outlets", "files"):
         assert stats[lite][key] == stats[pg_url][key], key
     assert stats[pg_url]["db"] == pg_url and stats[pg_url]["db_bytes"] > 0
+
+
+def test_a_role_that_may_only_read_can_read_but_not_index(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+    from helpers.archives import write_text
+
+    from index.ingest import pipeline
+
+    write_text(tmp_path / "in" / "a.txt", 1)
+    pipeline.ingest([str(tmp_path / "in")], pg_url, progress=False, workers=0)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    parts = urlsplit(pg_url)  # the same server and database, as the new role (the test server trusts local logins)
+    reader_url = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+    try:
+        conn = store.connect_for_reading(reader_url)  # already migrated: opening needs no write
+        assert store.stats(conn).articles == 1
+        conn.close()
+        write_text(tmp_path / "in" / "b.txt", 2)
+        with pytest.raises(psycopg.Error) as caught:
+            pipeline.ingest([str(tmp_path / "in")], reader_url, progress=False, workers=0)
+        message = store.describe_error(caught.value, reader_url)
+        assert message is not None and "cannot be written with this role" in message
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def test_a_database_missing_on_the_server_says_to_create_it(pg_server: str) -> None:
+    url = pg_server.rpartition("/")[0] + f"/missing_{uuid.uuid4().hex[:8]}"
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError) as caught:
+        store.connect(url)
+    message = store.describe_error(caught.value, url)
+    assert message is not None and "does not exist on that server: create it" in message
