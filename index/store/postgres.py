@@ -193,6 +193,16 @@ class Row(Sequence[Any]):
         return f"Row({dict(zip(self._names, self._values, strict=True))!r})"
 
 
+def _cur(conn: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
+    """A cursor whose rows read as Row, whatever row factory the caller's connection has (the bot may pass its own)."""
+    return conn.cursor(row_factory=_row_factory)
+
+
+def _tuples(conn: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
+    """A cursor whose rows are plain tuples: for the many rows of a build or a search's hits."""
+    return conn.cursor(row_factory=tuple_row)
+
+
 def _row_factory(cursor: Any) -> Any:
     names = {column.name: i for i, column in enumerate(cursor.description or ())}
     return lambda values: Row(names, values)
@@ -202,7 +212,7 @@ def connect(url: str, *, readonly: bool = False) -> psycopg.Connection[Any]:
     """Open a connection (migrating the schema unless ``readonly``); autocommit, transactions via transaction()."""
     conn = psycopg.connect(str(url), autocommit=True, row_factory=_row_factory, application_name="newsbot")
     if readonly:
-        conn.execute("SET default_transaction_read_only = on")
+        _cur(conn).execute("SET default_transaction_read_only = on")
     else:
         migrate(conn)
     return conn
@@ -232,13 +242,17 @@ def lock_holders(url: str) -> list[str]:
     """The sessions holding the ingest lock on this database, as "pid 123 (newsbot on 10.0.0.5)" (best effort)."""
     try:
         with psycopg.connect(str(url), autocommit=True) as conn:
-            rows = conn.execute(
-                "SELECT a.pid, a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a"
-                " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.database ="
-                " (SELECT oid FROM pg_database WHERE datname = current_database())"
-                " AND (l.classid::bigint << 32) + l.objid::bigint = %s AND a.pid != pg_backend_pid()",
-                (INGEST_LOCK_KEY,),
-            ).fetchall()
+            rows = (
+                _cur(conn)
+                .execute(
+                    "SELECT a.pid, a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a"
+                    " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    " AND (l.classid::bigint << 32) + l.objid::bigint = %s AND a.pid != pg_backend_pid()",
+                    (INGEST_LOCK_KEY,),
+                )
+                .fetchall()
+            )
     except psycopg.Error:
         return []
     return [f"pid {pid} ({app or '?'} on {addr or 'local'})" for pid, app, addr in rows]
@@ -251,12 +265,12 @@ def ingest_lock(url: str) -> Iterator[bool]:
     The lock lives in its own connection, so it is released when the block ends or the process dies.
     """
     with psycopg.connect(str(url), autocommit=True, application_name="newsbot index") as conn:
-        got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK_KEY,)).fetchone()[0])
+        got = bool(_cur(conn).execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK_KEY,)).fetchone()[0])
         try:
             yield got
         finally:
             if got and not conn.closed:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (INGEST_LOCK_KEY,))
+                _cur(conn).execute("SELECT pg_advisory_unlock(%s)", (INGEST_LOCK_KEY,))
 
 
 def describe_error(err: BaseException, url: str) -> str | None:
@@ -291,8 +305,8 @@ def migrate(conn: psycopg.Connection[Any]) -> int:
         return current
     with conn.transaction():
         # Processes opening a new database together: one migrates, the others wait here and then find it done.
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY,))
-        conn.execute("CREATE TABLE IF NOT EXISTS store_schema (version INTEGER NOT NULL)")
+        _cur(conn).execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY,))
+        _cur(conn).execute("CREATE TABLE IF NOT EXISTS store_schema (version INTEGER NOT NULL)")
         current = _schema_version(conn)
         if current > SCHEMA_VERSION:
             raise RuntimeError(
@@ -302,18 +316,18 @@ def migrate(conn: psycopg.Connection[Any]) -> int:
             if version <= current:
                 continue
             log.info("migrating database to schema %d", version)
-            conn.execute(sql)
-            conn.execute("DELETE FROM store_schema")
-            conn.execute("INSERT INTO store_schema(version) VALUES (%s)", (version,))
+            _cur(conn).execute(sql)
+            _cur(conn).execute("DELETE FROM store_schema")
+            _cur(conn).execute("INSERT INTO store_schema(version) VALUES (%s)", (version,))
             current = version
     return current
 
 
 def _schema_version(conn: psycopg.Connection[Any]) -> int:
     """The schema version in force (0 for a database newsbot has not migrated yet)."""
-    if conn.execute("SELECT to_regclass('store_schema')").fetchone()[0] is None:
+    if _cur(conn).execute("SELECT to_regclass('store_schema')").fetchone()[0] is None:
         return 0
-    return int(conn.execute("SELECT coalesce(max(version), 0) FROM store_schema").fetchone()[0])
+    return int(_cur(conn).execute("SELECT coalesce(max(version), 0) FROM store_schema").fetchone()[0])
 
 
 @contextmanager
@@ -324,12 +338,12 @@ def transaction(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[An
 
 
 def get_meta(conn: psycopg.Connection[Any], key: str, default: str | None = None) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+    row = _cur(conn).execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
     return row[0] if row else default
 
 
 def set_meta(conn: psycopg.Connection[Any], key: str, value: Any) -> None:
-    conn.execute(
+    _cur(conn).execute(
         "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value if isinstance(value, str) else json.dumps(value)),
     )
@@ -345,7 +359,7 @@ def _text(value: str | None) -> str | None:
 
 def file_rows(conn: psycopg.Connection[Any]) -> dict[str, Row]:
     """Every known input file by path."""
-    return {row["path"]: row for row in conn.execute("SELECT * FROM files")}
+    return {row["path"]: row for row in _cur(conn).execute("SELECT * FROM files")}
 
 
 def upsert_file(
@@ -359,8 +373,10 @@ def upsert_file(
     status: str,
 ) -> int:
     """Create or update a file's row; returns its id."""
-    row = conn.execute(
-        """
+    row = (
+        _cur(conn)
+        .execute(
+            """
         INSERT INTO files(path, size, mtime_ns, file_hash, reader, status, indexed_at)
         VALUES (%s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
@@ -368,48 +384,60 @@ def upsert_file(
             indexed_at = excluded.indexed_at
         RETURNING id
         """,
-        (_text(path), size, mtime_ns, file_hash, reader, status, utc_now()),
-    ).fetchone()
+            (_text(path), size, mtime_ns, file_hash, reader, status, utc_now()),
+        )
+        .fetchone()
+    )
     return int(row[0])
 
 
 def touch_file(conn: psycopg.Connection[Any], file_id: int, *, size: int, mtime_ns: int) -> None:
     """Record a new size/modification time for a file whose content hash did not change."""
-    conn.execute("UPDATE files SET size = %s, mtime_ns = %s WHERE id = %s", (size, mtime_ns, file_id))
+    _cur(conn).execute("UPDATE files SET size = %s, mtime_ns = %s WHERE id = %s", (size, mtime_ns, file_id))
 
 
 def count_file_articles(conn: psycopg.Connection[Any], file_ids: list[int]) -> tuple[int, int]:
     """How many articles the given files hold: ``(all, duplicates)``."""
-    row = conn.execute(
-        "SELECT count(*), count(duplicate_of) FROM articles WHERE file_id = ANY(%s)", (list(file_ids),)
-    ).fetchone()
+    row = (
+        _cur(conn)
+        .execute("SELECT count(*), count(duplicate_of) FROM articles WHERE file_id = ANY(%s)", (list(file_ids),))
+        .fetchone()
+    )
     return int(row[0]), int(row[1])
 
 
 def file_article_ids(conn: psycopg.Connection[Any], file_id: int) -> dict[str, int]:
     """A file's articles: source_id -> article row id."""
-    return {r[0]: r[1] for r in conn.execute("SELECT source_id, id FROM articles WHERE file_id = %s", (file_id,))}
+    return {r[0]: r[1] for r in _cur(conn).execute("SELECT source_id, id FROM articles WHERE file_id = %s", (file_id,))}
 
 
 def article_for_update(conn: psycopg.Connection[Any], source_id: str) -> Row | None:
     """The stored fields an incoming article is compared with, by its source id (None when new)."""
-    return conn.execute(
-        """
+    return (
+        _cur(conn)
+        .execute(
+            """
         SELECT id, file_id, origin_path, origin_line, reader, title, body, outlet, published, url, authors, extra,
                content_hash, duplicate_of
         FROM articles WHERE source_id = %s
         """,
-        (_text(source_id),),
-    ).fetchone()
+            (_text(source_id),),
+        )
+        .fetchone()
+    )
 
 
 def find_original(conn: psycopg.Connection[Any], content_hash: str, *, exclude: int | None = None) -> Row | None:
     """The stored original (not itself a duplicate) with this content hash: ``id, source_id``, or None."""
-    return conn.execute(
-        "SELECT id, source_id FROM articles WHERE content_hash = %s AND duplicate_of IS NULL"
-        " AND id IS DISTINCT FROM %s::bigint ORDER BY id LIMIT 1",
-        (content_hash, exclude),
-    ).fetchone()
+    return (
+        _cur(conn)
+        .execute(
+            "SELECT id, source_id FROM articles WHERE content_hash = %s AND duplicate_of IS NULL"
+            " AND id IS DISTINCT FROM %s::bigint ORDER BY id LIMIT 1",
+            (content_hash, exclude),
+        )
+        .fetchone()
+    )
 
 
 def _article_values(article: Article, content_hash: str, title_tokens: str) -> tuple[Any, ...]:
@@ -440,22 +468,26 @@ def insert_article(
 ) -> int:
     """Store a new article (its passages are written separately); returns its row id."""
     now = utc_now()
-    row = conn.execute(
-        """
+    row = (
+        _cur(conn)
+        .execute(
+            """
         INSERT INTO articles(origin_path, origin_line, reader, title, body, outlet, published, url, authors, extra,
                              content_hash, title_tokens, source_id, file_id, duplicate_of, added_at, updated_at)
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         RETURNING id
         """,
-        (
-            *_article_values(article, content_hash, title_tokens),
-            _text(article.source_id),
-            file_id,
-            duplicate_of,
-            now,
-            now,
-        ),
-    ).fetchone()
+            (
+                *_article_values(article, content_hash, title_tokens),
+                _text(article.source_id),
+                file_id,
+                duplicate_of,
+                now,
+                now,
+            ),
+        )
+        .fetchone()
+    )
     return int(row[0])
 
 
@@ -470,7 +502,7 @@ def update_article(
     duplicate_of: int | None,
 ) -> None:
     """Overwrite a stored article's fields in place (its row id, and so its citations, stay the same)."""
-    conn.execute(
+    _cur(conn).execute(
         """
         UPDATE articles SET origin_path = %s, origin_line = %s, reader = %s, title = %s, body = %s, outlet = %s,
             published = %s, url = %s, authors = %s, extra = %s, content_hash = %s, title_tokens = %s,
@@ -483,10 +515,10 @@ def update_article(
 
 def replace_passages(conn: psycopg.Connection[Any], article_id: int, passages: list[Passage], tokens: list[str]) -> int:
     """Replace an article's passages; returns how many were written."""
-    conn.execute("DELETE FROM passages WHERE article_id = %s", (article_id,))
+    _cur(conn).execute("DELETE FROM passages WHERE article_id = %s", (article_id,))
     if passages:
         # One COPY per article: the rows stream in one round trip instead of one INSERT each.
-        with conn.cursor().copy(
+        with _cur(conn).copy(
             "COPY passages(article_id, ordinal, paragraph, paragraph_end, char_start, char_end, text, tokens)"
             " FROM STDIN"
         ) as copy:
@@ -501,12 +533,13 @@ def release_duplicates(
     conn: psycopg.Connection[Any], article_id: int, *, keep_out: set[int] | None = None
 ) -> int | None:
     """Make the oldest duplicate of ``article_id`` the original; returns the promoted id, or None."""
-    dups = [r[0] for r in conn.execute("SELECT id FROM articles WHERE duplicate_of = %s ORDER BY id", (article_id,))]
+    sql = "SELECT id FROM articles WHERE duplicate_of = %s ORDER BY id"
+    dups = [r[0] for r in _cur(conn).execute(sql, (article_id,))]
     promoted = next((d for d in dups if not keep_out or d not in keep_out), None)
     if promoted is None:
         return None
-    conn.execute("UPDATE articles SET duplicate_of = NULL, updated_at = %s WHERE id = %s", (utc_now(), promoted))
-    conn.execute("UPDATE articles SET duplicate_of = %s WHERE duplicate_of = %s", (promoted, article_id))
+    _cur(conn).execute("UPDATE articles SET duplicate_of = NULL, updated_at = %s WHERE id = %s", (utc_now(), promoted))
+    _cur(conn).execute("UPDATE articles SET duplicate_of = %s WHERE duplicate_of = %s", (promoted, article_id))
     return promoted
 
 
@@ -518,7 +551,7 @@ def delete_articles(conn: psycopg.Connection[Any], article_ids: list[int]) -> li
         new = release_duplicates(conn, article_id, keep_out=doomed)
         if new is not None:
             promoted.append(new)
-    conn.execute("DELETE FROM articles WHERE id = ANY(%s)", (list(article_ids),))
+    _cur(conn).execute("DELETE FROM articles WHERE id = ANY(%s)", (list(article_ids),))
     return promoted
 
 
@@ -526,57 +559,61 @@ def delete_file(conn: psycopg.Connection[Any], file_id: int) -> tuple[int, list[
     """Delete a file's row and its articles: ``(articles deleted, promoted duplicate ids)``."""
     ids = list(file_article_ids(conn, file_id).values())
     promoted = delete_articles(conn, ids)
-    conn.execute("DELETE FROM files WHERE id = %s", (file_id,))
+    _cur(conn).execute("DELETE FROM files WHERE id = %s", (file_id,))
     return len(ids), promoted
 
 
 def article_text(conn: psycopg.Connection[Any], article_id: int) -> Row | None:
     """``id, source_id, title, body`` of one article: what re-splitting needs."""
-    return conn.execute("SELECT id, source_id, title, body FROM articles WHERE id = %s", (article_id,)).fetchone()
+    return _cur(conn).execute("SELECT id, source_id, title, body FROM articles WHERE id = %s", (article_id,)).fetchone()
 
 
 def original_ids(conn: psycopg.Connection[Any], *, after: int = 0, limit: int = 1000) -> list[int]:
     """Row ids of articles that are not duplicates, in id order."""
     sql = "SELECT id FROM articles WHERE duplicate_of IS NULL AND id > %s ORDER BY id LIMIT %s"
-    return [r[0] for r in conn.execute(sql, (after, limit))]
+    return [r[0] for r in _cur(conn).execute(sql, (after, limit))]
 
 
 def passage_texts(conn: psycopg.Connection[Any], *, after: int = 0, limit: int = 5000) -> list[tuple[int, str]]:
     """``(id, text)`` of passages after row id ``after``, in id order (for re-tokenizing)."""
     sql = "SELECT id, text FROM passages WHERE id > %s ORDER BY id LIMIT %s"
-    return [(r[0], r[1]) for r in conn.execute(sql, (after, limit))]
+    return [(r[0], r[1]) for r in _cur(conn).execute(sql, (after, limit))]
 
 
 def set_passage_tokens(conn: psycopg.Connection[Any], rows: list[tuple[str, int]]) -> None:
     """Store new tokens for passages: ``(tokens, passage id)`` pairs."""
-    conn.cursor().executemany("UPDATE passages SET tokens = %s WHERE id = %s", rows)
+    _cur(conn).executemany("UPDATE passages SET tokens = %s WHERE id = %s", rows)
 
 
 def article_titles(conn: psycopg.Connection[Any], *, after: int = 0, limit: int = 5000) -> list[tuple[int, str]]:
     """``(id, title)`` of articles after row id ``after``, in id order."""
     sql = "SELECT id, title FROM articles WHERE id > %s ORDER BY id LIMIT %s"
-    return [(r[0], r[1]) for r in conn.execute(sql, (after, limit))]
+    return [(r[0], r[1]) for r in _cur(conn).execute(sql, (after, limit))]
 
 
 def set_title_tokens(conn: psycopg.Connection[Any], rows: list[tuple[str, int]]) -> None:
     """Store new headline tokens: ``(tokens, article id)`` pairs."""
-    conn.cursor().executemany("UPDATE articles SET title_tokens = %s WHERE id = %s", rows)
+    _cur(conn).executemany("UPDATE articles SET title_tokens = %s WHERE id = %s", rows)
 
 
 def start_run(conn: psycopg.Connection[Any], paths: list[str]) -> int:
     """Record the start of an ingest run; returns its id."""
     with transaction(conn):
-        row = conn.execute(
-            "INSERT INTO ingest_runs(started_at, paths, status) VALUES (%s, %s, 'running') RETURNING id",
-            (utc_now(), _text(json.dumps(paths, ensure_ascii=False))),
-        ).fetchone()
+        row = (
+            _cur(conn)
+            .execute(
+                "INSERT INTO ingest_runs(started_at, paths, status) VALUES (%s, %s, 'running') RETURNING id",
+                (utc_now(), _text(json.dumps(paths, ensure_ascii=False))),
+            )
+            .fetchone()
+        )
     return int(row[0])
 
 
 def finish_run(conn: psycopg.Connection[Any], run_id: int, status: str, summary: dict[str, Any]) -> None:
     """Record how an ingest run ended: ``ok``, ``failed`` or ``interrupted``."""
     with transaction(conn):
-        conn.execute(
+        _cur(conn).execute(
             "UPDATE ingest_runs SET finished_at = %s, status = %s, summary = %s WHERE id = %s",
             (utc_now(), status, _text(json.dumps(summary, ensure_ascii=False)), run_id),
         )
@@ -585,7 +622,7 @@ def finish_run(conn: psycopg.Connection[Any], run_id: int, status: str, summary:
 def close_stale_runs(conn: psycopg.Connection[Any]) -> int:
     """Mark runs still "running" as interrupted (call only while holding the ingest lock); returns how many."""
     with transaction(conn):
-        cur = conn.execute(
+        cur = _cur(conn).execute(
             "UPDATE ingest_runs SET status = 'interrupted', finished_at = coalesce(finished_at, %s)"
             " WHERE status = 'running'",
             (utc_now(),),
@@ -596,7 +633,7 @@ def close_stale_runs(conn: psycopg.Connection[Any]) -> int:
 def log_entries(conn: psycopg.Connection[Any], run_id: int, entries: list[tuple[str, int | None, str, str]]) -> None:
     """Append to the ingest log: ``(path, line, level, reason)`` tuples."""
     now = utc_now()
-    conn.cursor().executemany(
+    _cur(conn).executemany(
         "INSERT INTO ingest_log(run_id, path, line, level, reason, at) VALUES (%s, %s, %s, %s, %s, %s)",
         [(run_id, _text(path), line, level, _text(reason), now) for path, line, level, reason in entries],
     )
@@ -607,12 +644,12 @@ def log_entries(conn: psycopg.Connection[Any], run_id: int, entries: list[tuple[
 
 def get_article(conn: psycopg.Connection[Any], article_id: int) -> Row | None:
     """One article row by its row id, or None."""
-    return conn.execute("SELECT * FROM articles WHERE id = %s", (article_id,)).fetchone()
+    return _cur(conn).execute("SELECT * FROM articles WHERE id = %s", (article_id,)).fetchone()
 
 
 def get_article_by_source_id(conn: psycopg.Connection[Any], source_id: str) -> Row | None:
     """One article row by the id it has in its source, or None."""
-    return conn.execute("SELECT * FROM articles WHERE source_id = %s", (_text(source_id),)).fetchone()
+    return _cur(conn).execute("SELECT * FROM articles WHERE source_id = %s", (_text(source_id),)).fetchone()
 
 
 _STORED_ARTICLE = (
@@ -630,7 +667,7 @@ def _stored_article(row: Row) -> StoredArticle:
 
 
 def _stored_articles(conn: psycopg.Connection[Any], where: str, params: tuple[Any, ...]) -> list[StoredArticle]:
-    return [_stored_article(r) for r in conn.execute(f"{_STORED_ARTICLE} {where}", params)]
+    return [_stored_article(r) for r in _cur(conn).execute(f"{_STORED_ARTICLE} {where}", params)]
 
 
 def read_article(conn: psycopg.Connection[Any], article_id: int, *, original: bool = False) -> StoredArticle | None:
@@ -675,7 +712,7 @@ def find_headlines(conn: psycopg.Connection[Any], text: str, *, limit: int = 25)
     """Distinct stories whose headline contains ``text`` (case-insensitive), or whose row id it is."""
     text = _text(valid_text(text).strip()) or ""
     if not text:
-        rows = conn.execute(
+        rows = _cur(conn).execute(
             "SELECT id, title, outlet, published FROM articles WHERE duplicate_of IS NULL AND title != ''"
             " ORDER BY published IS NULL, published DESC, id DESC LIMIT %s",
             (limit,),
@@ -683,7 +720,7 @@ def find_headlines(conn: psycopg.Connection[Any], text: str, *, limit: int = 25)
     else:
         # ILIKE: SQLite's LIKE ignores case (ASCII letters), PostgreSQL's does not.
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = conn.execute(
+        rows = _cur(conn).execute(
             "SELECT id, title, outlet, published FROM articles"
             " WHERE duplicate_of IS NULL AND (title ILIKE %s ESCAPE '\\' OR id::text = %s)"
             " ORDER BY id::text = %s DESC, title ILIKE %s ESCAPE '\\' DESC,"
@@ -695,30 +732,38 @@ def find_headlines(conn: psycopg.Connection[Any], text: str, *, limit: int = 25)
 
 def article_passages(conn: psycopg.Connection[Any], article_id: int) -> list[Row]:
     """An article's passages in order (none for a duplicate)."""
-    return conn.execute(
-        "SELECT id, ordinal, paragraph, paragraph_end, char_start, char_end, text, tokens FROM passages"
-        " WHERE article_id = %s ORDER BY ordinal",
-        (article_id,),
-    ).fetchall()
+    return (
+        _cur(conn)
+        .execute(
+            "SELECT id, ordinal, paragraph, paragraph_end, char_start, char_end, text, tokens FROM passages"
+            " WHERE article_id = %s ORDER BY ordinal",
+            (article_id,),
+        )
+        .fetchall()
+    )
 
 
 def article_duplicates(conn: psycopg.Connection[Any], article_id: int) -> list[Row]:
     """The articles recorded as duplicates of this one."""
-    return conn.execute(
-        "SELECT id, source_id, title, outlet, published, url, origin_path FROM articles WHERE duplicate_of = %s"
-        " ORDER BY id",
-        (article_id,),
-    ).fetchall()
+    return (
+        _cur(conn)
+        .execute(
+            "SELECT id, source_id, title, outlet, published, url, origin_path FROM articles WHERE duplicate_of = %s"
+            " ORDER BY id",
+            (article_id,),
+        )
+        .fetchall()
+    )
 
 
 def last_run(conn: psycopg.Connection[Any]) -> Row | None:
     """The most recent ingest run, or None."""
-    return conn.execute("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1").fetchone()
+    return _cur(conn).execute("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1").fetchone()
 
 
 def last_run_with(conn: psycopg.Connection[Any], levels: tuple[str, ...]) -> int | None:
     """The id of the most recent ingest run that logged an entry of one of these levels, or None."""
-    row = conn.execute("SELECT max(run_id) FROM ingest_log WHERE level = ANY(%s)", (list(levels),)).fetchone()
+    row = _cur(conn).execute("SELECT max(run_id) FROM ingest_log WHERE level = ANY(%s)", (list(levels),)).fetchone()
     return row[0] if row else None
 
 
@@ -729,14 +774,14 @@ def run_log(conn: psycopg.Connection[Any], run_id: int, *, levels: tuple[str, ..
     if levels:
         sql += " AND level = ANY(%s)"
         args.append(list(levels))
-    return conn.execute(sql + " ORDER BY id", args).fetchall()
+    return _cur(conn).execute(sql + " ORDER BY id", args).fetchall()
 
 
 def trim_ingest_log(conn: psycopg.Connection[Any], *, keep_days: int = INGEST_LOG_DAYS) -> int:
     """Delete ingest-log rows older than ``keep_days`` (keeping the newest run's and open problems')."""
     cutoff = (datetime.now(UTC) - timedelta(days=max(0, keep_days))).isoformat(timespec="seconds")
     with transaction(conn):
-        cur = conn.execute(
+        cur = _cur(conn).execute(
             """
             DELETE FROM ingest_log
             WHERE at < %s
@@ -750,8 +795,10 @@ def trim_ingest_log(conn: psycopg.Connection[Any], *, keep_days: int = INGEST_LO
 
 def open_problems(conn: psycopg.Connection[Any], *, before: int) -> list[Row]:
     """Problems of files still marked partial or failed that were last read before run ``before``."""
-    return conn.execute(
-        """
+    return (
+        _cur(conn)
+        .execute(
+            """
         WITH latest AS (
             SELECT path, max(run_id) AS run_id FROM ingest_log
             WHERE level = 'error' AND path IN (SELECT path FROM files WHERE status IN ('partial', 'failed'))
@@ -762,15 +809,17 @@ def open_problems(conn: psycopg.Connection[Any], *, before: int) -> list[Row]:
         WHERE l.level IN ('error', 'skip') AND l.run_id < %s
         ORDER BY l.id
         """,
-        (before,),
-    ).fetchall()
+            (before,),
+        )
+        .fetchall()
+    )
 
 
 def outlet_stats(conn: psycopg.Connection[Any]) -> list[OutletStats]:
     """Every outlet with its count of distinct stories and their first and last dates, biggest first."""
     return [
         OutletStats(r[0], int(r[1]), r[2], r[3])
-        for r in conn.execute(
+        for r in _cur(conn).execute(
             "SELECT outlet, count(*), min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM articles"
             " WHERE duplicate_of IS NULL GROUP BY outlet ORDER BY count(*) DESC, outlet"
         )
@@ -779,16 +828,20 @@ def outlet_stats(conn: psycopg.Connection[Any]) -> list[OutletStats]:
 
 def stats(conn: psycopg.Connection[Any]) -> StoreStats:
     """What the store holds (see :class:`StoreStats`); ``db_bytes`` is the database's size on the server."""
-    counts = conn.execute(
-        "SELECT count(*) - count(duplicate_of), count(duplicate_of),"
-        " min(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END),"
-        " max(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END)"
-        " FROM articles"
-    ).fetchone()
+    counts = (
+        _cur(conn)
+        .execute(
+            "SELECT count(*) - count(duplicate_of), count(duplicate_of),"
+            " min(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END),"
+            " max(CASE WHEN duplicate_of IS NULL THEN substr(published, 1, 10) END)"
+            " FROM articles"
+        )
+        .fetchone()
+    )
     run = last_run(conn)
-    by_status = conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()
+    by_status = _cur(conn).execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()
     return StoreStats(
-        files=int(conn.execute("SELECT count(*) FROM files").fetchone()[0]),
+        files=int(_cur(conn).execute("SELECT count(*) FROM files").fetchone()[0]),
         files_by_status={r[0]: int(r[1]) for r in by_status},
         articles=int(counts[0]),
         duplicates=int(counts[1]),
@@ -799,7 +852,7 @@ def stats(conn: psycopg.Connection[Any]) -> StoreStats:
         last_run=_ingest_run(run) if run is not None else None,
         schema_version=_schema_version(conn),
         tokenizer_version=get_meta(conn, "tokenizer_version"),
-        db_bytes=int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]),
+        db_bytes=int(_cur(conn).execute("SELECT pg_database_size(current_database())").fetchone()[0]),
     )
 
 
@@ -826,7 +879,7 @@ def read_snapshot(url: str) -> Iterator[psycopg.Connection[Any]]:
     conn = psycopg.connect(str(url), autocommit=True, row_factory=tuple_row, application_name="newsbot build")
     try:
         with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            _cur(conn).execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield conn
     finally:
         conn.close()
@@ -835,8 +888,8 @@ def read_snapshot(url: str) -> Iterator[psycopg.Connection[Any]]:
 def _stream(conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...] = ()) -> Any:
     """A cursor over a whole-store query: server-side inside a transaction (streamed), else a plain one."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
-        return conn.execute(sql, params)
-    cur = conn.cursor(name=f"newsbot_stream_{next(_cursor_numbers)}")
+        return _tuples(conn).execute(sql, params)
+    cur = conn.cursor(name=f"newsbot_stream_{next(_cursor_numbers)}", row_factory=tuple_row)
     cur.itersize = _FETCH_ROWS
     cur.execute(sql, params)
     return cur
@@ -845,9 +898,9 @@ def _stream(conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...] = (
 def count_indexed_passages(conn: psycopg.Connection[Any]) -> int:
     """How many passages the postings index (those of articles that are not stored duplicates)."""
     return int(
-        conn.execute(
-            "SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL"
-        ).fetchone()[0]
+        _cur(conn)
+        .execute("SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.duplicate_of IS NULL")
+        .fetchone()[0]
     )
 
 
@@ -879,7 +932,7 @@ def indexed_passage_ids(conn: psycopg.Connection[Any]) -> Any:
 def passage_tokens_of(conn: psycopg.Connection[Any], article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
     """The passages of some articles, in index order: ``(id, article_id, tokens)`` rows."""
     for chunk in _chunks([int(a) for a in article_ids], 5000):
-        yield from conn.execute(
+        yield from _tuples(conn).execute(
             "SELECT id, article_id, tokens FROM passages WHERE article_id = ANY(%s) ORDER BY article_id, ordinal",
             (chunk,),
         )
@@ -900,13 +953,13 @@ def hit_rows(conn: psycopg.Connection[Any], passage_ids: list[int], *, with_body
         f"a.outlet, a.published, a.url{body} FROM passages p JOIN articles a ON a.id = p.article_id "
         "WHERE p.id = ANY(%s)"
     )
-    for row in conn.execute(sql, ([int(p) for p in passage_ids],)):
+    for row in _tuples(conn).execute(sql, ([int(p) for p in passage_ids],)):
         yield dict(zip(HIT_COLUMNS, row, strict=False))
 
 
 def stored_copies(conn: psycopg.Connection[Any], article_ids: list[int]) -> Any:
     """The stored duplicates of these articles, oldest first: ``duplicate_of, id, source_id, outlet, url, ...``."""
-    return conn.execute(
+    return _tuples(conn).execute(
         "SELECT duplicate_of, id, source_id, outlet, url, title, published FROM articles"
         " WHERE duplicate_of = ANY(%s) ORDER BY published, id",
         ([int(a) for a in article_ids],),
@@ -920,32 +973,40 @@ def add_feed(conn: psycopg.Connection[Any], url: str, name: str | None) -> tuple
     """Store a feed (or rename it when the URL is already there); returns its row and whether it was new."""
     with transaction(conn):
         # ON CONFLICT: two processes adding the same feed at once both succeed, one of them as a rename.
-        row = conn.execute(
-            "INSERT INTO feeds(url, name, added_at) VALUES (%s, %s, %s) ON CONFLICT(url) DO NOTHING RETURNING id",
-            (url, name, utc_now()),
-        ).fetchone()
+        row = (
+            _cur(conn)
+            .execute(
+                "INSERT INTO feeds(url, name, added_at) VALUES (%s, %s, %s) ON CONFLICT(url) DO NOTHING RETURNING id",
+                (url, name, utc_now()),
+            )
+            .fetchone()
+        )
         if row is None and name is not None:
-            conn.execute("UPDATE feeds SET name = %s WHERE url = %s", (name, url))
-    feed = conn.execute("SELECT * FROM feeds WHERE url = %s", (url,)).fetchone()
+            _cur(conn).execute("UPDATE feeds SET name = %s WHERE url = %s", (name, url))
+    feed = _cur(conn).execute("SELECT * FROM feeds WHERE url = %s", (url,)).fetchone()
     return feed, row is not None
 
 
 def remove_feed(conn: psycopg.Connection[Any], url: str) -> bool:
     """Forget a feed and its items (their stored articles stay); False when it was not there."""
     with transaction(conn):
-        return conn.execute("DELETE FROM feeds WHERE url = %s", (url,)).rowcount > 0
+        return _cur(conn).execute("DELETE FROM feeds WHERE url = %s", (url,)).rowcount > 0
 
 
 def list_feeds(conn: psycopg.Connection[Any]) -> list[Row]:
     """Every feed with its item counts (``items``, ``failed_items``), in the order they were added."""
-    return conn.execute(
-        """
+    return (
+        _cur(conn)
+        .execute(
+            """
         SELECT f.*,
                (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.id AND i.status = 'spooled') AS items,
                (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.id AND i.status != 'spooled') AS failed_items
         FROM feeds f ORDER BY f.id
         """
-    ).fetchall()
+        )
+        .fetchall()
+    )
 
 
 _FEED_CHECK_COLUMNS = ("etag", "last_modified", "title", "last_checked", "last_status", "failures", "next_attempt_at")
@@ -960,12 +1021,12 @@ def record_feed_check(conn: psycopg.Connection[Any], feed_id: int, **values: Any
         return
     assignments = ", ".join(f"{key} = %s" for key in values)  # keys checked against the known columns above
     with transaction(conn):
-        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = %s", (*values.values(), feed_id))
+        _cur(conn).execute(f"UPDATE feeds SET {assignments} WHERE id = %s", (*values.values(), feed_id))
 
 
 def feed_items(conn: psycopg.Connection[Any], feed_id: int) -> dict[str, Row]:
     """A feed's known items by URL."""
-    return {row["url"]: row for row in conn.execute("SELECT * FROM feed_items WHERE feed_id = %s", (feed_id,))}
+    return {row["url"]: row for row in _cur(conn).execute("SELECT * FROM feed_items WHERE feed_id = %s", (feed_id,))}
 
 
 def save_feed_item(
@@ -984,7 +1045,7 @@ def save_feed_item(
 ) -> None:
     """Insert or update one feed item after it was spooled or failed (``stored`` goes back to 0 when spooled)."""
     with transaction(conn):
-        conn.execute(
+        _cur(conn).execute(
             """
             INSERT INTO feed_items(feed_id, url, entry_hash, entry, status, reason, failures, next_attempt_at,
                                    spool_path, stored, first_seen, last_seen)
@@ -1015,7 +1076,7 @@ def save_feed_item(
 def touch_feed_items(conn: psycopg.Connection[Any], feed_id: int, urls: list[str], now: str) -> None:
     """Note that these items were still in the feed at ``now``."""
     with transaction(conn):
-        conn.execute(
+        _cur(conn).execute(
             "UPDATE feed_items SET last_seen = %s WHERE feed_id = %s AND url = ANY(%s)",
             (now, feed_id, [_text(u) for u in urls]),
         )
@@ -1023,30 +1084,34 @@ def touch_feed_items(conn: psycopg.Connection[Any], feed_id: int, urls: list[str
 
 def feed_items_to_retry(conn: psycopg.Connection[Any], now: str) -> list[Row]:
     """Failed items whose backoff has passed, with their feed's URL, oldest first."""
-    return conn.execute(
-        """
+    return (
+        _cur(conn)
+        .execute(
+            """
         SELECT i.*, f.url AS feed_url FROM feed_items i JOIN feeds f ON f.id = i.feed_id
         WHERE i.status = 'failed' AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= %s)
         ORDER BY i.id
         """,
-        (now,),
-    ).fetchall()
+            (now,),
+        )
+        .fetchall()
+    )
 
 
 def unstored_feed_items(conn: psycopg.Connection[Any]) -> list[Row]:
     """Spooled items not yet through an ingest."""
-    return conn.execute("SELECT * FROM feed_items WHERE status = 'spooled' AND stored = 0 ORDER BY id").fetchall()
+    return _cur(conn).execute("SELECT * FROM feed_items WHERE status = 'spooled' AND stored = 0 ORDER BY id").fetchall()
 
 
 def mark_feed_items_stored(conn: psycopg.Connection[Any], item_ids: list[int]) -> None:
     """Note that these spooled items went through an ingest."""
     with transaction(conn):
-        conn.execute("UPDATE feed_items SET stored = 1 WHERE id = ANY(%s)", (list(item_ids),))
+        _cur(conn).execute("UPDATE feed_items SET stored = 1 WHERE id = ANY(%s)", (list(item_ids),))
 
 
 def article_versions(conn: psycopg.Connection[Any], source_ids: list[str]) -> dict[str, tuple[int, str, str]]:
     """``source_id -> (article id, content_hash:title, updated_at)`` for the stored ones among ``source_ids``."""
-    rows = conn.execute(
+    rows = _cur(conn).execute(
         "SELECT id, source_id, content_hash, title, updated_at FROM articles WHERE source_id = ANY(%s)",
         ([_text(s) for s in source_ids],),
     )
@@ -1060,7 +1125,7 @@ def tune_for_bulk_load(conn: psycopg.Connection[Any]) -> None:
     """Settings for one connection that writes many batches (an ingest run); other sessions are not affected."""
     # A commit returns before its WAL reaches the disk: a crash can lose the last batches (never half of one), which
     # the next run reads again, as it does after any interruption.
-    conn.execute("SET synchronous_commit = off")
+    _cur(conn).execute("SET synchronous_commit = off")
 
 
 def database_file(conn: psycopg.Connection[Any]) -> str:
@@ -1070,20 +1135,20 @@ def database_file(conn: psycopg.Connection[Any]) -> str:
 
 def has_articles(conn: psycopg.Connection[Any]) -> bool:
     """Whether any article is stored."""
-    return bool(conn.execute("SELECT EXISTS(SELECT 1 FROM articles)").fetchone()[0])
+    return bool(_cur(conn).execute("SELECT EXISTS(SELECT 1 FROM articles)").fetchone()[0])
 
 
 def count_originals(conn: psycopg.Connection[Any]) -> int:
     """How many stored articles are not duplicates."""
-    return int(conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0])
+    return int(_cur(conn).execute("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0])
 
 
 def count_passages(conn: psycopg.Connection[Any]) -> int:
     """How many passages are stored."""
-    return int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+    return int(_cur(conn).execute("SELECT count(*) FROM passages").fetchone()[0])
 
 
 def find_file_id(conn: psycopg.Connection[Any], path: str) -> int | None:
     """The id of the stored file at ``path``, or None when it is not known."""
-    row = conn.execute("SELECT id FROM files WHERE path = %s", (_text(path),)).fetchone()
+    row = _cur(conn).execute("SELECT id FROM files WHERE path = %s", (_text(path),)).fetchone()
     return row[0] if row else None

@@ -133,3 +133,23 @@ def test_a_database_missing_on_the_server_says_to_create_it(pg_server: str) -> N
         store.connect(url)
     message = store.describe_error(caught.value, url)
     assert message is not None and "does not exist on that server: create it" in message
+
+
+def test_the_store_reads_through_a_connection_the_bot_opened_its_own_way(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+    from helpers.archives import write_text
+    from psycopg.rows import dict_row
+
+    from index.ingest import pipeline
+
+    write_text(tmp_path / "in" / "a.txt", 1)
+    pipeline.ingest([str(tmp_path / "in")], pg_url, progress=False, workers=0)
+    # Another row factory (dicts) and its own transaction handling: the store's functions read their rows their way.
+    with psycopg.connect(pg_url, row_factory=dict_row) as conn:
+        stats = store.stats(conn)
+        assert stats.articles == 1 and stats.outlets[0].articles == 1
+        [ref] = store.find_headlines(conn, "")
+        article = store.read_article(conn, ref.id)
+        assert article is not None and article.title == ref.title and article.passages > 0
+        assert store.find_articles(conn, str(ref.id)) == [article]
+        assert [p["ordinal"] for p in store.article_passages(conn, ref.id)] == list(range(article.passages))
