@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pg
+from helpers import pg, stores
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -49,3 +49,11 @@ def pg_url(pg_server: str) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database for one test (dropped afterwards)."""
     with pg.fresh_database(pg_server) as url:
         yield url
+
+
+@pytest.fixture(params=stores.BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> stores.StoreUnderTest:
+    """A fresh, empty archive store on each backend in turn: a SQLite file, then a PostgreSQL database (``pg_url``)."""
+    if request.param == "sqlite":
+        return stores.StoreUnderTest("sqlite", tmp_path / "news.db")
+    return stores.StoreUnderTest("postgresql", request.getfixturevalue("pg_url"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sqlite3
 import sys
 
 from index.cli import feeds, ingest, search, timeline
+from index.store import db_errors as store_errors
 
 # Each module adds its subcommands with register(subparsers); a handler takes the parsed args and returns the
 # process exit status. Modules are imported here so `python -m index` works without the bot installed.
@@ -54,7 +54,7 @@ def run(argv: list[str] | None, parser: argparse.ArgumentParser) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
-    except (sqlite3.Error, OSError) as err:
+    except (*store_errors(), OSError) as err:
         if isinstance(err, BrokenPipeError):
             return _closed_pipe()
         from index.store import db_path_from_env, describe_error

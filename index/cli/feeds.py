@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -177,7 +176,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     while True:
         try:
             report = feeds.watch_once(db_path, options)
-        except (OSError, sqlite3.Error) as err:
+        except (OSError, *store.db_errors()) as err:
             if args.once:
                 raise
             _err(f"cycle failed ({type(err).__name__}: {err}); trying again in {interval:g} s")

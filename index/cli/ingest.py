@@ -172,7 +172,7 @@ def _report(
     """Print what a run did; ``kept`` names the generation left in service when nothing needed rebuilding."""
     if as_json:
         data = summary.as_dict()
-        data["db"] = str(db_path)
+        data["db"] = store.display(db_path)
         data["problems"] = [asdict(p) for p in summary.problems]
         data["search_index"] = index_info
         _print_json(data)
@@ -190,7 +190,7 @@ def _print_counts(s: pipeline.RunSummary, db_path: Path) -> None:
         f"{s.files_seen:,} files in {s.seconds:.1f} s: {s.files_read:,} read, {s.files_unchanged:,} unchanged"
         + (f", {s.files_removed:,} removed" if s.files_removed else "")
         + (f", {s.files_failed:,} failed" if s.files_failed else "")
-        + f"  ->  {db_path}"
+        + f"  ->  {store.display(db_path)}"
     )
     print(
         f"articles: {s.added:,} added, {s.updated:,} updated, {s.unchanged:,} unchanged, "
@@ -237,9 +237,9 @@ def _print_lists(s: pipeline.RunSummary) -> None:
 # --- stats ---------------------------------------------------------------------------------------------------------
 
 
-def _open_existing(db_arg: str | None) -> tuple[Path, sqlite3.Connection | None]:
+def _open_existing(db_arg: str | None) -> tuple[store.Locator, sqlite3.Connection | None]:
     db_path = store.db_path_from_env(db_arg)
-    if not db_path.exists():
+    if not store.exists(db_path):
         _err(f"no database at {db_path}; index some files first: newsbot index PATH --db {db_path}")
         return db_path, None
     return db_path, store.connect_for_reading(db_path)
@@ -259,13 +259,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         data = store.stats(conn).as_dict()
     finally:
         conn.close()
-    data["db"] = str(db_path)
+    data["db"] = store.display(db_path)
     data["code_tokenizer_version"] = str(TOKENIZER_VERSION)
     data["index_generation"] = current_generation(db_path)
     if args.json:
         _print_json(data)
         return 0
-    print(f"database:   {db_path} ({_size(data['db_bytes'])}, schema {data['schema_version']})")
+    print(f"database:   {store.display(db_path)} ({_size(data['db_bytes'])}, schema {data['schema_version']})")
     print(f"articles:   {data['articles']:,} distinct stories, from {data['files']:,} files")
     print(f"duplicates: {data['duplicates']:,} (the same text stored again: folded into the first, not indexed twice)")
     print(f"passages:   {data['passages']:,} (the indexed pieces of the stories that searches match)")

@@ -18,6 +18,7 @@ from index.dates import parse_typed_date
 from index.models import SORTS, Results
 from index.search.query import EMPTY_MESSAGE, parse
 from index.store import db_path_from_env
+from index.store import exists as store_exists
 from index.text import valid_text
 
 NOT_INDEXED = "The archive is not indexed yet: run `newsbot index PATH`."
@@ -182,7 +183,7 @@ def _day_arg(value: str) -> date:
 def _open_searcher(args: argparse.Namespace) -> Any | None:
     """The searcher for --db, or None after telling the user the archive is not indexed."""
     path = db_path_from_env(args.db)
-    if not path.exists():
+    if not store_exists(path):
         print(NOT_INDEXED, file=sys.stderr)
         return None
     from index.search.searcher import IndexMissing, Searcher, SearchError

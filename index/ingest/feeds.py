@@ -23,6 +23,7 @@ from index.ingest.fetch import Fetcher, FetchError, FetchPolicy, Response, check
 from index.ingest.readers.fields import split_authors
 from index.ingest.readers.web import html_article, html_fragment_paragraphs
 from index.models import Article, Problem
+from index.search import generations
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,10 @@ class FeedError(ValueError):
 
 def spool_dir(db_path: str | os.PathLike[str]) -> Path:
     """The folder beside the database where fetched items are kept as JSON records (``<db>.feeds``)."""
-    db_path = Path(db_path)
+    if store.is_url(db_path):  # beside the server database's index folder
+        root = generations.index_dir(db_path)
+        return root.with_name(root.name + SPOOL_SUFFIX)
+    db_path = store.locate(db_path)
     return db_path.with_name(db_path.name + SPOOL_SUFFIX)
 
 
@@ -219,7 +223,7 @@ def poll_feeds(
         The report so far: per-feed results (no article ids yet).
     """
     options = options or WatchOptions()
-    db_path = Path(db_path)
+    db_path = store.locate(db_path)
     conn = store.connect(db_path)
     try:
         return asyncio.run(_poll(conn, spool_dir(db_path), options, now or datetime.now(UTC)))
@@ -238,7 +242,7 @@ def store_spooled(db_path: str | os.PathLike[str], report: CycleReport) -> None:
         report: the cycle's report; ``new_ids``, ``updated_ids``, ``stored_problems``, ``index`` and
             ``ingest_error`` are filled in.
     """
-    db_path = Path(db_path)
+    db_path = store.locate(db_path)
     conn = store.connect(db_path)
     try:
         pending = store.unstored_feed_items(conn)

@@ -29,11 +29,6 @@ if TYPE_CHECKING:
 # The readers (and the process pool) are imported where files are read, not here: a repeat run over unchanged
 # files, and every other command that imports this module, should not pay for loading them.
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on POSIX: no cross-process lock, one ingest at a time is on the user
-    fcntl = None  # type: ignore[assignment]
-
 log = logging.getLogger(__name__)
 
 # Small files are read in batches so a folder of thousands costs a few dozen round trips to the workers; each
@@ -691,23 +686,15 @@ def _stat_key(path: str) -> tuple[int, int] | None:
 
 
 @contextlib.contextmanager
-def _ingest_lock(db_path: Path) -> Iterator[None]:
+def _ingest_lock(db_path: store.Locator) -> Iterator[None]:
     """One ingest at a time per database (readers such as the bot are never blocked by it)."""
-    if fcntl is None:
-        yield
-        return
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{db_path}.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with store.ingest_lock(db_path) as got:
+        if not got:
             raise IngestError(
-                f"another `newsbot index` is writing {db_path}; wait for it to finish, then run this again"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+                f"another `newsbot index` is writing {store.display(db_path)}; wait for it to finish, "
+                "then run this again"
+            )
+        yield
 
 
 @contextlib.contextmanager
@@ -758,7 +745,7 @@ def ingest(
         IngestInterrupted: Ctrl-C or SIGTERM; the summary of what was committed is attached.
     """
     started = time.perf_counter()
-    db_path = Path(db_path)
+    db_path = store.locate(db_path)
     paths = [str(p) for p in paths]
     summary = RunSummary(paths=paths)
     with _ingest_lock(db_path):
@@ -767,7 +754,7 @@ def ingest(
         if store.is_write_locked(conn):
             # Another process (a long write, a shell with an open transaction) holds the lock: say who, then wait.
             holders = ", ".join(store.lock_holders(db_path)) or "another process"
-            log.warning("%s is locked by %s; waiting up to 30 s for it", db_path, holders)
+            log.warning("%s is locked by %s; waiting up to 30 s for it", store.display(db_path), holders)
         try:
             store.close_stale_runs(conn)
             summary.run_id = store.start_run(conn, paths)
@@ -789,7 +776,7 @@ def _ending_early(conn: sqlite3.Connection, summary: RunSummary, started: float)
         raise IngestInterrupted(summary) from err
     except BaseException:
         # What was committed stays; the run is marked so `newsbot stats` does not show it running.
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*store.db_errors()):
             _finish(conn, summary, "failed", started)
         raise
 
@@ -835,8 +822,12 @@ def _ingest(
 
 def _walk_inputs(run: _Run, paths: list[str], within: str | os.PathLike[str] | None) -> list[str]:
     """The files to consider, without the database's own files; the paths' problems are logged."""
-    db_file = str(Path(store.database_file(run.conn)).resolve())
-    own = [db_file + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
+    db_file = store.database_file(run.conn)  # "" for a server (or in-memory) database: no file to leave out
+    own = (
+        [str(Path(db_file).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")]
+        if db_file
+        else []
+    )
     files, problems = walk(paths, exclude=own, within=within)
     run.summary.files_seen = len(files)
     with run.batch_transaction():

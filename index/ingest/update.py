@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index import store
@@ -85,7 +84,7 @@ def update_index(
         IngestInterrupted: Ctrl-C or SIGTERM during the ingest; the summary of what was committed is attached.
         PostingsNotRebuilt: the articles are stored but the postings rebuild failed.
     """
-    db_path = Path(db_path)
+    db_path = store.locate(db_path)
     report = phase or (lambda _: None)
     report(PHASE_INGEST)
     summary = pipeline.ingest(paths, db_path, prune=prune, progress=progress, workers=workers, within=within)
@@ -114,7 +113,7 @@ def update_index(
     return result
 
 
-def _build(db_path: Path, result: UpdateResult, progress: bool, *, full: bool) -> None:
+def _build(db_path: store.Locator, result: UpdateResult, progress: bool, *, full: bool) -> None:
     # Imported only to build: it brings numpy, which an update that changed nothing need not load.
     from index.search import build, grow
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from index import store
 from index.dates import published_moment
 from index.search import generations
 from index.search.bm25 import BM25Params
@@ -117,9 +118,9 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
     Raises:
         IndexMissing: there is no database at ``db_path``.
     """
-    db_path = Path(db_path)
+    db_path = store.locate(db_path)
     params = params or BM25Params()
-    if not db_path.exists():
+    if not store.exists(db_path):
         raise IndexMissing(f"no database at {db_path}: ingest some articles first with `newsbot index PATH`")
     root = index_dir(db_path)
     root.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 INDEX_SUFFIX = ".index"
+URL_INDEX_ROOT = "data/index"  # where a PostgreSQL database's index folders live, under the working folder
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "build.lock"
 GEN_RE = re.compile(r"gen-(\d+)")
@@ -49,16 +50,24 @@ def explicit_index_dir() -> Path | None:
 
 
 def index_dir(db_path: str | os.PathLike[str]) -> Path:
-    """The folder that holds the postings generations: beside the database (``<db>.index``) unless set.
+    """The folder that holds the postings generations: the one set with :func:`use_index_dir` (a shared folder for a
+    cluster), else ``<db>.index`` beside a SQLite file, and ``data/index/<host>-<port>-<dbname>`` under the working
+    folder for a PostgreSQL URL.
 
     Args:
-        db_path: the SQLite database the index belongs to.
+        db_path: the database the index belongs to (a SQLite path or a ``postgresql://`` URL).
 
     Returns:
         The folder's path (it may not exist yet).
     """
     if _explicit_dir is not None:
         return _explicit_dir
+    if isinstance(db_path, str) and db_path.startswith(("postgresql://", "postgres://")):
+        # A server database has no folder of its own here: its index lives under the working folder, one folder per
+        # database. (The one place that decides where a URL's index goes; keep any other choice here too.)
+        from index.store import url_folder_name
+
+        return Path(URL_INDEX_ROOT) / url_folder_name(db_path)
     db_path = Path(db_path)
     return db_path.with_name(db_path.name + INDEX_SUFFIX)
 

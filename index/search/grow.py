@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from index import store
 from index.search import build, generations
 from index.search.bm25 import BM25Params, idf_for
 from index.search.build import (
@@ -75,8 +76,8 @@ def update(db_path: str | os.PathLike[str], *, progress: bool = False) -> BuildI
     Raises:
         IndexMissing: there is no database at ``db_path``.
     """
-    db_path = Path(db_path)
-    if not db_path.exists():
+    db_path = store.locate(db_path)
+    if not store.exists(db_path):
         raise IndexMissing(f"no database at {db_path}: ingest some articles first with `newsbot index PATH`")
     root = index_dir(db_path)
     started = time.perf_counter()

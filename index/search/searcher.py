@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from index import store
 from index.models import SORTS, Correction, Hit, Query, Results
 from index.search import recency
 from index.search.generations import current_generation, index_dir
@@ -219,7 +220,7 @@ class Searcher:
     """
 
     def __init__(self, db_path: Path, postings: Postings) -> None:
-        self.db_path = Path(db_path)
+        self.db_path = store.locate(db_path)
         self._postings = postings
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -250,8 +251,8 @@ class Searcher:
             IndexOutdated: the index was built by an incompatible version and must be rebuilt.
             IndexDamaged: the generation is missing or its files are damaged (the message says what to run).
         """
-        db_path = Path(db_path)
-        if not db_path.exists():
+        db_path = store.locate(db_path)
+        if not store.exists(db_path):
             raise IndexMissing(f"No database at {db_path}: add articles first with `newsbot index PATH`.")
         if generation is not None:
             return cls(db_path, Postings.load(index_dir(db_path) / generation))
@@ -292,7 +293,7 @@ class Searcher:
         with self._lock:
             conns, self._conns = self._conns, []
         for conn in conns:
-            with contextlib.suppress(sqlite3.ProgrammingError):  # closed from its own thread meanwhile
+            with contextlib.suppress(*store.db_errors()):  # closed from its own thread meanwhile
                 conn.close()
         self._local = threading.local()
 

@@ -17,6 +17,11 @@ from index.models import Article, Passage
 from index.store.records import ArticleRef, IngestRun, OutletStats, StoredArticle, StoreStats
 from index.text import valid_text
 
+try:
+    import fcntl
+except ImportError:  # not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/newsbot.db"
@@ -243,6 +248,27 @@ def lock_holders(path: str | os.PathLike[str]) -> list[str]:
             continue
         found.append(f"pid {pid} ({command[:80] or '?'})")
     return found
+
+
+@contextmanager
+def ingest_lock(path: str | os.PathLike[str]) -> Iterator[bool]:
+    """Hold the database's ingest lock (``<db>.lock``, an advisory file lock) for the block; yields False when
+    another process holds it. Readers such as the bot never take it."""
+    if fcntl is None:  # no advisory file locks on this platform: one ingest at a time is up to the user
+        yield True
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def describe_error(err: BaseException, path: str | os.PathLike[str]) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,21 +12,26 @@ from pathlib import Path
 
 import pytest
 from helpers.archives import hostile_folder, record, write_jsonl, write_text
+from helpers.stores import StoreUnderTest
 
 from index import store
 from index.ingest import pipeline, readers
 from index.tokenize import tokenize
 
 
-def rows(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return [tuple(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
+@pytest.fixture
+def db_path(store: StoreUnderTest) -> Path | str:
+    """The tests that take ``db_path`` run on both backends: a SQLite file, then a PostgreSQL database."""
+    return store.locator
 
 
-def count(db: Path, table: str, where: str = "1") -> int:
+def rows(db: Path | str, sql: str, args: tuple = ()) -> list[tuple]:
+    """One query's rows, on either backend (``?`` placeholders)."""
+    kind = "postgresql" if isinstance(db, str) and db.startswith("postgresql://") else "sqlite"
+    return StoreUnderTest(kind, db).rows(sql, args)
+
+
+def count(db: Path | str, table: str, where: str = "TRUE") -> int:
     return rows(db, f"SELECT count(*) FROM {table} WHERE {where}")[0][0]
 
 
@@ -43,10 +47,11 @@ def this_checkout() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
 
 
-def consistent(db: Path) -> None:
+def consistent(db: Path | str) -> None:
     """Invariants that must hold after any run, finished or not."""
-    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(db, "PRAGMA foreign_key_check") == []
+    if not isinstance(db, str):  # SQLite's own checks (PostgreSQL enforces foreign keys on every write)
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(db, "PRAGMA foreign_key_check") == []
     # duplicates point at originals and have no passages; every original has passages
     assert count(db, "articles a JOIN articles o ON o.id = a.duplicate_of", "o.duplicate_of IS NOT NULL") == 0
     assert count(db, "passages p JOIN articles a ON a.id = p.article_id", "a.duplicate_of IS NOT NULL") == 0
@@ -405,12 +410,10 @@ def test_ingest_killed_mid_batch_leaves_a_consistent_database(tmp_path: Path, db
 
 
 def test_ingest_refuses_a_second_writer(tmp_path: Path, db_path: Path) -> None:
-    import fcntl
-
     path = write_text(tmp_path / "a.txt", 1)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{db_path}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    # Another process's ingest holds the lock: a file lock beside a SQLite file, an advisory lock on a server.
+    with store.ingest_lock(db_path) as got:
+        assert got
         with pytest.raises(pipeline.IngestError, match="another `newsbot index`"):
             run([path], db_path)
     assert run([path], db_path).added == 1

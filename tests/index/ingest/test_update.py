@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.archives import write_text
+from helpers.stores import StoreUnderTest
 
 from index import store
 from index.ingest import pipeline
 from index.ingest.update import PHASE_INGEST, PHASE_POSTINGS, PostingsNotRebuilt, update_index
 from index.search import generations
 from index.tokenize import TOKENIZER_VERSION
+
+
+@pytest.fixture
+def db_path(store: StoreUnderTest, tmp_path: Path) -> Iterator[Path | str]:
+    """Each test runs on both backends; a PostgreSQL archive's index folder lands under the working folder (here).
+
+    Its own MonkeyPatch: a test's ``monkeypatch.undo()`` must not move the working folder back.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        yield store.locator
 
 
 def update(folder: Path, db_path: Path, **kw: object) -> tuple[list[str], object]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from helpers.stores import StoreUnderTest
 
+from index import store as _store
 from index.ingest.split import split_article
 from index.models import Article
-from index.store import sqlite as store
 from index.tokenize import tokenize, tokens_to_text
 
 
@@ -18,9 +19,9 @@ def _article(sid: str, body: str, **kw: object) -> Article:
     return Article(source_id=sid, title=kw.pop("title", f"Title {sid}"), paragraphs=body.split("\n\n"), **kw)  # type: ignore[arg-type]
 
 
-def _add(conn: sqlite3.Connection, article: Article, file_id: int | None = None) -> int:
-    original = store.find_original(conn, article.content_hash)
-    article_id = store.insert_article(
+def _add(conn: Any, article: Article, file_id: int | None = None) -> int:
+    original = _store.find_original(conn, article.content_hash)
+    article_id = _store.insert_article(
         conn,
         article,
         file_id=file_id,
@@ -30,68 +31,71 @@ def _add(conn: sqlite3.Connection, article: Article, file_id: int | None = None)
     )
     if original is None:
         passages = split_article(article)
-        store.replace_passages(conn, article_id, passages, [tokens_to_text(tokenize(p.text)) for p in passages])
+        _store.replace_passages(conn, article_id, passages, [tokens_to_text(tokenize(p.text)) for p in passages])
     return article_id
 
 
-def test_migrate_fresh_database_reaches_current_version(db_path: Path) -> None:
-    conn = store.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"articles", "passages", "files", "ingest_runs", "ingest_log", "meta"} <= tables
+def test_migrate_fresh_database_reaches_current_version(store: StoreUnderTest) -> None:
+    conn = store.connect()
+    assert store.schema_version() == store.module.SCHEMA_VERSION
+    if store.kind == "sqlite":
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"articles", "passages", "files", "ingest_runs", "ingest_log", "meta"} <= store.tables()
     # opening again applies nothing and keeps the data
     with store.transaction(conn):
         store.set_meta(conn, "k", "v")
     conn.close()
-    conn = store.connect(db_path)
+    conn = store.connect()
     assert store.get_meta(conn, "k") == "v"
 
 
-def test_migrate_old_database_applies_pending_steps_in_order(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migrate_old_database_applies_pending_steps_in_order(
+    store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A database made by an older newsbot (schema 1 only) ...
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
-    conn = store.connect(db_path)
+    monkeypatch.setattr(store.module, "MIGRATIONS", store.module.MIGRATIONS[:1])
+    monkeypatch.setattr(store.module, "SCHEMA_VERSION", 1)
+    conn = store.connect()
     with store.transaction(conn):
         _add(conn, _article("a", "Some text that is stored before the upgrade."))
     conn.close()
     # ... opened by a newer one with two more steps.
     steps = [
-        *store.MIGRATIONS[:1],
+        *store.module.MIGRATIONS[:1],
         (2, "CREATE TABLE upgrade_probe (x INTEGER);"),
         (3, "ALTER TABLE upgrade_probe ADD COLUMN y TEXT; INSERT INTO upgrade_probe(x, y) VALUES (1, 'done');"),
     ]
-    monkeypatch.setattr(store, "MIGRATIONS", steps)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)
-    conn = store.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    monkeypatch.setattr(store.module, "MIGRATIONS", steps)
+    monkeypatch.setattr(store.module, "SCHEMA_VERSION", 3)
+    conn = store.connect()
+    assert store.schema_version() == 3
     assert tuple(conn.execute("SELECT x, y FROM upgrade_probe").fetchone()) == (1, "done")
     assert store.get_article_by_source_id(conn, "a") is not None
 
 
-def test_migrate_failed_step_leaves_no_half_schema(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.connect(db_path).close()
-    bad = [*store.MIGRATIONS, (store.SCHEMA_VERSION + 1, "CREATE TABLE half (x INTEGER); SELECT * FROM nowhere;")]
-    monkeypatch.setattr(store, "MIGRATIONS", bad)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
-    with pytest.raises(sqlite3.OperationalError):
-        store.connect(db_path)
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION - 1
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+def test_migrate_failed_step_leaves_no_half_schema(store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.connect().close()
+    bad = [
+        *store.module.MIGRATIONS,
+        (store.module.SCHEMA_VERSION + 1, "CREATE TABLE half (x INTEGER); SELECT * FROM nowhere;"),
+    ]
+    monkeypatch.setattr(store.module, "MIGRATIONS", bad)
+    monkeypatch.setattr(store.module, "SCHEMA_VERSION", store.module.SCHEMA_VERSION + 1)
+    with pytest.raises(store.db_errors()):
+        store.connect()
+    assert store.schema_version() == store.module.SCHEMA_VERSION - 1
+    assert "half" not in store.tables()
 
 
-def test_migrate_refuses_a_newer_database(db_path: Path) -> None:
-    conn = store.connect(db_path)
-    conn.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 5}")
-    conn.close()
+def test_migrate_refuses_a_newer_database(store: StoreUnderTest) -> None:
+    store.connect().close()
+    store.set_schema_version(store.module.SCHEMA_VERSION + 5)
     with pytest.raises(RuntimeError, match="upgrade newsbot"):
-        store.connect(db_path)
+        store.connect()
 
 
-def test_articles_passages_and_lookups(db_path: Path, tmp_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_articles_passages_and_lookups(store: StoreUnderTest, tmp_path: Path) -> None:
+    conn = store.connect()
     path = str(tmp_path / "feed.jsonl")
     body = "The council approved the budget on Tuesday.\n\nSpending on parks rises by a tenth."
     with store.transaction(conn):
@@ -137,8 +141,8 @@ def test_articles_passages_and_lookups(db_path: Path, tmp_path: Path) -> None:
     assert store.file_article_ids(conn, file_id) == {"rec-1": aid}
 
 
-def test_same_article_reads_extra_back_as_written(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_same_article_reads_extra_back_as_written(store: StoreUnderTest) -> None:
+    conn = store.connect()
     # keys out of order, non-ASCII text and a value JSON cannot hold: all must compare equal after the round trip
     extra = {"section": "Économie", "charset": "cp1252", "seen": date(2024, 3, 5)}
     with store.transaction(conn):
@@ -148,8 +152,8 @@ def test_same_article_reads_extra_back_as_written(db_path: Path) -> None:
     assert not store.same_article(row, _article("x", "Prices rose again in March.", extra={**extra, "seen": "x"}))
 
 
-def test_duplicates_have_no_passages_and_promotion_on_delete(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_duplicates_have_no_passages_and_promotion_on_delete(store: StoreUnderTest) -> None:
+    conn = store.connect()
     text = "Floods closed the coastal road overnight.\n\nCrews expect to reopen it by noon."
     with store.transaction(conn):
         first = _add(conn, _article("one", text))
@@ -173,8 +177,8 @@ def test_duplicates_have_no_passages_and_promotion_on_delete(db_path: Path) -> N
     assert store.get_article(conn, third)["duplicate_of"] == second
 
 
-def test_delete_original_together_with_its_duplicate_promotes_a_survivor(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_delete_original_together_with_its_duplicate_promotes_a_survivor(store: StoreUnderTest) -> None:
+    conn = store.connect()
     text = "A bridge inspection found cracks in two supports."
     with store.transaction(conn):
         a = _add(conn, _article("a", text))
@@ -185,8 +189,8 @@ def test_delete_original_together_with_its_duplicate_promotes_a_survivor(db_path
     assert store.get_article(conn, c)["duplicate_of"] is None
 
 
-def test_stats_runs_and_log(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_stats_runs_and_log(store: StoreUnderTest) -> None:
+    conn = store.connect()
     with store.transaction(conn):
         _add(conn, _article("x", "One story about rail fares.", outlet="Daily", published="2023-01-02"))
         _add(conn, _article("y", "Another about bus lanes.", outlet="Daily", published="2023-06-30T10:00:00+00:00"))
@@ -213,8 +217,8 @@ def test_stats_runs_and_log(db_path: Path) -> None:
     assert [(r["path"], r["reason"]) for r in log] == [("in/a.bin", "not text")]
 
 
-def test_stats_count_distinct_stories_and_folded_duplicates_apart(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_stats_count_distinct_stories_and_folded_duplicates_apart(store: StoreUnderTest) -> None:
+    conn = store.connect()
     with store.transaction(conn):
         _add(conn, _article("x", "One story about rail fares.", outlet="Daily", published="2023-01-02"))
         _add(conn, _article("x2", "One story about rail fares.", outlet="Weekly", published="2020-05-05"))
@@ -227,8 +231,8 @@ def test_stats_count_distinct_stories_and_folded_duplicates_apart(db_path: Path)
     assert sum(o.articles for o in data.outlets) == data.articles
 
 
-def test_find_headlines_lists_stories_for_autocomplete(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_find_headlines_lists_stories_for_autocomplete(store: StoreUnderTest) -> None:
+    conn = store.connect()
     with store.transaction(conn):
         old = _add(conn, _article("a", "Rail fares rise.", title="Rail fares rise again", published="2023-01-02"))
         new = _add(conn, _article("b", "Trams return.", title="Trams return; rail 100% back", published="2024-02-01"))
@@ -245,15 +249,15 @@ def test_find_headlines_lists_stories_for_autocomplete(db_path: Path) -> None:
     assert len(store.find_headlines(conn, "", limit=1)) == 1
 
 
-def test_store_schema_holds_no_application_tables(db_path: Path) -> None:
-    conn = store.connect(db_path)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def test_store_schema_holds_no_application_tables(store: StoreUnderTest) -> None:
+    store.connect().close()
+    tables = store.tables()
     # The feeds are part of the archive (what it reads), not of any client of it.
     assert tables == {"meta", "files", "articles", "passages", "ingest_runs", "ingest_log", "feeds", "feed_items"}
 
 
-def test_close_stale_runs_marks_a_killed_run_interrupted(db_path: Path) -> None:
-    conn = store.connect(db_path)
+def test_close_stale_runs_marks_a_killed_run_interrupted(store: StoreUnderTest) -> None:
+    conn = store.connect()
     run_id = store.start_run(conn, ["x"])
     assert store.close_stale_runs(conn) == 1
     assert store.last_run(conn)["status"] == "interrupted"
