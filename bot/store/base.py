@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
+
+from index import store
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -38,20 +38,8 @@ def is_locked(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def is_postgres(locator: object) -> bool:
-    """Whether a database locator is a PostgreSQL URL (postgresql:// or postgres://) rather than a SQLite path."""
-    return isinstance(locator, str) and locator.startswith(("postgresql://", "postgres://"))
-
-
-def shown(locator: str | os.PathLike[str]) -> str:
-    """A locator as it may be logged or printed: a URL's password and options left out, a path as it is."""
-    text = os.fspath(locator)
-    if not is_postgres(text):
-        return text
-    parts = urlsplit(text)
-    user = parts.username
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{user + '@' if user else ''}{host}{parts.path}"
+is_postgres = store.is_url  # one rule for what a locator names, the archive's
+shown = store.display  # a locator as logs show it: never a URL's password
 
 
 class Backend(Protocol):

@@ -58,15 +58,13 @@ def url_folder_name(url: str) -> str:
 
 
 def display(locator: Any) -> str:
-    """The locator as messages show it: a URL without its password."""
+    """The locator as messages and logs show it: a URL without its password or options (which may carry one)."""
     text = str(locator)
     if not is_url(text):
         return text
     parts = urlsplit(text)
-    if parts.password is None:
-        return text
-    netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    user = f"{parts.username}{':***' if parts.password is not None else ''}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def db_errors() -> tuple[type[BaseException], ...]:

@@ -227,7 +227,7 @@ def test_commands_say_when_postgresql_cannot_be_reached(capsys: pytest.CaptureFi
     url = "postgresql://newsbot:secret@127.0.0.1:1/nowhere"  # nothing listens on port 1
     assert newsbot(["feedback", "--db", url]) == 1
     err = capsys.readouterr().err
-    assert "cannot reach postgresql://newsbot@127.0.0.1:1/nowhere" in err and "secret" not in err
+    assert "cannot reach postgresql://newsbot:***@127.0.0.1:1/nowhere" in err and "secret" not in err
 
 
 @pytest.mark.asyncio
