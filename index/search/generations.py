@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ def next_generation(root: Path) -> str:
 
 
 @contextlib.contextmanager
-def writing(root: Path, name: str) -> Iterator[Path]:
+def writing(root: Path, name: str, carry: dict[str, tuple[int, dict[str, Any]]] | None = None) -> Iterator[Path]:
     """A temp folder to write generation ``name`` into, renamed to ``root/name`` once the block completes.
 
     On any error (Ctrl-C included) the temp folder is removed and nothing else changes.
@@ -150,6 +150,7 @@ def writing(root: Path, name: str) -> Iterator[Path]:
     Args:
         root: the index folder.
         name: the new generation's name (from :func:`next_generation`).
+        carry: filled during the block by :func:`link_files`: manifest entries of hard-linked files, reused.
 
     Yields:
         The temp folder to write the generation's files into.
@@ -158,7 +159,7 @@ def writing(root: Path, name: str) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
-        write_manifest(tmp)  # last: it vouches for every file written before it
+        write_manifest(tmp, carry)  # last: it vouches for every file written before it
         os.rename(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -233,17 +234,51 @@ def file_checksum(path: Path) -> str:
     return f"{crc:08x}"
 
 
-def write_manifest(folder: Path) -> None:
+def link_files(src: Path, dst: Path, names: Iterable[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Hard-link files of generation ``src`` into the folder ``dst`` (a copy where links are not possible).
+
+    Args:
+        src: a generation folder whose files are intact (sizes checked against its manifest).
+        dst: the folder being written.
+        names: the files to link.
+
+    Returns:
+        For :func:`writing`'s ``carry``: name -> (inode, ``src``'s manifest entry), so the new manifest reuses the
+        checksum of a file that is the same inode instead of reading it again.
+    """
+    try:
+        manifest = read_manifest(src) or {}
+    except (ValueError, OSError):
+        manifest = {}
+    carry = {}
+    for name in names:
+        try:
+            os.link(src / name, dst / name)
+        except OSError:  # another file system or no hard links: a copy, checksummed like any written file
+            shutil.copyfile(src / name, dst / name)
+            continue
+        if name in manifest:
+            carry[name] = (os.stat(dst / name).st_ino, manifest[name])
+    return carry
+
+
+def write_manifest(folder: Path, carry: dict[str, tuple[int, dict[str, Any]]] | None = None) -> None:
     """Record every file of a generation folder with its size and checksum in ``manifest.json``, durably.
 
     Args:
         folder: a complete generation folder (its other files are final).
+        carry: entries to reuse for hard-linked files (see :func:`link_files`), when the inode and size still match.
     """
-    files = {
-        p.name: {"bytes": p.stat().st_size, CHECKSUM: file_checksum(p)}
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.name != MANIFEST_FILE
-    }
+    files = {}
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name == MANIFEST_FILE:
+            continue
+        st = p.stat()
+        known = (carry or {}).get(p.name)
+        if known is not None and known[0] == st.st_ino and known[1].get("bytes") == st.st_size:
+            files[p.name] = dict(known[1])  # the same file the old manifest vouched for: not read again
+        else:
+            files[p.name] = {"bytes": st.st_size, CHECKSUM: file_checksum(p)}
     data = json.dumps({"checksum": CHECKSUM, "files": files}, indent=1).encode("utf-8")
     with open(folder / MANIFEST_FILE, "wb") as fh:
         fh.write(data)
@@ -280,7 +315,7 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]] | None:
         raise ValueError(f"{MANIFEST_FILE}: unreadable ({e})") from e
 
 
-def verify_files(folder: Path, *, checksums: bool) -> str | None:
+def verify_files(folder: Path, *, checksums: bool, skip: Collection[str] = ()) -> str | None:
     """Check a generation's files against its manifest: sizes always, contents too when ``checksums``.
 
     A generation without a manifest (built before they existed) passes: its structure is checked when it is loaded.
@@ -288,6 +323,7 @@ def verify_files(folder: Path, *, checksums: bool) -> str | None:
     Args:
         folder: a generation folder.
         checksums: also read every file and compare its checksum (about 70 ms per 200 MB).
+        skip: files whose checksum is not read (their sizes are still checked).
 
     Returns:
         None when the files match, else what is wrong, such as ``"offsets.npy: checksum mismatch"``.
@@ -311,7 +347,7 @@ def verify_files(folder: Path, *, checksums: bool) -> str | None:
             return f"{name}: missing"
         if size != want.get("bytes"):
             return f"{name}: {size:,} bytes, expected {want['bytes']:,}"
-        if checksums:
+        if checksums and name not in skip:
             try:
                 got = file_checksum(path)
             except OSError as e:

@@ -90,9 +90,13 @@ def check_against_reference(db: Path, variant: str, seed: int) -> None:
     docs = passage_token_lists(db, params)
     ref = REFERENCE[variant](docs)
     ours = Postings.load(index_dir(db) / current_generation(db))
-    # Our passage numbers -> the store's order, which the reference was built in.
+    # A grown generation keeps its removed passages' numbers (dead): only the live ones are the collection.
+    live = ours.live_mask()
+    live = np.ones(ours.n_passages, np.bool_) if live is None else live
+    assert int(live.sum()) == ours.live_passages
+    # Our live passage numbers -> the store's order, which the reference was built in.
     order = np.argsort(store_pids(db))
-    where = order[np.searchsorted(store_pids(db)[order], np.asarray(ours.arrays["doc_pid"]))]
+    where = order[np.searchsorted(store_pids(db)[order], np.asarray(ours.arrays["doc_pid"])[live])]
     assert len(where) == len(docs)
     rng = random.Random(seed)
     vocab = sorted({t for d in docs for t in d})
@@ -100,7 +104,9 @@ def check_against_reference(db: Path, variant: str, seed: int) -> None:
         q = rng.choices(WORDS, WEIGHTS, k=rng.randint(1, 6)) + rng.sample(vocab, 2)
         expected = ref.get_scores(q)
         got = np.empty(len(docs))
-        got[where] = ours.dense_scores(q)
+        dense = ours.dense_scores(q)
+        got[where] = dense[live]
+        assert not dense[~live].any(), "a removed passage scores"
         assert_close(got, expected)
 
 
@@ -195,13 +201,35 @@ def test_a_large_change_is_a_full_rebuild(base_db: Path) -> None:
 
 def test_a_damaged_generation_is_rebuilt_not_grown(base_db: Path) -> None:
     rebuild(base_db, progress=False)
-    tfs = index_dir(base_db) / "gen-000001" / "tfs.npy"
-    with open(tfs, "r+b") as fh:  # passes the load's checks; only the checksum sees it
-        fh.seek(tfs.stat().st_size - 4)
-        fh.write(b"\x07\x07\x07\x07")
+    lens = index_dir(base_db) / "gen-000001" / "doc_len.npy"  # read (and copied) by a growth
+    with open(lens, "r+b") as fh:  # passes the load's checks; only the checksum sees it
+        fh.seek(lens.stat().st_size - 4)
+        fh.write(b"\x07\x00\x00\x00")
     add_articles(base_db, random.Random(4), 0, 2)
     info = update(base_db)
     assert info is not None and "grown_from" not in Postings.load(info.path).params
+    check_against_reference(base_db, "okapi", seed=4)
+
+
+def test_damage_in_a_linked_base_file_stays_visible_and_is_rebuilt(base_db: Path) -> None:
+    from index.ingest.update import update_index
+
+    rebuild(base_db, progress=False)
+    tfs = index_dir(base_db) / "gen-000001" / "tfs.npy"  # hard-linked by a growth, its checksum carried, not re-read
+    with open(tfs, "r+b") as fh:
+        fh.seek(tfs.stat().st_size - 4)
+        fh.write(b"\x07\x07\x07\x07")
+    inode = tfs.stat().st_ino
+    add_articles(base_db, random.Random(4), 0, 2)
+    info = update(base_db)
+    assert info is not None and Postings.load(info.path).params["grown_from"] == "gen-000001"
+    assert (info.path / "tfs.npy").stat().st_ino == inode
+    # The grown generation's manifest vouches for the file as it was written, so the damage is not laundered.
+    health = check(base_db)
+    assert not health.ok and "tfs.npy: checksum mismatch" in (health.problem or "")
+    result = update_index([], base_db, progress=False, workers=0)  # what newsbot index, /reindex and feeds run
+    assert result.rebuilt and check(base_db).ok
+    assert "grown_from" not in Postings.load(index_dir(base_db) / current_generation(base_db)).params
     check_against_reference(base_db, "okapi", seed=4)
 
 

@@ -1,0 +1,190 @@
+"""A grown generation's overlay: the postings added since its base was scored, dead passages, and exact scores."""
+
+# A grown generation keeps its base's big arrays as they were written (hard links, never rewritten), so their stored
+# scores were computed with the base's N, avgdl and idf. Per term the idf change is an exact factor; the avgdl change
+# moves each posting's tf part by a factor within [min(1, r), max(1, r)], r = avgdl now / avgdl then. Queries select
+# candidates with those bounds from the stale scores, then score the candidates exactly from tfs and doc_len; the
+# segment's own postings are scored with the current statistics when written, so they are exact as stored.
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from index.search.bm25 import BM25Params, term_scores
+
+# Float32 accumulation rounds each approximate score by a few ulps: candidates are kept this much below the cut.
+SLACK = 1e-5
+
+Lists = list[tuple[np.ndarray, np.ndarray, float]]
+
+
+class SegmentVocabulary:
+    """Term ids over a base vocabulary and a segment's: base terms keep their ids, new ones follow them."""
+
+    def __init__(self, base: Any, seg: Any, seg_terms: np.ndarray) -> None:
+        self.base = base
+        self.seg = seg
+        self._seg_terms = seg_terms
+        self._n_base = len(base)
+        new = np.flatnonzero(seg_terms >= self._n_base)
+        self._new = np.empty(len(new), np.int64)  # combined id - n_base -> segment term index
+        self._new[seg_terms[new] - self._n_base] = new
+        self._n = self._n_base + len(new)
+        self._cache: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def term(self, i: int) -> str:
+        """The term with combined id ``i``."""
+        return self.base.term(i) if i < self._n_base else self.seg.term(int(self._new[i - self._n_base]))
+
+    def lookup(self, term: str) -> int:
+        """The combined id of ``term``, or -1 when neither part holds it."""
+        got = self._cache.get(term)
+        if got is not None:
+            return got
+        found = self.base.lookup(term)
+        if found < 0:
+            j = self.seg.lookup(term)
+            found = int(self._seg_terms[j]) if j >= 0 else -1
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[term] = found
+        return found
+
+
+class Segment:
+    """The overlay of a grown generation (see the module comment); :class:`Postings` delegates to it."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], params: dict[str, Any], bm25: BM25Params) -> None:
+        info = params["segment"]
+        self.bm25 = bm25
+        self.n_base = int(info["base_passages"])
+        self.n_base_terms = len(arrays["offsets"]) - 1
+        self.avgdl = float(params["avgdl"])
+        r = self.avgdl / float(info["base_avgdl"]) if info["base_avgdl"] else math.inf
+        self.lo, self.hi = min(1.0, r), max(1.0, r)
+        self.live = arrays["live"]
+        self.has_dead = int(info["dead_passages"]) > 0
+        self.idf = arrays["cur_idf"]
+        self.df = arrays["cur_df"]
+        self.idf0 = arrays["idf"]
+        self.offsets, self.docs = arrays["offsets"], arrays["docs"]
+        self.tfs, self.scores = arrays["tfs"], arrays["scores"]
+        self.seg_offsets, self.seg_docs = arrays["seg_offsets"], arrays["seg_docs"]
+        self.seg_scores, self.seg_terms = arrays["seg_scores"], arrays["seg_terms"]
+        self.seg_title_offsets, self.seg_title_arts = arrays["seg_title_offsets"], arrays["seg_title_arts"]
+        self.title_offsets, self.title_arts = arrays["title_offsets"], arrays["title_arts"]
+        self.doc_len = arrays["doc_len"]
+        self.art_first = arrays["art_first"]
+        self.seg_of = np.full(len(self.idf), -1, np.int64)  # combined term id -> segment term index
+        self.seg_of[self.seg_terms] = np.arange(len(self.seg_terms), dtype=np.int64)
+
+    # -- per-term access, exact
+
+    def _base_slice(self, tid: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """A base term's live passages, their term frequencies and where its postings start."""
+        if tid >= self.n_base_terms:
+            return self.docs[:0], self.tfs[:0], 0
+        a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        d, tf = self.docs[a:b], self.tfs[a:b]
+        if self.has_dead and len(d):
+            keep = self.live[d]
+            d, tf = d[keep], tf[keep]
+        return d, tf, a
+
+    def _seg_slice(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        j = int(self.seg_of[tid])
+        if j < 0:
+            return self.seg_docs[:0], self.seg_scores[:0]
+        a, b = int(self.seg_offsets[j]), int(self.seg_offsets[j + 1])
+        return self.seg_docs[a:b], self.seg_scores[a:b]
+
+    def exact(self, tid: int, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Base postings' scores with the current statistics, as a full build would store them (float32)."""
+        if not len(docs):
+            return np.zeros(0, np.float32)
+        return term_scores(self.bm25, self.idf[tid], tf, self.doc_len[docs], self.avgdl).astype(np.float32)
+
+    def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Live passage numbers (ascending) of ``tid`` in both parts and their exact scores."""
+        d, tf, _ = self._base_slice(tid)
+        sd, ss = self._seg_slice(tid)
+        if not len(sd):
+            return d, self.exact(tid, d, tf)
+        if not len(d):
+            return sd, ss
+        return np.concatenate([d, sd]), np.concatenate([self.exact(tid, d, tf), ss])
+
+    def title_articles(self, tid: int) -> np.ndarray:
+        """Live article numbers (ascending) whose headline holds ``tid``."""
+        parts = []
+        if tid < self.n_base_terms:
+            arts = self.title_arts[int(self.title_offsets[tid]) : int(self.title_offsets[tid + 1])]
+            if self.has_dead and len(arts):
+                arts = arts[self.art_live[arts]]
+            parts.append(arts)
+        j = int(self.seg_of[tid])
+        if j >= 0:
+            parts.append(self.seg_title_arts[int(self.seg_title_offsets[j]) : int(self.seg_title_offsets[j + 1])])
+        return np.concatenate(parts).astype(np.int32, copy=False) if parts else np.zeros(0, np.int32)
+
+    @functools.cached_property
+    def art_live(self) -> np.ndarray:
+        """Per article: still in the index (an article's passages die together)."""
+        first = np.asarray(self.art_first[:-1])
+        return np.asarray(self.live)[np.minimum(first, max(len(self.live) - 1, 0))]
+
+    # -- approximate lists for the threshold scan
+
+    def approximable(self, tids: list[int]) -> bool:
+        """True when every base term's stale scores can be corrected by its idf ratio (both idfs positive)."""
+        return all(
+            tid >= self.n_base_terms or (self.idf0[tid] > 0 and self.idf[tid] > 0) for tid in tids
+        ) and math.isfinite(self.hi)
+
+    def approximate_lists(self, weights: list[tuple[int, int]]) -> Lists:
+        """Per term: its base postings with stale scores weighted by the idf ratio (dead ones included), and its
+        segment postings (exact); each score in the lists times its weight is within [lo, hi] of the exact one."""
+        out: Lists = []
+        for tid, w in weights:
+            if tid < self.n_base_terms:
+                a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
+                if b > a:
+                    out.append((self.docs[a:b], self.scores[a:b], w * float(self.idf[tid] / self.idf0[tid])))
+            sd, ss = self._seg_slice(tid)
+            if len(sd):
+                out.append((sd, ss, float(w)))
+        return out
+
+    def rescore(self, cand: np.ndarray, weights: list[tuple[int, int]]) -> np.ndarray:
+        """Exact scores of candidate passages (ascending, live), terms added in ``weights`` order like the scan."""
+        out = np.zeros(len(cand), np.float32)
+        in_base = int(np.searchsorted(cand, self.n_base))
+        for tid, w in weights:
+            wf = np.float32(w)
+            d, tf, _ = self._base_slice(tid)
+            if len(d) and in_base:
+                pos, found = _find(d, cand[:in_base])
+                if found.any():
+                    s = self.exact(tid, cand[:in_base][found], tf[pos[found]])
+                    out[:in_base][found] += s if w == 1 else s * wf
+            sd, ss = self._seg_slice(tid)
+            if len(sd) and in_base < len(cand):
+                pos, found = _find(sd, cand[in_base:])
+                if found.any():
+                    s = ss[pos[found]]
+                    out[in_base:][found] += s if w == 1 else s * wf
+        return out
+
+
+def _find(post: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``docs`` is in the ascending ``post``, and whether it is there."""
+    pos = np.searchsorted(post, docs)
+    pos[pos == len(post)] = 0
+    return pos, post[pos] == docs
