@@ -36,7 +36,7 @@ from index.search.build import (
 from index.search.encode import Encoder, compact_tfs, score_postings
 from index.search.generations import FORMAT_VERSION, current_generation, index_dir
 from index.search.postings import IndexMissing, Postings, SearchError, _Vocabulary
-from index.store import indexed_articles, indexed_passage_ids, passage_tokens_of, read_snapshot
+from index.store import indexed_articles, indexed_passage_sums, passage_tokens_of, read_snapshot
 from index.tokenize import TOKENIZER_VERSION, text_to_tokens
 
 log = logging.getLogger(__name__)
@@ -198,30 +198,45 @@ def _growable(db_path: Path, *, every_checksum: bool = False) -> Postings | None
 
 
 def _diff(conn: Any, base: Postings) -> _Delta:
-    """Compare the store with ``base``: articles gone or changed (their passages or what the index keeps of them)."""
-    arr = base.arrays
-    pairs = np.asarray(list(indexed_passage_ids(conn)), np.int64).reshape(-1, 2)
+    """Compare the store with ``base``: articles gone or changed (their passages or what the index keeps of them).
+
+    One row per article from the store: its passages summed up (count, sum and sum of squares of their ids, compared
+    with the same sums over the generation's passages) and its fingerprint. Vectorised but for the fingerprints.
+    """
+    sums = np.asarray(indexed_passage_sums(conn).fetchall(), np.int64).reshape(-1, 4)
     # An article without passages is not in the index (as in a full build), so it is never "added" either.
-    with_passages = set(pairs[:, 0].tolist())
-    meta = {row[0]: tuple(row[1:]) for row in indexed_articles(conn) if row[0] in with_passages}
+    rows = [r for r in indexed_articles(conn)]
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    sums = sums[np.isin(sums[:, 0], ids)]  # indexed articles only (not duplicates)
+    order = np.argsort(ids)
+    at = order[np.searchsorted(ids[order], sums[:, 0])] if len(rows) else np.zeros(0, np.int64)
+    rows = [rows[i] for i in at.tolist()]  # aligned with sums
+    fps = np.fromiter((article_fingerprint(*r[1:]) for r in rows), np.int64, len(rows))
+    # The generation's side: per article (live passages only), the same sums.
+    arr = base.arrays
     art_rowid = np.asarray(arr["art_rowid"])
-    # (article id, passage id) keys on both sides: an article whose set of passages differs has changed.
-    now = (pairs[:, 0] << 32) | pairs[:, 1]
-    doc_article, doc_pid = np.asarray(arr["doc_article"]), np.asarray(arr["doc_pid"])
+    doc_article, doc_pid = np.asarray(arr["doc_article"]), np.asarray(arr["doc_pid"]).astype(np.float64)
     live = base.live_mask()
     if live is not None:  # a grown generation's dead passages are not in its index
         doc_article, doc_pid = doc_article[live], doc_pid[live]
-    then = (art_rowid[doc_article] << 32) | doc_pid
-    changed = set((np.setxor1d(now, then) >> 32).tolist())
-    fp = np.asarray(arr["art_fp"])
-    keep = np.zeros(len(art_rowid), np.bool_)
-    known = set()
-    for i, aid in enumerate(art_rowid.tolist()):
-        m = meta.get(aid)
-        if m is not None and aid not in changed and article_fingerprint(*m) == fp[i]:
-            keep[i] = True
-            known.add(aid)
-    added = sorted(aid for aid in meta if aid not in known)
+    n_art = len(art_rowid)
+    gen_sums = np.stack(
+        [np.bincount(doc_article, weights=w, minlength=n_art) for w in (None, doc_pid, doc_pid * doc_pid)], axis=1
+    )
+    # Each store article's number in the generation (-1: not there; dead articles' ids are -1, never found).
+    number = np.full(len(sums), -1, np.int64)
+    if n_art:
+        by_id = np.argsort(art_rowid)
+        pos = by_id[np.minimum(np.searchsorted(art_rowid[by_id], sums[:, 0]), n_art - 1)]
+        number = np.where(art_rowid[pos] == sums[:, 0], pos, -1)
+    found = number >= 0
+    same = np.zeros(len(sums), np.bool_)
+    nf = number[found]
+    same[found] = (np.asarray(arr["art_fp"])[nf] == fps[found]) & (gen_sums[nf] == sums[found, 1:]).all(axis=1)
+    keep = np.zeros(n_art, np.bool_)
+    keep[number[same]] = True
+    added = sums[~same, 0].tolist()  # ascending: the store groups by article id
+    meta = {rows[i][0]: tuple(rows[i][1:]) for i in np.flatnonzero(~same).tolist()}
     was_live = None if base.segment is None else np.asarray(base.segment.art_live, np.bool_)
     return _Delta(keep, added, meta, was_live)
 

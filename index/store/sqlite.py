@@ -1048,6 +1048,22 @@ def indexed_passage_ids(conn: sqlite3.Connection) -> sqlite3.Cursor:
     )
 
 
+def indexed_passage_sums(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """Per article with passages, a summary of which passages it has (to find what changed since a build in one
+    row per article instead of one per passage): their count, and the sum and the sum of squares of their ids.
+
+    Read from the passages' (article, ordinal) index alone, so duplicates are not filtered out here (they have no
+    passages; :func:`indexed_articles` says which articles are indexed).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        A cursor over ``article_id, count, sum of ids, sum of squared ids``, by article id.
+    """
+    return conn.execute("SELECT article_id, count(*), sum(id), sum(id * id) FROM passages GROUP BY article_id")
+
+
 def passage_tokens_of(conn: sqlite3.Connection, article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
     """The passages of some articles, in index order (article, then ordinal).
 
