@@ -28,9 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from index import store  # noqa: E402
 from index.ingest import pipeline  # noqa: E402
+from index.ingest.split import SPLIT_VERSION  # noqa: E402
 from index.search import build, generations, grow, health  # noqa: E402
 from index.search.generations import current_generation, index_dir  # noqa: E402
 from index.search.searcher import Searcher  # noqa: E402
+from index.tokenize import TOKENIZER_VERSION  # noqa: E402
 
 # Beside the project (../shared), or beside the folder of worktrees it was checked out in.
 BBC = next(
@@ -49,6 +51,17 @@ def copy_store(db: Path, workdir: Path) -> tuple[Path, bool]:
             src.backup(out)
         if index_dir(db).is_dir():
             shutil.copytree(index_dir(db), index_dir(dst), ignore=shutil.ignore_patterns("build.lock", ".tmp-*"))
+        conn = store.connect(dst)
+        try:
+            # bench/search.py's synthetic stores carry no splitter/tokenizer versions: the first ingest would take
+            # them for an old splitter's and re-split every article from its (empty) body.
+            with store.transaction(conn):
+                versions = ((pipeline.META_SPLIT, SPLIT_VERSION), (pipeline.META_TOKENIZER, TOKENIZER_VERSION))
+                for key, version in versions:
+                    if store.get_meta(conn, key) is None:
+                        store.set_meta(conn, key, str(version))
+        finally:
+            conn.close()
     return dst, fresh
 
 

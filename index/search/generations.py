@@ -22,6 +22,8 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = "build.lock"
 GEN_RE = re.compile(r"gen-(\d+)")
 FORMAT_VERSION = 1  # of a generation's files; a reader refuses any other
+# Past this share of the live passages in a grown generation's segment (or dead in its base), a merge is due.
+MERGE_SHARE = 0.05
 KEEP_GENERATIONS = 2  # the current one and the one before, which a reader that has not reloaded may still use
 MANIFEST_FILE = "manifest.json"  # every file of a generation with its size and checksum, written last
 # CRC-32 catches accidental damage (torn writes, bad sectors, a stray write) at ~3 GB/s, four times blake2b: what the
@@ -57,6 +59,33 @@ def current_generation(db_path: str | os.PathLike[str]) -> str | None:
     except FileNotFoundError:
         return None
     return name if GEN_RE.fullmatch(name) else None
+
+
+def merge_due(db_path: str | os.PathLike[str], share: float = MERGE_SHARE) -> bool:
+    """True when the generation in service is grown (index.search.grow) and its segment plus its dead passages
+    passed ``share`` of its live passages: a merge should fold them into a full-quality generation.
+
+    Reads ``params.json`` only (no numpy), so an update that changed nothing stays cheap.
+
+    Args:
+        db_path: the SQLite database the index belongs to.
+        share: the threshold (default :data:`MERGE_SHARE`).
+
+    Returns:
+        Whether to merge.
+    """
+    name = current_generation(db_path)
+    if name is None:
+        return False
+    try:
+        params = json.loads((index_dir(db_path) / name / "params.json").read_text(encoding="utf-8"))
+        seg = params.get("segment")
+        if not seg:
+            return False
+        extra = int(seg["segment_passages"]) + int(seg["dead_passages"])
+        return extra > share * max(int(seg["live_passages"]), 1)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 REBUILD_ADVICE = "run `newsbot index PATH` to rebuild it"

@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 # Past this share of the passages changed, a full rebuild costs about the same and leaves no numbering gaps.
 REBUILD_SHARE = 0.25
-# Past this share of the live passages in a grown generation's segment (or dead in its base), merge() is due.
-MERGE_SHARE = 0.05
 # A grown generation's base arrays: hard-linked from the generation it grew from, never rewritten or re-read.
 BASE_FILES = (
     "vocab.bin",
@@ -131,20 +129,9 @@ def update(db_path: str | os.PathLike[str], *, progress: bool = False) -> BuildI
 
 
 def merge_due(db_path: str | os.PathLike[str]) -> bool:
-    """True when the generation in service is grown and its segment (or its dead passages) passed
-    :data:`MERGE_SHARE` of the passages: :func:`merge` should fold it in. Reads ``params.json`` only (no numpy)."""
-    name = current_generation(db_path)
-    if name is None:
-        return False
-    try:
-        params = json.loads((index_dir(db_path) / name / "params.json").read_text(encoding="utf-8"))
-        seg = params.get("segment")
-        if not seg:
-            return False
-        extra = int(seg["segment_passages"]) + int(seg["dead_passages"])
-        return extra > MERGE_SHARE * max(int(seg["live_passages"]), 1)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+    """True when the generation in service is grown and :func:`merge` should fold its segment in (see
+    :func:`index.search.generations.merge_due`)."""
+    return generations.merge_due(db_path)
 
 
 def merge(db_path: str | os.PathLike[str]) -> BuildInfo | None:
