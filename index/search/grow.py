@@ -30,13 +30,14 @@ from index.search.build import (
     _write_bytes,
     article_fingerprint,
     built_info,
+    change_stamp,
     parse_published,
     source_key,
 )
 from index.search.encode import Encoder, compact_tfs, score_postings
 from index.search.generations import FORMAT_VERSION, current_generation, index_dir
 from index.search.postings import IndexMissing, Postings, SearchError, _Vocabulary
-from index.store import indexed_articles, indexed_passage_sums, passage_tokens_of, read_snapshot
+from index.store import indexed_article_stamps, indexed_articles_of, passage_tokens_of, read_snapshot
 from index.tokenize import TOKENIZER_VERSION, text_to_tokens
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class _Delta:
     added: list[int]  # articles.id to add (new, or changed and removed above), ascending
     meta: dict[int, tuple[str, str | None, str | None, str | None]]  # id -> title tokens, published, outlet, url
     was_live: np.ndarray | None = None  # bool per article: in the generation's index (None: all of them)
+    stamp: str | None = None  # the store was read at or after this (see change_stamp): the next diff's "since"
 
     @property
     def removed(self) -> int:
@@ -185,47 +187,41 @@ def _growable(db_path: Path, *, every_checksum: bool = False) -> Postings | None
 
 
 def _diff(conn: Any, base: Postings) -> _Delta:
-    """Compare the store with ``base``: articles gone or changed (their passages or what the index keeps of them).
+    """Compare the store with ``base``: articles gone, new, or changed (their passages or what the index keeps).
 
-    One row per article from the store: its passages summed up (count, sum and sum of squares of their ids, compared
-    with the same sums over the generation's passages) and its fingerprint. Vectorised but for the fingerprints.
+    Every write of an article sets its ``updated_at``, so only articles written since ``base`` read the store (its
+    ``stamp``, taken with a margin) or not in it are compared in full (fingerprint and passage ids); the rest is one
+    pass over ids. A generation without a stamp (written by an older newsbot) has every article compared.
     """
-    sums = np.asarray(indexed_passage_sums(conn).fetchall(), np.int64).reshape(-1, 4)
-    # An article without passages is not in the index (as in a full build), so it is never "added" either.
-    rows = [r for r in indexed_articles(conn)]
-    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    sums = sums[np.isin(sums[:, 0], ids)]  # indexed articles only (not duplicates)
-    order = np.argsort(ids)
-    at = order[np.searchsorted(ids[order], sums[:, 0])] if len(rows) else np.zeros(0, np.int64)
-    rows = [rows[i] for i in at.tolist()]  # aligned with sums
-    fps = np.fromiter((article_fingerprint(*r[1:]) for r in rows), np.int64, len(rows))
-    # The generation's side: per article (live passages only), the same sums.
+    stamp = change_stamp()  # before anything is read: what is written later is at or past it
     arr = base.arrays
-    art_rowid = np.asarray(arr["art_rowid"])
-    doc_article, doc_pid = np.asarray(arr["doc_article"]), np.asarray(arr["doc_pid"]).astype(np.float64)
-    live = base.live_mask()
-    if live is not None:  # a grown generation's dead passages are not in its index
-        doc_article, doc_pid = doc_article[live], doc_pid[live]
-    n_art = len(art_rowid)
-    gen_sums = np.stack(
-        [np.bincount(doc_article, weights=w, minlength=n_art) for w in (None, doc_pid, doc_pid * doc_pid)], axis=1
-    )
-    # Each store article's number in the generation (-1: not there; dead articles' ids are -1, never found).
-    number = np.full(len(sums), -1, np.int64)
-    if n_art:
-        by_id = np.argsort(art_rowid)
-        pos = by_id[np.minimum(np.searchsorted(art_rowid[by_id], sums[:, 0]), n_art - 1)]
-        number = np.where(art_rowid[pos] == sums[:, 0], pos, -1)
-    found = number >= 0
-    same = np.zeros(len(sums), np.bool_)
-    nf = number[found]
-    same[found] = (np.asarray(arr["art_fp"])[nf] == fps[found]) & (gen_sums[nf] == sums[found, 1:]).all(axis=1)
-    keep = np.zeros(n_art, np.bool_)
-    keep[number[same]] = True
-    added = sums[~same, 0].tolist()  # ascending: the store groups by article id
-    meta = {rows[i][0]: tuple(rows[i][1:]) for i in np.flatnonzero(~same).tolist()}
+    art_rowid = np.asarray(arr["art_rowid"])  # a dead article's id is -1: never found
+    rows = indexed_article_stamps(conn)
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    since = base.params.get("stamp")
+    touched = ~np.isin(ids, art_rowid)
+    if since is None:
+        touched[:] = True
+    elif len(rows):
+        touched |= np.asarray([r[1] or "" for r in rows]) >= since
+    keep = np.isin(art_rowid, ids[~touched])
+    by_id = np.argsort(art_rowid)
+    sorted_ids = art_rowid[by_id]
+    fp, first, pids = np.asarray(arr["art_fp"]), np.asarray(arr["art_first"]), arr["doc_pid"]
+    added, meta = [], {}
+    for row in indexed_articles_of(conn, ids[touched].tolist()):
+        aid, m, sums = row[0], tuple(row[1:6]), tuple(row[6:9])
+        at = int(np.searchsorted(sorted_ids, aid))
+        if at < len(sorted_ids) and sorted_ids[at] == aid:
+            i = int(by_id[at])
+            mine = np.asarray(pids[first[i] : first[i + 1]], np.int64)
+            if article_fingerprint(*m) == fp[i] and sums == (len(mine), int(mine.sum()), int((mine * mine).sum())):
+                keep[i] = True  # written again, unchanged
+                continue
+        added.append(aid)
+        meta[aid] = m
     was_live = None if base.segment is None else np.asarray(base.segment.art_live, np.bool_)
-    return _Delta(keep, added, meta, was_live)
+    return _Delta(keep, added, meta, was_live, stamp)
 
 
 def _read_added(conn: Any, delta: _Delta, params: BM25Params) -> _Added:
@@ -252,7 +248,7 @@ def _grow(db_path: Path, conn: Any, base: Postings, delta: _Delta, started: floa
     generations.remove_stale(root)
     name = generations.next_generation(root)
     with generations.writing(root, name) as tmp:
-        meta = _write(tmp, name, params, merged, base.generation)
+        meta = _write(tmp, name, params, merged, base.generation, delta.stamp)
         Postings.load(tmp)  # the structure every reader checks, checked before the manifest vouches for it
     generations.switch_current(root, name)
     generations.prune(root, name)
@@ -494,7 +490,9 @@ def _passage_merge(
     return out, sources
 
 
-def _write(folder: Path, name: str, params: BM25Params, merged: dict[str, Any], grown_from: str) -> dict[str, Any]:
+def _write(
+    folder: Path, name: str, params: BM25Params, merged: dict[str, Any], grown_from: str, stamp: str | None
+) -> dict[str, Any]:
     """Write a grown generation's files; returns its ``params.json``."""
     arrays = merged["arrays"]
     for key, a in arrays.items():
@@ -513,6 +511,7 @@ def _write(folder: Path, name: str, params: BM25Params, merged: dict[str, Any], 
         "avgdl": merged["avgdl"],
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "grown_from": grown_from,
+        "stamp": stamp,
     }
     _write_bytes(folder / "params.json", json.dumps(meta, indent=2).encode("utf-8"))
     return meta
@@ -596,7 +595,7 @@ def _grow_segment(db_path: Path, conn: Any, gen: Postings, delta: _Delta, starte
     root = index_dir(db_path)
     generations.remove_stale(root)
     name = generations.next_generation(root)
-    meta.update(generation=name, grown_from=gen.generation)
+    meta.update(generation=name, grown_from=gen.generation, stamp=delta.stamp)
     carry: dict[str, tuple[int, dict[str, Any]]] = {}
     with generations.writing(root, name, carry) as tmp:
         assert gen.path is not None
