@@ -450,6 +450,9 @@ class Postings:
     def latest_ts(self) -> int:
         """The publication time (epoch seconds) of the newest dated passage, -1 when none is dated."""
         ts = self.arrays["doc_ts"]
+        live = self.live_mask()
+        if live is not None:  # a removed article's date says nothing about the archive
+            ts = ts[live]
         dated = ts[ts != UNDATED_TS]
         return int(dated.max()) if len(dated) else -1
 

@@ -87,13 +87,13 @@ class Segment:
 
     # -- per-term access, exact
 
-    def _base_slice(self, tid: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """A base term's live passages, their term frequencies and where its postings start."""
+    def _base_slice(self, tid: int, live_only: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+        """A base term's passages (live ones only unless told), their term frequencies and where its postings start."""
         if tid >= self.n_base_terms:
             return self.docs[:0], self.tfs[:0], 0
         a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
         d, tf = self.docs[a:b], self.tfs[a:b]
-        if self.has_dead and len(d):
+        if live_only and self.has_dead and len(d):
             keep = self.live[d]
             d, tf = d[keep], tf[keep]
         return d, tf, a
@@ -168,7 +168,7 @@ class Segment:
         in_base = int(np.searchsorted(cand, self.n_base))
         for tid, w in weights:
             wf = np.float32(w)
-            d, tf, _ = self._base_slice(tid)
+            d, tf, _ = self._base_slice(tid, live_only=False)  # the candidates are live: no need to filter the list
             if len(d) and in_base:
                 pos, found = _find(d, cand[:in_base])
                 if found.any():
