@@ -345,9 +345,9 @@ class Postings:
         seg = self.segment
         if seg is not None and not exact and seg.approximable([tid for tid, _ in by_df]):
             # Candidates from the base's stale scores within their bounds, then scored exactly (segment.py).
-            lists = seg.approximate_lists(by_df)
+            lists, margin = seg.approximate_lists(by_df)
             live = seg.live if seg.has_dead else None
-            cand, _, bound, sample = self._scan(lists, eligible, depth, False, (seg.lo, seg.hi), live)
+            cand, _, bound, sample = self._scan(lists, eligible, depth, False, margin, live)
             if bound > -math.inf:
                 return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]

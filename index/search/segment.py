@@ -106,10 +106,26 @@ class Segment:
         return self.seg_docs[a:b], self.seg_scores[a:b]
 
     def exact(self, tid: int, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """Base postings' scores with the current statistics, as a full build would store them (float32)."""
+        """Base postings' scores with the current statistics (float32; within a few float32 ulps of what a full
+        build stores, which computes them in float64)."""
         if not len(docs):
             return np.zeros(0, np.float32)
-        return term_scores(self.bm25, self.idf[tid], tf, self.doc_len[docs], self.avgdl).astype(np.float32)
+        if self.bm25.variant == "l":
+            return term_scores(self.bm25, self.idf[tid], tf, self.doc_len[docs], self.avgdl).astype(np.float32)
+        # Okapi and Plus: idf * (k1 + 1) * tf / (tf + K[passage]), in float32 over a per-passage K computed once:
+        # a common term's 500k postings at 1M passages take ~1 ms instead of ~6 ms in float64.
+        tf32 = tf.astype(np.float32)
+        out = tf32 + self.norm[docs]
+        np.divide(tf32, out, out=out)
+        out *= np.float32(self.idf[tid] * (self.bm25.k1 + 1))
+        return out
+
+    @functools.cached_property
+    def norm(self) -> np.ndarray:
+        """Per passage, BM25's length norm ``k1 * (1 - b + b * dl / avgdl)`` with the current avgdl (float32)."""
+        k1, b = self.bm25.k1, self.bm25.b
+        dl = np.asarray(self.doc_len, np.float64)
+        return (k1 * (1 - b + b * dl / self.avgdl)).astype(np.float32) if self.avgdl else np.ones(len(dl), np.float32)
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """Live passage numbers (ascending) of ``tid`` in both parts and their exact scores."""
@@ -148,19 +164,28 @@ class Segment:
             tid >= self.n_base_terms or (self.idf0[tid] > 0 and self.idf[tid] > 0) for tid in tids
         ) and math.isfinite(self.hi)
 
-    def approximate_lists(self, weights: list[tuple[int, int]]) -> Lists:
-        """Per term: its base postings with stale scores weighted by the idf ratio (dead ones included), and its
-        segment postings (exact); each score in the lists times its weight is within [lo, hi] of the exact one."""
+    def approximate_lists(self, weights: list[tuple[int, int]]) -> tuple[Lists, tuple[float, float]]:
+        """Per term: its base postings with their stale scores (dead ones included) and its segment postings
+        (exact), with the query's weights; and (lo, hi) such that every passage's exact score is within lo and hi
+        times the sum of its weighted scores in the lists.
+
+        The idf ratios are folded into (lo, hi) rather than multiplied into the scores: the scan then adds the
+        stored arrays as they are (a multiplication is a pass over each list), and the ratios of a few new
+        articles in a large archive are within 1e-4 of 1.
+        """
         out: Lists = []
+        lo, hi = 1.0, 1.0  # a segment posting is exact
         for tid, w in weights:
             if tid < self.n_base_terms:
                 a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
                 if b > a:
-                    out.append((self.docs[a:b], self.scores[a:b], w * float(self.idf[tid] / self.idf0[tid])))
+                    out.append((self.docs[a:b], self.scores[a:b], float(w)))
+                    ratio = float(self.idf[tid] / self.idf0[tid])
+                    lo, hi = min(lo, ratio * self.lo), max(hi, ratio * self.hi)
             sd, ss = self._seg_slice(tid)
             if len(sd):
                 out.append((sd, ss, float(w)))
-        return out
+        return out, (lo, hi)
 
     def rescore(self, cand: np.ndarray, weights: list[tuple[int, int]]) -> np.ndarray:
         """Exact scores of candidate passages (ascending, live), terms added in ``weights`` order like the scan."""
