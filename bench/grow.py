@@ -219,6 +219,32 @@ def compare_with_rebuild(db: Path, workdir: Path, qs: list[str]) -> dict[str, An
     return {"queries": len(qs), "same_top10": same, "max_rel_score_diff": worst}
 
 
+def removals_and_merge(db: Path, workdir: Path, args: argparse.Namespace, base: str) -> dict[str, Any]:
+    """One more growth that also removes ``--remove`` stored articles (changed articles are removed and re-added,
+    so this is the cost of changes), its latency and exactness, then ``grow.merge``. Leaves the copy changed."""
+    rng = random.Random(args.seed)
+    conn = store.connect(db)
+    try:
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE duplicate_of IS NULL")]
+        with store.transaction(conn):
+            store.delete_articles(conn, rng.sample(ids, args.remove))
+    finally:
+        conn.close()
+    timing, added = add_and_grow(db, workdir, args.seed, args.runs, args.articles)
+    grown = current_generation(db)
+    assert grown is not None
+    qs = queries(db, added, args.queries, args.seed)
+    out: dict[str, Any] = {"removed": args.remove, **timing}
+    out["latency"] = latency(db, {"before": base, "after": grown}, qs)
+    if not args.no_check:
+        out["top10_vs_rebuild"] = compare_with_rebuild(db, workdir, qs[:100])
+    t = time.perf_counter()
+    merged = grow.merge(db)
+    out["merge_s"] = round(time.perf_counter() - t, 2)
+    assert merged is not None
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, required=True, help="an ingested store (copied, never written)")
@@ -228,6 +254,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-check", action="store_true", help="skip the comparison with a full rebuild")
+    ap.add_argument("--remove", type=int, default=0, help="then a growth also removing this many articles, a merge")
     args = ap.parse_args()
     db, fresh = copy_store(args.db, args.workdir / args.db.stem)
     base = plain_base(db, fresh)
@@ -258,6 +285,8 @@ def main() -> None:
         "latency": {key: {k: summary(k, [r[key] for r in lat]) for k in ("p50_ms", "p99_ms")} for key in lat[0]},
         "top10_vs_rebuild": check,
     }
+    if args.remove:
+        out["with_removals"] = removals_and_merge(db, args.workdir, args, base)
     print(json.dumps(out, indent=1))
 
 
