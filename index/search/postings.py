@@ -349,6 +349,11 @@ class Postings:
             live = seg.live if seg.has_dead else None
             cand, _, bound, sample = self._scan(lists, eligible, depth, False, margin, live)
             if bound > -math.inf:
+                # The sample's passages among the candidates (a mark, not a binary search of the whole sample).
+                mark = self._scratch()[1]
+                mark[cand] = True
+                sample = sample[mark[sample]]
+                mark[cand] = False
                 return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
         return self._scan(lists, eligible, depth, exact, (1.0, 1.0), None)[:3]
@@ -553,7 +558,8 @@ def _tighten(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Exactly scored candidates cut at the threshold exact scores give (what a freshly built index would keep).
 
-    The sample's passages that matter are all candidates: ``depth`` of them score at least ``bound``.
+    The sample's passages that matter are all candidates: ``depth`` of them score at least ``bound``. ``sample``
+    holds candidates only.
     """
     if len(cand) and len(sample):
         pos = np.minimum(np.searchsorted(cand, sample), len(cand) - 1)
