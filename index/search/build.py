@@ -152,11 +152,12 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
 
 def built_info(folder: Path, meta: dict[str, Any], started: float) -> BuildInfo:
     """What a generation written to ``folder`` holds, from its ``params.json`` contents, timed from ``started``."""
+    live = meta.get("segment") or {}  # a grown generation counts its removed passages' numbers too
     return BuildInfo(
         generation=folder.name,
         path=folder,
-        passages=meta["passages"],
-        articles=meta["articles"],
+        passages=live.get("live_passages", meta["passages"]),
+        articles=live.get("live_articles", meta["articles"]),
         terms=meta["terms"],
         postings=meta["postings"],
         seconds=time.perf_counter() - started,
