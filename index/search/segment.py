@@ -189,6 +189,46 @@ class Segment:
 
     def rescore(self, cand: np.ndarray, weights: list[tuple[int, int]]) -> np.ndarray:
         """Exact scores of candidate passages (ascending, live), terms added in ``weights`` order like the scan."""
+        if self.bm25.variant == "l":
+            return self._rescore_each(cand, weights)
+        # Okapi and Plus: each term's hits found by binary search, then all of them scored in one vectorised pass
+        # and added in term order (a passage is in the base or the segment, so its terms add up as in the scan).
+        in_base = int(np.searchsorted(cand, self.n_base))
+        base, seg = cand[:in_base], cand[in_base:]
+        at: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        coef: list[np.ndarray] = []
+        weight: list[np.ndarray] = []
+        seg_at: list[np.ndarray] = []
+        seg_val: list[np.ndarray] = []
+        k1p = self.bm25.k1 + 1
+        for tid, w in weights:
+            d, tf, _ = self._base_slice(tid, live_only=False)  # the candidates are live: no need to filter the list
+            if len(d) and len(base):
+                pos, found = _find(d, base)
+                hit = np.flatnonzero(found)
+                at.append(hit)
+                tfs.append(tf[pos[hit]])
+                coef.append(np.full(len(hit), self.idf[tid] * k1p, np.float32))
+                weight.append(np.full(len(hit), w, np.float32))
+            sd, ss = self._seg_slice(tid)
+            if len(sd) and len(seg):
+                pos, found = _find(sd, seg)
+                hit = np.flatnonzero(found)
+                seg_at.append(hit + in_base)
+                seg_val.append(ss[pos[hit]] * np.float32(w) if w != 1 else ss[pos[hit]])
+        out = np.zeros(len(cand), np.float32)
+        if at:
+            idx = np.concatenate(at)
+            tf32 = np.concatenate(tfs).astype(np.float32)
+            s = tf32 / (tf32 + self.norm[cand[idx]]) * np.concatenate(coef)  # as exact() computes it
+            np.add.at(out, idx, s * np.concatenate(weight))
+        if seg_at:
+            np.add.at(out, np.concatenate(seg_at), np.concatenate(seg_val))
+        return out
+
+    def _rescore_each(self, cand: np.ndarray, weights: list[tuple[int, int]]) -> np.ndarray:
+        """:meth:`rescore`, a term at a time (BM25L's scores are computed by the builder's own function)."""
         out = np.zeros(len(cand), np.float32)
         in_base = int(np.searchsorted(cand, self.n_base))
         for tid, w in weights:
