@@ -34,6 +34,8 @@ from index.search.generations import current_generation, index_dir  # noqa: E402
 from index.search.searcher import Searcher  # noqa: E402
 from index.tokenize import TOKENIZER_VERSION, tokenize  # noqa: E402
 
+# In every added article's id: an earlier invocation's articles (kept by --remove) are never taken for these.
+NONCE = time.time_ns()
 # Beside the project (../shared), or beside the folder of worktrees it was checked out in.
 BBC = next(
     (p for p in (r / "shared/data/bbc-news/articles.jsonl" for r in (ROOT.parent, ROOT.parent.parent)) if p.exists()),
@@ -97,7 +99,7 @@ def sample_articles(n: int, seed: int, run: int) -> list[dict[str, Any]]:
     for k, row in enumerate(picked):
         out.append(
             {
-                "id": f"grow-bench-{seed}-{run}-{k}",
+                "id": f"grow-bench-{NONCE}-{seed}-{run}-{k}",
                 "title": row["title"],
                 "text": row["text"],
                 "source": "BBC News",
@@ -177,10 +179,8 @@ def undo(db: Path, base: str, run: int, seed: int) -> None:
     """Delete the run's articles and put the base generation back in service (the grown ones removed)."""
     conn = store.connect(db)
     try:
-        ids = [
-            r[0]
-            for r in conn.execute("SELECT id FROM articles WHERE source_id LIKE ?", (f"grow-bench-{seed}-{run}-%",))
-        ]
+        pattern = (f"grow-bench-{NONCE}-{seed}-{run}-%",)
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE source_id LIKE ?", pattern)]
         with store.transaction(conn):
             store.delete_articles(conn, ids)
     finally:
