@@ -67,6 +67,20 @@ def copy_store(db: Path, workdir: Path) -> tuple[Path, bool]:
     return dst, fresh
 
 
+def clean_leftovers(db: Path) -> None:
+    """Delete the articles an earlier invocation left (a --remove run keeps its own): the same seeded samples
+    would otherwise be stored as their duplicates, and nothing new indexed. The index then catches up."""
+    conn = store.connect(db)
+    try:
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE source_id LIKE 'grow-bench-%'")]
+        with store.transaction(conn):
+            store.delete_articles(conn, ids)
+    finally:
+        conn.close()
+    if ids and current_generation(db) is not None and grow.update(db) is not None:
+        grow.merge(db)
+
+
 def plain_base(db: Path, fresh: bool) -> str:
     """The name of a plain (not grown) generation in service, rebuilt for a fresh copy (an index written by an
     older newsbot may hold other article fingerprints, which would make every article look changed)."""
@@ -257,6 +271,7 @@ def main() -> None:
     ap.add_argument("--remove", type=int, default=0, help="then a growth also removing this many articles, a merge")
     args = ap.parse_args()
     db, fresh = copy_store(args.db, args.workdir / args.db.stem)
+    clean_leftovers(db)
     base = plain_base(db, fresh)
     runs, lat, check = [], [], None
     for run in range(args.runs):
