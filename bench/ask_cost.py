@@ -5,7 +5,8 @@ the default) for the hits ``ask`` asks for, then composed with ``index.answer.co
 citations, excerpts, the quote and the short answer). Every question is asked once to warm up, then timed
 ``--repeat`` times; the report gives p50, p90, p99 and max per question, and each part's share. For
 reference it also times the same search without highlights (``annotate=False``, as ``search --batch`` runs it),
-which the question does not pay on top.
+which the question does not pay on top; and each question's least CPU time over the passes (steadier than wall
+time on a loaded machine).
 
     python bench/ask_cost.py --db /tmp/m/rtqa.db
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -53,20 +55,24 @@ def main() -> int:
         searches: list[float] = []
         composes: list[float] = []
         plain: list[float] = []
+        # Per question, the least CPU time of the thread over the passes: on a machine others load, wall times
+        # wander with the scheduler, this much less (two versions compared by it, in turns).
+        cpu = [math.inf] * len(questions)
         for rep in range(args.repeat + 1):
-            for rec in questions:
+            for i, rec in enumerate(questions):
                 day = None if args.no_as_of else parse_date(str(rec["date"])[:10].replace("/", "-"))
                 t = time.perf_counter()
                 searcher.search(rec["question"], k=ASK_K, as_of=day, annotate=False)
                 bare = (time.perf_counter() - t) * 1000
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 results = searcher.search(rec["question"], k=ASK_K, as_of=day)
                 t1 = time.perf_counter()
                 q = results.query
                 idf = searcher.idf(q.terms + q.title_terms)
                 compose(results, question=rec["question"], idf=idf, passages=PASSAGES)
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.thread_time()
                 if rep:  # the first pass warms caches and is not counted
+                    cpu[i] = min(cpu[i], (c2 - c0) * 1000)
                     searches.append((t1 - t0) * 1000)
                     composes.append((t2 - t1) * 1000)
                     totals.append((t2 - t0) * 1000)
@@ -77,6 +83,7 @@ def main() -> int:
         ("idf + compose", composes),
         ("whole question", totals),
         ("ref: search, no marks", plain),
+        ("whole, CPU, least/q", cpu),
     )
     for name, values in rows:
         print(

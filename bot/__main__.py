@@ -28,14 +28,14 @@ def setup_logging(level: str) -> None:
 
 async def serve(settings: Settings) -> int:
     """Log in and run until disconnected or until SIGINT/SIGTERM; returns the exit status."""
-    from bot.bot import NewsBot
+    from bot.bot import make_bot
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
             loop.add_signal_handler(sig, stop.set)
-    async with NewsBot(settings) as bot:
+    async with make_bot(settings) as bot:
         runner = asyncio.create_task(bot.start(settings.token.reveal()), name="newsbot")
         stopper = asyncio.create_task(stop.wait(), name="newsbot-signals")
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -63,15 +63,24 @@ async def serve(settings: Settings) -> int:
     return 0
 
 
-def main(db: str | None = None) -> int:
+def main(db: str | None = None, shards: str | None = None, shard_ids: str | None = None) -> int:
     """Read the settings, set up logging and run the bot; returns the process exit status."""
     try:
-        settings = load_settings(db=db)
+        settings = load_settings(db=db, shards=shards, shard_ids=shard_ids)
     except ConfigError as e:
         print(f"newsbot: {e}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    log.info("starting with database %s", settings.db)
+    if settings.index_dir is not None:
+        from index.search.generations import use_index_dir
+
+        use_index_dir(settings.index_dir)
+    from bot.store.base import shown
+
+    log.info("starting with database %s", shown(settings.db))  # never a URL's password
+    if settings.shard_count:
+        ids = settings.shard_ids if settings.shard_ids is not None else range(settings.shard_count)
+        log.info("running shards %s of %d", ",".join(map(str, ids)), settings.shard_count)
     try:
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:

@@ -16,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import errors
+from bot.cluster import ClusterSync
 from bot.config import Settings
-from bot.engine import Engine
+from bot.engine import Engine, rebuild_index
 from bot.feeds import FeedPoller
 from bot.store import AsyncStore
 from index.search.timeparse import warm_up
@@ -98,7 +99,11 @@ class NewsBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.engine = engine or Engine(settings.db, workers=settings.search_workers)
+        # A damaged index is rebuilt from the store by one process of a cluster, the one with shard 0: every
+        # process rebuilding the shared index folder would build it once each. The others serve the last intact
+        # generation meanwhile and move to the rebuilt one like to any new generation (bot/cluster.py).
+        repair = rebuild_index if settings.serves(None) else None
+        self.engine = engine or Engine(settings.db, workers=settings.search_workers, repair=repair)
         self.store: AsyncStore = None  # type: ignore[assignment]  # opened in setup_hook
         self._retention: asyncio.Task[None] | None = None
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
@@ -109,6 +114,7 @@ class NewsBot(commands.Bot):
         self.archive_lock = asyncio.Lock()
         self.feed_poller = FeedPoller(self)
         self.follows: Follows | None = None  # the /follow cog: on_update() posts new matching articles
+        self.cluster = ClusterSync(self)
 
     async def setup_hook(self) -> None:
         self.store = await AsyncStore.open(self.settings.db, query_log_days=self.settings.query_log_days)
@@ -120,11 +126,20 @@ class NewsBot(commands.Bot):
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         await self.sync_commands()
-        self.feed_poller.start()
+        # One process polls the feeds for the whole cluster: the one with shard 0 (every process if unsharded).
+        if self.serves_guild(None):
+            self.feed_poller.start()
+        else:
+            log.info("feeds are polled by the process that runs shard 0, not this one")
+        self.cluster.start()
         # Move everything loaded so far out of the collector's reach: full collections then scan only what
         # questions allocate, instead of pausing the loop for tens of ms over the whole startup heap.
         gc.collect()
         gc.freeze()
+
+    def serves_guild(self, guild_id: int | None) -> bool:
+        """Whether this process's shards receive a server's events (``None``: DMs, which arrive on shard 0)."""
+        return self.settings.serves(guild_id)
 
     async def _apply_retention(self) -> None:
         """Trim the query and ingest logs now and once a day: the query log holds what users typed."""
@@ -182,6 +197,7 @@ class NewsBot(commands.Bot):
     async def close(self) -> None:
         log.info("shutting down")
         try:
+            await self.cluster.stop()
             await self.feed_poller.stop()
             await super().close()
         finally:
@@ -193,3 +209,20 @@ class NewsBot(commands.Bot):
             if self.store is not None:
                 await self.store.close()
                 self.store = None  # type: ignore[assignment]
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """The same bot running several Discord shards in one process (``newsbot run --shards N [--shard-ids ...]``)."""
+
+    def __init__(self, settings: Settings, *, engine: Engine | None = None, **options: Any) -> None:
+        options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
+        super().__init__(settings, engine=engine, **options)
+
+
+def make_bot(settings: Settings, *, engine: Engine | None = None, **options: Any) -> NewsBot:
+    """The bot for these settings: sharded when ``settings.shard_count`` is set, else one plain connection."""
+    if settings.shard_count:
+        return ShardedNewsBot(settings, engine=engine, **options)
+    return NewsBot(settings, engine=engine, **options)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.store.base import is_postgres
 from index.store import DEFAULT_DB
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -45,7 +46,7 @@ class Settings:
     """Everything the bot process is configured with."""
 
     token: Secret = field(repr=False)
-    db: Path = Path(DEFAULT_DB)
+    db: Path | str = Path(DEFAULT_DB)  # a SQLite path, or a postgresql:// URL kept as written
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     cooldown_seconds: float = 5.0
@@ -56,6 +57,59 @@ class Settings:
     feed_interval: float = 900.0  # seconds between feed checks (0: the bot does not poll feeds)
     fetch_allow_private: bool = False  # feeds and pages may be fetched from private, loopback or link-local hosts
     follow_permission: str = "manage_channels"  # who may /follow: manage_channels, manage_guild or everyone
+    shard_count: int | None = None  # Discord shards across every process (None: one unsharded connection)
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs (None: all of them)
+    index_dir: Path | None = None  # the postings folder, when not beside the database (a mount shared by nodes)
+    sync_seconds: float = 10.0  # how often a new index generation and other processes' /config changes are read
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this process receives a server's events: its shard is one of ours (DMs arrive on shard 0)."""
+        if not self.shard_count or self.shard_ids is None:
+            return True
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
+
+
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard Discord sends a server's events to (Discord's formula); DMs (no server) go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def parse_shards(shards: str | int | None, shard_ids: str | None) -> tuple[int | None, tuple[int, ...] | None]:
+    """``--shards N`` and ``--shard-ids 0,1`` (or NEWSBOT_SHARDS, NEWSBOT_SHARD_IDS) checked together.
+
+    Returns:
+        (shard count or None, the ids this process runs or None for all of them).
+
+    Raises:
+        ConfigError: not whole numbers, an id outside 0..N-1, an id twice, or ids without a count.
+    """
+    count = None
+    text = str(shards).strip() if shards is not None else ""
+    if text:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise ConfigError(f"--shards (NEWSBOT_SHARDS) must be a whole number of shards, 1 or more; got {text!r}.")
+        count = int(text)
+    ids_text = (shard_ids or "").strip()
+    if not ids_text:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            "--shard-ids (NEWSBOT_SHARD_IDS) needs --shards (NEWSBOT_SHARDS) too: the total number of shards "
+            "across every process, e.g. --shards 4 --shard-ids 0,1."
+        )
+    parts = [p.strip() for p in ids_text.split(",")]
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        raise ConfigError(
+            f"--shard-ids (NEWSBOT_SHARD_IDS) must be comma-separated shard numbers like 0,1; got {ids_text!r}."
+        )
+    ids = [int(p) for p in parts]
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise ConfigError(f"shard id {outside[0]} is out of range: with --shards {count} the ids are 0 to {count - 1}.")
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ConfigError(f"shard id {twice[0]} is listed twice in --shard-ids; list each shard once.")
+    return count, tuple(sorted(ids))
 
 
 def check_token(token: str) -> str:
@@ -130,9 +184,30 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
+def _database(given: str | os.PathLike[str]) -> Path | str:
+    # A URL is not a path: Path() would fold its "//" and lose the host.
+    if isinstance(given, str) and is_postgres(given.strip()):
+        return given.strip()
+    return Path(given)
+
+
+def _folder(env: Mapping[str, str], key: str) -> Path | None:
+    raw = (env.get(key) or "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
+def _positive(env: Mapping[str, str], key: str, default: float) -> float:
+    value = _float(env, key, default)
+    if value <= 0:
+        raise ConfigError(f"{key} must be more than 0 seconds, like 10.")
+    return value
+
+
 def load_settings(
     *,
     db: str | os.PathLike[str] | None = None,
+    shards: str | int | None = None,
+    shard_ids: str | None = None,
     env: Mapping[str, str] | None = None,
     dotenv_path: str | os.PathLike[str] | None = ".env",
 ) -> Settings:
@@ -140,6 +215,8 @@ def load_settings(
 
     Args:
         db: a database path that overrides NEWSBOT_DB (the ``--db`` option of ``newsbot run``).
+        shards: overrides NEWSBOT_SHARDS (``--shards``): the shards across every process.
+        shard_ids: overrides NEWSBOT_SHARD_IDS (``--shard-ids``): the shards this process runs, e.g. "0,1".
         env: the environment to read; real environment variables win over `.env` values.
         dotenv_path: the `.env` file to read, if it exists; None to read none.
 
@@ -154,6 +231,11 @@ def load_settings(
         merged.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
     merged.update(os.environ if env is None else env)
 
+    # Before the token: a wrong shard layout is the operator's typo to fix whatever the token is.
+    shard_count, own_shards = parse_shards(
+        shards if shards is not None else merged.get("NEWSBOT_SHARDS"),
+        shard_ids if shard_ids is not None else merged.get("NEWSBOT_SHARD_IDS"),
+    )
     token = check_token(merged.get("DISCORD_TOKEN", ""))
     level = (merged.get("NEWSBOT_LOG_LEVEL") or "INFO").strip().upper()
     if level not in LEVELS:
@@ -164,7 +246,7 @@ def load_settings(
         raise ConfigError(f"NEWSBOT_FOLLOW_PERMISSION must be one of {', '.join(FOLLOW_PERMISSIONS)}.")
     return Settings(
         token=Secret(token),
-        db=Path(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
+        db=_database(db or merged.get("NEWSBOT_DB") or DEFAULT_DB),
         dev_guild_id=_optional_int(
             merged, "NEWSBOT_DEV_GUILD_ID", "a server id (digits only; right-click the server -> Copy Server ID)"
         ),
@@ -179,4 +261,8 @@ def load_settings(
         feed_interval=_float(merged, "NEWSBOT_FEED_INTERVAL", 900.0),
         fetch_allow_private=_flag(merged, "NEWSBOT_FETCH_ALLOW_PRIVATE"),
         follow_permission=follow_permission,
+        shard_count=shard_count,
+        shard_ids=own_shards,
+        index_dir=_folder(merged, "NEWSBOT_INDEX_DIR"),
+        sync_seconds=_positive(merged, "NEWSBOT_SYNC_SECONDS", 10.0),
     )

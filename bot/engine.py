@@ -198,7 +198,15 @@ class Engine:
         self._generation = generation  # workers move to it on their next call, which carries the name
         if self._pool is None:
             # spawn: the bot has threads (the store's connections, the gateway), which forking would copy half-way.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            # A spawned worker starts from scratch: hand it the index folder when it is not beside the database.
+            from index.search.generations import explicit_index_dir, use_index_dir
+
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=use_index_dir,
+                initargs=(explicit_index_dir(),),
+            )
             loop = asyncio.get_running_loop()
             warm = [self._submit(loop, search_worker.warm) for _ in range(self.workers)]
             await asyncio.gather(*warm)

@@ -10,8 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(p for top in ("index", "bot") for p in (ROOT / top).rglob("*.py"))
-# The modules that may hold SQL: the system of record's backend, and the bot's own tables.
-STORE_MODULES = {ROOT / "index" / "store" / "sqlite.py", ROOT / "bot" / "store.py"}
+# The modules that may hold SQL: the system of record's backend, and the bot's own tables (one module per backend).
+STORE_MODULES = {
+    ROOT / "index" / "store" / "sqlite.py",
+    ROOT / "bot" / "store" / "sqlite.py",
+    ROOT / "bot" / "store" / "postgres.py",
+}
 SQL = re.compile(r"\b(SELECT\s+\S.*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|PRAGMA\s+\w+)")
 MAX_LINES = 60  # a function's code, its docstring left out
 

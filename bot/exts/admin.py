@@ -148,6 +148,9 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None  # guild_only
         # A write can wait for a re-index's lock longer than Discord's 3 seconds: defer first.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # Start from what the store holds: another bot process may have changed this server's settings since
+        # this one last read them (a server moved between processes when the shards were laid out anew).
+        await self.bot.store.reload_settings(interaction.guild_id)
         if sources is not None or all_sources:
             channel = sources_in.id if sources_in is not None else interaction.channel_id
             outlets = [] if all_sources else [s.strip() for s in (sources or "").split(",") if s.strip()][:20]

@@ -165,7 +165,8 @@ class Follows(commands.Cog):
             upto = min(await self.bot.store.max_article_id(), await self.bot.engine.run(indexed_upto))
             sent = 0
             for follow in await self.bot.store.follows(active=True):
-                if follow.last_article_id >= upto:
+                # With shards across processes, each process posts for the servers its shards receive.
+                if follow.last_article_id >= upto or not self.bot.serves_guild(follow.guild_id):
                     continue
                 try:
                     sent += await self._update(follow, upto)

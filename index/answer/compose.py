@@ -462,17 +462,19 @@ def time_note(results: Results, as_of: date | datetime | None = None) -> str | N
     if window is None or not results.hits:
         return None
     as_of = as_of if as_of is not None else results.as_of
-    when = _window_words(results.query.raw, window, as_of)
     top = results.hits[0]
     day = published_day(top.published)
     if day is None:
-        return f"The closest match is undated, so it may not be from {when}."
+        return f"The closest match is undated, so it may not be from {_window_words(results.query.raw, window, as_of)}."
     start, end = window
     outside = (start - day).days if day < start else (day - end).days if day > end else 0
     length = (end - start).days + 1
     if outside <= max(7, min(length, 30)):
         return None
     side = "before" if day < start else "after"
+    # The time words are read again only for a note that is shown: most answers have none, and reading them is
+    # most of what this function costs.
+    when = _window_words(results.query.raw, window, as_of)
     shown = f"{_MONTH_NAMES[day.month - 1]} {day.year}"
     if outside <= 60:  # weeks away: the exact day helps; months away, the month says enough
         shown = f"{day.day} {shown}"

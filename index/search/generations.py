@@ -30,10 +30,28 @@ MANIFEST_FILE = "manifest.json"  # every file of a generation with its size and 
 # manifest guards against is a bad disk day, not an attacker, who could rewrite the manifest as easily as the files.
 CHECKSUM = "crc32"
 _READ_CHUNK = 1 << 20
+# Set by an entry point (NEWSBOT_INDEX_DIR): this process's index lives there, not beside its database, so that
+# nodes on several machines can serve one index from a shared mount.
+_explicit_dir: Path | None = None
+
+
+def use_index_dir(folder: str | os.PathLike[str] | None) -> None:
+    """Keep this process's postings generations in ``folder`` instead of beside the database (None: beside it).
+
+    Args:
+        folder: the index folder, e.g. a mount every node shares; None to go back to ``<db>.index``.
+    """
+    global _explicit_dir
+    _explicit_dir = Path(folder) if folder is not None else None
+
+
+def explicit_index_dir() -> Path | None:
+    """The folder :func:`use_index_dir` set, or None (worker processes are handed it when they start)."""
+    return _explicit_dir
 
 
 def index_dir(db_path: str | os.PathLike[str]) -> Path:
-    """The folder beside the database that holds the postings generations (``<db>.index``).
+    """The folder that holds the postings generations: beside the database (``<db>.index``) unless set.
 
     Args:
         db_path: the SQLite database the index belongs to.
@@ -41,6 +59,8 @@ def index_dir(db_path: str | os.PathLike[str]) -> Path:
     Returns:
         The folder's path (it may not exist yet).
     """
+    if _explicit_dir is not None:
+        return _explicit_dir
     db_path = Path(db_path)
     return db_path.with_name(db_path.name + INDEX_SUFFIX)
 

@@ -105,11 +105,18 @@ class _Filters:
     impossible: bool = False
 
     def __call__(self, docs: np.ndarray) -> np.ndarray:
+        if len(self.checks) == 1:
+            return self.checks[0](docs)
         mask = np.ones(len(docs), np.bool_)
+        alive = None  # positions still passing; later checks (phrase words cost a binary search each) see only them
         for check in self.checks:
-            if not mask.any():
+            if alive is None:
+                mask = check(docs)
+            else:
+                mask[alive] = check(docs[alive])
+            alive = np.flatnonzero(mask)
+            if not len(alive):
                 break
-            mask &= check(docs)
         return mask
 
     def __bool__(self) -> bool:
@@ -485,7 +492,7 @@ class Searcher:
         """
         n = len(docs)
         if sort == "blend":  # scores are already blended (see _collect)
-            yield np.lexsort((docs, -scores))
+            yield from _best_first(docs, scores)
             if bound > -math.inf:
                 yield None  # the pool ran out: the caller re-ranks every matching passage
             return
@@ -734,6 +741,25 @@ def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((docs[part], -scores[part]))][:k]
 
 
+def _best_first(docs: np.ndarray, scores: np.ndarray) -> Iterator[np.ndarray]:
+    """Positions best first (score down, then passage number), in growing chunks that repeat the earlier ones.
+
+    Each chunk is the exact head of the whole order: every candidate tied with its last score is in it. Sorting
+    the whole pool (a thousand or more candidates; every matching passage, hundreds of thousands, when the blend's
+    pool ran out) costs more than the page, a few hits deep, needs.
+    """
+    n = len(docs)
+    size = 64
+    while size < n:
+        part = np.argpartition(-scores, size - 1)[:size]
+        part = np.flatnonzero(scores >= scores[part].min())
+        yield part[np.lexsort((docs[part], -scores[part]))]
+        if len(part) >= n:
+            return
+        size *= 8
+    yield np.lexsort((docs, -scores))
+
+
 def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], np.ndarray]:
     """Passages holding every word, in their text or in their article's headline."""
     tids = [st.term_id(w) for w in words]
@@ -743,20 +769,34 @@ def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], n
         m = np.zeros(st.n_articles, np.bool_)
         m[st.title_articles(w)] = True
         title_ok &= m
+    held: list[np.ndarray] = []  # the passages holding every word, built on the first call
 
     def check(d: np.ndarray) -> np.ndarray:
-        ok = np.ones(len(d), np.bool_)
-        for tid in tids:
-            if tid < 0:
-                ok[:] = False
-                break
-            post = st.postings(tid)[0]
-            pos = np.searchsorted(post, d)
-            pos[pos == len(post)] = 0
-            ok &= post[pos] == d if len(post) else False
-        return ok | title_ok[doc_article[d]]
+        # One search calls this on its pools, up to every matching passage: a mask lookup per candidate beats
+        # a binary search per candidate and word.
+        if not held:
+            held.append(_holding_all(st, tids, len(doc_article)))
+        return held[0][d] | title_ok[doc_article[d]]
 
     return check
+
+
+def _holding_all(st: Postings, tids: list[int], n: int) -> np.ndarray:
+    """A mask over passage numbers: True where the text holds every term id (none when one is unknown)."""
+    mask = np.zeros(n, np.bool_)
+    if any(t < 0 for t in tids):
+        return mask
+    # Rarest first: the other terms are looked up only in the passages that hold it.
+    posts = sorted((st.postings(t)[0] for t in tids), key=len)
+    alive = posts[0] if posts else np.arange(n)
+    for post in posts[1:]:
+        if not len(alive):
+            break
+        pos = np.searchsorted(post, alive)
+        pos[pos == len(post)] = 0
+        alive = alive[post[pos] == alive]
+    mask[alive] = True
+    return mask
 
 
 def _source_matches(outlet: str | None, domain: str | None, wanted: list[str]) -> bool:

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from bot import store as botstore
+from bot.store import sqlite as botsqlite
 from index import store
 
 
 def test_step_3_keeps_settings_and_feedback_made_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     db = tmp_path / "old.db"
     conn = store.connect(db)
-    monkeypatch.setattr(botstore, "BOT_MIGRATIONS", botstore.BOT_MIGRATIONS[:1])
-    monkeypatch.setattr(botstore, "BOT_SCHEMA_VERSION", 1)
+    monkeypatch.setattr(botsqlite, "BOT_MIGRATIONS", botsqlite.BOT_MIGRATIONS[:1])
+    monkeypatch.setattr(botsqlite, "BOT_SCHEMA_VERSION", 1)
     assert botstore.migrate(conn) == 1
     conn.execute(
         "INSERT INTO guild_settings(guild_id, answer_channels, private_default, updated_at) VALUES (7, '[5]', 1, 'x')"

@@ -70,3 +70,17 @@ def test_weekdays_demonyms_and_names_the_question_wrote_otherwise() -> None:
     assert "Sunday" not in found and found.get("Norlandian") != "place"
     qa = analyse("The UK government hired a firm from which country?")
     assert "UK" not in kinds("UK officials hired a firm from Portugal.", qa.known)
+
+
+def test_figures_found_whatever_they_start_with() -> None:
+    found = kinds("Twelve of them paid US$5 million and 40 dollars; Fifteen hundred people waited.")
+    assert found["Twelve"] == NUMBER  # a capitalised number word
+    assert found["US$5 million"] == MONEY
+    assert found["40 dollars"] == MONEY
+    assert found["Fifteen hundred people"] == NUMBER
+
+
+def test_lone_leading_words_are_not_names() -> None:
+    found = kinds("The deal closed. But Monday came, and Former Mayor Kim Lee spoke. US officials agreed.")
+    assert not {"The", "But", "Monday", "Former", "US"} & set(found)
+    assert found["Kim Lee"] == PERSON

@@ -266,6 +266,23 @@ def test_score_passages_equals_the_postings_scores(store: Path) -> None:
         assert scores == pytest.approx(dense[docs], rel=1e-5)
 
 
+@pytest.mark.parametrize("repeat", [False, True])
+def test_score_passages_keeps_the_order_given_for_few_passages(store: Path, repeat: bool) -> None:
+    # Few passages (rare terms are then looked up the other way round), shuffled, and with repeats: each passage
+    # given is scored where it stands, as many times as it is given.
+    with Searcher.open(store) as s:
+        st = s.postings
+        terms = ["harbor", "ferri", "storm"]
+        dense = st.dense_scores(terms)
+        given = np.random.default_rng(3).permutation(st.n_passages).astype(np.int32)[: max(2, st.n_passages // 2)]
+        if repeat:
+            given = np.concatenate([given, given[:2]])
+        docs, scores = recency.score_passages(st, terms, given)
+        expected = [d for d in given.tolist() if dense[d] > 0]
+        assert docs.tolist() == expected
+        assert scores == pytest.approx(dense[expected], rel=1e-5)
+
+
 def test_search_without_as_of_is_as_of_now(db_path: Path) -> None:
     make_store(
         db_path,
