@@ -69,7 +69,10 @@ def run_reindex(
     from index.ingest.update import update_index
 
     # One reader process: the bot keeps the other core for answering questions meanwhile.
-    result = update_index(paths, db_path, prune=prune, within=within, progress=False, workers=1, phase=phase)
+    # A merge the growth makes due runs in the background: the job reports done once the new articles are searchable.
+    result = update_index(
+        paths, db_path, prune=prune, within=within, progress=False, workers=1, phase=phase, merge="background"
+    )
     return result.summary
 
 

@@ -158,6 +158,8 @@ def _index_info(result: UpdateResult) -> dict[str, Any] | None:
     info: dict[str, Any] = {"seconds": round(result.seconds, 3)}
     if result.build is not None:
         info.update({k: v for k, v in asdict(result.build).items() if k in ("generation", "passages", "terms")})
+    if result.merged is not None:  # the grown generation's segment was merged after it: that one is in service
+        info["generation"] = result.merged.generation
     return info
 
 

@@ -260,7 +260,9 @@ def _update(spool: Path, db_path: Path) -> tuple[pipeline.RunSummary, str | None
     """
     from index.ingest.update import update_index
 
-    result = update_index([spool], db_path, progress=False, workers=0)
+    # A merge the growth makes due runs in a daemon thread: the cycle (and the bot's follow posts) need not wait for
+    # it. One cut short by the process exiting (`watch --once`) is redone by a later update.
+    result = update_index([spool], db_path, progress=False, workers=0, merge="background")
     return result.summary, result.generation if result.rebuilt else None
 
 

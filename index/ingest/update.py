@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 
 PHASE_INGEST = "reading and storing articles"
 PHASE_POSTINGS = "building the search index"
+# When a grown index's segment is due to be merged (index.search.grow.merge): in this call, after the grown
+# generation is in service ("now"); in a daemon thread, so the caller returns at once ("background": the bot);
+# or not at all, leaving it to a later update ("later").
+MERGE_MODES = ("now", "background", "later")
 
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,8 @@ class UpdateResult:
     build: BuildInfo | None = None  # the rebuild's details, when there was one
     seconds: float = 0.0  # time spent rebuilding the postings
     health: Health | None = None  # the index's health before the update (None when postings were not asked for)
+    merged: BuildInfo | None = None  # the merge of a grown index's segment, when one ran in this call
+    merge_thread: threading.Thread | None = None  # the background merge, when one was started
 
 
 def update_index(
@@ -57,6 +64,7 @@ def update_index(
     workers: int | None = None,
     phase: Callable[[str], None] | None = None,
     postings: bool = True,
+    merge: str = "now",
 ) -> UpdateResult:
     """Ingest ``paths`` into the store at ``db_path``, then bring the search postings up to date if they are stale.
 
@@ -75,6 +83,8 @@ def update_index(
         workers: reader processes (default: one per CPU; 0 reads in this process).
         phase: called with the name of each phase as it starts (:data:`PHASE_INGEST`, :data:`PHASE_POSTINGS`).
         postings: False only ingests; the postings stay stale until the next update rebuilds them.
+        merge: when a grown index's segment is due to be merged (see :data:`MERGE_MODES`): "now" (after the grown
+            generation is in service, in this call), "background" (a daemon thread; ``merge_thread``) or "later".
 
     Returns:
         The ingest's summary, whether the postings were rebuilt, and the generation in service.
@@ -98,6 +108,7 @@ def update_index(
     conn = store.connect(db_path)
     try:
         if not (summary.changed or pipeline.postings_outdated(conn) or result.health.needs_rebuild):
+            _merge(db_path, result, merge)
             return result
         report(PHASE_POSTINGS)
         # Read before building: what another ingest commits while the build runs may be missing from it, so the
@@ -110,7 +121,37 @@ def update_index(
         pipeline.mark_postings_built(conn, built_for)
     finally:
         conn.close()
+    _merge(db_path, result, merge)
     return result
+
+
+def _merge(db_path: store.Locator, result: UpdateResult, mode: str) -> None:
+    """Fold a grown index's segment into a full-quality generation when it is due (see :data:`MERGE_MODES`)."""
+    if mode not in MERGE_MODES:
+        raise ValueError(f"unknown merge mode {mode!r}: use one of {', '.join(MERGE_MODES)}")
+    if mode == "later" or not generations.merge_due(db_path):
+        return
+    from index.search import grow  # imported only to merge: it brings numpy
+
+    if mode == "now":
+        result.merged = grow.merge(db_path)
+        result.generation = generations.current_generation(db_path)
+        return
+    result.merge_thread = threading.Thread(target=_merge_quietly, args=(db_path,), name="newsbot-merge", daemon=True)
+    result.merge_thread.start()
+
+
+def _merge_quietly(db_path: store.Locator) -> None:
+    """A background merge: its failure is logged (the grown generation stays in service; the next update retries)."""
+    from index.search import grow
+
+    try:
+        info = grow.merge(db_path)
+    except Exception:
+        log.exception("merging the search index's segment failed; the next update tries again")
+        return
+    if info is not None:
+        log.info("merged the search index's segment into %s in %.1f s", info.generation, info.seconds)
 
 
 def _build(db_path: store.Locator, result: UpdateResult, progress: bool, *, full: bool) -> None:

@@ -11,6 +11,7 @@ import time
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,6 +99,17 @@ def article_fingerprint(
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
+# A store write computes its updated_at a moment before it commits: a diff that reads the store treats every article
+# written since this long before it started as possibly changed.
+STAMP_MARGIN = timedelta(minutes=15)
+
+
+def change_stamp() -> str:
+    """The ``stamp`` of a generation about to read the store: articles whose ``updated_at`` is at or past it may have
+    changed since (``updated_at`` format: ISO 8601 UTC, seconds)."""
+    return (datetime.now(UTC) - STAMP_MARGIN).isoformat(timespec="seconds")
+
+
 def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: BM25Params | None = None) -> BuildInfo:
     """Build a new postings generation from the store's passages and switch the index to it atomically.
 
@@ -141,11 +153,12 @@ def rebuild(db_path: str | os.PathLike[str], *, progress: bool = True, params: B
 
 def built_info(folder: Path, meta: dict[str, Any], started: float) -> BuildInfo:
     """What a generation written to ``folder`` holds, from its ``params.json`` contents, timed from ``started``."""
+    live = meta.get("segment") or {}  # a grown generation counts its removed passages' numbers too
     return BuildInfo(
         generation=folder.name,
         path=folder,
-        passages=meta["passages"],
-        articles=meta["articles"],
+        passages=live.get("live_passages", meta["passages"]),
+        articles=live.get("live_articles", meta["articles"]),
         terms=meta["terms"],
         postings=meta["postings"],
         seconds=time.perf_counter() - started,
@@ -209,6 +222,7 @@ class _Read:
 
 def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, progress: bool) -> dict[str, Any]:
     """Write generation ``name`` into ``folder`` from the store; returns its ``params.json``."""
+    stamp = change_stamp()
     read = _read_store(db_path, params, progress)
     titles = [text_to_tokens(read.articles[a][0]) for a in read.art_rows]
     core = read.enc.finish(params, (t for tt in titles for t in tt))
@@ -217,6 +231,7 @@ def _build_into(db_path: Path, folder: Path, name: str, params: BM25Params, prog
     article_arrays, sources = _article_arrays(read)
     arrays.update(article_arrays)
     meta = core.meta(params, name, len(read.pids), len(read.art_rows))
+    meta["stamp"] = stamp
     for key, arr in arrays.items():
         _save(folder / f"{key}.npy", arr)
     _write_bytes(folder / "vocab.bin", core.blob)

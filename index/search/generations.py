@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = "build.lock"
 GEN_RE = re.compile(r"gen-(\d+)")
 FORMAT_VERSION = 1  # of a generation's files; a reader refuses any other
+# Past this share of the live passages in a grown generation's segment (or dead in its base), a merge is due.
+MERGE_SHARE = 0.05
 KEEP_GENERATIONS = 2  # the current one and the one before, which a reader that has not reloaded may still use
 MANIFEST_FILE = "manifest.json"  # every file of a generation with its size and checksum, written last
 # CRC-32 catches accidental damage (torn writes, bad sectors, a stray write) at ~3 GB/s, four times blake2b: what the
@@ -86,6 +88,33 @@ def current_generation(db_path: str | os.PathLike[str]) -> str | None:
     except FileNotFoundError:
         return None
     return name if GEN_RE.fullmatch(name) else None
+
+
+def merge_due(db_path: str | os.PathLike[str], share: float = MERGE_SHARE) -> bool:
+    """True when the generation in service is grown (index.search.grow) and its segment plus its dead passages
+    passed ``share`` of its live passages: a merge should fold them into a full-quality generation.
+
+    Reads ``params.json`` only (no numpy), so an update that changed nothing stays cheap.
+
+    Args:
+        db_path: the SQLite database the index belongs to.
+        share: the threshold (default :data:`MERGE_SHARE`).
+
+    Returns:
+        Whether to merge.
+    """
+    name = current_generation(db_path)
+    if name is None:
+        return False
+    try:
+        params = json.loads((index_dir(db_path) / name / "params.json").read_text(encoding="utf-8"))
+        seg = params.get("segment")
+        if not seg:
+            return False
+        extra = int(seg["segment_passages"]) + int(seg["dead_passages"])
+        return extra > share * max(int(seg["live_passages"]), 1)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 REBUILD_ADVICE = "run `newsbot index PATH` to rebuild it"
@@ -171,7 +200,7 @@ def next_generation(root: Path) -> str:
 
 
 @contextlib.contextmanager
-def writing(root: Path, name: str) -> Iterator[Path]:
+def writing(root: Path, name: str, carry: dict[str, tuple[int, dict[str, Any]]] | None = None) -> Iterator[Path]:
     """A temp folder to write generation ``name`` into, renamed to ``root/name`` once the block completes.
 
     On any error (Ctrl-C included) the temp folder is removed and nothing else changes.
@@ -179,6 +208,7 @@ def writing(root: Path, name: str) -> Iterator[Path]:
     Args:
         root: the index folder.
         name: the new generation's name (from :func:`next_generation`).
+        carry: filled during the block by :func:`link_files`: manifest entries of hard-linked files, reused.
 
     Yields:
         The temp folder to write the generation's files into.
@@ -187,7 +217,7 @@ def writing(root: Path, name: str) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
-        write_manifest(tmp)  # last: it vouches for every file written before it
+        write_manifest(tmp, carry)  # last: it vouches for every file written before it
         os.rename(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -237,13 +267,25 @@ def prune(root: Path, current: str) -> None:
         current: the generation in service.
     """
     kept = 1
+    in_service = _inodes(root / current)
     for path in generation_folders(root):
         if path.name == current:
             continue
-        if kept < KEEP_GENERATIONS and verify_files(path, checksums=True) is None:
+        # Files hard-linked into the current generation are the current one's own: their checksums would tell
+        # nothing about this one as a fallback (and reading them costs most of a grown generation's prune).
+        shared = [name for name, ino in _inodes(path).items() if ino == in_service.get(name)]
+        if kept < KEEP_GENERATIONS and verify_files(path, checksums=True, skip=shared) is None:
             kept += 1
             continue
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    """A folder's files by name -> inode (empty when it cannot be read)."""
+    try:
+        return {p.name: p.stat().st_ino for p in folder.iterdir() if p.is_file()}
+    except OSError:
+        return {}
 
 
 def file_checksum(path: Path) -> str:
@@ -262,17 +304,51 @@ def file_checksum(path: Path) -> str:
     return f"{crc:08x}"
 
 
-def write_manifest(folder: Path) -> None:
+def link_files(src: Path, dst: Path, names: Iterable[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Hard-link files of generation ``src`` into the folder ``dst`` (a copy where links are not possible).
+
+    Args:
+        src: a generation folder whose files are intact (sizes checked against its manifest).
+        dst: the folder being written.
+        names: the files to link.
+
+    Returns:
+        For :func:`writing`'s ``carry``: name -> (inode, ``src``'s manifest entry), so the new manifest reuses the
+        checksum of a file that is the same inode instead of reading it again.
+    """
+    try:
+        manifest = read_manifest(src) or {}
+    except (ValueError, OSError):
+        manifest = {}
+    carry = {}
+    for name in names:
+        try:
+            os.link(src / name, dst / name)
+        except OSError:  # another file system or no hard links: a copy, checksummed like any written file
+            shutil.copyfile(src / name, dst / name)
+            continue
+        if name in manifest:
+            carry[name] = (os.stat(dst / name).st_ino, manifest[name])
+    return carry
+
+
+def write_manifest(folder: Path, carry: dict[str, tuple[int, dict[str, Any]]] | None = None) -> None:
     """Record every file of a generation folder with its size and checksum in ``manifest.json``, durably.
 
     Args:
         folder: a complete generation folder (its other files are final).
+        carry: entries to reuse for hard-linked files (see :func:`link_files`), when the inode and size still match.
     """
-    files = {
-        p.name: {"bytes": p.stat().st_size, CHECKSUM: file_checksum(p)}
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.name != MANIFEST_FILE
-    }
+    files = {}
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name == MANIFEST_FILE:
+            continue
+        st = p.stat()
+        known = (carry or {}).get(p.name)
+        if known is not None and known[0] == st.st_ino and known[1].get("bytes") == st.st_size:
+            files[p.name] = dict(known[1])  # the same file the old manifest vouched for: not read again
+        else:
+            files[p.name] = {"bytes": st.st_size, CHECKSUM: file_checksum(p)}
     data = json.dumps({"checksum": CHECKSUM, "files": files}, indent=1).encode("utf-8")
     with open(folder / MANIFEST_FILE, "wb") as fh:
         fh.write(data)
@@ -309,7 +385,7 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]] | None:
         raise ValueError(f"{MANIFEST_FILE}: unreadable ({e})") from e
 
 
-def verify_files(folder: Path, *, checksums: bool) -> str | None:
+def verify_files(folder: Path, *, checksums: bool, skip: Collection[str] = ()) -> str | None:
     """Check a generation's files against its manifest: sizes always, contents too when ``checksums``.
 
     A generation without a manifest (built before they existed) passes: its structure is checked when it is loaded.
@@ -317,6 +393,7 @@ def verify_files(folder: Path, *, checksums: bool) -> str | None:
     Args:
         folder: a generation folder.
         checksums: also read every file and compare its checksum (about 70 ms per 200 MB).
+        skip: files whose checksum is not read (their sizes are still checked).
 
     Returns:
         None when the files match, else what is wrong, such as ``"offsets.npy: checksum mismatch"``.
@@ -340,7 +417,7 @@ def verify_files(folder: Path, *, checksums: bool) -> str | None:
             return f"{name}: missing"
         if size != want.get("bytes"):
             return f"{name}: {size:,} bytes, expected {want['bytes']:,}"
-        if checksums:
+        if checksums and name not in skip:
             try:
                 got = file_checksum(path)
             except OSError as e:

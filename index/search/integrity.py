@@ -31,7 +31,7 @@ SAMPLE_STRIDE = 1024
 
 
 def structure_problem(
-    arrays: dict[str, np.ndarray], params: dict[str, object], vocab_bytes: int, n_sources: int
+    arrays: dict[str, np.ndarray], params: dict[str, object], vocab_bytes: int, n_sources: int, seg_vocab_bytes: int = 0
 ) -> str | None:
     """What is structurally wrong with a generation's arrays, or None when they hang together.
 
@@ -40,6 +40,7 @@ def structure_problem(
         params: its ``params.json``.
         vocab_bytes: the size of ``vocab.bin``.
         n_sources: entries in ``sources.json``.
+        seg_vocab_bytes: the size of ``seg_vocab.bin`` (a grown generation's segment).
 
     Returns:
         None, or a short reason naming the file, such as ``"offsets.npy: not ascending"``.
@@ -63,6 +64,70 @@ def structure_problem(
         lambda: _within("docs", arrays["docs"][::SAMPLE_STRIDE], n_docs),
         lambda: _finite("scores", arrays["scores"][::SAMPLE_STRIDE]),
         lambda: _finite("idf", arrays["idf"]),
+    )
+    for check in checks:
+        problem = check()
+        if problem:
+            return problem
+    if "segment" in params:
+        return _segment_problem(arrays, params, n_docs, n_arts, seg_vocab_bytes)
+    return None
+
+
+SEGMENT_REQUIRED = (
+    "seg_vocab_offsets",
+    "seg_offsets",
+    "seg_docs",
+    "seg_tfs",
+    "seg_scores",
+    "seg_terms",
+    "seg_title_offsets",
+    "seg_title_arts",
+    "cur_idf",
+    "cur_df",
+    "live",
+    "dead_df",
+    "tfs",
+)
+
+
+def _segment_problem(
+    arrays: dict[str, np.ndarray], params: dict[str, object], n_docs: int, n_arts: int, seg_vocab_bytes: int
+) -> str | None:
+    """A grown generation's segment: its own CSR arrays, term map, current statistics and live mask (segment.py)."""
+    missing = [name for name in SEGMENT_REQUIRED if name not in arrays]
+    if missing:
+        return f"{missing[0]}.npy: missing"
+    try:
+        info = params["segment"]
+        n_base = int(info["base_passages"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return "params.json: malformed segment"
+    n_seg_terms = len(arrays["seg_offsets"]) - 1
+    n_terms = len(arrays["cur_idf"])
+    expected = {
+        "seg_vocab_offsets": n_seg_terms + 1,
+        "seg_title_offsets": n_seg_terms + 1,
+        "seg_terms": n_seg_terms,
+        "seg_tfs": len(arrays["seg_docs"]),
+        "seg_scores": len(arrays["seg_docs"]),
+        "cur_df": n_terms,
+        "live": n_docs,
+        "dead_df": len(arrays["offsets"]) - 1,
+    }
+    for name, length in expected.items():
+        arr = arrays[name]
+        if arr.ndim != 1 or len(arr) != length:
+            return f"{name}.npy: {len(arr) if arr.ndim == 1 else arr.shape} entries, expected {length}"
+    checks = (
+        lambda: _csr("seg_vocab_offsets", arrays["seg_vocab_offsets"], seg_vocab_bytes),
+        lambda: _csr("seg_offsets", arrays["seg_offsets"], len(arrays["seg_docs"])),
+        lambda: _csr("seg_title_offsets", arrays["seg_title_offsets"], len(arrays["seg_title_arts"])),
+        lambda: _within("seg_terms", arrays["seg_terms"], n_terms),
+        lambda: _within("seg_title_arts", arrays["seg_title_arts"], n_arts),
+        lambda: _within("seg_docs", np.asarray(arrays["seg_docs"], np.int64) - n_base, n_docs - n_base),
+        lambda: _finite("seg_scores", arrays["seg_scores"]),
+        lambda: _finite("cur_idf", arrays["cur_idf"]),
     )
     for check in checks:
         problem = check()

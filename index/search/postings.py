@@ -20,6 +20,7 @@ from index.search.bm25 import BM25Params, plus_constant
 from index.search.encode import Encoder
 from index.search.generations import FORMAT_VERSION, damaged_message, verify_files
 from index.search.integrity import structure_problem
+from index.search.segment import Lists, Segment, SegmentVocabulary
 from index.tokenize import TOKENIZER_VERSION
 
 UNDATED_DAY = -1
@@ -138,11 +139,13 @@ class Postings:
         vocab: _Vocabulary,
         sources: list[list[str | None]],
         path: Path | None = None,
+        seg_vocab: _Vocabulary | None = None,
     ) -> None:
         self.arrays = arrays
         self.params = params
         self.bm25 = BM25Params(**params["bm25"])
-        self.vocab = vocab
+        self.base_vocab = vocab  # the sorted vocabulary the base arrays (offsets, docs, scores) are laid out by
+        self.vocab: _Vocabulary | SegmentVocabulary = vocab
         self.sources = sources
         self.path = path
         self.generation: str = params.get("generation", "memory")
@@ -152,8 +155,18 @@ class Postings:
         self.term_max = arrays["term_max"]
         self.idf = arrays["idf"]
         self.doc_len = arrays["doc_len"]
-        self.n_passages = int(params["passages"])
+        self.n_passages = int(params["passages"])  # passage numbers in use (a grown generation's dead ones too)
         self.n_articles = int(params.get("articles", 0))
+        self.live_passages = self.n_passages  # passages still in the index
+        self.live_articles = self.n_articles
+        # A grown generation: its base's stale scores plus a segment, read through one overlay (segment.py).
+        self.segment: Segment | None = None
+        if "segment" in params:
+            self.segment = Segment(arrays, params, self.bm25)
+            self.vocab = SegmentVocabulary(vocab, seg_vocab, arrays["seg_terms"])
+            self.idf = self.segment.idf
+            self.live_passages = int(params["segment"]["live_passages"])
+            self.live_articles = int(params["segment"]["live_articles"])
         self._local = threading.local()
 
     # -- loading
@@ -180,11 +193,13 @@ class Postings:
             raise IndexDamaged(folder.name, f"params.json: {_reason(e)}") from e
         _check_version(folder, params)
         arrays, blob, sources = _map_files(folder)
-        problem = structure_problem(arrays, params, len(blob), len(sources))
+        seg_blob = _map_blob(folder, "seg_vocab.bin") if "segment" in params else b""
+        problem = structure_problem(arrays, params, len(blob), len(sources), len(seg_blob))
         if problem:
             raise IndexDamaged(folder.name, problem)
         try:
-            return cls(arrays, params, _Vocabulary(blob, arrays["vocab_offsets"]), sources, folder)
+            seg_vocab = _Vocabulary(seg_blob, arrays["seg_vocab_offsets"]) if "segment" in params else None
+            return cls(arrays, params, _Vocabulary(blob, arrays["vocab_offsets"]), sources, folder, seg_vocab)
         except (KeyError, TypeError, ValueError) as e:  # params.json parsed, but not as the builder wrote it
             raise IndexDamaged(folder.name, "params.json: malformed") from e
 
@@ -219,12 +234,28 @@ class Postings:
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers (ascending) and their score contributions for term id ``tid``."""
+        if self.segment is not None:
+            return self.segment.postings(tid)
         a, b = int(self.offsets[tid]), int(self.offsets[tid + 1])
         return self.docs[a:b], self.scores[a:b]
 
     def df(self, tid: int) -> int:
         """How many passages hold term id ``tid``."""
+        if self.segment is not None:
+            return int(self.segment.df[tid])
         return int(self.offsets[tid + 1] - self.offsets[tid])
+
+    def term_dfs(self) -> np.ndarray:
+        """How many passages hold each term, by term id (int64)."""
+        if self.segment is not None:
+            return np.asarray(self.segment.df, np.int64)
+        return np.diff(np.asarray(self.offsets, np.int64))
+
+    def live_mask(self) -> np.ndarray | None:
+        """Per passage number: still in the index; None when every one is (a grown generation drops, not renumbers)."""
+        if self.segment is None or not self.segment.has_dead:
+            return None
+        return np.asarray(self.segment.live, np.bool_)
 
     def term_idf(self, term: str) -> float:
         """The idf the index gives ``term`` (0 when unknown)."""
@@ -252,7 +283,11 @@ class Postings:
         for tid, w in self.weights(terms):
             d, s = self.postings(tid)
             out[d] += w * s.astype(np.float64)
-        return out + self._constant(self.weights(terms))
+        out += self._constant(self.weights(terms))
+        live = self.live_mask()
+        if live is not None:  # removed passages are not in the collection: they score nothing
+            out[~live] = 0.0
+        return out
 
     def _constant(self, weights: list[tuple[int, int]]) -> float:
         return plus_constant(self.bm25, self.idf, weights)
@@ -303,26 +338,62 @@ class Postings:
             ((tid, w),) = by_df
             d, s = self.postings(tid)
             return d, (s * np.float32(w) if w != 1 else s.copy()), -math.inf
-        acc, mark = self._scratch()
-        lists = [(*self.postings(tid), w) for tid, w in by_df]
-        total = sum(len(d) for d, _, _ in lists)
+        total = sum(self.df(tid) for tid, _ in by_df)
         if total * self._SPARSE_SHARE < n:
-            cand, scores = self._sparse(by_df, acc)
+            cand, scores = self._sparse(by_df, self._scratch()[0])
             return cand, scores, -math.inf
+        seg = self.segment
+        if seg is not None and not exact and seg.approximable([tid for tid, _ in by_df]):
+            # Candidates from the base's stale scores within their bounds, then scored exactly (segment.py).
+            lists, margin = seg.approximate_lists(by_df)
+            live = seg.live if seg.has_dead else None
+            cand, _, bound, sample = self._scan(lists, eligible, depth, False, margin, live)
+            if bound > -math.inf:
+                # The sample's passages among the candidates (a mark, not a binary search of the whole sample).
+                mark = self._scratch()[1]
+                mark[cand] = True
+                sample = sample[mark[sample]]
+                mark[cand] = False
+                return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
+        lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
+        return self._scan(lists, eligible, depth, exact, (1.0, 1.0), None)[:3]
+
+    def _scan(
+        self,
+        lists: Lists,
+        eligible: Callable[[np.ndarray], np.ndarray] | None,
+        depth: int,
+        exact: bool,
+        margin: tuple[float, float],
+        live: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        """All postings added into the accumulator; the candidates sure to hold the best ``depth`` eligible ones.
+
+        ``margin`` (lo, hi): each accumulated score is within [lo, hi] times the exact one (1, 1 when exact);
+        ``live`` drops dead passages (a grown generation's approximate lists hold them). Returns the candidates,
+        their accumulated scores, the bound and the sample the threshold was taken from.
+        """
+        acc, mark = self._scratch()
+        lo, hi = margin
+        total = sum(len(d) for d, _, _ in lists)
         try:
             for d, s, w in lists:
                 # ufunc.at has a fast path for this since numpy 1.25: about 3x a fancy-index `acc[d] += s`.
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
             theta = -math.inf
+            sample = lists[0][0][:0]
             if not exact:
                 # Any depth eligible passages give a lower bound for the depth-th best score; the rarest term's
                 # passages are few and score high, so the bound is tight and the threshold scan keeps few.
                 sample = lists[0][0]
                 if len(sample) < 4 * depth:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
-                theta = _kth(sample, acc[sample], eligible, depth)
+                if live is not None:
+                    sample = sample[live[sample]]
+                theta = _kth(sample, acc[sample] * np.float32(lo), eligible, depth)
             if theta > 0:
-                cand = np.flatnonzero(acc >= theta).astype(np.int32)
+                cut = theta if hi == lo == 1.0 else theta / hi * (1 - 1e-5)
+                cand = np.flatnonzero(acc >= cut).astype(np.int32)
                 bound = theta  # every passage left out scores below theta
             else:
                 for d, _, _ in lists:
@@ -332,12 +403,15 @@ class Postings:
                 bound = -math.inf
             scores = acc[cand]
         finally:
-            if total * 8 < n:
+            if total * 8 < len(acc):
                 for d, _, _ in lists:
                     acc[d] = 0
             else:
                 acc.fill(0)
-        return cand, scores, bound
+        if live is not None:
+            keep = live[cand]
+            cand, scores = cand[keep], scores[keep]
+        return cand, scores, bound, sample
 
     def _sparse(self, terms: list[tuple[int, int]], acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every passage of a few short postings, merged by sorting, with exact scores."""
@@ -372,12 +446,18 @@ class Postings:
         """Passage numbers sorted by publication day, and those days (built on first use: 3.4 ms for 376k passages)."""
         doc_day = np.asarray(self.arrays["doc_day"])
         order = np.argsort(doc_day, kind="stable").astype(np.int32)
+        live = self.live_mask()
+        if live is not None:  # a grown generation's dead passages are in no window
+            order = order[live[order]]
         return order, doc_day[order]
 
     @functools.cached_property
     def latest_ts(self) -> int:
         """The publication time (epoch seconds) of the newest dated passage, -1 when none is dated."""
         ts = self.arrays["doc_ts"]
+        live = self.live_mask()
+        if live is not None:  # a removed article's date says nothing about the archive
+            ts = ts[live]
         dated = ts[ts != UNDATED_TS]
         return int(dated.max()) if len(dated) else -1
 
@@ -386,6 +466,8 @@ class Postings:
         tid = self.term_id(term)
         if tid < 0:
             return np.zeros(0, np.int32)
+        if self.segment is not None:
+            return self.segment.title_articles(tid)
         offs = self.arrays["title_offsets"]
         return self.arrays["title_arts"][int(offs[tid]) : int(offs[tid + 1])]
 
@@ -413,17 +495,23 @@ def _map_files(folder: Path) -> tuple[dict[str, np.ndarray], bytes | mmap.mmap, 
             name = path.name
             # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs microseconds per slice.
             arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-        name = "vocab.bin"
-        with open(folder / name, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         name = "sources.json"
         sources = json.loads((folder / name).read_text(encoding="utf-8"))
         if not isinstance(sources, list):
             raise ValueError("not a list")
     except (OSError, ValueError, EOFError) as e:  # np.load: ValueError for a bad header or a truncated file
         raise IndexDamaged(folder.name, f"{name}: {_reason(e)}") from e
-    return arrays, blob, sources
+    return arrays, _map_blob(folder, "vocab.bin"), sources
+
+
+def _map_blob(folder: Path, name: str) -> bytes | mmap.mmap:
+    """A vocabulary blob, memory-mapped; IndexDamaged when it cannot be read."""
+    try:
+        with open(folder / name, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    except OSError as e:
+        raise IndexDamaged(folder.name, f"{name}: {_reason(e)}") from e
 
 
 def _reason(error: BaseException) -> str:
@@ -458,6 +546,29 @@ def _kth(
     if len(scores) < depth:
         return -math.inf
     return float(np.partition(scores, len(scores) - depth)[len(scores) - depth])
+
+
+def _tighten(
+    cand: np.ndarray,
+    scores: np.ndarray,
+    sample: np.ndarray,
+    eligible: Callable[[np.ndarray], np.ndarray] | None,
+    depth: int,
+    bound: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Exactly scored candidates cut at the threshold exact scores give (what a freshly built index would keep).
+
+    The sample's passages that matter are all candidates: ``depth`` of them score at least ``bound``. ``sample``
+    holds candidates only.
+    """
+    if len(cand) and len(sample):
+        pos = np.minimum(np.searchsorted(cand, sample), len(cand) - 1)
+        found = cand[pos] == sample
+        theta = _kth(sample[found], scores[pos[found]], eligible, depth)
+        if theta >= bound:
+            keep = scores >= theta
+            return cand[keep], scores[keep], theta
+    return cand, scores, bound
 
 
 def _passage_arrays_trivial(n: int) -> dict[str, np.ndarray]:

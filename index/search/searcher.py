@@ -311,12 +311,12 @@ class Searcher:
     @property
     def passage_count(self) -> int:
         """Passages in the index."""
-        return self._postings.n_passages
+        return self._postings.live_passages
 
     @property
     def article_count(self) -> int:
         """Articles with at least one passage in the index (duplicates are folded into their original)."""
-        return self._postings.n_articles
+        return self._postings.live_articles
 
     @property
     def postings(self) -> Postings:

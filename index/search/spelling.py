@@ -59,7 +59,7 @@ class Speller:
         self._st = weakref.ref(st)  # the cache below must not keep a replaced generation's maps alive
         self.settings = settings
         started = time.perf_counter()
-        df = np.diff(st.offsets.astype(np.int64))
+        df = st.term_dfs()
         keys: list[int] = []
         owners: list[int] = []
         for tid in np.flatnonzero(df >= settings.min_df).tolist():

@@ -929,6 +929,29 @@ def indexed_passage_ids(conn: psycopg.Connection[Any]) -> Any:
     )
 
 
+def indexed_article_stamps(conn: psycopg.Connection[Any]) -> list[tuple[int, str]]:
+    """Every indexed article's id and when it was last written: ``(id, updated_at)`` rows."""
+    return _tuples(conn).execute("SELECT id, updated_at FROM articles WHERE duplicate_of IS NULL").fetchall()
+
+
+def indexed_articles_of(conn: psycopg.Connection[Any], article_ids: list[int]) -> list[tuple[Any, ...]]:
+    """Some articles as :func:`indexed_articles` gives them, plus the count, sum and sum of squares of their
+    passages' ids, by article id (articles without passages are left out: they are not indexed)."""
+    out: list[tuple[Any, ...]] = []
+    for chunk in _chunks(sorted(int(a) for a in article_ids), 5000):
+        out += (
+            _tuples(conn)
+            .execute(
+                "SELECT a.id, a.title_tokens, a.published, a.outlet, a.url, a.content_hash, count(*), sum(p.id),"
+                " sum(p.id * p.id) FROM articles a JOIN passages p ON p.article_id = a.id WHERE a.id = ANY(%s)"
+                " AND a.duplicate_of IS NULL GROUP BY a.id ORDER BY a.id",
+                (chunk,),
+            )
+            .fetchall()
+        )
+    return out
+
+
 def passage_tokens_of(conn: psycopg.Connection[Any], article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
     """The passages of some articles, in index order: ``(id, article_id, tokens)`` rows."""
     for chunk in _chunks([int(a) for a in article_ids], 5000):

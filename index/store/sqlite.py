@@ -1074,6 +1074,42 @@ def indexed_passage_ids(conn: sqlite3.Connection) -> sqlite3.Cursor:
     )
 
 
+def indexed_article_stamps(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """Every indexed article's id and when it was last written (``updated_at``: every write of an article sets it).
+
+    Args:
+        conn: an open connection.
+
+    Returns:
+        ``(id, updated_at)`` rows.
+    """
+    return conn.execute("SELECT id, updated_at FROM articles WHERE duplicate_of IS NULL").fetchall()
+
+
+def indexed_articles_of(conn: sqlite3.Connection, article_ids: list[int]) -> list[tuple]:
+    """Some articles as :func:`indexed_articles` gives them, with their passages summed up (to tell whether what
+    the index keeps of them changed): ``id, title_tokens, published, outlet, url, content_hash`` and the count, sum
+    and sum of squares of their passages' ids (articles without passages are left out: they are not indexed).
+
+    Args:
+        conn: an open connection.
+        article_ids: the articles.
+
+    Returns:
+        The rows, by article id.
+    """
+    out: list[tuple] = []
+    for chunk in _chunks(sorted(article_ids), 500):
+        marks = ",".join("?" * len(chunk))
+        out += conn.execute(
+            "SELECT a.id, a.title_tokens, a.published, a.outlet, a.url, a.content_hash, count(*), sum(p.id),"
+            f" sum(p.id * p.id) FROM articles a JOIN passages p ON p.article_id = a.id WHERE a.id IN ({marks})"
+            " AND a.duplicate_of IS NULL GROUP BY a.id ORDER BY a.id",  # only "?" marks: no data
+            chunk,
+        ).fetchall()
+    return out
+
+
 def passage_tokens_of(conn: sqlite3.Connection, article_ids: list[int]) -> Iterator[tuple[int, int, str]]:
     """The passages of some articles, in index order (article, then ordinal).
 

@@ -72,8 +72,8 @@ def retitle_one(db: Path) -> None:
             aid = conn.execute("SELECT min(id) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
             conn.execute(
                 "UPDATE articles SET title = 'Renamed harbor report', title_tokens = 'renam harbor report', "
-                "outlet = 'Renamed Outlet' WHERE id = ?",
-                (aid,),
+                "outlet = 'Renamed Outlet', updated_at = ? WHERE id = ?",
+                (store.utc_now(), aid),
             )
     finally:
         conn.close()
@@ -90,9 +90,13 @@ def check_against_reference(db: Path, variant: str, seed: int) -> None:
     docs = passage_token_lists(db, params)
     ref = REFERENCE[variant](docs)
     ours = Postings.load(index_dir(db) / current_generation(db))
-    # Our passage numbers -> the store's order, which the reference was built in.
+    # A grown generation keeps its removed passages' numbers (dead): only the live ones are the collection.
+    live = ours.live_mask()
+    live = np.ones(ours.n_passages, np.bool_) if live is None else live
+    assert int(live.sum()) == ours.live_passages
+    # Our live passage numbers -> the store's order, which the reference was built in.
     order = np.argsort(store_pids(db))
-    where = order[np.searchsorted(store_pids(db)[order], np.asarray(ours.arrays["doc_pid"]))]
+    where = order[np.searchsorted(store_pids(db)[order], np.asarray(ours.arrays["doc_pid"])[live])]
     assert len(where) == len(docs)
     rng = random.Random(seed)
     vocab = sorted({t for d in docs for t in d})
@@ -100,7 +104,9 @@ def check_against_reference(db: Path, variant: str, seed: int) -> None:
         q = rng.choices(WORDS, WEIGHTS, k=rng.randint(1, 6)) + rng.sample(vocab, 2)
         expected = ref.get_scores(q)
         got = np.empty(len(docs))
-        got[where] = ours.dense_scores(q)
+        dense = ours.dense_scores(q)
+        got[where] = dense[live]
+        assert not dense[~live].any(), "a removed passage scores"
         assert_close(got, expected)
 
 
@@ -195,13 +201,35 @@ def test_a_large_change_is_a_full_rebuild(base_db: Path) -> None:
 
 def test_a_damaged_generation_is_rebuilt_not_grown(base_db: Path) -> None:
     rebuild(base_db, progress=False)
-    tfs = index_dir(base_db) / "gen-000001" / "tfs.npy"
-    with open(tfs, "r+b") as fh:  # passes the load's checks; only the checksum sees it
-        fh.seek(tfs.stat().st_size - 4)
-        fh.write(b"\x07\x07\x07\x07")
+    lens = index_dir(base_db) / "gen-000001" / "doc_len.npy"  # read (and copied) by a growth
+    with open(lens, "r+b") as fh:  # passes the load's checks; only the checksum sees it
+        fh.seek(lens.stat().st_size - 4)
+        fh.write(b"\x07\x00\x00\x00")
     add_articles(base_db, random.Random(4), 0, 2)
     info = update(base_db)
     assert info is not None and "grown_from" not in Postings.load(info.path).params
+    check_against_reference(base_db, "okapi", seed=4)
+
+
+def test_damage_in_a_linked_base_file_stays_visible_and_is_rebuilt(base_db: Path) -> None:
+    from index.ingest.update import update_index
+
+    rebuild(base_db, progress=False)
+    tfs = index_dir(base_db) / "gen-000001" / "tfs.npy"  # hard-linked by a growth, its checksum carried, not re-read
+    with open(tfs, "r+b") as fh:
+        fh.seek(tfs.stat().st_size - 4)
+        fh.write(b"\x07\x07\x07\x07")
+    inode = tfs.stat().st_ino
+    add_articles(base_db, random.Random(4), 0, 2)
+    info = update(base_db)
+    assert info is not None and Postings.load(info.path).params["grown_from"] == "gen-000001"
+    assert (info.path / "tfs.npy").stat().st_ino == inode
+    # The grown generation's manifest vouches for the file as it was written, so the damage is not laundered.
+    health = check(base_db)
+    assert not health.ok and "tfs.npy: checksum mismatch" in (health.problem or "")
+    result = update_index([], base_db, progress=False, workers=0)  # what newsbot index, /reindex and feeds run
+    assert result.rebuilt and check(base_db).ok
+    assert "grown_from" not in Postings.load(index_dir(base_db) / current_generation(base_db)).params
     check_against_reference(base_db, "okapi", seed=4)
 
 
@@ -232,3 +260,147 @@ def test_an_edited_body_that_keeps_its_passage_ids_is_searchable_after_the_updat
     assert result.rebuilt
     with Searcher.open(db) as searcher:
         assert searcher.search("zzqxunique", annotate=False).hits
+
+
+# -- the segment path: several growths in a row, the threshold scan, merges, crashes
+
+
+def check_matches_against_reference(db: Path, variant: str, seed: int) -> None:
+    """match() (the threshold scan over stale base scores, then exact candidates) returns rank-bm25's best passages
+    with rank-bm25's scores, and everything it leaves out scores below its bound."""
+    params = BM25Params(variant=variant)
+    docs = passage_token_lists(db, params)
+    ref = REFERENCE[variant](docs)
+    ours = Postings.load(index_dir(db) / current_generation(db))
+    pids = store_pids(db)
+    order = np.argsort(pids)
+    rng = random.Random(seed)
+    for _ in range(40):
+        q = rng.choices(WORDS[:40], WEIGHTS[:40], k=rng.randint(2, 5))
+        expected = ref.get_scores(q)
+        m = ours.match(q, depth=5)
+        where = order[np.searchsorted(pids[order], np.asarray(ours.arrays["doc_pid"])[m.docs])]
+        assert_close(m.scores.astype(np.float64), expected[where])
+        left_out = np.ones(len(docs), np.bool_)
+        left_out[where] = False
+        outside = expected[left_out]
+        matched = outside > m.constant * (1 + 1e-9) + 1e-9  # holds a query term (BM25Plus gives all a constant)
+        assert not (matched & (outside >= m.bound * (1 + 1e-5))).any(), q
+        best = np.sort(expected)[::-1][:5]
+        assert np.allclose(np.sort(m.scores)[::-1][:5], best, rtol=1e-5), q
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+def test_several_growths_in_a_row_keep_rank_bm25_scores(tmp_path: Path, variant: str) -> None:
+    rng = random.Random(21)
+    docs = [Doc(f"harbor story {i}", passages(rng, rng.randint(1, 4)), outlet=f"Outlet {i % 5}") for i in range(300)]
+    db = tmp_path / "news.db"
+    make_store(db, docs)
+    # Written long ago: a growth compares in full only what was written since its generation read the store.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET updated_at = '2020-01-01T00:00:00+00:00'")
+    rebuild(db, progress=False, params=BM25Params(variant=variant))
+    first = 0
+    for round_ in range(5):
+        add_articles(db, rng, first, 5, new_words=round_ % 2 == 1)
+        first += 5
+        if round_ >= 1:  # removes base articles and, from the second growth on, segment ones too
+            delete_some(db, rng, 3)
+        if round_ == 3:
+            retitle_one(db)
+        info = update(db)
+        assert info is not None
+        params = Postings.load(info.path).params
+        assert params["segment"]["base_generation"] == "gen-000001", "grown on the same base every time"
+        assert check(db).ok
+        check_against_reference(db, variant, seed=round_)
+        check_matches_against_reference(db, variant, seed=round_)
+    assert update(db) is None
+
+
+def test_a_grown_generation_links_its_base_and_survives_the_base_folder_going(base_db: Path) -> None:
+    rebuild(base_db, progress=False)
+    base = index_dir(base_db) / "gen-000001"
+    inode = (base / "docs.npy").stat().st_ino
+    add_articles(base_db, random.Random(8), 0, 3)
+    info = update(base_db)
+    assert info is not None and (info.path / "docs.npy").stat().st_ino == inode
+    add_articles(base_db, random.Random(9), 3, 3)
+    second = update(base_db)
+    assert second is not None and (second.path / "docs.npy").stat().st_ino == inode
+    assert not base.exists() or (base / "docs.npy").stat().st_ino == inode
+    import shutil
+
+    shutil.rmtree(base, ignore_errors=True)  # pruned: the links keep the data
+    assert check(base_db).ok
+    check_against_reference(base_db, "okapi", seed=3)
+
+
+def test_a_crash_while_growing_leaves_the_generation_in_service(base_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.search import grow
+
+    rebuild(base_db, progress=False)
+    add_articles(base_db, random.Random(10), 0, 3)
+    calls = {"n": 0}
+    real = grow._save
+
+    def dying(path: Path, arr: np.ndarray) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device")
+        real(path, arr)
+
+    monkeypatch.setattr(grow, "_save", dying)
+    with pytest.raises(OSError):
+        update(base_db)
+    assert current_generation(base_db) == "gen-000001"
+    assert not list(index_dir(base_db).glob(".tmp-*"))
+    assert check(base_db).ok  # the base's files, linked into the dead temp folder, are untouched
+    monkeypatch.setattr(grow, "_save", real)
+    info = update(base_db)
+    assert info is not None and "segment" in Postings.load(info.path).params
+    check_against_reference(base_db, "okapi", seed=10)
+
+
+def test_merge_folds_the_segment_into_a_full_generation(base_db: Path) -> None:
+    from index.search.grow import merge, merge_due
+
+    rebuild(base_db, progress=False)
+    rng = random.Random(12)
+    add_articles(base_db, rng, 0, 4, new_words=True)
+    delete_some(base_db, rng, 2)
+    update(base_db)
+    assert merge_due(base_db)  # a 5% segment on a small archive
+    info = merge(base_db)
+    assert info is not None
+    params = Postings.load(info.path).params
+    assert "segment" not in params and params["grown_from"]
+    check_against_reference(base_db, "okapi", seed=12)
+    assert not merge_due(base_db) and merge(base_db) is None
+    assert update(base_db) is None
+
+
+def test_update_index_merges_in_the_background_without_blocking(tmp_path: Path) -> None:
+    from helpers.archives import write_text
+
+    from index.ingest.update import update_index
+
+    folder, db = tmp_path / "news", tmp_path / "g.db"
+    for n in range(20):
+        write_text(folder / f"{n}.txt", n)
+    update_index([folder], db, progress=False, workers=0)
+    for n in range(20, 22):
+        write_text(folder / f"{n}.txt", n)
+    later = update_index([folder], db, progress=False, workers=0, merge="later")
+    assert later.rebuilt and later.merge_thread is None and later.merged is None
+    grown = current_generation(db)
+    assert "segment" in Postings.load(index_dir(db) / grown).params  # searchable now, merge pending
+    result = update_index([folder], db, progress=False, workers=0, merge="background")
+    assert result.merge_thread is not None  # nothing new to store, but the merge was due
+    result.merge_thread.join(timeout=60)
+    assert not result.merge_thread.is_alive()
+    merged = current_generation(db)
+    assert merged != grown and "segment" not in Postings.load(index_dir(db) / merged).params
+    assert check(db).ok
+    with Searcher.open(db) as searcher:
+        assert searcher.passage_count == len(passage_token_lists(db))

@@ -247,3 +247,41 @@ def test_newsbot_index_rebuilds_when_current_names_a_missing_generation(
     _, err = capsys.readouterr()
     assert "gen-000001 is damaged (its folder is missing); rebuilding it from the stored articles" in err
     assert check(db).ok and current_generation(db) == "gen-000002"
+
+
+def grown(db: Path) -> Path:
+    """Grow ``db``'s index by two articles (a segment on the first generation); returns the grown generation."""
+    from helpers.searchdb import given_passages, write_articles
+
+    from index.models import Article
+    from index.search.grow import update
+
+    rng = random.Random(3)
+    rows = []
+    for i in range(2):
+        texts = [" ".join(rng.sample(WORDS, 60)) for _ in range(2)]
+        article = Article(source_id=f"more-{i}", title=f"more harbor {i}", paragraphs=texts, reader="test")
+        rows.append((article, given_passages(texts), None, f"more-{i}"))
+    write_articles(db, rows)
+    info = update(db)
+    assert info is not None and (info.path / "seg_docs.npy").exists()
+    return info.path
+
+
+@pytest.mark.parametrize(
+    ("name", "at_end", "problem"),
+    [
+        ("seg_offsets.npy", True, r"seg_offsets\.npy: does not span its data"),
+        ("seg_docs.npy", True, r"seg_docs\.npy: values outside"),
+        ("seg_terms.npy", True, r"seg_terms\.npy: values outside"),
+    ],
+)
+def test_damage_in_a_grown_generations_segment_is_found(db: Path, name: str, at_end: bool, problem: str) -> None:
+    folder = grown(db)
+    assert check(db).ok
+    overwrite(folder / name, (folder / name).stat().st_size - 4, b"\xff\xff\xff\x7f")
+    health = check(db)
+    assert health.problem == f"{name}: checksum mismatch"
+    assert health.serve == "gen-000001"  # the generation it grew from is intact and kept to fall back on
+    with pytest.raises(IndexDamaged, match=problem):
+        Searcher.open(db)

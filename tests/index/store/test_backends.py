@@ -36,7 +36,9 @@ def test_messages_show_a_url_without_its_password() -> None:
         "postgresql://news:***@db.example:6543/archive"
     )
     assert store.display("postgresql://db.example/archive") == "postgresql://db.example/archive"
-    assert store.display("postgresql://news@db.example/archive?password=secret") == "postgresql://news@db.example/archive"
+    assert (
+        store.display("postgresql://news@db.example/archive?password=secret") == "postgresql://news@db.example/archive"
+    )
     assert store.display(Path("data/news.db")) == "data/news.db"
 
 
