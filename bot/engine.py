@@ -10,11 +10,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot import search_worker
 from bot.errors import IndexBusy, IndexDamaged, IndexNotReady, IndexRepairing
+from index import store
 from index.models import Query, Results
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class SearcherLike(Protocol):
     def reload(self, generation: str | None = None) -> bool: ...
 
 
-def open_searcher(db_path: Path, generation: str | None = None) -> SearcherLike:
+def open_searcher(db_path: store.Locator, generation: str | None = None) -> SearcherLike:
     """Open the real searcher (imported here so tests can run the bot with a stand-in)."""
     from index.search.searcher import Searcher
 
@@ -57,14 +57,14 @@ def _is_search_error(error: BaseException) -> bool:
     return isinstance(error, SearchError | OSError)
 
 
-def check_health(db_path: Path, checksums: bool) -> Health | None:
+def check_health(db_path: store.Locator, checksums: bool) -> Health | None:
     """The index's health (``index.search.health.check``), or None without a database."""
     from index.search.health import check
 
-    return check(db_path, checksums=checksums) if db_path.exists() else None
+    return check(db_path, checksums=checksums) if store.exists(db_path) else None
 
 
-def rebuild_index(db_path: Path) -> Any:
+def rebuild_index(db_path: store.Locator) -> Any:
     """Build a new generation from the store (the system of record): what repairs a damaged index."""
     from index.search.build import rebuild
 
@@ -90,15 +90,15 @@ class Engine:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: store.Locator,
         *,
         workers: int | None = None,
         opener: Callable[..., SearcherLike] = open_searcher,
         is_missing: Callable[[BaseException], bool] = _is_missing,
         is_search_error: Callable[[BaseException], bool] = _is_search_error,
-        repair: Callable[[Path], Any] | None = rebuild_index,
+        repair: Callable[[store.Locator], Any] | None = rebuild_index,
     ) -> None:
-        self.db_path = Path(db_path)
+        self.db_path = store.locate(db_path)
         self.workers = min(2, os.cpu_count() or 1) if workers is None else workers
         self._opener = opener
         self._is_missing = is_missing
@@ -161,7 +161,7 @@ class Engine:
         known = self.health is not None and self.health.problem and self.health.current == (health and health.current)
         self.health = health
         if health is None or not health.built:
-            log.warning("no search index for %s yet", self.db_path)
+            log.warning("no search index for %s yet", store.display(self.db_path))
             return self.ready
         if health.ok:
             self._repairs_left = 1
@@ -233,7 +233,7 @@ class Engine:
             return
         self._repairs_left -= 1
         repair, db_path = self._repair, self.db_path
-        log.warning("rebuilding the search index of %s from the stored articles", db_path)
+        log.warning("rebuilding the search index of %s from the stored articles", store.display(db_path))
         self._repairing = in_daemon_thread(lambda: repair(db_path), "newsbot-repair")
         self._in_background(self._after_repair(self._repairing))
 
@@ -241,7 +241,7 @@ class Engine:
         try:
             await done
         except Exception:
-            log.exception("rebuilding the damaged search index of %s failed", self.db_path)
+            log.exception("rebuilding the damaged search index of %s failed", store.display(self.db_path))
             return
         log.info("search index rebuilt from the store; reloading")
         await self.reload()

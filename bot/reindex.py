@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.engine import in_daemon_thread
 from bot.errors import BadInput
+from index import store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,12 @@ def archive_target(path: str | None, archive: Path | None) -> Path:
 
 
 def run_reindex(
-    paths: Sequence[Path], db_path: Path, prune: bool, phase: Callable[[str], None], *, within: Path | None = None
+    paths: Sequence[Path],
+    db_path: store.Locator,
+    prune: bool,
+    phase: Callable[[str], None],
+    *,
+    within: Path | None = None,
 ) -> Any:
     """Bring the index up to date from ``paths`` (runs in a worker thread); returns the ingest's run summary.
 
@@ -96,7 +102,7 @@ class ReindexJob:
     def __init__(
         self,
         paths: Sequence[Path],
-        db_path: Path,
+        db_path: store.Locator,
         *,
         prune: bool = False,
         within: Path | None = None,

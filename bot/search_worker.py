@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from index import store
 from index.answer.compose import VOTE_DEPTH, compose
 from index.models import Answer, Results
 from index.search.highlight import highlight
@@ -29,7 +29,7 @@ def call(db_path: str, generation: str | None, func: Callable[..., Any], *args: 
     if _searcher is None:
         from index.search.searcher import Searcher
 
-        _searcher = Searcher.open(Path(db_path), generation=generation)
+        _searcher = Searcher.open(store.locate(db_path), generation=generation)
     elif generation is not None and _searcher.generation != generation:
         _searcher.reload(generation)
     return func(_searcher, *args)

@@ -118,6 +118,14 @@ def news_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def pg_news_db(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The same store and index as ``news_db``, in a PostgreSQL database (its index under the working folder)."""
+    monkeypatch.chdir(tmp_path)
+    build_db(pg_url, ARTICLES, raw_passages=ENORMOUS)
+    return pg_url
+
+
+@pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def make(db: Path, **overrides: Any) -> Settings:
         # Searches in threads: the same code paths, without starting worker processes for every test.

@@ -71,10 +71,10 @@ def in_server(payload: dict[str, Any], guild_id: int) -> dict[str, Any]:
     return moved
 
 
-@pytest.fixture(params=["sqlite"])
-def cluster_db(request: pytest.FixtureRequest) -> Path:
-    """The one store both processes share, with its index (the backend is the parameter: PostgreSQL joins here)."""
-    return request.getfixturevalue("news_db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cluster_db(request: pytest.FixtureRequest) -> Path | str:
+    """The one store both processes share, with its index: a SQLite file, or a PostgreSQL database."""
+    return request.getfixturevalue("news_db" if request.param == "sqlite" else "pg_news_db")
 
 
 @pytest_asyncio.fixture
