@@ -155,11 +155,14 @@ def _index_info(result: UpdateResult) -> dict[str, Any] | None:
     """The rebuild as the report shows it; None when the postings in service were already up to date."""
     if not result.rebuilt:
         return None
-    info: dict[str, Any] = {"seconds": round(result.seconds, 3)}
+    info: dict[str, Any] = {"seconds": round(result.seconds, 3), "how": "rebuilt"}
     if result.build is not None:
         info.update({k: v for k, v in asdict(result.build).items() if k in ("generation", "passages", "terms")})
+        if result.build.grown:  # only what changed was added, as a segment (index.search.grow)
+            info["how"] = "grown"
     if result.merged is not None:  # the grown generation's segment was merged after it: that one is in service
         info["generation"] = result.merged.generation
+        info["how"] = "grown, then merged"
     return info
 
 
@@ -211,7 +214,7 @@ def _print_rebuild(index_info: dict[str, Any]) -> None:
         print(f"search index: {index_info['error']}")
     else:
         gen = f" ({index_info['generation']})" if index_info.get("generation") else ""
-        print(f"search index: rebuilt in {index_info['seconds']:.1f} s{gen}")
+        print(f"search index: {index_info.get('how', 'rebuilt')} in {index_info['seconds']:.1f} s{gen}")
 
 
 def _print_lists(s: pipeline.RunSummary) -> None:

@@ -47,6 +47,7 @@ class BuildInfo:
     seconds: float
     bytes: int
     params: dict[str, Any] = field(default_factory=dict)
+    grown: bool = False  # written by growing the previous generation (a segment), not by a full build
 
 
 def parse_published(value: str | None) -> tuple[int, int]:
@@ -164,6 +165,7 @@ def built_info(folder: Path, meta: dict[str, Any], started: float) -> BuildInfo:
         seconds=time.perf_counter() - started,
         bytes=sum(p.stat().st_size for p in folder.iterdir()),
         params=meta["bm25"],
+        grown=bool(live),
     )
 
 

@@ -169,6 +169,22 @@ def test_index_after_index_rebuilds_nothing(capsys: pytest.CaptureFixture[str], 
     assert code == 0 and "search index: up to date (gen-000001), nothing to rebuild" in out
 
 
+def test_index_says_whether_it_grew_or_rebuilt_the_postings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
+) -> None:
+    for n in range(60):
+        write_text(tmp_path / "in" / f"{n}.txt", n)
+    code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path))
+    assert code == 0 and "search index: rebuilt in" in out
+    write_text(tmp_path / "in" / "60.txt", 60)  # one story in 61: grown by a segment, too small to merge yet
+    code, out, _ = cli(capsys, "index", str(tmp_path / "in"), "--db", str(db_path))
+    assert code == 0 and "search index: grown in" in out and "(gen-000002)" in out
+    for n in range(61, 66):  # past the merge share: grown, then merged into a full generation
+        write_text(tmp_path / "in" / f"{n}.txt", n)
+    report = index_json(capsys, tmp_path / "in", db_path)
+    assert report["search_index"]["how"] == "grown, then merged"
+
+
 def test_index_after_bot_reindex_rebuilds_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_path: Path
 ) -> None:
