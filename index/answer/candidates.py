@@ -260,8 +260,24 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             start, end, titled = span
             if not _LETTER.search(text, start, end):
                 continue  # "22" of "22,000 cases", "700": a figure the name pattern's digit words let in
-            out.append((start, end, _classify(text, start, end, titled)))
+            kind = _classify(text, start, end, titled)
+            country = _demonym_country(text[start:end]) if kind == NAME else 0
+            # "Iranian lawmakers" says Iran as plainly as "Iran's lawmakers": the country's name is the word's
+            # start, so the candidate is that part of the text, a place.
+            out.append((start, start + country, PLACE) if country else (start, end, kind))
     return out
+
+
+def _demonym_country(word: str) -> int:
+    """The length of the country a one-word demonym starts with ("Iranian" -> 4, "Russian" -> 6), else 0."""
+    low = word.lower()
+    if " " in low or not _DEMONYM.search(low):
+        return 0
+    for suffix in ("ian", "n", "ese"):
+        stem = low[: -len(suffix)]
+        if low.endswith(suffix) and stem in _COUNTRIES:
+            return len(stem)
+    return 0
 
 
 def _lone_filler(run: str) -> bool:

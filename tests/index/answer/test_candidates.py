@@ -114,3 +114,9 @@ def test_full_name_of_a_surname() -> None:
     assert full_name("Quillon", texts) == "Mara Quillon"
     assert full_name("Quillon", ["Spain Quillon won.", "In Velmont Quillon spoke."]) is None
     assert full_name("Quillon", ["Quillon spoke."]) is None
+
+
+def test_a_demonym_of_a_listed_country_names_the_country() -> None:
+    found = extract("Iranian lawmakers met Japanese and Norlandian envoys; Russian troops left.")
+    places = {c.text: c.key for c in found if c.kind == PLACE}
+    assert places == {"Iran": "iran", "Japan": "japan", "Russia": "russia"}
