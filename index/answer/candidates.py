@@ -74,7 +74,12 @@ _TITLES = _words(
     " actress rapper quarterback striker"
 )
 # Words that may start a capitalised run without being part of the name ("Former President ...").
-_LEADING = _words("former outgoing incoming late democratic republican tory labour conservative")
+_LEADING = _words(
+    "former outgoing incoming late democratic republican tory labour conservative"
+    # Words that open a sentence, capitalised only for that: "Many Americans", "Now", "Still".
+    " many several another every much now still even yet also already however meanwhile instead today yesterday"
+    " tomorrow earlier later since though although despite according"
+)
 _ORG_ENDS = _words(
     "inc corp corporation co ltd llc plc group company companies airlines airways bank university college motors"
     " times post news party union association institute foundation agency department ministry council committee"
@@ -258,8 +263,8 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             if span is None or _overlaps(span[0], span[1], taken):
                 continue
             start, end, titled = span
-            if not _LETTER.search(text, start, end):
-                continue  # "22" of "22,000 cases", "700": a figure the name pattern's digit words let in
+            if not _LETTER.search(text, start, end) or _ORDINAL.fullmatch(text, start, end):
+                continue  # "22" of "22,000 cases", "700", "10th": figures the name pattern's digit words let in
             kind = _classify(text, start, end, titled)
             country = _demonym_country(text[start:end]) if kind == NAME else 0
             # "Iranian lawmakers" says Iran as plainly as "Iran's lawmakers": the country's name is the word's
@@ -309,6 +314,7 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
 
 _WORD = re.compile(r"\S+")
 _LETTER = re.compile(r"[^\W\d_]")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _DATELINE = re.compile(r"^([^—–\n]{1,60}?)\s[—–]+\s")
 
 

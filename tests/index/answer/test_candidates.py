@@ -120,3 +120,11 @@ def test_a_demonym_of_a_listed_country_names_the_country() -> None:
     found = extract("Iranian lawmakers met Japanese and Norlandian envoys; Russian troops left.")
     places = {c.text: c.key for c in found if c.kind == PLACE}
     assert places == {"Iran": "iran", "Japan": "japan", "Russia": "russia"}
+
+
+def test_ordinals_and_sentence_openers_are_not_names() -> None:
+    found = kinds(
+        "Now Norbridge saw rents rise for the 10th month. Many Norlanders still pay. Still, Velmont Bank grew."
+    )
+    assert "Norbridge" in found and "Norlanders" in found and "Velmont Bank" in found
+    assert not {"Now", "Now Norbridge", "10th", "Many", "Many Norlanders", "Still"} & set(found)
