@@ -74,7 +74,12 @@ _TITLES = _words(
     " actress rapper quarterback striker"
 )
 # Words that may start a capitalised run without being part of the name ("Former President ...").
-_LEADING = _words("former outgoing incoming late democratic republican tory labour conservative")
+_LEADING = _words(
+    "former outgoing incoming late democratic republican tory labour conservative"
+    # Words that open a sentence, capitalised only for that: "Many Americans", "Now", "Still".
+    " many several another every much now still even yet also already however meanwhile instead today yesterday"
+    " tomorrow earlier later since though although despite according"
+)
 _ORG_ENDS = _words(
     "inc corp corporation co ltd llc plc group company companies airlines airways bank university college motors"
     " times post news party union association institute foundation agency department ministry council committee"
@@ -92,9 +97,10 @@ _NOT_PERSON = _words(
     " center centre museum hospital school airport station office building street tower bridge program programme"
     " project initiative fund month year season series prize festival championship report review plan policy"
     " quarters coin index summit conference forum treaty accord agreement deal law rule order"
+    " hurricane typhoon cyclone storm"
 )
-_PLACES = _words(
-    # Countries, US states and a few regions: a small, general gazetteer (names, not answers).
+_COUNTRIES = _words(
+    # Countries, US states and a few regions and cities: a small, general gazetteer (names, not answers).
     "Afghanistan|Albania|Algeria|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|"
     "Belarus|Belgium|Bhutan|Bolivia|Bosnia|Brazil|Britain|Bulgaria|Burkina Faso|Cambodia|Cameroon|Canada|Chad|"
     "Chile|China|Colombia|Congo|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Denmark|Dominican Republic|Ecuador|"
@@ -106,16 +112,25 @@ _PLACES = _words(
     "Peru|Philippines|Poland|Portugal|Qatar|Romania|Russia|Rwanda|Samoa|Saudi Arabia|Scotland|Senegal|Serbia|"
     "Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa|South Korea|South Sudan|Spain|Sri Lanka|Sudan|"
     "Sweden|Switzerland|Syria|Taiwan|Tanzania|Thailand|Tonga|Tunisia|Turkey|Uganda|Ukraine|United Arab Emirates|"
-    "United Kingdom|United States|UK|US|USA|Uruguay|Uzbekistan|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|"
-    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|Idaho|Illinois|"
+    "United Kingdom|United States|UK|US|USA|Uruguay|Uzbekistan|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe",
+    "|",
+)
+_STATES = _words(
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|"
     "Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|"
     "Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|"
     "Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|"
-    "Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico|Europe|Africa|Asia|Antarctica|"
+    "Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico",
+    "|",
+)
+_OTHER_PLACES = _words(
+    "Europe|Africa|Asia|Antarctica|"
     "Latin America|Middle East|Gaza|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
     "Southwest|Northwest|Southeast|Northeast|Midwest|Pacific Northwest|Deep South|Great Plains|New England",
     "|",
 )
+_PLACES = _COUNTRIES | _STATES | _OTHER_PLACES
+_CITIES_TOO = _words("new york|washington|singapore|hong kong", "|")
 _MONTHS_DAYS = _words(
     "january february march april may june july august september october november december monday tuesday"
     " wednesday thursday friday saturday sunday jan feb mar apr aug sept oct nov dec"
@@ -170,8 +185,11 @@ def extract(
         for m in pattern.finditer(text):
             if _overlaps(m.start(), m.end(), taken) or m.end() <= dateline:
                 continue
-            taken.append((m.start(), m.end()))
-            found.append(_candidate(m.group(0).strip(), kind, m.start()))
+            phrase = m.group(0).strip()
+            if kind == NUMBER:
+                phrase = _drop_stop_unit(phrase)
+            taken.append((m.start(), m.start() + len(phrase)))
+            found.append(_candidate(phrase, kind, m.start()))
     if kinds is None or not _NAMES.isdisjoint(kinds):
         for start, end, kind in _names(text, taken):
             found.append(_candidate(text[start:end], kind, start))
@@ -182,6 +200,14 @@ def extract(
 
 
 _FIGURES = frozenset({NUMBER, MONEY, PERCENT})
+
+
+def _drop_stop_unit(phrase: str) -> str:
+    """ "5 are" -> "5": the number pattern takes the next word as its unit, and a stopword never is one."""
+    head, _, unit = phrase.rpartition(" ")
+    return head if head and unit.lower() in STOPWORDS else phrase
+
+
 _NAMES = frozenset({PERSON, PLACE, ORG, NAME})
 
 
@@ -237,8 +263,26 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             if span is None or _overlaps(span[0], span[1], taken):
                 continue
             start, end, titled = span
-            out.append((start, end, _classify(text, start, end, titled)))
+            if not _LETTER.search(text, start, end) or _ORDINAL.fullmatch(text, start, end):
+                continue  # "22" of "22,000 cases", "700", "10th": figures the name pattern's digit words let in
+            kind = _classify(text, start, end, titled)
+            country = _demonym_country(text[start:end]) if kind == NAME else 0
+            # "Iranian lawmakers" says Iran as plainly as "Iran's lawmakers": the country's name is the word's
+            # start, so the candidate is that part of the text, a place.
+            out.append((start, start + country, PLACE) if country else (start, end, kind))
     return out
+
+
+def _demonym_country(word: str) -> int:
+    """The length of the country a one-word demonym starts with ("Iranian" -> 4, "Russian" -> 6), else 0."""
+    low = word.lower()
+    if " " in low or not _DEMONYM.search(low):
+        return 0
+    for suffix in ("ian", "n", "ese"):
+        stem = low[: -len(suffix)]
+        if low.endswith(suffix) and stem in _COUNTRIES:
+            return len(stem)
+    return 0
 
 
 def _lone_filler(run: str) -> bool:
@@ -269,6 +313,8 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
 
 
 _WORD = re.compile(r"\S+")
+_LETTER = re.compile(r"[^\W\d_]")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _DATELINE = re.compile(r"^([^—–\n]{1,60}?)\s[—–]+\s")
 
 
@@ -332,6 +378,50 @@ def _classify(text: str, start: int, end: int, titled: bool) -> str:
     if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and all(w[:1].isupper() for w in words):
         return PERSON
     return NAME
+
+
+def full_name(word: str, texts: Collection[str]) -> str | None:
+    """The fuller name a one-word name stands for in these texts ("Steven Spielberg" for "Spielberg"): the
+    person's name most often written ending in it, titles left out; None when no text writes one.
+
+    Args:
+        word: a one-word name, as written ("Spielberg").
+        texts: the passages to look in.
+
+    Returns:
+        The fuller name as written, or None.
+    """
+    pattern = re.compile(rf"(?:[A-Z][\w’'.-]*\s){{1,3}}{re.escape(word)}\b")
+    counts: dict[str, int] = {}
+    for text in texts:
+        for m in pattern.finditer(text):
+            span = _trim(text, m.start(), m.end())
+            if span is None or span[1] - span[0] <= len(word):
+                continue
+            start, end, titled = span
+            first = text[start:end].split()[0].lower()
+            if first in _PLACES or first in _PLACE_BEFORE:
+                continue  # "Spain Nadal", "In Melbourne Nadal": a place or a preposition, not a first name
+            if text[start:end].endswith(word) and _classify(text, start, end, titled) == PERSON:
+                counts[text[start:end]] = counts.get(text[start:end], 0) + 1
+    return max(counts, key=lambda k: (counts[k], -len(k))) if counts else None
+
+
+def place_type(key: str) -> str | None:
+    """What the gazetteer knows a place key as: "country", "state", "both" (Georgia) or None (not listed).
+
+    Args:
+        key: a candidate's key (:func:`variant_key`: "united kingdom" for "UK").
+
+    Returns:
+        The place's type, or None when the small gazetteer does not list it.
+    """
+    if key in _CITIES_TOO:
+        return None  # "New York", "Singapore": a city as well, whatever else the name is
+    country, state = key in _COUNTRIES, key in _STATES
+    if country and state:
+        return "both"
+    return "country" if country else ("state" if state else None)
 
 
 def _known(key: str, known: frozenset[str]) -> bool:

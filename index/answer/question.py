@@ -80,6 +80,8 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         # "Who won ...", "... this week. Who was it?", not "residents who are".
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
+        # "What was the name of the storm?", "... change its name to what?": a proper name is asked for.
+        (r"\b(what|which)\b[^?.]*\bname\b|\bnam(e|ed|ing)\b[^?.]*\bwhat\b", NAME, "name"),
     )
 )
 _CHANGE = re.compile(

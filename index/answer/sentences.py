@@ -51,8 +51,8 @@ class QuoteParams:
             long sentences hold more of the question's words by chance).
     """
 
-    kind_bonus: float = 0.5
-    rank_decay: float = 0.6
+    kind_bonus: float = 0.0
+    rank_decay: float = 0.8
     proximity: float = 0.0
     context_weight: float = 1.0
     leader_bonus: float = 1.0

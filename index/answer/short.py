@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from index.answer.candidates import Candidate
-from index.answer.question import NUMBER, QuestionAnalysis, accepts
+from index.answer.candidates import Candidate, full_name, place_type
+from index.answer.question import NUMBER, PERSON, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
 
@@ -25,7 +25,7 @@ class ShortParams:
         min_overlap: sentences holding less than this share of the question's term weight do not vote.
     """
 
-    min_support: float = 0.75
+    min_support: float = 0.5
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15
@@ -136,7 +136,7 @@ def vote(
             if s.overlap < params.min_overlap * top:
                 continue
             for c in s.candidates:
-                vote = wanted[c.kind] * (s.overlap / top) * params.rank_decay**p
+                vote = wanted[c.kind] * _place_fit(analysis.detail, c) * (s.overlap / top) * params.rank_decay**p
                 if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
                     vote *= 2  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
                 if c.key not in votes or vote > votes[c.key][0]:
@@ -148,7 +148,32 @@ def vote(
             t.forms.add(c.text)
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
-    return _decide(_merge(tallies), passages)
+    winner = _decide(_merge(tallies), passages)
+    if winner is not None and analysis.kind == PERSON and " " not in winner.text:
+        # "Spielberg" where the passages introduce him as "Steven Spielberg": show the name they introduce.
+        longer = full_name(winner.text, passages)
+        if longer:
+            winner = replace(winner, text=longer, forms=(longer, *winner.forms))
+    return winner
+
+
+# How much a listed place of each type answers a question after a finer kind of place: "which city" is seldom
+# answered by a country or a state (a story's "UK" or "Texas" outvoting the city it names once), "which state"
+# seldom by a country. Places the gazetteer does not list keep their weight.
+_PLACE_FIT: dict[str, dict[str, float]] = {
+    "city": {"country": 0.3, "state": 0.3, "both": 0.3},
+    "state": {"country": 0.3},
+    "country": {"state": 0.5},
+}
+
+
+def _place_fit(detail: str, c: Candidate) -> float:
+    """The weight of a place candidate for the kind of place asked for (1 when nothing says otherwise)."""
+    fit = _PLACE_FIT.get(detail)
+    if not fit:
+        return 1.0
+    kind = place_type(c.key)
+    return fit.get(kind, 1.0) if kind else 1.0
 
 
 def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:

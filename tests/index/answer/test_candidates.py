@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.answer.candidates import extract, variant_key
+from index.answer.candidates import extract, full_name, place_type, variant_key
 from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, analyse
 
 
@@ -84,3 +84,47 @@ def test_lone_leading_words_are_not_names() -> None:
     found = kinds("The deal closed. But Monday came, and Former Mayor Kim Lee spoke. US officials agreed.")
     assert not {"The", "But", "Monday", "Former", "US"} & set(found)
     assert found["Kim Lee"] == PERSON
+
+
+def test_figures_are_not_names_and_a_stopword_is_no_unit() -> None:
+    # Looking for names only, the digits of "22,000 cases" once came out as the names "22" and "000".
+    names = extract("There were almost 22,000 cases in Norland, 700 in Velmont.", kinds={PLACE, "name"})
+    assert [c.text for c in names] == ["Norland", "Velmont"]
+    # "under 5 are": the number's unit is the next word only when it can be one.
+    found = kinds("Vaccines for children under 5 are ready; 40 more trucks came, and 12 nurses.")
+    assert "5" in found and "5 are" not in found
+    assert found["40"] == NUMBER  # "more" is a stopword, not what was counted
+    assert found["12 nurses"] == NUMBER
+
+
+def test_storms_are_not_people() -> None:
+    assert kinds("Hurricane Delphine left 900 homes without power.")["Hurricane Delphine"] != PERSON
+
+
+def test_place_types_from_the_gazetteer() -> None:
+    assert place_type(variant_key("UK")) == "country"
+    assert place_type("texas") == "state"
+    assert place_type("georgia") == "both"
+    assert place_type("new york") is None  # a city as well as a state
+    assert place_type("velmont") is None
+
+
+def test_full_name_of_a_surname() -> None:
+    texts = ["Director Mara Quillon opened the show.", "Later Quillon said she was glad.", "Mara Quillon’s film won."]
+    assert full_name("Quillon", texts) == "Mara Quillon"
+    assert full_name("Quillon", ["Spain Quillon won.", "In Velmont Quillon spoke."]) is None
+    assert full_name("Quillon", ["Quillon spoke."]) is None
+
+
+def test_a_demonym_of_a_listed_country_names_the_country() -> None:
+    found = extract("Iranian lawmakers met Japanese and Norlandian envoys; Russian troops left.")
+    places = {c.text: c.key for c in found if c.kind == PLACE}
+    assert places == {"Iran": "iran", "Japan": "japan", "Russia": "russia"}
+
+
+def test_ordinals_and_sentence_openers_are_not_names() -> None:
+    found = kinds(
+        "Now Norbridge saw rents rise for the 10th month. Many Norlanders still pay. Still, Velmont Bank grew."
+    )
+    assert "Norbridge" in found and "Norlanders" in found and "Velmont Bank" in found
+    assert not {"Now", "Now Norbridge", "10th", "Many", "Many Norlanders", "Still"} & set(found)

@@ -34,6 +34,10 @@ from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, OTHER, PERCENT
         ("When will the bridge reopen?", DATE, "date"),
         ("What year did the mill close?", DATE, "year"),
         ("What did the rover find on the moon?", OTHER, OTHER),
+        ("Coastal towns were hit by a storm this week. What was the name of the storm?", NAME, "name"),
+        ("The republic may change its name to what?", NAME, "name"),
+        ("The duke named his daughter what?", NAME, "name"),
+        ("Who was named the new harbour master?", PERSON, "person"),
     ],
 )
 def test_kind(question: str, kind: str, detail: str) -> None:

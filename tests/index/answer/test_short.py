@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.answer.question import analyse
-from index.answer.short import ShortParams, short_answer
+from index.answer.short import ShortParams, short_answer, vote
 
 QUESTION = "Which country did the Velmont volcano eruption cover in ash?"
 
@@ -87,3 +87,26 @@ def test_spellings_of_one_country_vote_together_and_show_the_longest() -> None:
     ]
     answer = short_answer(analyse(question), passages, idf_for(question))
     assert answer is not None and answer.text == "United Kingdom" and answer.passages == 3
+
+
+def test_which_city_is_not_answered_by_the_country_around_it() -> None:
+    question = "Rents hit a record high this month. Which city saw the biggest rise in rents?"
+    q = analyse(question)
+    passages = [
+        "UK rents hit a record high this month; in the UK, the biggest rise in rents was in Norbridge.",
+        "Rents in the UK rose again, a record high for a 17th month.",
+    ]
+    leader = vote(q, passages, idf_for(question))
+    assert leader is not None and leader.text == "Norbridge"
+
+
+def test_a_person_is_shown_by_the_full_name_the_passages_introduce() -> None:
+    question = "Which film director set a new record at the Kite awards?"
+    passages = [
+        "Quillon set a new record at the Kite awards, the academy said.",
+        "Quillon, whose record at the Kite awards now stands at 11, was glad.",
+        "Director Mara Quillon has produced 11 films.",
+    ]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "Mara Quillon"
+    assert "Quillon" in leader.forms
