@@ -63,6 +63,9 @@ def _norm_text(text: str) -> str:
     return f" {_NONWORD.sub(' ', fold(text).casefold()).strip()} "
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _cutoff_ts(as_of: date | datetime) -> int:
     """The last epoch second an article may be published at to count as before ``as_of``."""
     if isinstance(as_of, datetime):
@@ -161,10 +164,19 @@ class _Filters:
             return
         cutoff = _cutoff_ts(as_of)
         arr = self.state.arrays
+        # A passage's day is the UTC day of its time (build.parse_published), so only the cutoff's own day needs
+        # the times: a day before it passes (undated, day -1, too), a day after fails. Reading the int32 days and
+        # the few times of that day costs about 30% less than reading every int64 time.
+        cut_day = _EPOCH_ORDINAL + cutoff // 86400
+        days, times = arr["doc_day"], arr["doc_ts"]
 
         def published_by(d: np.ndarray) -> np.ndarray:
-            ts = arr["doc_ts"][d]
-            return (ts <= cutoff) | (ts == UNDATED_TS)
+            day = days[d]
+            ok = day < cut_day
+            edge = np.flatnonzero(day == cut_day)
+            if len(edge):
+                ok[edge] = times[d[edge]] <= cutoff
+            return ok
 
         self.checks.append(published_by)
 
