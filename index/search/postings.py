@@ -541,6 +541,16 @@ def _kth(
     docs: np.ndarray, scores: np.ndarray, eligible: Callable[[np.ndarray], np.ndarray] | None, depth: int
 ) -> float:
     """The depth-th best score among the eligible passages, or -inf when there are fewer."""
+    if eligible is not None and len(docs) > 4 * depth:
+        # The filters (a gather per passage, or several) cost more than ranking the scores: check only the best
+        # 2 * depth (ties included). When depth of them pass, the depth-th best eligible score is among them, as
+        # every passage left out scores no higher than any kept one; else check them all.
+        cut = len(scores) - 2 * depth
+        head = np.flatnonzero(scores >= np.partition(scores, cut)[cut])
+        ok = eligible(docs[head])
+        if np.count_nonzero(ok) >= depth:
+            best = scores[head[ok]]
+            return float(np.partition(best, len(best) - depth)[len(best) - depth])
     if eligible is not None and len(docs):
         scores = scores[eligible(docs)]
     if len(scores) < depth:
