@@ -275,6 +275,50 @@ class Postings:
             buf = self._local.buf = (np.zeros(self.n_passages, np.float32), np.zeros(self.n_passages, np.bool_))
         return buf
 
+    def _held_mark(self) -> np.ndarray:
+        """This thread's second zeroed passage mark (callers leave it zeroed)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = np.zeros(self.n_passages, np.bool_)
+        return held
+
+    # A term's postings longer than this many times the passages asked about are binary-searched for them;
+    # shorter ones are read whole through a mark of those passages (a byte read per posting beats a search).
+    _GIVEN_SEARCH_RATIO = 64
+
+    def score_given(self, weights: list[tuple[int, int]], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The scores of the passages ``docs`` (any order, repeats allowed) and whether each holds a term.
+
+        Terms are added in the order given, each passage's score in float32 as :meth:`match` adds them; no
+        BM25Plus constant.
+        """
+        acc, mark = self._scratch()
+        held = self._held_mark()
+        ranked: np.ndarray | None = None
+        try:
+            mark[docs] = True
+            for tid, w in weights:
+                post, contrib = self.postings(tid)
+                if len(post) > self._GIVEN_SEARCH_RATIO * len(docs):
+                    if ranked is None:
+                        ranked = np.unique(docs)
+                    pos = np.searchsorted(post, ranked)
+                    pos[pos == len(post)] = 0
+                    found = post[pos] == ranked
+                    at, add = ranked[found], contrib[pos[found]]
+                else:
+                    # np.take: half the cost of mark[post] (fancy indexing) for these int32 indices.
+                    inside = np.flatnonzero(np.take(mark, post))
+                    at, add = np.take(post, inside), np.take(contrib, inside)
+                # Each passage once per term, so ufunc.at adds exactly what `acc[at] += ...` would, at half the cost.
+                np.add.at(acc, at, add * np.float32(w))
+                held.put(at, True)
+            return np.take(acc, docs), np.take(held, docs)
+        finally:
+            mark.put(docs, False)
+            held.put(docs, False)
+            acc.put(docs, 0)
+
     # -- scoring
 
     def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -390,7 +434,7 @@ class Postings:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
                 if live is not None:
                     sample = sample[live[sample]]
-                theta = _kth(sample, acc[sample] * np.float32(lo), eligible, depth)
+                theta = _kth(sample, np.take(acc, sample) * np.float32(lo), eligible, depth)
             if theta > 0:
                 cut = theta if hi == lo == 1.0 else theta / hi * (1 - 1e-5)
                 cand = np.flatnonzero(acc >= cut).astype(np.int32)
@@ -401,7 +445,7 @@ class Postings:
                 cand = np.flatnonzero(mark).astype(np.int32)
                 mark[cand] = False
                 bound = -math.inf
-            scores = acc[cand]
+            scores = np.take(acc, cand)
         finally:
             if total * 8 < len(acc):
                 for d, _, _ in lists:

@@ -171,11 +171,11 @@ class _Filters:
         days, times = arr["doc_day"], arr["doc_ts"]
 
         def published_by(d: np.ndarray) -> np.ndarray:
-            day = days[d]
+            day = np.take(days, d)  # np.take: about half the cost of days[d] for int32 indices
             ok = day < cut_day
             edge = np.flatnonzero(day == cut_day)
             if len(edge):
-                ok[edge] = times[d[edge]] <= cutoff
+                ok[edge] = np.take(times, np.take(d, edge)) <= cutoff
             return ok
 
         self.checks.append(published_by)
