@@ -292,13 +292,23 @@ class Postings:
         Terms are added in the order given, each passage's score in float32 as :meth:`match` adds them; no
         BM25Plus constant.
         """
+        if not len(docs):
+            return np.zeros(0, np.float32), np.zeros(0, np.bool_)
         acc, mark = self._scratch()
         held = self._held_mark()
         ranked: np.ndarray | None = None
+        # Only postings between the lowest and highest passage given can be among them: a window's passages are
+        # mostly close together in passage order (articles are numbered as stored), so two binary searches a term
+        # leave a small part of its postings to read (0.5% at the median of the dev questions' windows).
+        first, last = int(docs.min()), int(docs.max())
         try:
             mark[docs] = True
             for tid, w in weights:
                 post, contrib = self.postings(tid)
+                # Bounds in the postings' own dtype: a Python int would make searchsorted convert the whole array.
+                a = int(np.searchsorted(post, post.dtype.type(first)))
+                b = int(np.searchsorted(post, post.dtype.type(last), "right"))
+                post, contrib = post[a:b], contrib[a:b]
                 if len(post) > self._GIVEN_SEARCH_RATIO * len(docs):
                     if ranked is None:
                         ranked = np.unique(docs)

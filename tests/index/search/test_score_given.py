@@ -28,6 +28,8 @@ def test_score_given_is_bitwise_what_match_adds(monkeypatch: pytest.MonkeyPatch,
         m = st.match(terms, exact=True)
         full = dict(zip(m.docs.tolist(), m.scores.tolist(), strict=True))
         given = rng.permutation(st.n_passages)[: int(rng.integers(1, 400))].astype(np.int32)
+        if trial % 2:  # a window: passages close together in passage order
+            given = (given % 300 + int(rng.integers(0, st.n_passages - 300))).astype(np.int32)
         given = np.concatenate([given, given[:3]])  # repeats are scored where they stand
         weights = sorted(st.weights(terms), key=lambda tw: st.df(tw[0]))
         scores, held = st.score_given(weights, given)
@@ -36,3 +38,9 @@ def test_score_given_is_bitwise_what_match_adds(monkeypatch: pytest.MonkeyPatch,
         assert not scores[~held].any()
     acc, mark = st._scratch()  # left zeroed for the next caller
     assert not acc.any() and not mark.any() and not st._held_mark().any()
+
+
+def test_score_given_nothing() -> None:
+    st, _ = _index(1)
+    scores, held = st.score_given(st.weights(["w0"]), np.zeros(0, np.int32))
+    assert scores.dtype == np.float32 and held.dtype == np.bool_ and len(scores) == len(held) == 0
