@@ -322,12 +322,12 @@ class Postings:
                     at, add = np.take(post, inside), np.take(contrib, inside)
                 # Each passage once per term, so ufunc.at adds exactly what `acc[at] += ...` would, at half the cost.
                 np.add.at(acc, at, add * np.float32(w))
-                held.put(at, True)
+                held[at] = True
             return np.take(acc, docs), np.take(held, docs)
         finally:
-            mark.put(docs, False)
-            held.put(docs, False)
-            acc.put(docs, 0)
+            mark[docs] = False
+            held[docs] = False
+            acc[docs] = 0
 
     # -- scoring
 
@@ -406,7 +406,7 @@ class Postings:
                 # The sample's passages among the candidates (a mark, not a binary search of the whole sample).
                 mark = self._scratch()[1]
                 mark[cand] = True
-                sample = sample[mark[sample]]
+                sample = sample[np.take(mark, sample)]
                 mark[cand] = False
                 return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
@@ -443,7 +443,7 @@ class Postings:
                 if len(sample) < 4 * depth:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
                 if live is not None:
-                    sample = sample[live[sample]]
+                    sample = sample[np.take(live, sample)]
                 theta = _kth(sample, np.take(acc, sample) * np.float32(lo), eligible, depth)
             if theta > 0:
                 cut = theta if hi == lo == 1.0 else theta / hi * (1 - 1e-5)
@@ -463,7 +463,7 @@ class Postings:
             else:
                 acc.fill(0)
         if live is not None:
-            keep = live[cand]
+            keep = np.take(live, cand)
             cand, scores = cand[keep], scores[keep]
         return cand, scores, bound, sample
 
@@ -475,7 +475,7 @@ class Postings:
             for d, s, w in lists:
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
             cand = _sorted_union([d for d, _, _ in lists])
-            scores = acc[cand]
+            scores = np.take(acc, cand)
         finally:
             if cand is not None:
                 acc[cand] = 0

@@ -249,7 +249,7 @@ def blended(
     Returns:
         float64 scores, one per candidate.
     """
-    days = st.arrays["doc_day"][docs]
+    days = np.take(st.arrays["doc_day"], docs)
     span = None if window is None else (window[0].toordinal(), window[1].toordinal())
     return scores.astype(np.float64) * blend.factors(days, as_of_day(as_of).toordinal(), span)
 

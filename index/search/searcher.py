@@ -137,7 +137,7 @@ class _Filters:
             return
         arr = st.arrays
         allowed = np.asarray(ids, np.int32)
-        self.checks.append(lambda d: np.isin(arr["doc_source"][d], allowed))
+        self.checks.append(lambda d: np.isin(np.take(arr["doc_source"], d), allowed))
 
     def add_days(self, lo: date | None, hi: date | None) -> None:
         """Only dated articles published on or after ``lo`` and before ``hi`` (UTC days; None: unbounded)."""
@@ -151,7 +151,7 @@ class _Filters:
         arr = self.state.arrays
 
         def in_range(d: np.ndarray) -> np.ndarray:
-            day = arr["doc_day"][d]
+            day = np.take(arr["doc_day"], d)
             return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
 
         self.checks.append(in_range)
@@ -195,7 +195,7 @@ class _Filters:
         doc_article = st.arrays["doc_article"]
         mask = np.zeros(st.n_articles, np.bool_)
         mask[allowed_art] = True
-        self.checks.append(lambda d: mask[doc_article[d]])
+        self.checks.append(lambda d: np.take(mask, np.take(doc_article, d)))
 
     def add_exclusions(self, terms: list[str]) -> None:
         """No article that holds one of ``terms`` anywhere (any passage or the headline)."""
@@ -210,7 +210,7 @@ class _Filters:
                 banned[doc_article[st.postings(tid)[0]]] = True
             banned[st.title_articles(t)] = True
         if banned.any():
-            self.checks.append(lambda d: ~banned[doc_article[d]])
+            self.checks.append(lambda d: ~np.take(banned, np.take(doc_article, d)))
 
     def add_phrases(self, phrases: list[str]) -> None:
         """Only passages that can hold each phrase: every word of it in the passage or the headline."""
