@@ -789,7 +789,7 @@ def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], n
         # a binary search per candidate and word.
         if not held:
             held.append(_holding_all(st, tids, len(doc_article)))
-        return held[0][d] | title_ok[doc_article[d]]
+        return np.take(held[0], d) | np.take(title_ok, np.take(doc_article, d))
 
     return check
 
