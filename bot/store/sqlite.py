@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from bot.store.base import ReadOnlyArchive, Threaded
 from bot.store.records import Conversation, Follow, GuildSettings, now
 from index import store
+from index.store.sqlite import split_statements
 from index.text import valid_text
 
 log = logging.getLogger(__name__)
@@ -140,19 +141,6 @@ def _version(conn: sqlite3.Connection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _statements(script: str) -> list[str]:
-    """A migration step's statements, one by one (SQLite's own tokenizer decides where each ends)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if pending.strip():
-        statements.append(pending.strip())
-    return statements
-
-
 def migrate(conn: sqlite3.Connection) -> int:
     """Create or bring the bot's tables up to date on an autocommit connection; returns their version.
 
@@ -175,7 +163,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             current = _version(conn)
             if current < version:
                 log.info("migrating the bot's tables to schema %d", version)
-                for statement in _statements(sql):
+                for statement in split_statements(sql):
                     conn.execute(statement)
                 set_meta(conn, SCHEMA_KEY, str(version))
                 current = version

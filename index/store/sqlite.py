@@ -294,18 +294,45 @@ def describe_error(err: BaseException, path: str | os.PathLike[str]) -> str | No
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the pending migrations in order; returns the schema version now in force."""
+    """Apply the pending migrations in order; returns the schema version now in force.
+
+    Each step runs in its own write transaction (BEGIN IMMEDIATE: the lock first) that reads the version again, so
+    processes opening a new database at the same time apply each step once: the later ones wait for the lock, then
+    find the step applied. A failed step is rolled back whole, leaving no half schema and no open transaction.
+    """
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise RuntimeError(f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot")
     for version, sql in MIGRATIONS:
         if version <= current:
             continue
-        log.info("migrating database to schema %d", version)
-        # executescript commits first; wrap in an explicit transaction so a failed step leaves no half schema.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
-        current = version
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current < version:
+                log.info("migrating database to schema %d", version)
+                for statement in split_statements(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+                current = version
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     return current
+
+
+def split_statements(script: str) -> list[str]:
+    """A migration step's statements, one by one: the text is cut at each semicolon where SQLite's own tokenizer
+    says a statement is complete (a semicolon inside a string, a comment or a trigger body does not end one)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                statements.append(pending.strip())
+            pending = ""
+    return statements
 
 
 @contextmanager

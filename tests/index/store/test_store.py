@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,22 @@ def test_migrate_failed_step_leaves_no_half_schema(store: StoreUnderTest, monkey
         store.connect()
     assert store.schema_version() == store.module.SCHEMA_VERSION - 1
     assert "half" not in store.tables()
+
+
+def test_connections_opening_a_new_database_at_once_migrate_it_once(store: StoreUnderTest) -> None:
+    together = threading.Barrier(6)
+
+    def open_one(_: int) -> Any:
+        together.wait()
+        return store.connect()
+
+    with ThreadPoolExecutor(6) as pool:
+        conns = list(pool.map(open_one, range(6)))
+    assert store.schema_version() == store.module.SCHEMA_VERSION
+    for conn in conns:
+        with store.transaction(conn):  # no transaction was left open on any of them
+            store.set_meta(conn, "opened", "yes")
+        conn.close()
 
 
 def test_migrate_refuses_a_newer_database(store: StoreUnderTest) -> None:
