@@ -46,7 +46,8 @@ class Settings:
     """Everything the bot process is configured with."""
 
     token: Secret = field(repr=False)
-    db: Path | str = Path(DEFAULT_DB)  # a SQLite path, or a postgresql:// URL kept as written
+    # A SQLite path, or a postgresql:// URL kept as written; left out of repr, where a URL's password would show.
+    db: Path | str = field(default=Path(DEFAULT_DB), repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     cooldown_seconds: float = 5.0

@@ -40,6 +40,12 @@ def test_token_never_shows_itself():
     assert TOKEN not in repr(s) and TOKEN not in str(s.token) and repr(Secret("x")) == "Secret('**********')"
 
 
+def test_a_database_urls_password_never_shows_in_the_settings():
+    url = "postgresql://newsbot:hunter2@db.example:5432/news"
+    s = load_settings(env={"DISCORD_TOKEN": TOKEN, "NEWSBOT_DB": url}, dotenv_path=None)
+    assert s.db == url and "hunter2" not in repr(s) and "hunter2" not in str(s)
+
+
 @pytest.mark.parametrize(
     ("token", "says"),
     [
