@@ -180,6 +180,8 @@ def remove_stale(root: Path) -> None:
     """
     for stale in root.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for pointer in root.glob(f".{CURRENT_FILE}.tmp-*"):  # a switch that crashed before its rename
+        pointer.unlink(missing_ok=True)
 
 
 def next_generation(root: Path) -> str:

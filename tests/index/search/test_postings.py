@@ -78,9 +78,11 @@ def test_leftovers_of_a_killed_build_are_cleared(built: Path) -> None:
     stale = index_dir(built) / ".tmp-gen-000002-99999"
     stale.mkdir()
     (stale / "docs.npy").write_bytes(b"half")
+    pointer = index_dir(built) / ".CURRENT.tmp-99999"  # a switch killed before its rename
+    pointer.write_text("gen-000007\n")
     info = rebuild(built, progress=False)
-    assert info.generation == "gen-000002"
-    assert not stale.exists()
+    assert info.generation == "gen-000002" == current_generation(built)
+    assert not stale.exists() and not pointer.exists()
 
 
 def test_missing_database_or_index_raises_index_missing(db_path: Path) -> None:
