@@ -474,12 +474,13 @@ async def reserve_posts(conn: AsyncConnection[Any], follow_id: int, article_ids:
     """Record articles as posted; returns those this call recorded (no other process or call had), in order."""
     # Reserved before sending: a crash between the send and the record loses a post rather than doubling it. One
     # statement: a row another process inserted first (committed or not) is a conflict, so each article is
-    # returned to exactly one caller.
+    # returned to exactly one caller. Rows go in ascending order, so two callers with overlapping lists wait for
+    # each other in one order and never deadlock (in any other order each can hold a row the other needs).
     rows = await _rows(
         conn,
         "INSERT INTO follow_posts(follow_id, article_id, posted_at)"
-        " SELECT %s, a, %s FROM unnest(%s::bigint[]) AS a ON CONFLICT DO NOTHING RETURNING article_id",
-        (follow_id, at, article_ids),
+        " SELECT %s, a, %s FROM unnest(%s::bigint[]) AS a ORDER BY a ON CONFLICT DO NOTHING RETURNING article_id",
+        (follow_id, at, sorted(set(article_ids))),
     )
     mine = {row["article_id"] for row in rows}
     return [a for a in dict.fromkeys(article_ids) if a in mine]
