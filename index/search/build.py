@@ -9,7 +9,7 @@ import logging
 import os
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -293,21 +293,32 @@ def _title_arrays(enc: Encoder, titles: list[list[str]], n_terms: int) -> dict[s
     return {"title_offsets": title_offsets, "title_arts": t_art_arr[order]}
 
 
+def article_facts(
+    metas: Sequence[tuple[str | None, str | None, str | None, str | None, str | None]],
+    sources: list[list[str | None]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-article arrays from ``(title_tokens, published, outlet, url, content_hash)`` rows: publication day and
+    time, source number, story key and fingerprint. A source not yet in ``sources`` is appended to it."""
+    n = len(metas)
+    day, ts = np.empty(n, np.int32), np.empty(n, np.int64)
+    src, story, fp = np.empty(n, np.int32), np.empty(n, np.int64), np.empty(n, np.int64)
+    src_ids = {tuple(s): i for i, s in enumerate(sources)}
+    for i, (title_tokens, published, outlet, url, content_hash) in enumerate(metas):
+        day[i], ts[i] = parse_published(published)
+        key = source_key(outlet, url)
+        if key not in src_ids:
+            src_ids[key] = len(sources)
+            sources.append(list(key))
+        src[i] = src_ids[key]
+        story[i] = _story_key(title_tokens or "")
+        fp[i] = article_fingerprint(title_tokens, published, outlet, url, content_hash)
+    return day, ts, src, story, fp
+
+
 def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str | None]]]:
     """Per-article facts spread to passages (so filters are one gather per candidate), and the source list."""
-    n_art = len(read.art_rows)
-    art_day = np.empty(n_art, np.int32)
-    art_ts = np.empty(n_art, np.int64)
-    art_src = np.empty(n_art, np.int32)
-    art_story = np.empty(n_art, np.int64)
-    art_fp = np.empty(n_art, np.int64)
-    src_ids: dict[tuple[str | None, str | None], int] = {}
-    for i, a in enumerate(read.art_rows):
-        title_tokens, published, outlet, url, content_hash = read.articles[a]
-        art_day[i], art_ts[i] = parse_published(published)
-        art_src[i] = src_ids.setdefault(source_key(outlet, url), len(src_ids))
-        art_story[i] = _story_key(title_tokens)
-        art_fp[i] = article_fingerprint(title_tokens, published, outlet, url, content_hash)
+    sources: list[list[str | None]] = []
+    art_day, art_ts, art_src, art_story, art_fp = article_facts([read.articles[a] for a in read.art_rows], sources)
     doc_article = np.frombuffer(read.doc_art, dtype=np.int32).copy()
     arrays = {
         "doc_pid": np.frombuffer(read.pids, dtype=np.int64).copy(),
@@ -320,7 +331,7 @@ def _article_arrays(read: _Read) -> tuple[dict[str, np.ndarray], list[list[str |
         "art_story": art_story,
         "art_fp": art_fp,
     }
-    return arrays, [list(k) for k in sorted(src_ids, key=src_ids.__getitem__)]
+    return arrays, sources
 
 
 def _save(path: Path, arr: np.ndarray) -> None:

@@ -136,21 +136,8 @@ class Encoder:
             self.ids[t]
         blob, vocab_offsets = self._vocabulary()
         lens = np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
-        df, offsets, docs, tfs = self._layout(len(vocab_offsets) - 1)
-        n = len(lens)
-        avgdl = int(lens.sum()) / n if n else 0.0
-        idf = idf_for(params, df, n)
-        scores, term_max = score_postings(params, idf, df, offsets, docs, tfs, lens, avgdl)
-        arrays = {
-            "vocab_offsets": vocab_offsets,
-            "offsets": offsets,
-            "docs": docs,
-            "tfs": compact_tfs(tfs),
-            "scores": scores,
-            "term_max": term_max,
-            "idf": idf,
-            "doc_len": lens,
-        }
+        _, offsets, docs, tfs = self._layout(len(vocab_offsets) - 1)
+        arrays, avgdl = scored_arrays(params, vocab_offsets, offsets, docs, tfs, lens)
         return Encoded(arrays, blob, avgdl, int(offsets[-1]))
 
     def layout(
@@ -267,3 +254,33 @@ def score_postings(
         present = np.flatnonzero(df > 0)
         term_max[present] = np.maximum.reduceat(scores, offsets[:-1][present])
     return scores, term_max
+
+
+def scored_arrays(
+    params: BM25Params,
+    vocab_offsets: np.ndarray,
+    offsets: np.ndarray,
+    docs: np.ndarray,
+    tfs: np.ndarray,
+    lens: np.ndarray,
+) -> tuple[dict[str, np.ndarray], float]:
+    """A generation's postings arrays, every posting scored from the collection's own N, avgdl and df; and avgdl.
+
+    The one place a full build and a merge of a grown index turn term frequencies into stored scores.
+    """
+    n = len(lens)
+    df = np.diff(offsets)
+    avgdl = int(lens.sum()) / n if n else 0.0
+    idf = idf_for(params, df, n)
+    scores, term_max = score_postings(params, idf, df, offsets, docs, tfs, lens, avgdl)
+    arrays = {
+        "vocab_offsets": vocab_offsets,
+        "offsets": offsets,
+        "docs": docs,
+        "tfs": compact_tfs(tfs),
+        "scores": scores,
+        "term_max": term_max,
+        "idf": idf,
+        "doc_len": lens,
+    }
+    return arrays, avgdl

@@ -27,15 +27,13 @@ from index.search.build import (
     BuildInfo,
     _indexed_texts,
     _save,
-    _story_key,
     _write_bytes,
+    article_facts,
     article_fingerprint,
     built_info,
     change_stamp,
-    parse_published,
-    source_key,
 )
-from index.search.encode import Encoder, compact_tfs, score_postings
+from index.search.encode import Encoder, score_postings, scored_arrays
 from index.search.generations import FORMAT_VERSION, current_generation, index_dir
 from index.search.postings import IndexMissing, Postings, SearchError, _Vocabulary
 from index.store import indexed_article_stamps, indexed_articles_of, passage_tokens_of, read_snapshot
@@ -300,21 +298,7 @@ def _merge(
         [(add_docs + n_kept_docs).astype(np.int32), add_tfs],
     )
     lens = np.concatenate([np.asarray(arr["doc_len"])[alive], add_lens]).astype(np.int32)
-    n = len(lens)
-    df = np.diff(offsets)
-    avgdl = int(lens.sum()) / n if n else 0.0
-    idf = idf_for(base.bm25, df, n)
-    scores, term_max = score_postings(base.bm25, idf, df, offsets, docs, tfs, lens, avgdl)
-    arrays = {
-        "vocab_offsets": vocab_offsets,
-        "offsets": offsets,
-        "docs": docs,
-        "tfs": compact_tfs(tfs),
-        "scores": scores,
-        "term_max": term_max,
-        "idf": idf,
-        "doc_len": lens,
-    }
+    arrays, avgdl = scored_arrays(base.bm25, vocab_offsets, offsets, docs, tfs, lens)
     arrays.update(_title_merge(base, delta, art_new, n_kept_arts, base_map, n_terms, title_terms, blob, vocab_offsets))
     passages, sources = _passage_merge(base, delta, alive, art_new, n_kept_arts, pids, arts)
     arrays.update(passages)
@@ -448,25 +432,9 @@ def _passage_merge(
     """Per-passage and per-article arrays: the kept ones renumbered, the added ones after them; the source list."""
     arr = base.arrays
     sources = [list(s) for s in base.sources]
-    src_ids = {tuple(s): i for i, s in enumerate(sources)}
     n_add = len(delta.added)
-    a_day = np.empty(n_add, np.int32)
-    a_ts = np.empty(n_add, np.int64)
-    a_src = np.empty(n_add, np.int32)
-    a_story = np.empty(n_add, np.int64)
-    a_fp = np.empty(n_add, np.int64)
-    number = {}
-    for i, aid in enumerate(delta.added):
-        title_tokens, published, outlet, url, content_hash = delta.meta[aid]
-        a_day[i], a_ts[i] = parse_published(published)
-        key = source_key(outlet, url)
-        if key not in src_ids:
-            src_ids[key] = len(sources)
-            sources.append(list(key))
-        a_src[i] = src_ids[key]
-        a_story[i] = _story_key(title_tokens or "")
-        a_fp[i] = article_fingerprint(title_tokens, published, outlet, url, content_hash)
-        number[aid] = n_kept_arts + i
+    a_day, a_ts, a_src, a_story, a_fp = article_facts([delta.meta[aid] for aid in delta.added], sources)
+    number = {aid: n_kept_arts + i for i, aid in enumerate(delta.added)}
     new_art = np.asarray([number[a] for a in arts], np.int32)  # of each added passage
     doc_article = np.concatenate([art_new[np.asarray(arr["doc_article"])[alive]].astype(np.int32), new_art])
     n_arts = n_kept_arts + n_add
