@@ -5,63 +5,25 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.bot_articles import ENORMOUS, LIBRARY, SANCTIONS, STORM
+from helpers.bot_articles import GLACIER as GLACIER_BOTH
 from helpers.bot_harness import build_db, settle, slash
 
 from index.cli import main
-from index.models import Article
 
 AT = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)  # the /ask interaction's moment
 AS_OF = "2024-03-10"  # the same day for the command line
-LIBRARY = Article(
-    source_id="gazette-1",
-    title="Council approves budget for a new central library",
-    paragraphs=[
-        "The city council voted 7-2 on Monday to approve a budget of 12 million dollars for a new central library.",
-        "Mayor Ana Ruiz said the library would open in 2026 and include a maker space for students.",
-        "Two council members said the money should go to road repairs instead.",
-    ],
-    outlet="Springfield Gazette",
-    published="2024-03-04",
-    url="https://gazette.example/2024/03/library-budget",
-)
 # 23:30 on 1 March in New York is 2 March in UTC: every front end shows 2 March, 8 days before the question.
-OFFSET_SANCTIONS = Article(
-    source_id="wire-2",
-    title="Kim says sanctions will not stop missile tests",
-    paragraphs=[
-        "North Korean leader Kim Jong Un said on Friday that new sanctions would not stop the country's missile tests.",
-        "Kim spoke at a military parade in Pyongyang, according to the state news agency.",
-    ],
-    outlet="Example Wire",
-    published="2024-03-01T23:30:00-05:00",
-    url="https://wire.example/kim-sanctions",
-)
-STORM = Article(
-    source_id="herald-3",
-    title="Storm closes coastal highway for two days",
-    paragraphs=[
-        "A winter storm closed the coastal highway for two days as waves washed sand and rocks onto the road.",
-        "Crews reopened both lanes on Thursday evening.",
-    ],
-    outlet="Coast Herald",
-    published="2024-02-20",
-    url="https://herald.example/storm-highway",
-)
+OFFSET_SANCTIONS = replace(SANCTIONS, published="2024-03-01T23:30:00-05:00")
 # One passage far longer than any excerpt or quote, without a sentence end to cut at.
-GLACIER_TEXT = " ".join(["the glacier retreated further up the valley while researchers measured the ice"] * 60)
-GLACIER = Article(
-    source_id="glacier-7",
-    title="Glacier retreat measured across the range",
-    paragraphs=[GLACIER_TEXT],
-    outlet="Mountain Report",
-    published="2024-01-15",
-    url="https://mountain.example/glacier",
-)
+GLACIER_TEXT = ENORMOUS["glacier-7"][0]
+GLACIER = replace(GLACIER_BOTH, paragraphs=[GLACIER_TEXT])
 _AGE = re.compile(r"\((\d+ \w+ earlier|same day|undated)\)")
 
 
