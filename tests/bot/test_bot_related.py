@@ -5,18 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from helpers.bot_harness import autocomplete, check_limits, settle, slash
+from helpers.bot_harness import autocomplete, run, slash
 
 JULY = datetime(2024, 7, 1, tzinfo=UTC)
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 @pytest.mark.asyncio

@@ -6,22 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers.bot_harness import check_limits, settle, slash
+from helpers.bot_harness import run, slash
 from helpers.searchdb import Doc, make_store
 
 from index.search.build import rebuild
 
 MARCH = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 @pytest.fixture

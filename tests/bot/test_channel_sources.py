@@ -10,23 +10,14 @@ from helpers.bot_harness import (
     GUILD_ID,
     OTHER_CHANNEL_ID,
     channel_payload,
-    check_limits,
     mention_message,
+    run,
     settle,
     slash,
 )
 
 MARCH = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 MANAGE_GUILD = 1 << 5
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 async def configure(bot, recorder, options, *, channel=None):

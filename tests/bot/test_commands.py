@@ -13,24 +13,14 @@ from helpers.bot_harness import (
     OTHER_USER_ID,
     autocomplete,
     channel_payload,
-    check_limits,
     component,
     custom_ids,
-    settle,
+    run,
     slash,
 )
 
 MARCH = datetime(2024, 3, 10, tzinfo=UTC)
 MANAGE_GUILD = 1 << 5
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 @pytest.mark.asyncio

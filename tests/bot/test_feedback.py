@@ -6,20 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from helpers.bot_harness import OTHER_USER_ID, USER_ID, check_limits, component, modal_submit, settle, slash
+from helpers.bot_harness import OTHER_USER_ID, USER_ID, component, modal_submit, run, slash
 
 from bot.cli import main as cli
 
 MARCH = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 def submitted(modal: dict, reason: str, comment: str) -> list[dict]:

@@ -7,26 +7,16 @@ from datetime import UTC, datetime
 import pytest
 from helpers.bot_harness import (
     USER_ID,
-    check_limits,
     custom_ids,
     message_menu,
     message_payload,
-    settle,
+    run,
     snowflake,
     user_payload,
 )
 
 MARCH = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 SOMEONE = user_payload(USER_ID + 7, "someone")
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 def posted(**kw):

@@ -8,23 +8,13 @@ import pytest
 from helpers.bot_harness import (
     OTHER_USER_ID,
     USER_ID,
-    check_limits,
     component,
     custom_ids,
-    settle,
+    run,
     slash,
 )
 
 MARCH = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-
-
-async def run(bot, recorder, payload):
-    bot._connection.parse_interaction_create(payload)
-    await settle()
-    calls = recorder.for_interaction(payload)
-    for call in calls:
-        check_limits(call)
-    return calls
 
 
 @pytest.mark.asyncio

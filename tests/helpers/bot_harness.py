@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     APP_ID,
     CHANNEL_ID,
@@ -39,3 +41,14 @@ from helpers.discord_driver import (  # noqa: F401  (re-exported for the tests)
     user_payload,
 )
 from helpers.searchdb import build_db  # noqa: F401  (re-exported for the tests)
+
+
+async def run(bot: Any, recorder: Recorder, payload: dict[str, Any]) -> list[Call]:
+    """Feed one interaction to ``bot``, wait for what it sends, and return those requests, each within Discord's
+    limits (checked here, so every test that runs an interaction checks them)."""
+    bot._connection.parse_interaction_create(payload)
+    await settle()
+    calls = recorder.for_interaction(payload)
+    for call in calls:
+        check_limits(call)
+    return calls
