@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from bot.store.base import ReadOnlyArchive, Threaded
 from bot.store.records import Conversation, Follow, GuildSettings, now
 from index import store
-from index.store.sqlite import split_statements
+from index.store.sqlite import apply_steps
 from index.text import valid_text
 
 log = logging.getLogger(__name__)
@@ -142,11 +142,8 @@ def _version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Create or bring the bot's tables up to date on an autocommit connection; returns their version.
-
-    Each step runs in its own write transaction (BEGIN IMMEDIATE: the lock first, then the reads, so a concurrent
-    writer is waited for rather than failing on a stale snapshot), which reads the version again: a process that
-    starts at the same time as another waits, then finds the step applied and skips it.
+    """Create or bring the bot's tables up to date on an autocommit connection; returns their version (one step
+    at a time, as :func:`index.store.sqlite.apply_steps` applies them: concurrent openers migrate once).
 
     Raises:
         RuntimeError: the tables were made by a newer newsbot.
@@ -154,24 +151,16 @@ def migrate(conn: sqlite3.Connection) -> int:
     current = _version(conn)
     if current > BOT_SCHEMA_VERSION:
         raise RuntimeError(f"the bot's tables are at schema {current}, newer than this newsbot's: upgrade newsbot")
-    for version, sql in BOT_MIGRATIONS:
-        if version <= current:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("CREATE TABLE IF NOT EXISTS bot_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            current = _version(conn)
-            if current < version:
-                log.info("migrating the bot's tables to schema %d", version)
-                for statement in split_statements(sql):
-                    conn.execute(statement)
-                set_meta(conn, SCHEMA_KEY, str(version))
-                current = version
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return current
+    return apply_steps(conn, BOT_MIGRATIONS, current, _version_in_transaction, _record_version, "bot's tables")
+
+
+def _version_in_transaction(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS bot_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    return _version(conn)
+
+
+def _record_version(conn: sqlite3.Connection, version: int) -> None:
+    set_meta(conn, SCHEMA_KEY, str(version))
 
 
 def _prepare(path: Path) -> bool:

@@ -105,7 +105,7 @@ def _dispatching(name: str, fn: Callable[..., Any], position: int) -> Callable[.
 # Which argument decides the backend: the first (a connection or a locator), except for describe_error(err, path).
 _CHOSEN_BY = {"describe_error": 1}
 # Backend-neutral helpers: the same for both.
-_NEUTRAL = {"db_path_from_env", "cannot_write", "utc_now", "same_article", "split_statements"}
+_NEUTRAL = {"db_path_from_env", "cannot_write", "utc_now", "same_article", "split_statements", "apply_steps"}
 
 for _name, _fn in inspect.getmembers(_sqlite, inspect.isfunction):
     if _name.startswith("_") or _fn.__module__ != _sqlite.__name__ or _name in _NEUTRAL:

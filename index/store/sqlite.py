@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -294,26 +294,46 @@ def describe_error(err: BaseException, path: str | os.PathLike[str]) -> str | No
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the pending migrations in order; returns the schema version now in force.
-
-    Each step runs in its own write transaction (BEGIN IMMEDIATE: the lock first) that reads the version again, so
-    processes opening a new database at the same time apply each step once: the later ones wait for the lock, then
-    find the step applied. A failed step is rolled back whole, leaving no half schema and no open transaction.
-    """
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    """Apply the pending migrations in order; returns the schema version now in force."""
+    current = _user_version(conn)
     if current > SCHEMA_VERSION:
         raise RuntimeError(f"database schema {current} is newer than this newsbot ({SCHEMA_VERSION}): upgrade newsbot")
-    for version, sql in MIGRATIONS:
+    return apply_steps(conn, MIGRATIONS, current, _user_version, _set_user_version, "database")
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _set_user_version(conn: sqlite3.Connection, version: int) -> None:
+    conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def apply_steps(
+    conn: sqlite3.Connection,
+    steps: list[tuple[int, str]],
+    current: int,
+    read_version: Callable[[sqlite3.Connection], int],
+    record_version: Callable[[sqlite3.Connection, int], None],
+    what: str,
+) -> int:
+    """Apply the ordered migration ``steps`` past ``current`` on an autocommit connection; the version after.
+
+    Each step runs in its own write transaction (BEGIN IMMEDIATE: the lock first) that reads the version again, so
+    processes opening a database at the same time apply each step once: the later ones wait for the lock, then
+    find the step applied. A failed step is rolled back whole, leaving no half schema and no open transaction.
+    """
+    for version, sql in steps:
         if version <= current:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            current = read_version(conn)
             if current < version:
-                log.info("migrating database to schema %d", version)
+                log.info("migrating the %s to schema %d", what, version)
                 for statement in split_statements(sql):
                     conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {int(version)}")
+                record_version(conn, version)
                 current = version
             conn.execute("COMMIT")
         except BaseException:
