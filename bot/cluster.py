@@ -77,7 +77,8 @@ class ClusterSync:
                 log.info("index run finished elsewhere: now serving %s", self.bot.engine.generation)
                 self.bot.dispatch("archive_updated", "new index")  # follows post what it added
         store = self.bot.store
-        if store is not None:
+        # Only a process among others can miss a /config: an unsharded bot is the only one, and saw every change.
+        if store is not None and self.bot.settings.shard_count:
             result.settings_changed = await store.reload_settings()
         result.seconds = time.perf_counter() - started
         self.last = result

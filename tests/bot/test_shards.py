@@ -27,6 +27,7 @@ from helpers.bot_harness import (
 
 from bot.bot import NewsBot, ShardedNewsBot, make_bot
 from bot.config import Settings, parse_shards
+from bot.store import AsyncStore
 from index.ingest.update import update_index
 
 SHARDS = 2
@@ -238,3 +239,15 @@ async def test_follows_are_posted_by_the_process_whose_shard_has_the_server(clus
     assert await owner.follows.on_update("test") == 1
     sent = [c for c in recorder.calls if c.kind == "send"]
     assert len(sent) == 1 and str(OTHER_GUILD_CHANNEL) in sent[0].url and "Zeppelin" in str(sent[0].embeds)
+
+
+@pytest.mark.asyncio
+async def test_an_unsharded_bot_reads_no_settings_in_its_sync_pass(make_bot, news_db):
+    bot = await make_bot(news_db)
+    other = await AsyncStore.open(news_db)  # what only another process of a cluster could do
+    try:
+        await other.set_guild_settings(GUILD_ID, private_default=True)
+    finally:
+        await other.close()
+    assert (await bot.cluster.tick()).settings_changed == 0
+    assert bot.store.guild_settings(GUILD_ID).private_default is False
