@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index.answer.compose import ask, assess
 from index.answer.parts import QUOTE_PARAMS, SHORT_PARAMS, answer_parts
 from index.answer.sentences import QuoteParams
-from index.answer.short import ShortParams
+from index.answer.short import ShortParams, is_clear
 from index.evaluate import answer_matches, score_answer, short_answer_matches
 from index.models import Hit, Results
 from index.search.query import parse_date
 
 SHOWN = 3  # passages the answer shows (ask's default)
 DEPTH = 10  # hits searched and cached
+FAR = (1.0, 0.5, 0.25)  # open-class phrases far from the question's words: their vote's weight
 VOTE = 5  # hits the short answer votes over (index.answer.compose.VOTE_DEPTH: the 3 shown and 2 more)
 
 
@@ -92,8 +93,11 @@ def score_new(
         quote = parts.quote if item["confident"] else None
         short = parts.short if item["confident"] else None
         gold = item["answer"]
+        lead = parts.leader if item["confident"] else None
         rows.append(
             {
+                "leader": lead,
+                "leader_ok": bool(lead) and short_answer_matches(lead.text, gold),
                 "quote": quote.text if quote else None,
                 "quote_ok": bool(quote) and answer_matches(quote.text, gold) and len(quote.text) <= 400,
                 "short": short.text if short else None,
@@ -125,8 +129,15 @@ def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
         )
     ]
     shorts = [
-        ShortParams(min_support=s, min_margin=m)
-        for s, m in itertools.product((0.5, 0.75, 1.0, 1.5, 2.0), (1.0, 1.3, 1.6, 2.0))
+        ShortParams(min_support=s, min_margin=m, open_support=os, open_margin=om, open_passages=op, open_far=far)
+        for s, m, os, om, op, far in itertools.product(
+            (0.5, 0.75, 1.0, 1.5, 2.0),
+            (1.0, 1.3, 1.6, 2.0),
+            (0.75, 1.0, 1.5, 2.0, 3.0),
+            (1.3, 1.6, 2.0, 3.0),
+            (1, 2),
+            FAR,
+        )
     ]
     return quotes, shorts
 
@@ -148,7 +159,10 @@ def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> li
     # The quote depends a little on whether a short answer is shown (it then backs it): quote settings are
     # measured with the shipped short thresholds, and short thresholds with the shipped quote weights.
     q_rows = {p: score_new(items, p, SHORT_PARAMS)[0] for p in quotes}
-    s_rows = {p: score_new(items, QUOTE_PARAMS, p)[0] for p in shorts}
+    # The vote's leader does not depend on the thresholds: vote once per vote setting, then apply each
+    # setting's thresholds.
+    leaders = {far: score_new(items, QUOTE_PARAMS, replace(SHORT_PARAMS, open_far=far))[0] for far in FAR}
+    s_rows = {p: [_threshold(r, p) for r in leaders[p.open_far]] for p in shorts}
     out = []
     for f, test in enumerate(parts):
         train = [i for i in order if i not in set(test)]
@@ -157,6 +171,13 @@ def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> li
         test_rows = [{**q_rows[best_q][i], **_short_part(s_rows[best_s][i])} for i in test]
         out.append({"fold": f, "n": len(test), "quote": asdict(best_q), "short": asdict(best_s), **metrics(test_rows)})
     return out
+
+
+def _threshold(row: dict[str, Any], params: ShortParams) -> dict[str, Any]:
+    """A row's short answer under other thresholds: its leader when clear under them, else none."""
+    lead = row["leader"]
+    shown = lead is not None and is_clear(lead, params)
+    return {**row, "short": lead.text if shown else None, "short_ok": shown and row["leader_ok"]}
 
 
 def _short_part(row: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +222,9 @@ def main() -> int:
         for item, r in zip(items, rows, strict=True):
             mark = ("Q" if r["quote_ok"] else "-") + ("S" if r["short_ok"] else ("x" if r["short"] else "-"))
             print(f"{mark} [{r['kind']}] {item['question'][:90]}")
-            print(f"     gold {item['answer']}  short {r['short']!r}\n     quote {r['quote']!r}")
+            lead = r["leader"]
+            vote = f"{lead.text!r} support {lead.support:.2f} margin {lead.margin:.2f}" if lead else None
+            print(f"     gold {item['answer']}  short {r['short']!r}  leader {vote}\n     quote {r['quote']!r}")
     return 0
 
 
@@ -242,6 +265,8 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f" context={f['quote']['context_weight']} leader={f['quote']['leader_bonus']}"
             f" prox={f['quote']['proximity']} len={f['quote']['length_norm']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
+            f" open={f['short']['open_support']}/{f['short']['open_margin']}/{f['short']['open_passages']}"
+            f"/{f['short']['open_far']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):
         print(f"  mean {key}: {statistics.mean(f[key] for f in folds):.3f}")

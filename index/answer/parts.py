@@ -36,12 +36,14 @@ class AnswerParts:
             None when the evidence does not agree well enough.
         anchors: for each shown passage, the span of its own best sentence (None when none shares a word with
             the question): where a long passage's excerpt starts.
+        leader: the vote's leader, shown or not (what ``short`` is when the vote is clear).
     """
 
     analysis: QuestionAnalysis
     quote: Quote | None
     short: ShortAnswer | None
     anchors: tuple[tuple[int, int] | None, ...] = ()
+    leader: ShortAnswer | None = None
 
 
 def answer_parts(
@@ -86,7 +88,7 @@ def answer_parts(
         )
     if quote is None:
         quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
-    return AnswerParts(qa, quote, short, _anchors(read[:shown], texts, quote_params))
+    return AnswerParts(qa, quote, short, _anchors(read[:shown], texts, quote_params), leader)
 
 
 def _anchors(
