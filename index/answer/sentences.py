@@ -51,11 +51,11 @@ class QuoteParams:
             long sentences hold more of the question's words by chance).
     """
 
-    kind_bonus: float = 0.0
-    rank_decay: float = 0.8
+    kind_bonus: float = 0.5
+    rank_decay: float = 0.6
     proximity: float = 0.0
-    context_weight: float = 1.0
-    leader_bonus: float = 1.0
+    context_weight: float = 0.5
+    leader_bonus: float = 0.5
     length_norm: float = 0.0
 
 
@@ -215,8 +215,9 @@ def sentence_score(
     """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
 
     A sentence that asks ("...?", often the quiz question itself, quoted) or restates the question without a
-    candidate of the wanted kind does not answer it: it scores 0, unless ``answered`` (a question quoted with the sentence after it, as Q&A pieces
-    and quizzes give their answers). A teaser cut off with an ellipsis scores low.
+    candidate of the wanted kind does not answer it: it scores 0, unless ``answered`` (a question quoted with
+    the sentence after it, as Q&A pieces and quizzes give their answers). A teaser cut off with an ellipsis
+    scores low.
     """
     if s.overlap <= 0 or (s.restates and not answered and not (s.fit if fit is None else fit)):
         return 0.0

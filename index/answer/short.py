@@ -36,10 +36,10 @@ class ShortParams:
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15
-    open_support: float = 1.0
+    open_support: float = 0.75
     open_margin: float = 1.6
-    open_passages: int = 1
-    open_far: float = 0.5
+    open_passages: int = 2
+    open_far: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
