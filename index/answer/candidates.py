@@ -242,7 +242,7 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
         together), each marked ``near`` or not.
     """
     out: list[tuple[int, int, Candidate]] = []
-    run: list[tuple[int, re.Match[str]]] = []
+    run: list[tuple[int, int, int]] = []
     asked: list[int] = []  # word numbers of the question's words in the sentence
     last = -1
     n = -1
@@ -253,16 +253,12 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
             _close(text, run, out)
             run = []
         last = end
-        low = text[start:end].lower()
-        if low in STOPWORDS:
-            content = False
-        else:
-            stems = _terms(low)
-            content = bool(stems) and known.isdisjoint(stems)
-            if stems and not content:
-                asked.append(n)
+        stems = _word_terms(text[start:end])
+        content = bool(stems) and known.isdisjoint(stems)
+        if stems and not content:
+            asked.append(n)
         if content and text[start].islower():
-            run.append((n, m))
+            run.append((n, start, end))
         elif run:
             _close(text, run, out)
             run = []
@@ -274,6 +270,13 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
         if key and not all(t in known for t in key.split()):
             found.append(Candidate(m.group(1), THING, m.start(1), m.end(1), key))
     return found
+
+
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """A word's terms (its stem), none for a stopword: what a phrase's words are read by."""
+    low = word.lower()
+    return () if low in STOPWORDS else _terms(low)
 
 
 def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
@@ -308,22 +311,35 @@ _IRREGULAR = _words(
 _LY_NOUNS = _words("family supply assembly butterfly rally belly jelly anomaly monopoly")
 
 
-def _close(text: str, run: list[tuple[int, re.Match[str]]], out: list[tuple[int, int, Candidate]]) -> None:
-    """Trim a run of content words to its phrase and add it to ``out`` (nothing when nothing is left)."""
-    words = [m.group(0) for _, m in run]
+def _close(text: str, run: list[tuple[int, int, int]], out: list[tuple[int, int, Candidate]]) -> None:
+    """Trim a run of content words (word number, start, end) to its phrase and add it to ``out`` (nothing when
+    nothing is left)."""
     i, j = 0, len(run)
-    while i < j and (words[i].lower() in _GENERIC or _adverb(words[i]) or words[i].lower() in _IRREGULAR):
+    while i < j and _cut_before(text[run[i][1] : run[i][2]]):
         i += 1
-    while j > i and (words[j - 1].lower() in _GENERIC or _adverb(words[j - 1]) or _verb(words[j - 1])):
+    while j > i and _cut_after(text[run[j - 1][1] : run[j - 1][2]]):
         j -= 1
     i = max(i, j - _PHRASE_WORDS)
     if i >= j:
         return
-    start, end = run[i][1].start(), run[j - 1][1].end()
+    start, end = run[i][1], run[j - 1][2]
     phrase = text[start:end]
     if j - i == 1 and len(phrase) < 4:
         return
     out.append((run[i][0], run[j - 1][0], Candidate(phrase, THING, start, end, " ".join(_terms(phrase.lower())))))
+
+
+@lru_cache(maxsize=65536)
+def _cut_before(word: str) -> bool:
+    """True for a word a phrase does not start with: generic, an adverb, an irregular past form."""
+    low = word.lower()
+    return low in _GENERIC or _adverb(word) or low in _IRREGULAR
+
+
+@lru_cache(maxsize=65536)
+def _cut_after(word: str) -> bool:
+    """True for a word a phrase does not end with: generic, an adverb, a participle."""
+    return word.lower() in _GENERIC or _adverb(word) or _verb(word)
 
 
 def _drop_stop_unit(phrase: str) -> str:
