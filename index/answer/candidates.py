@@ -257,7 +257,8 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
         content = bool(stems) and known.isdisjoint(stems)
         if stems and not content:
             asked.append(n)
-        if content and text[start].islower():
+        if content and (text[start].islower() or (n == 0 and _OPENER.fullmatch(text, start, end))):
+            # "Dinosaur tracks were found ...": a sentence's first word is capitalised for being first.
             run.append((n, start, end))
         elif run:
             _close(text, run, out)
@@ -274,9 +275,10 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
 
 @lru_cache(maxsize=65536)
 def _word_terms(word: str) -> tuple[str, ...]:
-    """A word's terms (its stem), none for a stopword: what a phrase's words are read by."""
+    """A word's terms (its stem), none for a stopword or a past form ("saw", "found": verbs, which end a
+    phrase): what a phrase's words are read by."""
     low = word.lower()
-    return () if low in STOPWORDS else _terms(low)
+    return () if low in STOPWORDS or low in _IRREGULAR else _terms(low)
 
 
 def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
@@ -286,6 +288,7 @@ def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
     return Candidate(cand.text, cand.kind, cand.start, cand.end, cand.key, False)
 
 
+_OPENER = re.compile(r"[A-Z][a-z]+")
 _NEAR = 3  # words between an open-class phrase and a question word for it to count as near
 
 
@@ -320,8 +323,8 @@ def _close(text: str, run: list[tuple[int, int, int]], out: list[tuple[int, int,
     while j > i and _cut_after(text[run[j - 1][1] : run[j - 1][2]]):
         j -= 1
     i = max(i, j - _PHRASE_WORDS)
-    if i >= j:
-        return
+    if i >= j or (j - i == 1 and run[i][0] == 0 and not text[run[i][1]].islower()):
+        return  # a capitalised first word alone ("Netflix said ...") is more likely a name than a thing
     start, end = run[i][1], run[j - 1][2]
     phrase = text[start:end]
     if j - i == 1 and len(phrase) < 4:

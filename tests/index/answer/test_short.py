@@ -60,7 +60,7 @@ OPEN = "What did the Velmont rover find on the crater floor?"
 def test_open_class_questions_vote_for_a_phrase_several_passages_repeat() -> None:
     passages = [
         "The Velmont rover found organic carbon on the crater floor, scientists said.",
-        "Traces of organic carbon turned up where the Velmont rover dug into the crater floor.",
+        "Organic carbon turned up where the Velmont rover dug into the crater floor.",
         "The Velmont rover has driven 20 miles since landing; its wheels are worn.",
     ]
     answer = short_answer(analyse(OPEN), passages, idf_for(OPEN))
