@@ -39,6 +39,7 @@ from index.search.query import parse_date
 
 SHOWN = 3  # passages the answer shows (ask's default)
 DEPTH = 10  # hits searched and cached
+CONTEXT = (0.5, 1.0)  # the lead-in context weight the vote reads with
 FAR = (1.0, 0.5, 0.25)  # open-class phrases far from the question's words: their vote's weight
 VOTE = 5  # hits the short answer votes over (index.answer.compose.VOTE_DEPTH: the 3 shown and 2 more)
 
@@ -160,16 +161,23 @@ def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> li
     # measured with the shipped short thresholds, and short thresholds with the shipped quote weights.
     q_rows = {p: score_new(items, p, SHORT_PARAMS)[0] for p in quotes}
     # The vote's leader does not depend on the thresholds: vote once per vote setting, then apply each
-    # setting's thresholds.
-    leaders = {far: score_new(items, QUOTE_PARAMS, replace(SHORT_PARAMS, open_far=far))[0] for far in FAR}
-    s_rows = {p: [_threshold(r, p) for r in leaders[p.open_far]] for p in shorts}
+    # setting's thresholds. The vote reads the passages with the quote's term weights (one reading serves
+    # both), so the lead-in context weight is chosen for the vote among CONTEXT too, on the same folds.
+    leaders = {
+        (far, c): score_new(items, replace(QUOTE_PARAMS, context_weight=c), replace(SHORT_PARAMS, open_far=far))[0]
+        for far in FAR
+        for c in CONTEXT
+    }
+    settings = [(p, c) for p in shorts for c in CONTEXT]
+    s_rows = {(p, c): [_threshold(r, p) for r in leaders[(p.open_far, c)]] for p, c in settings}
     out = []
     for f, test in enumerate(parts):
         train = [i for i in order if i not in set(test)]
         best_q = max(quotes, key=lambda p: statistics.mean(q_rows[p][i]["quote_ok"] for i in train))
-        best_s = max(shorts, key=lambda p: objective(metrics([s_rows[p][i] for i in train])))
+        best_s = max(settings, key=lambda s: objective(metrics([s_rows[s][i] for i in train])))
         test_rows = [{**q_rows[best_q][i], **_short_part(s_rows[best_s][i])} for i in test]
-        out.append({"fold": f, "n": len(test), "quote": asdict(best_q), "short": asdict(best_s), **metrics(test_rows)})
+        chosen = {"quote": asdict(best_q), "short": asdict(best_s[0]), "vote_context": best_s[1]}
+        out.append({"fold": f, "n": len(test), **chosen, **metrics(test_rows)})
     return out
 
 
@@ -266,7 +274,7 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f" prox={f['quote']['proximity']} len={f['quote']['length_norm']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
             f" open={f['short']['open_support']}/{f['short']['open_margin']}/{f['short']['open_passages']}"
-            f"/{f['short']['open_far']}"
+            f"/{f['short']['open_far']} vote_context={f['vote_context']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):
         print(f"  mean {key}: {statistics.mean(f[key] for f in folds):.3f}")
