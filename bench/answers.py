@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import statistics
 import sys
@@ -134,7 +135,7 @@ def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
         for s, m, os, om, op, far in itertools.product(
             (0.5, 0.75, 1.0, 1.5, 2.0),
             (1.0, 1.3, 1.6, 2.0),
-            (0.75, 1.0, 1.5, 2.0, 3.0),
+            (math.inf, 3.0, 2.0, 1.5, 1.0, 0.75),  # inf: never shown; first, so that ties show less
             (1.3, 1.6, 2.0, 3.0),
             (1, 2),
             FAR,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,8 @@ class ShortParams:
         rank_decay: each rank down multiplies a passage's votes by this.
         min_overlap: sentences holding less than this share of the question's term weight do not vote.
         open_support: ``min_support`` for open-class questions (``THING``: "which menu item"), whose
-            candidates are many and common words, so their votes spread differently.
+            candidates are many and common words, so their votes spread differently; ``inf`` (shipped: the
+            folds' choice) never shows them, and their leader only steers the quote.
         open_margin: ``min_margin`` for open-class questions.
         open_passages: an open-class winner must be voted for by at least this many passages (redundancy:
             one passage's phrase is as likely any of its nouns).
@@ -36,9 +38,9 @@ class ShortParams:
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15
-    open_support: float = 0.75
-    open_margin: float = 1.6
-    open_passages: int = 2
+    open_support: float = math.inf
+    open_margin: float = 1.3
+    open_passages: int = 1
     open_far: float = 1.0
 
 
