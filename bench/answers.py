@@ -285,8 +285,12 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
 
 def shipped(folds: list[dict[str, Any]]) -> tuple[QuoteParams, ShortParams]:
     """The settings to ship, never a fit to all: each setting's value most folds chose (the first fold's among
-    equals). Whole settings chosen by the most folds were often each chosen once, making the first fold's win."""
-    return QuoteParams(**_majority([f["quote"] for f in folds])), ShortParams(**_majority([f["short"] for f in folds]))
+    equals). Whole settings chosen by the most folds were often each chosen once, making the first fold's win.
+    The lead-in context weight serves the quote and the vote (one reading): both sets of folds' choices count."""
+    quote = _majority([f["quote"] for f in folds])
+    contexts = [f["quote"]["context_weight"] for f in folds] + [f["vote_context"] for f in folds]
+    quote["context_weight"] = Counter(contexts).most_common(1)[0][0]
+    return QuoteParams(**quote), ShortParams(**_majority([f["short"] for f in folds]))
 
 
 def _majority(chosen: list[dict[str, Any]]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ class QuoteParams:
     kind_bonus: float = 0.5
     rank_decay: float = 0.6
     proximity: float = 0.0
-    context_weight: float = 0.5
+    context_weight: float = 1.0
     leader_bonus: float = 0.5
     length_norm: float = 0.0
 
