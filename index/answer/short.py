@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,8 +24,8 @@ class ShortParams:
         rank_decay: each rank down multiplies a passage's votes by this.
         min_overlap: sentences holding less than this share of the question's term weight do not vote.
         open_support: ``min_support`` for open-class questions (``THING``: "which menu item"), whose
-            candidates are many and common words, so their votes spread differently; ``inf`` (shipped: the
-            folds' choice) never shows them, and their leader only steers the quote.
+            candidates are many and common words, so their votes spread differently; ``inf`` never shows
+            them (their leader then only steers the quote).
         open_margin: ``min_margin`` for open-class questions.
         open_passages: an open-class winner must be voted for by at least this many passages (redundancy:
             one passage's phrase is as likely any of its nouns).
@@ -38,10 +37,10 @@ class ShortParams:
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15
-    open_support: float = math.inf
-    open_margin: float = 1.3
+    open_support: float = 1.5
+    open_margin: float = 1.6
     open_passages: int = 1
-    open_far: float = 1.0
+    open_far: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +144,7 @@ def vote(
     weights = term_weights(analysis, idf)
     read = list(read) if read is not None else read_passages(analysis, passages, weights)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
-    if titles:
+    if titles and analysis.kind != THING:
         heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT)
         read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     if top <= 0:
