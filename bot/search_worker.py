@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from index import store
-from index.answer.compose import VOTE_DEPTH, compose, runner_ups
+from index.answer.compose import VOTE_DEPTH, compose, runner_up_options
 from index.models import Answer, Results
 from index.search.highlight import highlight
 
@@ -68,7 +68,7 @@ def search_and_compose(
         query = _with_window(query, window, options.get("as_of"))
     # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
     # With each article's runner-up passages, so the answer shows the passage that answers, as `ask` does.
-    results = searcher.search(query, max(k + 1, VOTE_DEPTH), alternates=runner_ups(options), **options)
+    results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options, **runner_up_options(options, k))
     more = len(results.hits) > k
     # The index's idf weighs the question's words for the confidence check (rare names count most), the quote
     # and the vote.

@@ -74,7 +74,7 @@ def choose_passages(
         The passages to show, ``shown`` at most.
     """
     same = params.third == SAME and shown > 1 and all(h is not keep for h in hits[shown - 1 : shown])
-    top = list(hits[: shown - 1 if same else shown])
+    top = list(hits[: shown - 1 if same else shown])  # choice_articles(shown, params) when the quote allows
     if params.alternates <= 0 or not any(h.alternates for h in top):
         return list(hits[:shown])
     groups = [[h, *h.alternates[: params.alternates]] for h in top]
@@ -85,6 +85,11 @@ def choose_passages(
         chosen.append(_as_shown(groups[0][0], next(h for h in ranked[0] if h is not chosen[0]), query))
     chosen += hits[len(top) : len(top) + shown - len(chosen)]
     return chosen
+
+
+def choice_articles(shown: int, params: ChoiceParams = CHOICE) -> int:
+    """How many of the first articles may show another passage than their hit (which need runner-ups)."""
+    return shown - 1 if params.third == SAME and shown > 1 else shown
 
 
 def _evidence(

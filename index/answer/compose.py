@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from index.answer.choice import CHOICE, ChoiceParams, choose_passages
+from index.answer.choice import CHOICE, ChoiceParams, choice_articles, choose_passages
 from index.answer.parts import AnswerParts, answer_parts
 from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
@@ -637,32 +637,34 @@ def ask(
     Returns:
         The answer, composed from the first ``max(passages, VOTE_DEPTH)`` hits.
     """
-    alternates = runner_ups(options, choice)
-    if alternates:
-        options["alternates"] = alternates
-    else:
+    more = runner_up_options(options, passages, choice)
+    if not more:
         choice = None
+    options.update(more)
     results = searcher.search(question, k=max(passages, VOTE_DEPTH), as_of=as_of, **options)
     q = results.query
     idf = searcher.idf(q.terms + q.title_terms)
     return compose(results, question=question, idf=idf, passages=passages, choice=choice)
 
 
-def runner_ups(options: Mapping[str, Any], choice: ChoiceParams | None = CHOICE) -> int:
-    """How many runner-up passages per article a search for an answer asks for (``Searcher.search``'s
-    ``alternates``): the choice's with the default "blend" sort, none with another (``relevance`` and ``newest``
-    show each article's best BM25 passage, as ranked).
+def runner_up_options(
+    options: Mapping[str, Any], passages: int = PASSAGES, choice: ChoiceParams | None = CHOICE
+) -> dict[str, int]:
+    """The ``Searcher.search`` options that attach the runner-up passages :func:`compose`'s choice reads: none
+    unless the sort is the default "blend" (``relevance`` and ``newest`` show each article's best BM25 passage, as
+    ranked), and only for the articles whose passage may change.
 
     Args:
         options: the ``Searcher.search`` options the front end passes (only ``sort`` is read).
+        passages: how many passages the answer shows.
         choice: the passage choice :func:`compose` will make; None for none.
 
     Returns:
-        The number to pass as ``alternates`` (0: none).
+        ``{"alternates": n, "alternates_for": hits}``, or ``{}``.
     """
-    if choice is None or options.get("sort", "blend") != "blend":
-        return 0
-    return max(0, choice.alternates)
+    if choice is None or choice.alternates <= 0 or options.get("sort", "blend") != "blend":
+        return {}
+    return {"alternates": choice.alternates, "alternates_for": choice_articles(passages, choice)}
 
 
 def _no_match(answer: Answer, results: Results, verdict: Assessment) -> Answer:

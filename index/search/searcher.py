@@ -91,6 +91,7 @@ class _Request:
     before: date | None
     rerank: bool = True  # run the second stage (index.search.rerank) with "blend"
     alternates: int = 0  # runner-up passages of its own article to attach to each hit (per_article only)
+    alternates_for: int | None = None  # only to the page's first this many hits (None: every hit)
 
     @property
     def need(self) -> int:
@@ -382,6 +383,7 @@ class Searcher:
         rerank: bool = True,
         correct: bool = True,
         alternates: int = 0,
+        alternates_for: int | None = None,
     ) -> Results:
         """Search the index.
 
@@ -408,6 +410,7 @@ class Searcher:
             alternates: with ``per_article``, give each hit up to this many runner-up passages of its own article
                 from the scored pool (``Hit.alternates``, best first; read in one batch, not annotated), so an
                 answer can show the passage that answers best. The hits and their order are the same either way.
+            alternates_for: only the page's first this many hits get runner-ups (None: every hit).
 
         Returns:
             Ranked hits with citations; ``message`` says what to do when there is nothing to show. ``total``
@@ -417,7 +420,7 @@ class Searcher:
         started = time.perf_counter()
         req = _request(query, k, offset, sort, per_article, as_of, sources, after, before)
         req.rerank = rerank
-        req.alternates = alternates
+        req.alternates, req.alternates_for = alternates, alternates_for
         st = self._postings
         corrections: list[Correction] = []
         if correct and self.spelling is not None:  # typo tolerance (index.search.spelling)
@@ -491,7 +494,7 @@ class Searcher:
             if walk.feed(chunk):
                 break
         if req.alternates and req.per_article:
-            walk.add_alternates(req.alternates, req.offset)
+            walk.add_alternates(req.alternates, req.offset, req.alternates_for)
         return walk.hits, total, True
 
     def _order(
@@ -700,28 +703,33 @@ class _Walk:
                 return True
         return False
 
-    def add_alternates(self, per_hit: int, offset: int) -> None:
-        """Attach to each hit of the page up to ``per_hit`` runner-up passages of its own article from the pool.
+    def add_alternates(self, per_hit: int, offset: int, first: int | None) -> None:
+        """Attach to the page's first ``first`` hits (None: all) up to ``per_hit`` runner-up passages of their own
+        articles from the pool.
 
         The pool already holds them, scored and filtered: only their rows are read, in one batch.
         """
-        docs, hit_docs = self.docs, np.asarray(self.hit_docs[offset:], np.int64)
-        if not len(hit_docs):
+        page = self.hit_docs[offset:] if first is None else self.hit_docs[offset : offset + first]
+        if not page:
             return
+        docs, own = self.docs, [int(self.doc_article[d]) for d in page]
         arts = np.take(self.doc_article, docs)
-        own = np.take(self.doc_article, hit_docs)
-        idx = np.flatnonzero(np.isin(arts, own) & ~np.isin(docs, hit_docs))
+        mask = arts == own[0]
+        for a in own[1:]:  # a few articles: a comparison each is cheaper than np.isin
+            mask |= arts == a
+        idx = np.flatnonzero(mask)
         idx = idx[np.lexsort((docs[idx], -self.scores[idx]))]
-        chosen: dict[int, list[int]] = {int(a): [] for a in own}
+        skip = set(page)
+        chosen: dict[int, list[int]] = {a: [] for a in own}
         for i in idx.tolist():
             mine = chosen[int(arts[i])]
-            if len(mine) < per_hit:
+            if len(mine) < per_hit and int(docs[i]) not in skip:
                 mine.append(i)
         wanted = [i for mine in chosen.values() for i in mine]
         if not wanted:
             return
         rows = self._rows(self.st, [int(docs[i]) for i in wanted], with_body=False)
-        for hit, a in zip(self.hits[offset:], own.tolist(), strict=True):
+        for hit, a in zip(self.hits[offset:], own, strict=False):
             for i in chosen[a]:
                 row = rows.get(int(docs[i]))
                 # The article passed the exclusions already; a phrase must still be in this passage or headline.

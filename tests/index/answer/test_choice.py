@@ -125,7 +125,10 @@ class _Recorder:
 def test_ask_asks_for_runner_ups_only_with_the_blend() -> None:
     s = _Recorder()
     ask(s, QUESTION, choice=ChoiceParams(alternates=2))
-    assert s.options["alternates"] == 2
+    assert s.options["alternates"] == 2 and s.options["alternates_for"] == 3
+    # The third passage shown is the first article's runner-up: only the first two articles' may change.
+    ask(s, QUESTION, choice=ChoiceParams(alternates=2, third=SAME))
+    assert s.options["alternates_for"] == 2
     ask(s, QUESTION, sort="relevance", choice=ChoiceParams(alternates=2))
     assert "alternates" not in s.options
     ask(s, QUESTION, choice=None)

@@ -78,3 +78,11 @@ def test_runner_ups_hold_the_quoted_phrase(searcher: Searcher) -> None:
 def test_no_runner_ups_without_per_article(searcher: Searcher) -> None:
     r = searcher.search("volcano ash", k=5, alternates=3, per_article=False)
     assert all(not h.alternates for h in r.hits)
+
+
+def test_only_the_first_hits_get_runner_ups(searcher: Searcher) -> None:
+    every = searcher.search("volcano ash", k=5, alternates=3)
+    first = searcher.search("volcano ash", k=5, alternates=3, alternates_for=1)
+    assert len(every.hits) == 2 and every.hits[1].alternates
+    assert [a.passage_id for a in first.hits[0].alternates] == [a.passage_id for a in every.hits[0].alternates]
+    assert not first.hits[1].alternates
