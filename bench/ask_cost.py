@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.answer.compose import PASSAGES, compose
+from index.answer.compose import PASSAGES, compose, runner_up_options
 from index.search.query import parse_date
 
 ASK_K = 5  # hits `newsbot ask` searches for (3 shown, 2 more for the confidence check and the vote)
@@ -65,7 +65,7 @@ def main() -> int:
                 searcher.search(rec["question"], k=ASK_K, as_of=day, annotate=False)
                 bare = (time.perf_counter() - t) * 1000
                 t0, c0 = time.perf_counter(), time.thread_time()
-                results = searcher.search(rec["question"], k=ASK_K, as_of=day)
+                results = searcher.search(rec["question"], k=ASK_K, as_of=day, **runner_up_options({}))
                 t1 = time.perf_counter()
                 q = results.query
                 idf = searcher.idf(q.terms + q.title_terms)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from index import store
-from index.answer.compose import VOTE_DEPTH, compose
+from index.answer.compose import VOTE_DEPTH, compose, runner_up_options
 from index.models import Answer, Results
 from index.search.highlight import highlight
 
@@ -67,7 +67,8 @@ def search_and_compose(
     if window is not None:
         query = _with_window(query, window, options.get("as_of"))
     # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
-    results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options)
+    # With each article's runner-up passages, so the answer shows the passage that answers, as `ask` does.
+    results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options, **runner_up_options(options, k))
     more = len(results.hits) > k
     # The index's idf weighs the question's words for the confidence check (rare names count most), the quote
     # and the vote.
@@ -77,8 +78,9 @@ def search_and_compose(
             highlight(hit, results.query)
     answer = compose(results, question=question, idf=idf, passages=k)
     del results.hits[k:]
-    for hit in results.hits:
+    for hit in results.hits + [p.hit for p in answer.passages]:
         hit.words = None  # read by compose; not worth pickling back to the bot
+        hit.alternates = []  # the answer holds those it shows
     return results, answer, more
 
 

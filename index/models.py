@@ -195,6 +195,9 @@ class Hit:
     # The passage's word runs (``index.tokenize.tokenize_spans``) once highlighted, so the answer reads the text
     # without tokenizing it again; None until then. Not part of any output.
     words: list[tuple[int, int, tuple[str, ...]]] | None = field(default=None, repr=False, compare=False)
+    # Runner-up passages of the same article from the search's pool, best first (``Searcher.search(alternates=n)``;
+    # empty otherwise): an answer may show one of them instead when it answers better. Not part of any output.
+    alternates: list[Hit] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass(slots=True)

@@ -6,10 +6,11 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from index.answer.choice import CHOICE, ChoiceParams, choice_articles, choose_passages
 from index.answer.parts import AnswerParts, answer_parts
 from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
@@ -520,6 +521,7 @@ def compose(
     idf: Mapping[str, float] | None = None,
     passages: int = PASSAGES,
     assessment: Assessment | None = None,
+    choice: ChoiceParams | None = CHOICE,
 ) -> Answer:
     """Compose the answer to a question from its search results: what every front end shows, decided once.
 
@@ -539,6 +541,9 @@ def compose(
         idf: the index's term weights (``Searcher.idf``) for the confidence check, the quote and the vote.
         passages: how many passages to show.
         assessment: the confidence verdict when the caller already has it.
+        choice: how the first page picks each shown article's passage among its hit and the runner-ups the
+            search attached (``Searcher.search(alternates=...)``; ``index.answer.choice``); None shows the hits
+            as ranked. Without runner-ups the hits are shown as ranked either way.
 
     Returns:
         The answer.
@@ -565,12 +570,39 @@ def compose(
     parts = _parts(answer.question, read, len(hits), idf)
     for hit, anchor in zip(hits, parts.anchors, strict=False):
         hit.best_sentence = anchor  # a long passage's excerpt starts at its best sentence
+    if results.offset == 0 and choice is not None:
+        # The quote and the short answer are read from the search's own passages; the passage quoted stays shown.
+        quoted = hits[parts.quote.passage] if parts.quote is not None and parts.quote.passage < len(hits) else None
+        chosen = choose_passages(
+            answer.question,
+            read,
+            results.query,
+            idf or {},
+            shown=len(hits),
+            depth=len(read),
+            keep=quoted,
+            params=choice,
+        )
+        parts, hits = _renumber(parts, read, chosen), chosen
     answer.quote = _quote(hits, parts)
     answer.passages = [AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h)) for n, h in enumerate(hits, 1)]
     if results.offset == 0:
         answer.time_note = time_note(results, as_of)
-        _short(answer, parts, read, len(hits))
+        _short(answer, parts, hits, len(hits))
     return answer
+
+
+def _renumber(parts: AnswerParts, read: list[Hit], shown: list[Hit]) -> AnswerParts:
+    """``parts`` with the quote's and the short answer's passages numbered among the passages ``shown``
+    (they were numbered among the hits ``read``); a short answer whose passage is not shown gets a number past
+    them, so it is cited by a shown passage that writes it, or not given."""
+    at = {id(h): i for i, h in enumerate(shown)}
+    quote, short = parts.quote, parts.short
+    if quote is not None:
+        quote = replace(quote, passage=at.get(id(read[quote.passage]), len(shown)))
+    if short is not None:
+        short = replace(short, passage=at.get(id(read[short.passage]), len(read)))
+    return replace(parts, quote=quote, short=short)
 
 
 class _Searches(Protocol):
@@ -587,6 +619,7 @@ def ask(
     *,
     as_of: date | datetime | None = None,
     passages: int = PASSAGES,
+    choice: ChoiceParams | None = CHOICE,
     **options: Any,
 ) -> Answer:
     """Search for a question and compose its answer: the one path of `newsbot ask`, and of `newsbot eval`'s
@@ -597,15 +630,41 @@ def ask(
         question: the question as asked.
         as_of: the as-of moment (None: now).
         passages: how many passages to show.
+        choice: how each shown article's passage is picked (see :func:`compose`); only with the default
+            "blend" sort: ``sort="relevance"`` shows plain BM25's best passages. None turns it off.
         **options: more ``Searcher.search`` options (``sort``, ``sources`` ...).
 
     Returns:
         The answer, composed from the first ``max(passages, VOTE_DEPTH)`` hits.
     """
+    more = runner_up_options(options, passages, choice)
+    if not more:
+        choice = None
+    options.update(more)
     results = searcher.search(question, k=max(passages, VOTE_DEPTH), as_of=as_of, **options)
     q = results.query
     idf = searcher.idf(q.terms + q.title_terms)
-    return compose(results, question=question, idf=idf, passages=passages)
+    return compose(results, question=question, idf=idf, passages=passages, choice=choice)
+
+
+def runner_up_options(
+    options: Mapping[str, Any], passages: int = PASSAGES, choice: ChoiceParams | None = CHOICE
+) -> dict[str, int]:
+    """The ``Searcher.search`` options that attach the runner-up passages :func:`compose`'s choice reads: none
+    unless the sort is the default "blend" (``relevance`` and ``newest`` show each article's best BM25 passage, as
+    ranked), and only for the articles whose passage may change.
+
+    Args:
+        options: the ``Searcher.search`` options the front end passes (only ``sort`` is read).
+        passages: how many passages the answer shows.
+        choice: the passage choice :func:`compose` will make; None for none.
+
+    Returns:
+        ``{"alternates": n, "alternates_for": hits}``, or ``{}``.
+    """
+    if choice is None or choice.alternates <= 0 or options.get("sort", "blend") != "blend":
+        return {}
+    return {"alternates": choice.alternates, "alternates_for": choice_articles(passages, choice)}
 
 
 def _no_match(answer: Answer, results: Results, verdict: Assessment) -> Answer:

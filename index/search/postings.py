@@ -61,6 +61,9 @@ class Matches:
     scores: np.ndarray  # float32
     bound: float
     constant: float = 0.0
+    # What Postings.score_given would return for the passages ``match(given=...)`` was asked about, read off the
+    # scan's accumulator; None when the scan could not tell (the caller scores them itself).
+    given: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def exact(self) -> bool:
@@ -353,6 +356,7 @@ class Postings:
         eligible: Callable[[np.ndarray], np.ndarray] | None = None,
         depth: int = 10,
         exact: bool = False,
+        given: np.ndarray | None = None,
     ) -> Matches:
         """Score the passages that hold query terms: all of them, or a set sure to hold the best ``depth``.
 
@@ -365,6 +369,8 @@ class Postings:
             eligible: the filters: maps passage numbers to a bool mask of those allowed.
             depth: how many eligible passages the caller expects to need.
             exact: return every passage that holds a query term.
+            given: passages (any order) whose :meth:`score_given` scores are wanted too (a time window's): when
+                the scan adds every posting into its accumulator, they are read off it, in ``Matches.given``.
 
         Returns:
             The candidates with their scores.
@@ -373,11 +379,23 @@ class Postings:
         constant = self._constant(weights)
         if not weights:
             return Matches(np.zeros(0, np.int32), np.zeros(0, np.float32), -math.inf, constant)
-        docs, scores, bound = self._score(weights, eligible, max(depth, 1), exact)
+        if given is not None and not self._positive(weights):
+            given = None
+        docs, scores, bound, picked = self._score(weights, eligible, max(depth, 1), exact, given)
         if constant:
             scores = scores + np.float32(constant)
             bound = bound + constant
-        return Matches(docs, scores, bound, constant)
+        # Every contribution is positive (see _positive), so a passage holds a term exactly when its sum is above 0.
+        held = None if picked is None else (picked, picked > 0)
+        return Matches(docs, scores, bound, constant, held)
+
+    # A term's contributions are its idf times a positive tf factor: with an idf this far above 0, every one is a
+    # positive float32 (none rounds to 0).
+    _MIN_IDF = 1e-30
+
+    def _positive(self, weights: list[tuple[int, int]]) -> bool:
+        """True when every posting of these terms adds a positive score (idf well above 0; Okapi floors it)."""
+        return all(float(self.idf[tid]) > self._MIN_IDF for tid, _ in weights)
 
     def _score(
         self,
@@ -385,32 +403,37 @@ class Postings:
         eligible: Callable[[np.ndarray], np.ndarray] | None,
         depth: int,
         exact: bool,
-    ) -> tuple[np.ndarray, np.ndarray, float]:
+        given: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
+        """The candidates, their scores, the bound, and the accumulated scores of ``given`` (None: not read)."""
         n = self.n_passages
         by_df = sorted(weights, key=lambda tw: self.df(tw[0]))
         if len(by_df) == 1:
             ((tid, w),) = by_df
             d, s = self.postings(tid)
-            return d, (s * np.float32(w) if w != 1 else s.copy()), -math.inf
+            return d, (s * np.float32(w) if w != 1 else s.copy()), -math.inf, None
         total = sum(self.df(tid) for tid, _ in by_df)
         if total * self._SPARSE_SHARE < n:
-            cand, scores = self._sparse(by_df, self._scratch()[0])
-            return cand, scores, -math.inf
+            cand, scores, picked = self._sparse(by_df, self._scratch()[0], given)
+            return cand, scores, -math.inf, picked
         seg = self.segment
+        if seg is not None:
+            given = None  # a grown generation's postings come through its overlay: score_given reads those
         if seg is not None and not exact and seg.approximable([tid for tid, _ in by_df]):
             # Candidates from the base's stale scores within their bounds, then scored exactly (segment.py).
             lists, margin = seg.approximate_lists(by_df)
             live = seg.live if seg.has_dead else None
-            cand, _, bound, sample = self._scan(lists, eligible, depth, False, margin, live)
+            cand, _, bound, sample, _ = self._scan(lists, eligible, depth, False, margin, live)
             if bound > -math.inf:
                 # The sample's passages among the candidates (a mark, not a binary search of the whole sample).
                 mark = self._scratch()[1]
                 mark[cand] = True
                 sample = sample[np.take(mark, sample)]
                 mark[cand] = False
-                return _tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound)
+                return (*_tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound), None)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
-        return self._scan(lists, eligible, depth, exact, (1.0, 1.0), None)[:3]
+        cand, scores, bound, _, picked = self._scan(lists, eligible, depth, exact, (1.0, 1.0), None, given)
+        return cand, scores, bound, picked
 
     def _scan(
         self,
@@ -420,12 +443,15 @@ class Postings:
         exact: bool,
         margin: tuple[float, float],
         live: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        given: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray | None]:
         """All postings added into the accumulator; the candidates sure to hold the best ``depth`` eligible ones.
 
         ``margin`` (lo, hi): each accumulated score is within [lo, hi] times the exact one (1, 1 when exact);
         ``live`` drops dead passages (a grown generation's approximate lists hold them). Returns the candidates,
-        their accumulated scores, the bound and the sample the threshold was taken from.
+        their accumulated scores, the bound, the sample the threshold was taken from, and the accumulated scores
+        of the ``given`` passages (None without them): the same float32 sums, in the same term order, that
+        :meth:`score_given` adds, at the cost of one gather instead of a pass over every term's postings.
         """
         acc, mark = self._scratch()
         lo, hi = margin
@@ -434,6 +460,7 @@ class Postings:
             for d, s, w in lists:
                 # ufunc.at has a fast path for this since numpy 1.25: about 3x a fancy-index `acc[d] += s`.
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
+            picked = None if given is None else np.take(acc, given)
             theta = -math.inf
             sample = lists[0][0][:0]
             if not exact:
@@ -465,15 +492,18 @@ class Postings:
         if live is not None:
             keep = np.take(live, cand)
             cand, scores = cand[keep], scores[keep]
-        return cand, scores, bound, sample
+        return cand, scores, bound, sample, picked
 
-    def _sparse(self, terms: list[tuple[int, int]], acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every passage of a few short postings, merged by sorting, with exact scores."""
+    def _sparse(
+        self, terms: list[tuple[int, int]], acc: np.ndarray, given: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Every passage of a few short postings, merged by sorting, with exact scores (and ``given``'s, as _scan)."""
         lists = [(*self.postings(tid), w) for tid, w in terms]
         cand: np.ndarray | None = None
         try:
             for d, s, w in lists:
                 np.add.at(acc, d, s if w == 1 else s * np.float32(w))
+            picked = None if given is None else np.take(acc, given)
             cand = _sorted_union([d for d, _, _ in lists])
             scores = np.take(acc, cand)
         finally:
@@ -481,7 +511,7 @@ class Postings:
                 acc[cand] = 0
             else:  # an error before the candidates were known: clear the lot
                 acc.fill(0)
-        return cand, scores
+        return cand, scores, picked
 
     # -- per-passage data
 

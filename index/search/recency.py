@@ -169,17 +169,26 @@ def candidates(
         The union of both pools, each passage once. ``bound`` is the main pool's: a caller that runs out of
         candidates asks again with ``exact=True``.
     """
-    main = st.match(terms, eligible=eligible, depth=max(depth, blend.pool))
-    if window is None or main.exact or not blend.window_pool or not blend.window_weight:
-        return main
-    lo, hi = window[0].toordinal(), window[1].toordinal()
-    inside = window_passages(st, lo, hi)
-    if len(inside) <= WINDOW_SCAN_MAX:
-        # A narrow window (days, weeks): score its few passages directly. Through match() the filter would leave
-        # too few eligible passages to set a threshold, and every matching passage would come back.
-        if eligible is not None and len(inside):
+    inside, lo, hi = None, 0, 0
+    if window is not None and blend.window_pool and blend.window_weight:
+        lo, hi = window[0].toordinal(), window[1].toordinal()
+        inside = window_passages(st, lo, hi)
+        # A narrow window (days, weeks): its few passages are scored directly. Through match() the filter would
+        # leave too few eligible passages to set a threshold, and every matching passage would come back.
+        if len(inside) <= WINDOW_SCAN_MAX and eligible is not None and len(inside):
             inside = inside[eligible(inside)]
-        docs, scores = score_passages(st, terms, inside)
+    narrow = inside is not None and len(inside) <= WINDOW_SCAN_MAX
+    # The main scan adds up every posting anyway: it reads the narrow window's scores off its accumulator (the
+    # same float32 sums score_passages adds), which saves a second pass over the terms' postings.
+    main = st.match(terms, eligible=eligible, depth=max(depth, blend.pool), given=inside if narrow else None)
+    if inside is None or main.exact:
+        return main
+    if narrow:
+        if main.given is not None:
+            scores, held = main.given
+            docs, scores = inside[held], scores[held]
+        else:
+            docs, scores = score_passages(st, terms, inside)
         if len(docs) > blend.window_pool:
             best = np.argpartition(-scores, blend.window_pool - 1)[: blend.window_pool]
             docs, scores = docs[best], scores[best]

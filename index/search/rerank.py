@@ -122,9 +122,17 @@ def profile_articles(
     order = part[np.lexsort((docs[part], -scores[part]))]
     if eligible is not None and len(order):
         order = order[eligible(docs[order])]
-    arts = st.arrays["doc_article"][docs[order]]
-    _, first = np.unique(arts, return_index=True)  # each article's best passage: its first in rank order
-    return order[np.sort(first)[:n]]
+    # Each article's best passage is its first in rank order; the walk stops at the n-th article (np.unique's
+    # sort of all of them cost more than the whole walk).
+    seen: set[int] = set()
+    first: list[int] = []
+    for i, art in enumerate(np.take(st.arrays["doc_article"], np.take(docs, order)).tolist()):
+        if art not in seen:
+            seen.add(art)
+            first.append(i)
+            if len(first) == n:
+                break
+    return order[np.asarray(first, np.intp)]
 
 
 def describe(settings: Rerank | None) -> str:

@@ -90,6 +90,8 @@ class _Request:
     after: date | None
     before: date | None
     rerank: bool = True  # run the second stage (index.search.rerank) with "blend"
+    alternates: int = 0  # runner-up passages of its own article to attach to each hit (per_article only)
+    alternates_for: int | None = None  # only to the page's first this many hits (None: every hit)
 
     @property
     def need(self) -> int:
@@ -380,6 +382,8 @@ class Searcher:
         annotate: bool = True,
         rerank: bool = True,
         correct: bool = True,
+        alternates: int = 0,
+        alternates_for: int | None = None,
     ) -> Results:
         """Search the index.
 
@@ -403,6 +407,10 @@ class Searcher:
             correct: search a query word the index does not know as the closest word it knows
                 (``index.search.spelling``); the corrections are in ``Results.corrections`` and noted in
                 ``Results.query.notes``.
+            alternates: with ``per_article``, give each hit up to this many runner-up passages of its own article
+                from the scored pool (``Hit.alternates``, best first; read in one batch, not annotated), so an
+                answer can show the passage that answers best. The hits and their order are the same either way.
+            alternates_for: only the page's first this many hits get runner-ups (None: every hit).
 
         Returns:
             Ranked hits with citations; ``message`` says what to do when there is nothing to show. ``total``
@@ -412,6 +420,7 @@ class Searcher:
         started = time.perf_counter()
         req = _request(query, k, offset, sort, per_article, as_of, sources, after, before)
         req.rerank = rerank
+        req.alternates, req.alternates_for = alternates, alternates_for
         st = self._postings
         corrections: list[Correction] = []
         if correct and self.spelling is not None:  # typo tolerance (index.search.spelling)
@@ -483,7 +492,9 @@ class Searcher:
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
                 return walk.hits, total, False
             if walk.feed(chunk):
-                return walk.hits, total, True
+                break
+        if req.alternates and req.per_article:
+            walk.add_alternates(req.alternates, req.offset, req.alternates_for)
         return walk.hits, total, True
 
     def _order(
@@ -634,6 +645,7 @@ class _Walk:
         self.excluded = [_norm_text(p) for p in req.q.exclude_phrases]
         self.text_checks = bool(self.phrases or self.title_phrases or self.excluded)
         self.hits: list[Hit] = []
+        self.hit_docs: list[int] = []  # each hit's passage number
         self.accepted: dict[int, tuple[Hit, int, frozenset[str]]] = {}  # article number -> (hit, day, passage terms)
         self.stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
         self.seen: set[int] = set()
@@ -686,9 +698,43 @@ class _Walk:
             if self.per_article and self._fold(hit, row, d, a):
                 continue
             self.hits.append(hit)
+            self.hit_docs.append(d)
             if len(self.hits) >= self.need:
                 return True
         return False
+
+    def add_alternates(self, per_hit: int, offset: int, first: int | None) -> None:
+        """Attach to the page's first ``first`` hits (None: all) up to ``per_hit`` runner-up passages of their own
+        articles from the pool.
+
+        The pool already holds them, scored and filtered: only their rows are read, in one batch.
+        """
+        page = self.hit_docs[offset:] if first is None else self.hit_docs[offset : offset + first]
+        if not page:
+            return
+        docs, own = self.docs, [int(self.doc_article[d]) for d in page]
+        arts = np.take(self.doc_article, docs)
+        mask = arts == own[0]
+        for a in own[1:]:  # a few articles: a comparison each is cheaper than np.isin
+            mask |= arts == a
+        idx = np.flatnonzero(mask)
+        idx = idx[np.lexsort((docs[idx], -self.scores[idx]))]
+        skip = set(page)
+        chosen: dict[int, list[int]] = {a: [] for a in own}
+        for i in idx.tolist():
+            mine = chosen[int(arts[i])]
+            if len(mine) < per_hit and int(docs[i]) not in skip:
+                mine.append(i)
+        wanted = [i for mine in chosen.values() for i in mine]
+        if not wanted:
+            return
+        rows = self._rows(self.st, [int(docs[i]) for i in wanted], with_body=False)
+        for hit, a in zip(self.hits[offset:], own, strict=False):
+            for i in chosen[a]:
+                row = rows.get(int(docs[i]))
+                # The article passed the exclusions already; a phrase must still be in this passage or headline.
+                if row is not None and _text_ok(row, self.phrases, self.title_phrases, []):
+                    hit.alternates.append(_hit(row, float(self.scores[i])))
 
     def _fold(self, hit: Hit, row: dict[str, Any], d: int, a: int) -> bool:
         """Fold ``hit`` into an accepted hit it repeats (True), or record it for later ones to fold into (False)."""

@@ -136,6 +136,15 @@ _TRIGGERS = frozenset(
 )  # fmt: skip
 
 
+# Every word at which _Scan.match can find an expression (besides a digit or a "mid-" word): the scan passes over
+# any other word without calling it, as match would return None there anyway (a third of the scan's time).
+_HEADS = frozenset(
+    {"today", "tonight", "yesterday", "tomorrow", "this", "last", "next", "past", "coming", "earlier", "later",
+     "the", "since", "between", "recently", "lately", "recent", "early", "mid", "late"}
+    | _LEADS | set(_WEEKDAYS) | set(_MONTHS) | set(_MONTH_ABBR) | set(_SEASONS) | set(_COUNTS)
+)  # fmt: skip
+
+
 class _M(NamedTuple):
     """A match: tokens [start, end), its window and kind, and the token indexes of calendar names it holds."""
 
@@ -336,8 +345,13 @@ class _Scan:
 
     def scan(self) -> list[_M]:
         found: list[_M] = []
+        low = self.low
         i = 0
-        while i < len(self.low):
+        while i < len(low):
+            w = low[i]
+            if w not in _HEADS and not w[:1].isdigit() and not w.startswith("mid-"):
+                i += 1
+                continue
             try:
                 m = self.match(i)
             except (ValueError, OverflowError):  # "5000 years ago" reaches before year 1

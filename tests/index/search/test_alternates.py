@@ -1,0 +1,88 @@
+"""Runner-up passages of each hit's article (``Searcher.search(alternates=n)``): from the pool, same hits and order."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from helpers.searchdb import Doc, make_store
+
+from index.search.build import rebuild
+from index.search.searcher import Searcher
+
+DOCS = [
+    Doc(
+        "Volcano erupts near Tonga",
+        [
+            "An undersea volcano erupted near Tonga on Saturday, sending ash over the islands.",
+            "The eruption of the volcano was heard as far away as Alaska, scientists said.",
+            "Officials said the volcano's ash covered crops and water supplies.",
+            "Aid flights were delayed because of the ash.",
+            "The football season starts next week.",
+        ],
+        published="2022-01-16",
+    ),
+    Doc(
+        "Ash from volcano grounds flights",
+        [
+            "Flights were grounded as volcano ash drifted over the region.",
+            "Airlines said the volcano had disrupted travel for days.",
+        ],
+        published="2022-01-17",
+    ),
+    Doc("Local bakery wins prize", ["A bakery won a prize for its bread."], published="2022-01-10"),
+]
+
+
+@pytest.fixture
+def searcher(db_path: Path) -> Searcher:
+    make_store(db_path, DOCS)
+    rebuild(db_path, progress=False)
+    s = Searcher.open(db_path)
+    yield s
+    s.close()
+
+
+def test_hits_and_order_do_not_change(searcher: Searcher) -> None:
+    plain = searcher.search("volcano ash", k=5, as_of=date(2022, 2, 1))
+    with_runners = searcher.search("volcano ash", k=5, as_of=date(2022, 2, 1), alternates=3)
+    assert [h.passage_id for h in with_runners.hits] == [h.passage_id for h in plain.hits]
+    assert [h.score for h in with_runners.hits] == [h.score for h in plain.hits]
+    assert all(not h.alternates for h in plain.hits)
+
+
+def test_runner_ups_are_the_same_article_best_first(searcher: Searcher) -> None:
+    r = searcher.search("volcano ash", k=5, alternates=3)
+    for hit in r.hits:
+        assert len(hit.alternates) <= 3
+        assert all(a.article_id == hit.article_id and a.passage_id != hit.passage_id for a in hit.alternates)
+        assert [a.score for a in hit.alternates] == sorted((a.score for a in hit.alternates), reverse=True)
+        assert all(a.score <= hit.score for a in hit.alternates)
+    tonga = next(h for h in r.hits if h.title == "Volcano erupts near Tonga")
+    # Only passages the query matches are in the pool: the football paragraph never is.
+    assert len(tonga.alternates) == 3
+    assert all("football" not in a.text for a in tonga.alternates)
+    # Each runner-up is cited with its own paragraph.
+    assert len({a.paragraph for a in tonga.alternates} | {tonga.paragraph}) == 4
+
+
+def test_runner_ups_hold_the_quoted_phrase(searcher: Searcher) -> None:
+    r = searcher.search('"volcano ash" flights', k=5, alternates=5)
+    assert r.hits
+    for hit in r.hits:
+        for a in hit.alternates:
+            assert "volcano ash" in a.text.lower() or "volcano ash" in (a.title or "").lower()
+
+
+def test_no_runner_ups_without_per_article(searcher: Searcher) -> None:
+    r = searcher.search("volcano ash", k=5, alternates=3, per_article=False)
+    assert all(not h.alternates for h in r.hits)
+
+
+def test_only_the_first_hits_get_runner_ups(searcher: Searcher) -> None:
+    every = searcher.search("volcano ash", k=5, alternates=3)
+    first = searcher.search("volcano ash", k=5, alternates=3, alternates_for=1)
+    assert len(every.hits) == 2 and every.hits[1].alternates
+    assert [a.passage_id for a in first.hits[0].alternates] == [a.passage_id for a in every.hits[0].alternates]
+    assert not first.hits[1].alternates
