@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.answer.compose import ask, assess
 from index.answer.parts import QUOTE_PARAMS, SHORT_PARAMS, answer_parts
+from index.answer.question import THING
 from index.answer.sentences import QuoteParams
 from index.answer.short import ShortParams, is_clear
 from index.evaluate import answer_matches, score_answer, short_answer_matches
@@ -200,6 +201,7 @@ def main() -> int:
     ap.add_argument("--cache", default="/tmp/newsbot-bench/answers-hits.json", help="searched hits (reused)")
     ap.add_argument("--fresh", action="store_true", help="search again even when the cache exists")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--passes", type=int, default=5, help="timing: each question's least of this many passes")
     ap.add_argument("--misses", action="store_true", help="list every question with its quote and short answer")
     args = ap.parse_args()
     with open(args.questions, encoding="utf-8") as f:
@@ -215,7 +217,10 @@ def main() -> int:
     report_folds(cross_validate(items, args.folds), args.folds)
     score_new(items, QUOTE_PARAMS, SHORT_PARAMS)  # warm the caches, then time
     rows, times = score_new(items, QUOTE_PARAMS, SHORT_PARAMS)
+    for _ in range(args.passes - 1):  # each question's least time: the machine is shared and noisy
+        times = [min(a, b) for a, b in zip(times, score_new(items, QUOTE_PARAMS, SHORT_PARAMS)[1], strict=True)]
     m = metrics(rows)
+    open_times = sorted(t for t, r in zip(times, rows, strict=True) if r["kind"] == THING)
     times.sort()
     print(
         f"\nshipped defaults (index.answer.parts), all questions: quote@1 {m['quote@1']:.3f}"
@@ -224,8 +229,9 @@ def main() -> int:
     )
     print(f"(shown {m['short_shown']:.2f}, precision {m['short_precision']:.2f})")
     p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
-    print(f"cost per question (analysis + quote + short answer): p50 {p50:.3f} ms  p99 {p99:.3f} ms", end="  ")
-    print(f"max {times[-1]:.3f} ms")
+    print(f"cost per question (analysis + quote + short answer, least of {args.passes} passes):", end=" ")
+    print(f"p50 {p50:.3f} ms  mean {statistics.mean(times):.3f} ms  p99 {p99:.3f} ms  max {times[-1]:.3f} ms", end="")
+    print(f"  (open-class p50 {open_times[len(open_times) // 2]:.3f} ms)" if open_times else "")
     report_kinds(rows)
     if args.misses:
         for item, r in zip(items, rows, strict=True):
