@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, PERCENT, PERSON, PLACE
+from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, PERCENT, PERSON, PLACE, THING
 from index.tokenize import STOPWORDS, fold, tokenize
 
 
@@ -148,6 +148,8 @@ class Candidate:
         start: offset of the phrase in the text it was found in.
         end: offset just past it.
         key: the form variants are merged under: folded, lower case, no possessive or leading "the".
+        near: (open-class phrases) within a few words of a word the question holds: the answer to "stealing
+            what?" stands next to "steal"; a phrase far from every question word is seldom what is asked.
     """
 
     text: str
@@ -155,6 +157,7 @@ class Candidate:
     start: int
     end: int
     key: str
+    near: bool = True
 
 
 def extract(
@@ -174,6 +177,10 @@ def extract(
     Returns:
         Candidates in text order; they do not overlap (a few of other kinds may come along).
     """
+    if kinds is not None and THING in kinds:
+        # Open-class questions want phrases only: names, figures and dates are capitalised or digits, which
+        # end a phrase anyway, so their patterns are not run (most of extraction's cost).
+        return phrases(text, known)
     found: list[Candidate] = []
     # "WASHINGTON (CNN) —": a dateline names where the story was filed, not an answer.
     dateline = _dateline(text)
@@ -200,6 +207,142 @@ def extract(
 
 
 _FIGURES = frozenset({NUMBER, MONEY, PERCENT})
+
+# Open-class candidates: runs of lower-case content words (noun phrases, roughly) between stopwords,
+# punctuation, names, figures and the question's own words.
+_PHRASE_WORD = re.compile(r"[A-Za-z][a-z’'-]*[a-z]")
+_PHRASE_WORDS = 3  # a longer run keeps its last words: an English noun phrase ends with its head
+# Words news prose uses everywhere: never what a question asks for on their own, nor at a phrase's edge.
+_GENERIC = _words(
+    "said says say told according added new week weeks month months year years day days time times people"
+    " percent million billion including like just many much also first last report reports reported news"
+    " statement official officials thing things way ways part lot number according recently recent latest"
+    " announced announcement week's today yesterday earlier later least several since early late well even"
+    " still per cent around amid among told asked called called make made set could would may might including"
+    " new york cnn reuters ap statement spokesperson spokesman spokeswoman interview monday tuesday wednesday"
+    " thursday friday saturday sunday home according across data company companies group groups state states"
+    " country countries government world high low big small large major long end start use used using"
+)
+
+
+def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
+    """Open-class candidates in a sentence: runs of lower-case content words ("dry shampoo", "organic carbon")
+    and quoted titles ("“Squid Game”").
+
+    A run ends at punctuation, a stopword, a capitalised word, a figure and a word the question holds (its
+    stems in ``known``); generic news words ("said", "officials"), adverbs and a trailing participle are
+    trimmed from its edges, and a run over three words keeps its last three.
+
+    Args:
+        text: the sentence.
+        known: the question's terms.
+
+    Returns:
+        Candidates of kind ``THING``, keyed by their stems (so "chicken nuggets" and "chicken nugget" vote
+        together), each marked ``near`` or not.
+    """
+    out: list[tuple[int, int, Candidate]] = []
+    run: list[tuple[int, int, int]] = []
+    asked: list[int] = []  # word numbers of the question's words in the sentence
+    last = -1
+    n = -1
+    for m in _PHRASE_WORD.finditer(text):
+        n += 1
+        start, end = m.span()
+        if run and (start - last != 1 or text[last] not in " -"):
+            _close(text, run, out)
+            run = []
+        last = end
+        stems = _word_terms(text[start:end])
+        content = bool(stems) and known.isdisjoint(stems)
+        if stems and not content:
+            asked.append(n)
+        if content and (text[start].islower() or (n == 0 and _OPENER.fullmatch(text, start, end))):
+            # "Dinosaur tracks were found ...": a sentence's first word is capitalised for being first.
+            run.append((n, start, end))
+        elif run:
+            _close(text, run, out)
+            run = []
+    if run:
+        _close(text, run, out)
+    found = [_near(c, asked) for c in out]
+    for m in _QUOTED.finditer(text):  # a quoted title counts as near wherever it stands
+        key = " ".join(_terms(m.group(1).lower()))
+        if key and not all(t in known for t in key.split()):
+            found.append(Candidate(m.group(1), THING, m.start(1), m.end(1), key))
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """A word's terms (its stem), none for a stopword or a past form ("saw", "found": verbs, which end a
+    phrase): what a phrase's words are read by."""
+    low = word.lower()
+    return () if low in STOPWORDS or low in _IRREGULAR else _terms(low)
+
+
+def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
+    first, last, cand = c
+    if any(first - _NEAR <= n <= last + _NEAR for n in asked):
+        return cand
+    return Candidate(cand.text, cand.kind, cand.start, cand.end, cand.key, False)
+
+
+_OPENER = re.compile(r"[A-Z][a-z]+")
+_NEAR = 3  # words between an open-class phrase and a question word for it to count as near
+
+
+def _adverb(word: str) -> bool:
+    return len(word) >= 6 and word.endswith("ly") and word.lower() not in _LY_NOUNS
+
+
+def _verb(word: str) -> bool:
+    """A participle ending a run ("tracks found", "prices rising") is the clause's verb, not the phrase's head."""
+    low = word.lower()
+    if low in _IRREGULAR:
+        return True
+    return (len(low) > 5 and low.endswith("ing")) or (len(low) >= 5 and low.endswith("ed") and not low.endswith("eed"))
+
+
+# Past forms that do not end in -ed ("tracks found in the riverbed", "bumblebees kept").
+_IRREGULAR = _words(
+    "found made took left gave came went began held kept became brought won lost put saw met led paid sold built"
+    " sent spent ran rose fell grew drew shown seen known given taken done gone told thought caught bought"
+)
+
+
+_LY_NOUNS = _words("family supply assembly butterfly rally belly jelly anomaly monopoly")
+
+
+def _close(text: str, run: list[tuple[int, int, int]], out: list[tuple[int, int, Candidate]]) -> None:
+    """Trim a run of content words (word number, start, end) to its phrase and add it to ``out`` (nothing when
+    nothing is left)."""
+    i, j = 0, len(run)
+    while i < j and _cut_before(text[run[i][1] : run[i][2]]):
+        i += 1
+    while j > i and _cut_after(text[run[j - 1][1] : run[j - 1][2]]):
+        j -= 1
+    i = max(i, j - _PHRASE_WORDS)
+    if i >= j or (j - i == 1 and run[i][0] == 0 and not text[run[i][1]].islower()):
+        return  # a capitalised first word alone ("Netflix said ...") is more likely a name than a thing
+    start, end = run[i][1], run[j - 1][2]
+    phrase = text[start:end]
+    if j - i == 1 and len(phrase) < 4:
+        return
+    out.append((run[i][0], run[j - 1][0], Candidate(phrase, THING, start, end, " ".join(_terms(phrase.lower())))))
+
+
+@lru_cache(maxsize=65536)
+def _cut_before(word: str) -> bool:
+    """True for a word a phrase does not start with: generic, an adverb, an irregular past form."""
+    low = word.lower()
+    return low in _GENERIC or _adverb(word) or low in _IRREGULAR
+
+
+@lru_cache(maxsize=65536)
+def _cut_after(word: str) -> bool:
+    """True for a word a phrase does not end with: generic, an adverb, a participle."""
+    return word.lower() in _GENERIC or _adverb(word) or _verb(word)
 
 
 def _drop_stop_unit(phrase: str) -> str:

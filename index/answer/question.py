@@ -9,9 +9,10 @@ from index.tokenize import tokenize
 
 # Answer kinds. Candidates (index.answer.candidates) carry the same names; "name" is any proper name, the
 # fallback for questions after a named thing whose type the rules cannot tell (a show, a storm, a rule).
+# "thing" is the open class: "which menu item", "what did the rover find": a noun phrase of any kind.
 PERSON, PLACE, ORG, NAME = "person", "place", "organisation", "name"
-NUMBER, MONEY, PERCENT, DATE, OTHER = "number", "money", "percent", "date", "other"
-KINDS = (PERSON, PLACE, ORG, NAME, NUMBER, MONEY, PERCENT, DATE, OTHER)
+NUMBER, MONEY, PERCENT, DATE, THING, OTHER = "number", "money", "percent", "date", "thing", "other"
+KINDS = (PERSON, PLACE, ORG, NAME, NUMBER, MONEY, PERCENT, DATE, THING, OTHER)
 
 # Head nouns after "which/what ..." or "this ...", by the kind they ask for. Each maps to (kind, detail).
 _NOUNS: dict[str, tuple[str, str]] = {}
@@ -97,10 +98,12 @@ class QuestionAnalysis:
 
     Attributes:
         text: the question as asked.
-        kind: the kind of answer wanted (one of ``KINDS``); ``OTHER`` when the rules cannot tell.
+        kind: the kind of answer wanted (one of ``KINDS``): ``THING`` for an open-class "what/which" question
+            whose noun the rules do not know ("which menu item"), ``OTHER`` when there is no such question.
         detail: a finer kind: "country", "city", "state", "islands", "company", "team", "group", "count",
             "amount", "age", "year", ... (equal to ``kind`` when there is nothing finer).
-        focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``.
+        focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``
+            (an open-class focus, "menu item", stays in them).
         terms: the question's content terms (the index's tokenizer), without the focus words; repeats dropped.
         known: every term of the question, focus included: a candidate made only of these is not an answer.
         context: the terms that occur only in the question's lead-in sentences ("The US marked the
@@ -128,11 +131,15 @@ def analyse(question: str) -> QuestionAnalysis:
         question: the question as asked.
 
     Returns:
-        Its analysis; ``kind`` is ``OTHER`` when no rule applies ("What did the rover find?").
+        Its analysis; ``kind`` is ``THING`` for open-class questions ("What did the rover find?"), ``OTHER``
+        when nothing is asked for that the rules know.
     """
     kind, detail, focus = _kind(question)
+    if kind == OTHER and _OPEN.search(question):
+        kind, detail, focus = THING, THING, _open_focus(question)
     all_terms = tokenize(question)
-    focus_terms = set(tokenize(" ".join(focus)))
+    # An open-class focus ("menu item") stays among the terms: passages about the thing often say it.
+    focus_terms = set(tokenize(" ".join(focus))) if kind != THING else set()
     terms = tuple(t for t in dict.fromkeys(all_terms) if t not in focus_terms)
     return QuestionAnalysis(
         question,
@@ -195,6 +202,28 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
 
 
 _PLURAL = re.compile(r"\b(which|what) (two|both|three)\b", re.IGNORECASE)
+_OPEN = re.compile(r"\b(what|which)\b", re.IGNORECASE)
+# "Which menu item did ...", "what foodstuff?", "What is the organic compound in ...": the words after the
+# wh-word (and a copula with its article) up to an auxiliary, a preposition, a relative or the end.
+_FOCUS = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)"
+    r"(?=\s*[?.,!]|\s*$|\s+(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|may|might|should"
+    r"|in|of|on|at|for|to|from|that|which|who|with|by|after|before|during)\b)",
+    re.IGNORECASE,
+)
+_NOT_FOCUS = frozenset(
+    {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
+    | {"may", "might", "should", "the", "a", "an", "this", "that", "it", "they", "he", "she"}
+)
+
+
+def _open_focus(question: str) -> list[str]:
+    """The open-class question's focus noun phrase ("menu item", "foodstuff"), or none ("what did ... find")."""
+    m = _FOCUS.search(question)
+    if not m:
+        return []
+    words = m.group(1).lower().split()
+    return [] if any(w in _NOT_FOCUS for w in words) else words
 
 
 def _is_plural(word: str) -> bool:
@@ -232,6 +261,7 @@ _ACCEPTS: dict[str, dict[str, float]] = {
     MONEY: {MONEY: 1.0, NUMBER: 0.3},
     PERCENT: {PERCENT: 1.0, NUMBER: 0.3},
     DATE: {DATE: 1.0},
+    THING: {THING: 1.0},  # phrases, quoted titles among them (index.answer.candidates.phrases)
     OTHER: {},
 }
 

@@ -16,10 +16,10 @@ MAX_QUOTE_CHARS = 400  # a quote is at most two sentences and this many characte
 _UNKNOWN_WEIGHT = 1.0  # a question term the idf table lacks: weigh it like a common word
 _SHORT_WORDS = 5
 _SHORT_PENALTY = 0.7  # "Why?", a dateline: rarely an answer
-_QUESTION_PENALTY = 0.3  # a sentence that is itself a question (often the quiz question, quoted) seldom answers
+_ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
+_RESTATES = 0.8  # a sentence this much made of the question's words, holding this much of it, restates it
 EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is most of the cost)
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
-_ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
 Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
 _EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
 
@@ -51,11 +51,11 @@ class QuoteParams:
             long sentences hold more of the question's words by chance).
     """
 
-    kind_bonus: float = 0.0
-    rank_decay: float = 0.8
+    kind_bonus: float = 0.5
+    rank_decay: float = 0.6
     proximity: float = 0.0
     context_weight: float = 1.0
-    leader_bonus: float = 1.0
+    leader_bonus: float = 0.5
     length_norm: float = 0.0
 
 
@@ -71,6 +71,7 @@ class Sentence:
     fit: float  # best fit (0..1) of a candidate of the wanted kind not in the question
     candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
     leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
+    restates: bool = False  # nearly all its words are the question's: it repeats the question (a quiz's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +200,13 @@ def read_passage(
             cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
             fit = max((wanted[c.kind] for c in cands), default=0.0)
         leans = bool(_LEANS.match(text[start:end]))
-        out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans))
+        restates = n >= _SHORT_WORDS and len(positions) >= _RESTATES * n and overlap >= _RESTATES
+        out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans, restates))
     return out
 
 
 def _shift(c: Candidate, by: int) -> Candidate:
-    return Candidate(c.text, c.kind, c.start + by, c.end + by, c.key)
+    return Candidate(c.text, c.kind, c.start + by, c.end + by, c.key, c.near)
 
 
 def sentence_score(
@@ -212,10 +214,12 @@ def sentence_score(
 ) -> float:
     """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
 
-    A question ("...?") scores low unless ``answered`` (quoted with the sentence after it); so does a teaser
-    cut off with an ellipsis.
+    A sentence that asks ("...?", often the quiz question itself, quoted) or restates the question without a
+    candidate of the wanted kind does not answer it: it scores 0, unless ``answered`` (a question quoted with
+    the sentence after it, as Q&A pieces and quizzes give their answers). A teaser cut off with an ellipsis
+    scores low.
     """
-    if s.overlap <= 0:
+    if s.overlap <= 0 or (s.restates and not answered and not (s.fit if fit is None else fit)):
         return 0.0
     score = s.overlap * (1 + params.proximity * s.closeness)
     score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
@@ -223,7 +227,7 @@ def sentence_score(
         score *= _SHORT_PENALTY
     sentence = text[s.start : s.end].rstrip("\"'”’)")
     if sentence.endswith("?") and not answered:
-        score *= _QUESTION_PENALTY
+        return 0.0
     if sentence.endswith(("...", "…")):
         score *= _TEASER_PENALTY
     return score
@@ -286,7 +290,7 @@ def _unit(
     sentences: list[Sentence], i: int, text: str, params: QuoteParams
 ) -> tuple[float, tuple[tuple[int, int], ...]]:
     """The score and spans of what sentence ``i`` would be quoted as: alone, with the one before it leans on,
-    or (a question) with the answer after it."""
+    or (a question) with the answer after it; never with a multiple-choice option ("... a fish? A. Spider")."""
     s = sentences[i]
     score = sentence_score(s, text, params)
     spans: tuple[tuple[int, int], ...] = ((s.start, s.end),)
@@ -299,8 +303,11 @@ def _unit(
             return pair, ((prev.start, prev.end), (s.start, s.end))
     nxt = sentences[i + 1] if i + 1 < len(sentences) else None
     asks = text[s.start : s.end].rstrip("\"'”’)").endswith("?")
-    if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS:
+    if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS and not _OPTION.match(text, nxt.start):
         pair = sentence_score(s, text, params, max(s.fit, nxt.fit), answered=True) * _ANSWERED
         if pair > score:
             return pair, ((s.start, s.end), (nxt.start, nxt.end))
     return score, spans
+
+
+_OPTION = re.compile(r"[A-Da-d][.)]\s")  # "A. Spider": a quiz's option, not its answer

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from index.answer.candidates import Candidate, full_name, place_type
-from index.answer.question import NUMBER, PERSON, QuestionAnalysis, accepts
+from index.answer.question import NUMBER, PERSON, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
 
@@ -23,12 +23,24 @@ class ShortParams:
         min_margin: the winner's weight must be at least this many times the runner-up's.
         rank_decay: each rank down multiplies a passage's votes by this.
         min_overlap: sentences holding less than this share of the question's term weight do not vote.
+        open_support: ``min_support`` for open-class questions (``THING``: "which menu item"), whose
+            candidates are many and common words, so their votes spread differently; ``inf`` never shows
+            them (their leader then only steers the quote).
+        open_margin: ``min_margin`` for open-class questions.
+        open_passages: an open-class winner must be voted for by at least this many passages (redundancy:
+            one passage's phrase is as likely any of its nouns).
+        open_far: an open-class phrase far from every question word in its sentence votes this much
+            (``Candidate.near``).
     """
 
     min_support: float = 0.5
     min_margin: float = 1.3
     rank_decay: float = 0.85
     min_overlap: float = 0.15
+    open_support: float = 1.5
+    open_margin: float = 1.6
+    open_passages: int = 1
+    open_far: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,7 @@ class ShortAnswer:
         passages: how many passages voted for it.
         margin: its weight over the runner-up's (``inf`` without a runner-up).
         forms: every way the passages wrote it ("UK", "Britain", "United Kingdom"), for finding it in text.
+        open_class: voted for an open-class question (its own thresholds decide whether it is shown).
     """
 
     text: str
@@ -54,6 +67,7 @@ class ShortAnswer:
     passages: int
     margin: float
     forms: tuple[str, ...] = ()
+    open_class: bool = False
 
 
 @dataclass(slots=True)
@@ -101,6 +115,12 @@ def short_answer(
 
 def is_clear(winner: ShortAnswer, params: ShortParams) -> bool:
     """True when the vote's winner has the support and the margin to be shown (show none rather than a wrong one)."""
+    if winner.open_class:
+        return (
+            winner.support >= params.open_support
+            and winner.margin >= params.open_margin
+            and winner.passages >= params.open_passages
+        )
     return winner.support >= params.min_support and winner.margin >= params.min_margin
 
 
@@ -124,7 +144,7 @@ def vote(
     weights = term_weights(analysis, idf)
     read = list(read) if read is not None else read_passages(analysis, passages, weights)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
-    if titles:
+    if titles and analysis.kind != THING:
         heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT)
         read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     if top <= 0:
@@ -136,9 +156,7 @@ def vote(
             if s.overlap < params.min_overlap * top:
                 continue
             for c in s.candidates:
-                vote = wanted[c.kind] * _place_fit(analysis.detail, c) * (s.overlap / top) * params.rank_decay**p
-                if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
-                    vote *= 2  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
+                vote = wanted[c.kind] * _fit(c, analysis, params) * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
         for key, (vote, c) in votes.items():
@@ -149,6 +167,8 @@ def vote(
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
     winner = _decide(_merge(tallies), passages)
+    if winner is not None and analysis.kind == THING:
+        winner = replace(winner, open_class=True)
     if winner is not None and analysis.kind == PERSON and " " not in winner.text:
         # "Spielberg" where the passages introduce him as "Steven Spielberg": show the name they introduce.
         longer = full_name(winner.text, passages)
@@ -165,6 +185,15 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
     "state": {"country": 0.3},
     "country": {"state": 0.5},
 }
+
+
+def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams) -> float:
+    """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness."""
+    if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
+        return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
+    if not c.near:
+        return params.open_far  # an open-class phrase away from every word of the question
+    return _place_fit(analysis.detail, c)
 
 
 def _place_fit(detail: str, c: Candidate) -> float:
@@ -186,16 +215,23 @@ def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
     """Fold a key that is the first or last words of a longer key ("nadal" -> "rafael nadal") into it."""
     keys = sorted(tallies, key=lambda k: -len(k.split()))
     merged: dict[str, _Tally] = {}
+    # Longer keys by their first and last word, with their order in ``merged`` (open-class questions have
+    # a hundred keys or more: comparing each with every other would be most of the vote's cost).
+    ends: dict[str, list[tuple[int, str, list[str]]]] = defaultdict(list)
     for key in keys:
         words = key.split()
+        n = len(words)
         into = None
-        for longer in merged:
-            lw = longer.split()
-            inside = len(lw) > len(words) and (lw[: len(words)] == words or lw[-len(words) :] == words)
+        found = ends.get(words[0], []) + (ends.get(" " + words[-1], []) if n else [])
+        for _, longer, lw in sorted(found):
+            inside = len(lw) > n and (lw[:n] == words or lw[-n:] == words)
             if inside and (into is None or merged[longer].weight > merged[into].weight):
                 into = longer
         if into is None:
             merged[key] = tallies[key]
+            entry = (len(merged), key, words)
+            ends[words[0]].append(entry)
+            ends[" " + words[-1]].append(entry)
             continue
         t, src = merged[into], tallies[key]
         t.weight += src.weight

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.answer.candidates import extract, full_name, place_type, variant_key
-from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, analyse
+from index.answer.candidates import extract, full_name, phrases, place_type, variant_key
+from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, THING, analyse
 
 
 def kinds(text: str, known: frozenset[str] = frozenset()) -> dict[str, str]:
@@ -128,3 +128,37 @@ def test_ordinals_and_sentence_openers_are_not_names() -> None:
     )
     assert "Norbridge" in found and "Norlanders" in found and "Velmont Bank" in found
     assert not {"Now", "Now Norbridge", "10th", "Many", "Many Norlanders", "Still"} & set(found)
+
+
+def test_open_class_phrases_leave_out_stopwords_names_figures_and_question_words() -> None:
+    known = analyse("Which menu item did the Harbor Diner roll out this week?").known
+    found = phrases(
+        "The Harbor Diner said on Monday it will roll out crispy cod bites, its 3rd new dish in 2022.", known
+    )
+    texts = [c.text for c in found]
+    assert "crispy cod bites" in texts
+    # "said", "Monday", "Harbor Diner", "3rd", "2022" and "roll out" are not what is asked for.
+    assert all(not set(t.split()) & {"said", "Monday", "Harbor", "Diner", "roll", "3rd", "2022"} for t in texts)
+    assert all(c.kind == THING for c in found)
+    # A sentence's capitalised first word starts a phrase, but is no phrase on its own (a name, most likely).
+    opening = [c.text for c in phrases("Crispy cod bites sold out. Netflix said so.", known)]
+    assert "Crispy cod bites" in opening and "Netflix" not in opening
+
+
+def test_open_class_phrases_are_trimmed_keyed_by_stems_and_marked_near() -> None:
+    known = analyse("What ancient find was uncovered in the Velmont riverbed?").known
+    found = {c.text: c for c in phrases("Hikers saw dinosaur tracks found in riverbed mud.", known)}
+    # A trailing participle is the clause's verb, not the phrase's head.
+    assert "dinosaur tracks" in found and "dinosaur tracks found" not in found
+    assert found["dinosaur tracks"].key == "dinosaur track"  # "tracks" and "track" vote together
+    assert found["dinosaur tracks"].near  # within a few words of "riverbed"
+    far = phrases(
+        "Loud brass bands played while the crowd cheered on and on, long before anyone saw the riverbed.", known
+    )
+    assert not {c.text: c for c in far}["Loud brass bands"].near
+
+
+def test_open_class_extraction_gives_phrases_and_quoted_titles_only() -> None:
+    known = analyse("Which wildly popular thing was renewed?").known
+    found = extract("Netflix renewed “Squid Game” for $10 million, a rare bet on foreign drama.", known, kinds={THING})
+    assert {c.text for c in found} == {"Squid Game", "rare bet", "foreign drama"}

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, OTHER, PERCENT, PERSON, PLACE, accepts, analyse
+from index.answer.question import (
+    DATE,
+    MONEY,
+    NAME,
+    NUMBER,
+    ORG,
+    OTHER,
+    PERCENT,
+    PERSON,
+    PLACE,
+    THING,
+    accepts,
+    analyse,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +46,9 @@ from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, OTHER, PERCENT
         ("How much have bread prices risen this year?", NUMBER, "change"),
         ("When will the bridge reopen?", DATE, "date"),
         ("What year did the mill close?", DATE, "year"),
-        ("What did the rover find on the moon?", OTHER, OTHER),
+        ("What did the rover find on the moon?", THING, THING),
+        ("The harbour board banned the export of what foodstuff?", THING, THING),
+        ("Bridges fell as the storm hit. Why?", OTHER, OTHER),
         ("Coastal towns were hit by a storm this week. What was the name of the storm?", NAME, "name"),
         ("The republic may change its name to what?", NAME, "name"),
         ("The duke named his daughter what?", NAME, "name"),
@@ -53,13 +68,35 @@ def test_focus_words_leave_the_terms_but_stay_known() -> None:
 
 
 def test_relative_who_is_not_a_person_question() -> None:
-    assert analyse("Residents who fled the storm returned to what?").kind == OTHER
+    assert analyse("Residents who fled the storm returned to what?").kind == THING
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Which menu item did the Harbor Diner roll out this week?", ("menu", "item")),
+        ("The harbour board banned the export of what foodstuff?", ("foodstuff",)),
+        ("What is the organic compound in bread that makes you sleepy?", ("organic", "compound")),
+        ("Which color did the ferry line paint its boats?", ("color",)),
+        ("What ancient find was uncovered in the riverbed?", ("ancient", "find")),
+        ("What did the rover find?", ()),
+        ("A sea otter keeps stealing what?", ()),
+    ],
+)
+def test_open_class_questions_and_their_focus(question: str, focus: tuple[str, ...]) -> None:
+    qa = analyse(question)
+    assert qa.kind == THING and qa.focus == focus
+    # The focus stays among the terms: passages about a menu item often say "menu".
+    assert set(analyse(question).known) >= set(qa.terms)
+    if focus == ("menu", "item"):
+        assert {"menu", "item"} <= set(qa.terms)
 
 
 def test_accepts_weighs_the_wanted_kind_highest() -> None:
     wanted = accepts(analyse("Which country hosted the summit?"))
     assert wanted[PLACE] == 1.0 and wanted.get(NAME, 0) < 1.0 and PERSON not in wanted
-    assert accepts(analyse("What did the rover find?")) == {}
+    assert accepts(analyse("What did the rover find?")) == {THING: 1.0}
+    assert accepts(analyse("Bridges fell as the storm hit. Why?")) == {}
 
 
 def test_plural_questions_and_lead_in_context() -> None:

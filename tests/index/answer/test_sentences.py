@@ -111,3 +111,13 @@ def test_a_shown_short_answer_is_backed_by_the_quote_when_a_passage_can() -> Non
     backed = choose_quote(qa, passages, idf, leader=("Tonga",), require_leader=True)
     assert backed is not None and backed.passage == 1
     assert choose_quote(qa, passages[:1], idf, leader=("Tonga",), require_leader=True) is None
+
+
+def test_a_sentence_that_asks_or_restates_the_question_is_never_quoted() -> None:
+    qa = analyse("Which insect can the Velmont court consider a fish?")
+    idf = {t: 4.0 for t in qa.terms}
+    quiz = "Which insect can the Velmont court consider a fish? A. Spider"
+    assert choose_quote(qa, [quiz], idf) is None  # the question, and an option after it, answer nothing
+    restated = "The Velmont court can consider an insect a fish. Bumblebees can be protected as fish, it ruled."
+    quote = choose_quote(qa, [restated], idf)
+    assert quote is not None and quote.text.startswith("Bumblebees")

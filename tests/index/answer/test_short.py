@@ -50,8 +50,42 @@ def test_surname_votes_merge_into_the_full_name() -> None:
 
 
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
-    question = "What did the Velmont rover find?"
-    assert short_answer(analyse(question), ["The Velmont rover found Carbon."], idf_for(question)) is None
+    question = "Why did the Velmont rover stop?"
+    assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
+
+
+OPEN = "What did the Velmont rover find on the crater floor?"
+# Thresholds that show open-class answers only when two passages vote for the winner.
+SHOWN = ShortParams(open_support=0.75, open_margin=1.6, open_passages=2, open_far=1.0)
+
+
+def test_open_class_questions_vote_for_a_phrase_several_passages_repeat() -> None:
+    passages = [
+        "The Velmont rover found organic carbon on the crater floor, scientists said.",
+        "Organic carbon turned up where the Velmont rover dug into the crater floor.",
+        "The Velmont rover has driven 20 miles since landing; its wheels are worn.",
+    ]
+    answer = short_answer(analyse(OPEN), passages, idf_for(OPEN), params=SHOWN)
+    assert answer is not None and answer.text.lower() == "organic carbon"
+    assert answer.open_class and answer.passages == 2
+
+
+def test_a_weak_open_class_vote_shows_nothing() -> None:
+    # One passage only: its phrases are as likely any of its nouns, so the leader is not shown.
+    single = ["The Velmont rover found organic carbon on the crater floor, scientists said."]
+    q = analyse(OPEN)
+    leader = vote(q, single, idf_for(OPEN))
+    assert leader is not None and leader.open_class
+    assert short_answer(q, single, idf_for(OPEN), params=SHOWN) is None
+    # Two passages that disagree: no clear margin.
+    split = [
+        "The Velmont rover found organic carbon on the crater floor.",
+        "The Velmont rover found frozen water on the crater floor.",
+    ]
+    assert short_answer(q, split, idf_for(OPEN), params=SHOWN) is None
+    # The open-class thresholds are their own: loosening the closed-class ones shows nothing more.
+    loose = ShortParams(min_support=0.0, min_margin=1.0, open_support=0.75, open_margin=1.6, open_passages=2)
+    assert short_answer(q, single, idf_for(OPEN), params=loose) is None
 
 
 def test_vote_names_a_leader_even_when_too_weak_to_show() -> None:
