@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import store
 from index.ingest.split import split_article
 from index.models import Article, Passage
+from index.search.build import rebuild
+from index.search.searcher import Searcher
 from index.tokenize import tokenize, tokens_to_text
 
 
@@ -85,6 +88,18 @@ def make_store(db_path: Path, docs: list[Doc]) -> list[int]:
             yield article, given_passages(d.passages), d.duplicate_of, f"hash-{i}"
 
     return write_articles(db_path, rows())
+
+
+@contextmanager
+def searcher_over(db_path: Path, docs: list[Doc]) -> Iterator[Searcher]:
+    """A searcher over ``docs`` written into a fresh store at ``db_path`` with its postings built; closed after."""
+    make_store(db_path, docs)
+    rebuild(db_path, progress=False)
+    s = Searcher.open(db_path)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 def build_db(path: Path, articles: Iterable[Article], *, raw_passages: dict[str, list[str]] | None = None) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers.searchdb import Doc, make_store
+from helpers.searchdb import Doc, searcher_over
 
-from index.search.build import rebuild
 from index.search.searcher import Searcher
 
 DOCS = [
@@ -36,12 +36,9 @@ DOCS = [
 
 
 @pytest.fixture
-def searcher(db_path: Path) -> Searcher:
-    make_store(db_path, DOCS)
-    rebuild(db_path, progress=False)
-    s = Searcher.open(db_path)
-    yield s
-    s.close()
+def searcher(db_path: Path) -> Iterator[Searcher]:
+    with searcher_over(db_path, DOCS) as s:
+        yield s
 
 
 def test_hits_and_order_do_not_change(searcher: Searcher) -> None:

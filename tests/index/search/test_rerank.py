@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.searchdb import Doc, make_store
+from helpers.searchdb import Doc, searcher_over
 
-from index.search.build import rebuild
 from index.search.rerank import DEFAULT_RERANK, Rerank, burst_profile, profile_articles, rerank
 from index.search.searcher import Searcher
 
@@ -33,12 +33,9 @@ LATER = date(2026, 12, 1)  # long after every story: recency says nothing
 
 
 @pytest.fixture
-def searcher(db_path: Path) -> Searcher:
-    make_store(db_path, [OLD, *BURST, UNDATED])
-    rebuild(db_path, progress=False)
-    s = Searcher.open(db_path)
-    yield s
-    s.close()
+def searcher(db_path: Path) -> Iterator[Searcher]:
+    with searcher_over(db_path, [OLD, *BURST, UNDATED]) as s:
+        yield s
 
 
 def ids(results) -> list[int]:

@@ -3,13 +3,13 @@ checks, the all-words mask."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.searchdb import Doc, make_store
+from helpers.searchdb import Doc, searcher_over
 
-from index.search.build import rebuild
 from index.search.searcher import Searcher, _all_words_check, _best_first, _Filters
 
 
@@ -68,12 +68,9 @@ DOCS = [
 
 
 @pytest.fixture
-def searcher(db_path: Path) -> Searcher:
-    make_store(db_path, DOCS)
-    rebuild(db_path, progress=False)
-    s = Searcher.open(db_path)
-    yield s
-    s.close()
+def searcher(db_path: Path) -> Iterator[Searcher]:
+    with searcher_over(db_path, DOCS) as s:
+        yield s
 
 
 def test_all_words_check_matches_text_or_headline(searcher: Searcher) -> None:

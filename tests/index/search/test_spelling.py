@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.searchdb import Doc, make_store
+from helpers.searchdb import Doc, searcher_over
 
-from index.search.build import rebuild
 from index.search.query import parse
 from index.search.searcher import Searcher
 from index.search.spelling import Spelling, correct_query, edit_distance, speller
@@ -27,12 +27,9 @@ DOCS = [
 
 
 @pytest.fixture
-def searcher(db_path: Path) -> Searcher:
-    make_store(db_path, DOCS)
-    rebuild(db_path, progress=False)
-    s = Searcher.open(db_path)
-    yield s
-    s.close()
+def searcher(db_path: Path) -> Iterator[Searcher]:
+    with searcher_over(db_path, DOCS) as s:
+        yield s
 
 
 def test_edit_distance_counts_a_transposition_once() -> None:
