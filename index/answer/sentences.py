@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index.answer.candidates import Candidate, extract
-from index.answer.question import QuestionAnalysis, accepts
+from index.answer.question import NAME, ORG, PERSON, PLACE, QuestionAnalysis, accepts
 from index.ingest.split import sentence_spans
 from index.tokenize import tokenize_spans
 
@@ -22,6 +24,7 @@ EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is m
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
 Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
 _EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
+_NEAR_CHARS = 40  # question words this close to a candidate (either side, or in it) say it is what is asked
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
 _LEANS = re.compile(
@@ -49,6 +52,9 @@ class QuoteParams:
             (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
         length_norm: how much a sentence longer than the shown passages' average is discounted (BM25's ``b``:
             long sentences hold more of the question's words by chance).
+        near_bonus: how much more a sentence counts when the question's words stand around one of its
+            candidates (``Sentence.near``): "1,000 people have been arrested" answers "how many were arrested",
+            "215 people have been killed since the protests" less, though both hold the question's words.
     """
 
     kind_bonus: float = 0.5
@@ -57,6 +63,7 @@ class QuoteParams:
     context_weight: float = 1.0
     leader_bonus: float = 0.5
     length_norm: float = 0.0
+    near_bonus: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,7 @@ class Sentence:
     candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
     leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
     restates: bool = False  # nearly all its words are the question's: it repeats the question (a quiz's)
+    near: float = 0.0  # best, over its candidates, of kind fit x share of the question's weight around it
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +134,14 @@ def read_passages(
     Returns:
         Each passage's sentences, in order.
     """
-    runs = list(words or ()) + [None] * (len(texts) - len(words or ()))
+    given = list(words or ()) + [None] * (len(texts) - len(words or ()))
+    # Tokenized here (read_passage would anyway) so that candidates' surroundings can be read from the runs.
+    runs = [r if r is not None else tokenize_spans(t) for t, r in zip(texts, given, strict=False)]
     read = [read_passage(analysis, t, weights, floor=math.inf, runs=r) for t, r in zip(texts, runs, strict=False)]
     wanted = accepts(analysis)
     if not wanted:
         return read
+    _definite_leans(analysis, texts, read)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
     ranked = sorted(
         (
@@ -145,8 +156,69 @@ def read_passages(
         s, text = read[-p][-i], texts[-p]
         found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
-        read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
+        fit = max((wanted[c.kind] for c in cands), default=0.0)
+        near = _nearness(cands, runs[-p], s, weights, wanted) if cands else 0.0
+        leans = s.leans or (analysis.kind == PERSON and -i > 0 and _surname(cands, text, read[-p][-i - 1]))
+        read[-p][-i] = replace(s, candidates=cands, fit=fit, near=near, leans=leans)
     return read
+
+
+def _definite_leans(analysis: QuestionAnalysis, texts: Sequence[str], read: list[list[Sentence]]) -> None:
+    """Mark as leaning on the sentence before those that call the asked-for thing by its noun ("the wildly
+    popular show", "the university"): such a sentence answers the question's words, the one before names it."""
+    pattern = _definite(analysis.focus[0]) if analysis.kind in _NAMED and len(analysis.focus) == 1 else None
+    if pattern is None:
+        return
+    for text, sentences in zip(texts, read, strict=False):
+        for m in pattern.finditer(text):
+            for j, s in enumerate(sentences):
+                if s.start <= m.start() < s.end:
+                    sentences[j] = replace(s, leans=True)
+                    break
+
+
+_NAMED = frozenset({PERSON, PLACE, ORG, NAME})
+
+
+@lru_cache(maxsize=256)
+def _definite(noun: str) -> re.Pattern[str] | None:
+    if not noun.isalpha():
+        return None
+    return re.compile(rf"\b[Tt]he (?:[\w’'-]+ ){{0,4}}{re.escape(noun.lower())}(?:s|es)?\b")
+
+
+def _surname(cands: Sequence[Candidate], text: str, prev: Sentence) -> bool:
+    """True when a one-word name among ``cands`` ("Spielberg") is the end of a longer name in the sentence
+    before ("Steven Spielberg"): that sentence says who is meant."""
+    before = text[prev.start : prev.end]
+    for c in cands:
+        one_word = " " not in c.text and c.text[:1].isupper() and c.text in before
+        if one_word and re.search(rf"[A-Z][\w’'.-]* {re.escape(c.text)}\b", before):
+            return True
+    return False
+
+
+def _nearness(
+    cands: Sequence[Candidate], runs: Runs, s: Sentence, weights: Mapping[str, float], wanted: Mapping[str, float]
+) -> float:
+    """The best, over a sentence's candidates, of the kind's fit times the share of the question's term weight
+    standing within ``_NEAR_CHARS`` of it (or in it): the answer is written next to what is asked about."""
+    total = sum(weights.values()) or 1.0
+    lo = bisect_left(runs, s.start, key=_run_start)
+    inside = []
+    for start, end, terms in runs[lo:]:
+        if start >= s.end:
+            break
+        inside.extend((start, end, t) for t in terms if t in weights)
+    best = 0.0
+    for c in cands:
+        near = {t for start, end, t in inside if start < c.end + _NEAR_CHARS and end > c.start - _NEAR_CHARS}
+        best = max(best, wanted[c.kind] * sum(weights[t] for t in near) / total)
+    return best
+
+
+def _run_start(run: tuple[int, int, tuple[str, ...]]) -> int:
+    return run[0]
 
 
 def read_passage(
@@ -210,7 +282,13 @@ def _shift(c: Candidate, by: int) -> Candidate:
 
 
 def sentence_score(
-    s: Sentence, text: str, params: QuoteParams, fit: float | None = None, *, answered: bool = False
+    s: Sentence,
+    text: str,
+    params: QuoteParams,
+    fit: float | None = None,
+    *,
+    answered: bool = False,
+    near: float | None = None,
 ) -> float:
     """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
 
@@ -223,6 +301,7 @@ def sentence_score(
         return 0.0
     score = s.overlap * (1 + params.proximity * s.closeness)
     score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
+    score *= 1 + params.near_bonus * (s.near if near is None else near)
     if s.words < _SHORT_WORDS:
         score *= _SHORT_PENALTY
     sentence = text[s.start : s.end].rstrip("\"'”’)")
@@ -297,14 +376,15 @@ def _unit(
     if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
         prev = sentences[i - 1]
         # Quoted together, the pair answers as well as its better half, and names what the other names.
-        fit = max(s.fit, prev.fit)
-        pair = max(sentence_score(s, text, params, fit), sentence_score(prev, text, params, fit))
+        fit, near = max(s.fit, prev.fit), max(s.near, prev.near)
+        pair = max(sentence_score(s, text, params, fit, near=near), sentence_score(prev, text, params, fit, near=near))
         if pair >= score:
             return pair, ((prev.start, prev.end), (s.start, s.end))
     nxt = sentences[i + 1] if i + 1 < len(sentences) else None
     asks = text[s.start : s.end].rstrip("\"'”’)").endswith("?")
     if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS and not _OPTION.match(text, nxt.start):
-        pair = sentence_score(s, text, params, max(s.fit, nxt.fit), answered=True) * _ANSWERED
+        fit, near = max(s.fit, nxt.fit), max(s.near, nxt.near)
+        pair = sentence_score(s, text, params, fit, answered=True, near=near) * _ANSWERED
         if pair > score:
             return pair, ((s.start, s.end), (nxt.start, nxt.end))
     return score, spans
