@@ -344,7 +344,8 @@ def choose_quote(
     """
     if read is None:
         read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
-    forms = [f.lower() for f in leader]
+    # Compared without full stops: "U.S. Open" and "US Open" are one answer written two ways.
+    forms = [_plain(f) for f in leader]
     best: Quote | None = None
     lengths = [s.words for ss in read for s in ss]
     average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
@@ -356,13 +357,18 @@ def choose_quote(
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             quoted = text[spans[0][0] : spans[-1][1]]
-            if forms and any(f in quoted.lower() for f in forms):
+            plain = _plain(quoted) if forms else ""
+            if forms and any(f in plain for f in forms):
                 score *= 1 + params.leader_bonus
             elif require_leader:
                 continue
             if best is None or score > best.score:
                 best = Quote(quoted, p, spans, score)
     return best
+
+
+def _plain(text: str) -> str:
+    return text.lower().replace(".", "")
 
 
 def _unit(

@@ -168,3 +168,12 @@ def test_a_surname_alone_is_not_paired_when_the_sentence_before_does_not_name_it
     )
     quote = choose_quote(qa, [passage], idf)
     assert quote is not None and quote.text.startswith("As producer")
+
+
+def test_the_leader_is_found_however_its_abbreviation_is_dotted() -> None:
+    qa = analyse("Tennis star Ada Marsh began her final act this week by playing in which tournament?")
+    idf = {t: 4.0 for t in qa.terms}
+    first = "Marsh indicated the U.S. Open could be it for her."
+    second = "Ada Marsh, playing in what is likely her final tournament, opened her US Open with a win in tennis play."
+    quote = choose_quote(qa, [first, second], idf, leader=("U.S. Open",), require_leader=True)
+    assert quote is not None and quote.passage == 1 and "US Open" in quote.text
