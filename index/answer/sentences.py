@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -24,7 +23,6 @@ EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is m
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
 Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
 _EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
-_NEAR_CHARS = 40  # question words this close to a candidate (either side, or in it) say it is what is asked
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
 _LEANS = re.compile(
@@ -52,9 +50,6 @@ class QuoteParams:
             (``choose_quote``'s ``leader``): redundancy across passages is better evidence than one sentence.
         length_norm: how much a sentence longer than the shown passages' average is discounted (BM25's ``b``:
             long sentences hold more of the question's words by chance).
-        near_bonus: how much more a sentence counts when the question's words stand around one of its
-            candidates (``Sentence.near``): "1,000 people have been arrested" answers "how many were arrested",
-            "215 people have been killed since the protests" less, though both hold the question's words.
     """
 
     kind_bonus: float = 0.5
@@ -63,7 +58,6 @@ class QuoteParams:
     context_weight: float = 1.0
     leader_bonus: float = 0.5
     length_norm: float = 0.0
-    near_bonus: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +73,6 @@ class Sentence:
     candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
     leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
     restates: bool = False  # nearly all its words are the question's: it repeats the question (a quiz's)
-    near: float = 0.0  # best, over its candidates, of kind fit x share of the question's weight around it
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +127,7 @@ def read_passages(
     Returns:
         Each passage's sentences, in order.
     """
-    given = list(words or ()) + [None] * (len(texts) - len(words or ()))
-    # Tokenized here (read_passage would anyway) so that candidates' surroundings can be read from the runs.
-    runs = [r if r is not None else tokenize_spans(t) for t, r in zip(texts, given, strict=False)]
+    runs = list(words or ()) + [None] * (len(texts) - len(words or ()))
     read = [read_passage(analysis, t, weights, floor=math.inf, runs=r) for t, r in zip(texts, runs, strict=False)]
     wanted = accepts(analysis)
     if not wanted:
@@ -157,9 +148,8 @@ def read_passages(
         found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
         fit = max((wanted[c.kind] for c in cands), default=0.0)
-        near = _nearness(cands, runs[-p], s, weights, wanted) if cands else 0.0
         leans = s.leans or (analysis.kind == PERSON and -i > 0 and _surname(cands, text, read[-p][-i - 1]))
-        read[-p][-i] = replace(s, candidates=cands, fit=fit, near=near, leans=leans)
+        read[-p][-i] = replace(s, candidates=cands, fit=fit, leans=leans)
     return read
 
 
@@ -196,29 +186,6 @@ def _surname(cands: Sequence[Candidate], text: str, prev: Sentence) -> bool:
         if one_word and re.search(rf"[A-Z][\w’'.-]* {re.escape(c.text)}\b", before):
             return True
     return False
-
-
-def _nearness(
-    cands: Sequence[Candidate], runs: Runs, s: Sentence, weights: Mapping[str, float], wanted: Mapping[str, float]
-) -> float:
-    """The best, over a sentence's candidates, of the kind's fit times the share of the question's term weight
-    standing within ``_NEAR_CHARS`` of it (or in it): the answer is written next to what is asked about."""
-    total = sum(weights.values()) or 1.0
-    lo = bisect_left(runs, s.start, key=_run_start)
-    inside = []
-    for start, end, terms in runs[lo:]:
-        if start >= s.end:
-            break
-        inside.extend((start, end, t) for t in terms if t in weights)
-    best = 0.0
-    for c in cands:
-        near = {t for start, end, t in inside if start < c.end + _NEAR_CHARS and end > c.start - _NEAR_CHARS}
-        best = max(best, wanted[c.kind] * sum(weights[t] for t in near) / total)
-    return best
-
-
-def _run_start(run: tuple[int, int, tuple[str, ...]]) -> int:
-    return run[0]
 
 
 def read_passage(
@@ -282,13 +249,7 @@ def _shift(c: Candidate, by: int) -> Candidate:
 
 
 def sentence_score(
-    s: Sentence,
-    text: str,
-    params: QuoteParams,
-    fit: float | None = None,
-    *,
-    answered: bool = False,
-    near: float | None = None,
+    s: Sentence, text: str, params: QuoteParams, fit: float | None = None, *, answered: bool = False
 ) -> float:
     """How well one sentence answers: idf overlap, raised by proximity and by a candidate of the wanted kind.
 
@@ -301,7 +262,6 @@ def sentence_score(
         return 0.0
     score = s.overlap * (1 + params.proximity * s.closeness)
     score *= 1 + params.kind_bonus * (s.fit if fit is None else fit)
-    score *= 1 + params.near_bonus * (s.near if near is None else near)
     if s.words < _SHORT_WORDS:
         score *= _SHORT_PENALTY
     sentence = text[s.start : s.end].rstrip("\"'”’)")
@@ -382,15 +342,14 @@ def _unit(
     if s.leans and i > 0 and s.end - sentences[i - 1].start <= MAX_QUOTE_CHARS:
         prev = sentences[i - 1]
         # Quoted together, the pair answers as well as its better half, and names what the other names.
-        fit, near = max(s.fit, prev.fit), max(s.near, prev.near)
-        pair = max(sentence_score(s, text, params, fit, near=near), sentence_score(prev, text, params, fit, near=near))
+        fit = max(s.fit, prev.fit)
+        pair = max(sentence_score(s, text, params, fit), sentence_score(prev, text, params, fit))
         if pair >= score:
             return pair, ((prev.start, prev.end), (s.start, s.end))
     nxt = sentences[i + 1] if i + 1 < len(sentences) else None
     asks = text[s.start : s.end].rstrip("\"'”’)").endswith("?")
     if nxt is not None and asks and nxt.end - s.start <= MAX_QUOTE_CHARS and not _OPTION.match(text, nxt.start):
-        fit, near = max(s.fit, nxt.fit), max(s.near, nxt.near)
-        pair = sentence_score(s, text, params, fit, answered=True, near=near) * _ANSWERED
+        pair = sentence_score(s, text, params, max(s.fit, nxt.fit), answered=True) * _ANSWERED
         if pair > score:
             return pair, ((s.start, s.end), (nxt.start, nxt.end))
     return score, spans
