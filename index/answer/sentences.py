@@ -160,7 +160,10 @@ def _definite_leans(analysis: QuestionAnalysis, texts: Sequence[str], read: list
     if pattern is None:
         return
     for text, sentences in zip(texts, read, strict=False):
+        # The noun is rare in a passage and "the" is everywhere: find the noun, then look behind it.
         for m in pattern.finditer(text):
+            if not _THE.search(text, max(0, m.start() - 60), m.start()):
+                continue
             for j, s in enumerate(sentences):
                 if s.start <= m.start() < s.end:
                     sentences[j] = replace(s, leans=True)
@@ -174,7 +177,10 @@ _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 def _definite(noun: str) -> re.Pattern[str] | None:
     if not noun.isalpha():
         return None
-    return re.compile(rf"\b[Tt]he (?:[\w’'-]+ ){{0,4}}{re.escape(noun.lower())}(?:s|es)?\b")
+    return re.compile(rf"\b{re.escape(noun.lower())}(?:s|es)?\b")
+
+
+_THE = re.compile(r"\b[Tt]he (?:[\w’'-]+ ){0,4}$")  # "the wildly popular South Korean " before the noun
 
 
 def _surname(cands: Sequence[Candidate], text: str, prev: Sentence) -> bool:
@@ -304,8 +310,8 @@ def choose_quote(
     """
     if read is None:
         read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
-    # Compared without full stops: "U.S. Open" and "US Open" are one answer written two ways.
-    forms = [_plain(f) for f in leader]
+    # Each form also without full stops: "U.S. Open" is the "US Open" another passage writes.
+    forms = list({g for f in leader for g in (f.lower(), f.lower().replace(".", ""))})
     best: Quote | None = None
     lengths = [s.words for ss in read for s in ss]
     average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
@@ -317,18 +323,14 @@ def choose_quote(
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             quoted = text[spans[0][0] : spans[-1][1]]
-            plain = _plain(quoted) if forms else ""
-            if forms and any(f in plain for f in forms):
+            low = quoted.lower() if forms else ""
+            if forms and any(f in low for f in forms):
                 score *= 1 + params.leader_bonus
             elif require_leader:
                 continue
             if best is None or score > best.score:
                 best = Quote(quoted, p, spans, score)
     return best
-
-
-def _plain(text: str) -> str:
-    return text.lower().replace(".", "")
 
 
 def _unit(
