@@ -162,10 +162,11 @@ def _definite_leans(analysis: QuestionAnalysis, texts: Sequence[str], read: list
     for text, sentences in zip(texts, read, strict=False):
         # The noun is rare in a passage and "the" is everywhere: find the noun, then look behind it.
         for m in pattern.finditer(text):
-            if not _THE.search(text, max(0, m.start() - 60), m.start()):
+            at = m.start()
+            if (at and text[at - 1].isalnum()) or not _after_the(text[max(0, at - 60) : at]):
                 continue
             for j, s in enumerate(sentences):
-                if s.start <= m.start() < s.end:
+                if s.start <= at < s.end:
                     sentences[j] = replace(s, leans=True)
                     break
 
@@ -177,10 +178,17 @@ _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 def _definite(noun: str) -> re.Pattern[str] | None:
     if not noun.isalpha():
         return None
-    return re.compile(rf"\b{re.escape(noun.lower())}(?:s|es)?\b")
+    # No leading \b: a pattern that starts with its literal is searched for fast; the start is checked after.
+    return re.compile(rf"{re.escape(noun.lower())}(?:s|es)?\b")
 
 
-_THE = re.compile(r"\b[Tt]he (?:[\w’'-]+ ){0,4}$")  # "the wildly popular South Korean " before the noun
+def _after_the(before: str) -> bool:
+    """True when ``before`` ends with "the" and at most four words ("the wildly popular South Korean ")."""
+    k = max(before.rfind("the "), before.rfind("The "))
+    return k >= 0 and (k == 0 or not before[k - 1].isalnum()) and _WORDS.fullmatch(before, k + 4) is not None
+
+
+_WORDS = re.compile(r"(?:[\w’'-]+ ){0,4}")
 
 
 def _surname(cands: Sequence[Candidate], text: str, prev: Sentence) -> bool:
