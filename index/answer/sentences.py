@@ -71,7 +71,7 @@ class Sentence:
     closeness: float  # matched terms per word of the window that holds them (0..1)
     fit: float  # best fit (0..1) of a candidate of the wanted kind not in the question
     candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
-    leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
+    leans: bool  # "It ...", "The company ...", "the ... show" asked for, a surname: needs the sentence before
     restates: bool = False  # nearly all its words are the question's: it repeats the question (a quiz's)
 
 
@@ -176,6 +176,7 @@ _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 
 @lru_cache(maxsize=256)
 def _definite(noun: str) -> re.Pattern[str] | None:
+    """The asked-for noun and its plural, as a pattern (None for a focus that is no word)."""
     if not noun.isalpha():
         return None
     # No leading \b: a pattern that starts with its literal is searched for fast; the start is checked after.
