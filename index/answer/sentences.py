@@ -6,9 +6,10 @@ import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index.answer.candidates import Candidate, extract
-from index.answer.question import QuestionAnalysis, accepts
+from index.answer.question import NAME, ORG, PERSON, PLACE, QuestionAnalysis, accepts
 from index.ingest.split import sentence_spans
 from index.tokenize import tokenize_spans
 
@@ -70,7 +71,7 @@ class Sentence:
     closeness: float  # matched terms per word of the window that holds them (0..1)
     fit: float  # best fit (0..1) of a candidate of the wanted kind not in the question
     candidates: tuple[Candidate, ...]  # candidates of the wanted kinds, offsets into the passage
-    leans: bool  # starts like "It ..." / "The company ...": needs the sentence before
+    leans: bool  # "It ...", "The company ...", "the ... show" asked for, a surname: needs the sentence before
     restates: bool = False  # nearly all its words are the question's: it repeats the question (a quiz's)
 
 
@@ -131,6 +132,7 @@ def read_passages(
     wanted = accepts(analysis)
     if not wanted:
         return read
+    _definite_leans(analysis, texts, read)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
     ranked = sorted(
         (
@@ -145,8 +147,60 @@ def read_passages(
         s, text = read[-p][-i], texts[-p]
         found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
-        read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
+        fit = max((wanted[c.kind] for c in cands), default=0.0)
+        leans = s.leans or (analysis.kind == PERSON and -i > 0 and _surname(cands, text, read[-p][-i - 1]))
+        read[-p][-i] = replace(s, candidates=cands, fit=fit, leans=leans)
     return read
+
+
+def _definite_leans(analysis: QuestionAnalysis, texts: Sequence[str], read: list[list[Sentence]]) -> None:
+    """Mark as leaning on the sentence before those that call the asked-for thing by its noun ("the wildly
+    popular show", "the university"): such a sentence answers the question's words, the one before names it."""
+    pattern = _definite(analysis.focus[0]) if analysis.kind in _NAMED and len(analysis.focus) == 1 else None
+    if pattern is None:
+        return
+    for text, sentences in zip(texts, read, strict=False):
+        # The noun is rare in a passage and "the" is everywhere: find the noun, then look behind it.
+        for m in pattern.finditer(text):
+            at = m.start()
+            if (at and text[at - 1].isalnum()) or not _after_the(text[max(0, at - 60) : at]):
+                continue
+            for j, s in enumerate(sentences):
+                if s.start <= at < s.end:
+                    sentences[j] = replace(s, leans=True)
+                    break
+
+
+_NAMED = frozenset({PERSON, PLACE, ORG, NAME})
+
+
+@lru_cache(maxsize=256)
+def _definite(noun: str) -> re.Pattern[str] | None:
+    """The asked-for noun and its plural, as a pattern (None for a focus that is no word)."""
+    if not noun.isalpha():
+        return None
+    # No leading \b: a pattern that starts with its literal is searched for fast; the start is checked after.
+    return re.compile(rf"{re.escape(noun.lower())}(?:s|es)?\b")
+
+
+def _after_the(before: str) -> bool:
+    """True when ``before`` ends with "the" and at most four words ("the wildly popular South Korean ")."""
+    k = max(before.rfind("the "), before.rfind("The "))
+    return k >= 0 and (k == 0 or not before[k - 1].isalnum()) and _WORDS.fullmatch(before, k + 4) is not None
+
+
+_WORDS = re.compile(r"(?:[\w’'-]+ ){0,4}")
+
+
+def _surname(cands: Sequence[Candidate], text: str, prev: Sentence) -> bool:
+    """True when a one-word name among ``cands`` ("Spielberg") is the end of a longer name in the sentence
+    before ("Steven Spielberg"): that sentence says who is meant."""
+    before = text[prev.start : prev.end]
+    for c in cands:
+        one_word = " " not in c.text and c.text[:1].isupper() and c.text in before
+        if one_word and re.search(rf"[A-Z][\w’'.-]* {re.escape(c.text)}\b", before):
+            return True
+    return False
 
 
 def read_passage(
@@ -265,7 +319,8 @@ def choose_quote(
     """
     if read is None:
         read = read_passages(analysis, passages, term_weights(analysis, idf, params.context_weight))
-    forms = [f.lower() for f in leader]
+    # Each form also without full stops: "U.S. Open" is the "US Open" another passage writes.
+    forms = list({g for f in leader for g in (f.lower(), f.lower().replace(".", ""))})
     best: Quote | None = None
     lengths = [s.words for ss in read for s in ss]
     average = max(1.0, sum(lengths) / len(lengths)) if lengths else 1.0
@@ -277,7 +332,8 @@ def choose_quote(
             if spans[-1][1] - spans[0][0] > MAX_QUOTE_CHARS or score <= 0:
                 continue
             quoted = text[spans[0][0] : spans[-1][1]]
-            if forms and any(f in quoted.lower() for f in forms):
+            low = quoted.lower() if forms else ""
+            if forms and any(f in low for f in forms):
                 score *= 1 + params.leader_bonus
             elif require_leader:
                 continue

@@ -121,3 +121,59 @@ def test_a_sentence_that_asks_or_restates_the_question_is_never_quoted() -> None
     restated = "The Velmont court can consider an insect a fish. Bumblebees can be protected as fish, it ruled."
     quote = choose_quote(qa, [restated], idf)
     assert quote is not None and quote.text.startswith("Bumblebees")
+
+
+def test_a_sentence_calling_the_asked_for_thing_by_its_noun_is_quoted_with_the_one_naming_it() -> None:
+    qa = analyse("Which wildly popular show was recently green lit for a new season?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = (
+        "“Harbour Lights” is officially coming back. "
+        "The streamer announced Sunday that the wildly popular drama show is green lit for a second season. "
+        "Filming starts in May."
+    )
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None and len(quote.spans) == 2
+    assert quote.text.startswith("“Harbour Lights”") and "green lit" in quote.text
+
+
+def test_the_noun_rule_needs_the_definite_article_and_the_questions_own_noun() -> None:
+    qa = analyse("Which wildly popular show was recently green lit for a new season?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = (
+        "“Harbour Lights” is officially coming back. "
+        "The streamer said a wildly popular show is green lit for a second season."
+    )
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None and len(quote.spans) == 1 and quote.text.startswith("The streamer")
+
+
+def test_a_surname_is_quoted_with_the_sentence_giving_the_full_name() -> None:
+    qa = analyse("Which movie director set a new record for most films nominated for best picture?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = (
+        "Fellow nominee Maren Okafor also set a new record. "
+        "As producer of the musical, Okafor has now produced 11 films nominated for best picture, a new record. "
+        "The ceremony is in March."
+    )
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None and "Maren Okafor" in quote.text and "11 films" in quote.text
+
+
+def test_a_surname_alone_is_not_paired_when_the_sentence_before_does_not_name_it() -> None:
+    qa = analyse("Which movie director set a new record for most films nominated for best picture?")
+    idf = {t: 4.0 for t in qa.terms}
+    passage = (
+        "The ceremony was held in a new venue this year. "
+        "As producer of the musical, Okafor has now produced 11 films nominated for best picture, a new record."
+    )
+    quote = choose_quote(qa, [passage], idf)
+    assert quote is not None and quote.text.startswith("As producer")
+
+
+def test_the_leader_is_found_however_its_abbreviation_is_dotted() -> None:
+    qa = analyse("Tennis star Ada Marsh began her final act this week by playing in which tournament?")
+    idf = {t: 4.0 for t in qa.terms}
+    first = "Marsh indicated the U.S. Open could be it for her."
+    second = "Ada Marsh, playing in what is likely her final tournament, opened her US Open with a win in tennis play."
+    quote = choose_quote(qa, [first, second], idf, leader=("U.S. Open",), require_leader=True)
+    assert quote is not None and quote.passage == 1 and "US Open" in quote.text
