@@ -600,7 +600,9 @@ def variant_key(phrase: str) -> str:
     return _ALIASES.get(s, s)
 
 
-# Names of one country written several ways, so their votes add up.
+# Names of one country written several ways, so their votes add up, and the name a short answer gives it
+# whichever way the passages wrote it ("Britain" answers "which country" as "United Kingdom").
+CANONICAL = {"united kingdom": "United Kingdom", "united states": "United States"}
 _ALIASES = {
     alias: name
     for name, aliases in (

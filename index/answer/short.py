@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from index.answer.candidates import Candidate, full_name, place_type
+from index.answer.candidates import CANONICAL, Candidate, full_name, place_type
 from index.answer.question import NUMBER, PERSON, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
@@ -249,8 +249,9 @@ def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer 
     if win.best is None:
         return None
     _, p, c = win.best
-    # Of the ways one key was written, the longest is the most explicit ("United Kingdom" over "UK").
-    text = max(win.forms, key=len) if c.key == key and win.forms else _surface(key, c, passages)
+    # A country's full name, else the longest of the ways one key was written: the most explicit ("United
+    # Kingdom" over "UK").
+    text = CANONICAL.get(key) or (max(win.forms, key=len) if c.key == key and win.forms else _surface(key, c, passages))
     forms = tuple(sorted(win.forms | {text}, key=len, reverse=True))
     return ShortAnswer(text, c.kind, p, (c.start, c.end), win.weight, win.passages, margin, forms)
 

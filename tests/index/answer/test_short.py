@@ -123,6 +123,14 @@ def test_spellings_of_one_country_vote_together_and_show_the_longest() -> None:
     assert answer is not None and answer.text == "United Kingdom" and answer.passages == 3
 
 
+def test_a_country_written_by_a_short_name_is_answered_by_its_full_name() -> None:
+    question = "Which country did the Velmont storm hit?"
+    passages = ["The Velmont storm hit Britain on Sunday.", "The Velmont storm left Britain flooded."]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "United Kingdom"
+    assert "Britain" in answer.forms  # how a shown passage that backs it is found
+
+
 def test_which_city_is_not_answered_by_the_country_around_it() -> None:
     question = "Rents hit a record high this month. Which city saw the biggest rise in rents?"
     q = analyse(question)
