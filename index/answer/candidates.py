@@ -244,8 +244,8 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
         Candidates of kind ``THING``, keyed by their stems (so "chicken nuggets" and "chicken nugget" vote
         together), each marked ``near`` or not.
     """
-    out: list[tuple[int, int, Candidate]] = []
-    run: list[tuple[int, int, int]] = []
+    out: list[_Phrase] = []
+    run: list[tuple[int, int, int, str]] = []
     asked: list[int] = []  # word numbers of the question's words in the sentence
     last = -1
     n = -1
@@ -256,13 +256,14 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
             _close(text, run, out)
             run = []
         last = end
-        stems = _word_terms(text[start:end])
+        word = m.group()
+        stems = _word_terms(word)
         content = bool(stems) and known.isdisjoint(stems)
         if stems and not content:
             asked.append(n)
-        if content and (text[start].islower() or (n == 0 and _OPENER.fullmatch(text, start, end))):
+        if content and (word[0].islower() or (n == 0 and _OPENER.fullmatch(word))):
             # "Dinosaur tracks were found ...": a sentence's first word is capitalised for being first.
-            run.append((n, start, end))
+            run.append((n, start, end, word))
         elif run:
             _close(text, run, out)
             run = []
@@ -276,6 +277,11 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     return found
 
 
+# A phrase found, before it is known whether a question word stands near it: first and last word numbers, text,
+# offsets and key.
+_Phrase = tuple[int, int, str, int, int, str]
+
+
 @lru_cache(maxsize=65536)
 def _word_terms(word: str) -> tuple[str, ...]:
     """A word's terms (its stem), none for a stopword or a past form ("saw", "found": verbs, which end a
@@ -284,11 +290,10 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return () if low in STOPWORDS or low in _IRREGULAR else _terms(low)
 
 
-def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
-    first, last, cand = c
-    if any(first - _NEAR <= n <= last + _NEAR for n in asked):
-        return cand
-    return Candidate(cand.text, cand.kind, cand.start, cand.end, cand.key, False)
+def _near(c: _Phrase, asked: list[int]) -> Candidate:
+    first, last, phrase, start, end, key = c
+    near = any(first - _NEAR <= n <= last + _NEAR for n in asked)
+    return Candidate(phrase, THING, start, end, key, near)
 
 
 _OPENER = re.compile(r"[A-Z][a-z]+")
@@ -317,22 +322,22 @@ _IRREGULAR = _words(
 _LY_NOUNS = _words("family supply assembly butterfly rally belly jelly anomaly monopoly")
 
 
-def _close(text: str, run: list[tuple[int, int, int]], out: list[tuple[int, int, Candidate]]) -> None:
-    """Trim a run of content words (word number, start, end) to its phrase and add it to ``out`` (nothing when
-    nothing is left)."""
+def _close(text: str, run: list[tuple[int, int, int, str]], out: list[_Phrase]) -> None:
+    """Trim a run of content words (word number, start, end, word) to its phrase and add it to ``out`` (nothing
+    when nothing is left)."""
     i, j = 0, len(run)
-    while i < j and _cut_before(text[run[i][1] : run[i][2]]):
+    while i < j and _cut_before(run[i][3]):
         i += 1
-    while j > i and _cut_after(text[run[j - 1][1] : run[j - 1][2]]):
+    while j > i and _cut_after(run[j - 1][3]):
         j -= 1
     i = max(i, j - _PHRASE_WORDS)
-    if i >= j or (j - i == 1 and run[i][0] == 0 and not text[run[i][1]].islower()):
+    if i >= j or (j - i == 1 and run[i][0] == 0 and not run[i][3][0].islower()):
         return  # a capitalised first word alone ("Netflix said ...") is more likely a name than a thing
     start, end = run[i][1], run[j - 1][2]
     phrase = text[start:end]
     if j - i == 1 and len(phrase) < 4:
         return
-    out.append((run[i][0], run[j - 1][0], Candidate(phrase, THING, start, end, " ".join(_terms(phrase.lower())))))
+    out.append((run[i][0], run[j - 1][0], phrase, start, end, " ".join(_terms(phrase.lower()))))
 
 
 @lru_cache(maxsize=65536)
