@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.answer.candidates import Candidate, extract
 from index.answer.question import QuestionAnalysis, accepts
@@ -131,84 +132,28 @@ def read_passages(
         Each passage's sentences, in order.
     """
     runs = list(words or ()) + [None] * (len(texts) - len(words or ()))
-    rows = [_scan(t, weights, r) for t, r in zip(texts, runs, strict=False)]
+    read = [read_passage(analysis, t, weights, floor=math.inf, runs=r) for t, r in zip(texts, runs, strict=False)]
     wanted = accepts(analysis)
-    found: dict[tuple[int, int], tuple[float, tuple[Candidate, ...]]] = {}
-    if wanted:
-        top = max((row[3] for rs in rows for row in rs), default=0.0)
-        ranked = sorted(
-            (
-                (row[3], -p, -i)
-                for p, rs in enumerate(rows)
-                for i, row in enumerate(rs)
-                if row[3] >= top * _EXTRACT_SHARE
-            ),
-            reverse=True,
-        )
-        for overlap, p, i in ranked[:limit]:
-            if overlap >= least:
-                start, end = rows[-p][-i][:2]
-                found[-p, -i] = _candidates(analysis, wanted, texts[-p], start, end, analysis.plural, wanted)
-    # Each sentence is made once, with its candidates (most sentences have none: they were not looked for).
-    none = (0.0, ())
-    return [
-        [Sentence(st, e, n, o, c, *found.get((p, i), none), le, r) for i, (st, e, n, o, c, le, r, _) in enumerate(rs)]
-        for p, rs in enumerate(rows)
-    ]
-
-
-# start, end, words, overlap, closeness, leans, restates, and whether it holds any of the question's terms
-_Row = tuple[int, int, int, float, float, bool, bool, bool]
-
-
-def _scan(text: str, weights: Mapping[str, float], runs: Runs | None) -> list[_Row]:
-    """Each sentence of a passage read against the question's terms, candidates aside (see :class:`Sentence`)."""
-    spans = sentence_spans(text)
-    if not spans:
-        return []
-    total = sum(weights.values()) or 1.0
-    if runs is None:
-        runs = tokenize_spans(text)
-    out: list[_Row] = []
-    r, last = 0, len(runs)
-    for start, end in spans:
-        positions: list[tuple[int, str]] = []
-        matched: set[str] = set()  # filled in the order of positions, so the sum below adds in the same order
-        n = 0
-        while r < last:
-            run = runs[r]
-            if run[0] >= end:
-                break
-            for term in run[2]:
-                if term in weights:
-                    positions.append((n, term))
-                    matched.add(term)
-                n += 1
-            r += 1
-        overlap = closeness = 0.0
-        if matched:
-            overlap = sum(weights[t] for t in matched) / total
-            if len(matched) > 1:
-                closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
-        leans = _LEANS_AT.match(text, start, end) is not None
-        restates = n >= _SHORT_WORDS and len(positions) >= _RESTATES * n and overlap >= _RESTATES
-        out.append((start, end, n, overlap, closeness, leans, restates, bool(matched)))
-    return out
-
-
-def _candidates(
-    analysis: QuestionAnalysis,
-    wanted: Mapping[str, float],
-    text: str,
-    start: int,
-    end: int,
-    pairs: bool = False,
-    kinds: Collection[str] | None = None,
-) -> tuple[float, tuple[Candidate, ...]]:
-    """The best fit and the candidates of the wanted kinds in ``text[start:end]``, offsets into ``text``."""
-    found = extract(text[start:end], analysis.known, pairs=pairs, kinds=kinds)
-    cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
-    return max((wanted[c.kind] for c in cands), default=0.0), cands
+    if not wanted:
+        return read
+    top = max((s.overlap for ss in read for s in ss), default=0.0)
+    ranked = sorted(
+        (
+            (s.overlap, -p, -i)
+            for p, ss in enumerate(read)
+            for i, s in enumerate(ss)
+            if s.overlap >= top * _EXTRACT_SHARE
+        ),
+        reverse=True,
+    )
+    for overlap, p, i in ranked[:limit]:
+        if overlap < least:
+            continue
+        s, text = read[-p][-i], texts[-p]
+        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
+        cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
+        read[-p][-i] = replace(s, candidates=cands, fit=max((wanted[c.kind] for c in cands), default=0.0))
+    return read
 
 
 def read_passage(
@@ -232,12 +177,42 @@ def read_passage(
     Returns:
         The passage's sentences in order.
     """
-    wanted = accepts(analysis)
+    spans = sentence_spans(text)
+    if not spans:
+        return []
+    total = sum(weights.values()) or 1.0
+    wanted = accepts(analysis) if floor != math.inf else None
+    if runs is None:
+        runs = tokenize_spans(text)
     out: list[Sentence] = []
-    for start, end, n, overlap, closeness, leans, restates, matched in _scan(text, weights, runs):
-        fit, cands = 0.0, ()
+    r, last = 0, len(runs)
+    for start, end in spans:
+        positions: list[tuple[int, str]] = []
+        matched: set[str] = set()  # filled in the order of positions, so the sum below adds in the same order
+        n = 0
+        while r < last:
+            run = runs[r]
+            if run[0] >= end:
+                break
+            for term in run[2]:
+                if term in weights:
+                    positions.append((n, term))
+                    matched.add(term)
+                n += 1
+            r += 1
+        overlap = closeness = 0.0
+        if matched:
+            overlap = sum(weights[t] for t in matched) / total
+            if len(matched) > 1:
+                closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
+        cands: tuple[Candidate, ...] = ()
+        fit = 0.0
         if wanted and matched and overlap >= floor:
-            fit, cands = _candidates(analysis, wanted, text, start, end)
+            found = extract(text[start:end], analysis.known)
+            cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
+            fit = max((wanted[c.kind] for c in cands), default=0.0)
+        leans = _LEANS_AT.match(text, start, end) is not None
+        restates = n >= _SHORT_WORDS and len(positions) >= _RESTATES * n and overlap >= _RESTATES
         out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans, restates))
     return out
 
