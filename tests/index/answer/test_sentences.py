@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.answer.question import analyse
-from index.answer.sentences import MAX_QUOTE_CHARS, QuoteParams, choose_quote, read_passage, read_passages
+from index.answer.sentences import MAX_QUOTE_CHARS, QuoteParams, choose_quote
 
 IDF = {"eruption": 5.0, "island": 4.0, "ash": 5.0, "cover": 2.0, "volcano": 5.0, "deal": 3.0, "worth": 3.0}
 
@@ -121,32 +121,3 @@ def test_a_sentence_that_asks_or_restates_the_question_is_never_quoted() -> None
     restated = "The Velmont court can consider an insect a fish. Bumblebees can be protected as fish, it ruled."
     quote = choose_quote(qa, [restated], idf)
     assert quote is not None and quote.text.startswith("Bumblebees")
-
-
-def test_read_passages_gives_candidates_to_the_same_sentences_with_a_floor_except_those_below_it() -> None:
-    qa = analyse("Which company bought the Velmont volcano observatory?")
-    weights = {t: 4.0 for t in qa.terms}
-    texts = [
-        "Harlow Group bought the Velmont volcano observatory. Its staff stay.",
-        "The observatory near Tonga watches the volcano.",
-    ]
-    plain = read_passages(qa, texts, weights)
-    floored = read_passages(qa, texts, weights, least=0.6)
-    for ss, fs in zip(plain, floored, strict=True):
-        for s, f in zip(ss, fs, strict=True):
-            assert (s.start, s.end, s.overlap) == (f.start, f.end, f.overlap)
-            assert f.candidates == (s.candidates if s.overlap >= 0.6 else ())
-    assert any(c.text == "Harlow Group" for c in floored[0][0].candidates)
-    assert plain[1][0].candidates and not floored[1][0].candidates  # below the floor: not looked for
-
-
-def test_read_passage_and_read_passages_read_sentences_alike() -> None:
-    qa = analyse("How many people did the Velmont eruption displace?")
-    weights = {t: 4.0 for t in qa.terms}
-    text = "The Velmont eruption displaced 4,000 people. It also closed the airport for a week."
-    one = read_passage(qa, text, weights)
-    many = read_passages(qa, [text], weights)[0]
-    assert [(s.start, s.end, s.words, s.overlap, s.closeness, s.leans) for s in one] == [
-        (s.start, s.end, s.words, s.overlap, s.closeness, s.leans) for s in many
-    ]
-    assert one[0].candidates == many[0].candidates and one[1].leans
