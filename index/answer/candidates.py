@@ -38,24 +38,26 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"(?=[\dU$£€¥])(?:(?:US)?[$£€¥]\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:dollars|pounds|euros|yuan|yen)\b)"
         ),
     ),
-    (PERCENT, re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points?\b)")),
+    (PERCENT, re.compile(rf"(?=\d)(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points?\b)")),
     (
         DATE,
         re.compile(
-            rf"\b{_MONTH}\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d{{2}})?\b(?!\s[A-Z])"
-            r"|\b(?:next|last|this|later this|early next) (?:week|month|year|spring|summer|fall|autumn|winter)\b"
-            r"|\b(?:annually|yearly|every year|once a year|twice a year)\b"
-            r"|\b(?:in |within )?(?:a few|a couple of|several|\d+|two|three|four|six) (?:days|weeks|months|years)\b"
-            r"|\b(?:19|20)\d{2}\b(?![,.]?\d)"
+            # Every alternative starts at a word boundary, with one of these characters.
+            r"\b(?=[JFMASONDnltaeyoiwsf\d])(?:"
+            rf"{_MONTH}\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d{{2}})?\b(?!\s[A-Z])"
+            r"|(?:next|last|this|later this|early next) (?:week|month|year|spring|summer|fall|autumn|winter)\b"
+            r"|(?:annually|yearly|every year|once a year|twice a year)\b"
+            r"|(?:in |within )?(?:a few|a couple of|several|\d+|two|three|four|six) (?:days|weeks|months|years)\b"
+            r"|(?:19|20)\d{2}\b(?![,.]?\d))"
         ),
     ),
     (
         NUMBER,
         re.compile(
-            # Digits, or the first letters of the number words.
-            r"(?=[\dotfsenhdm])(?:"
-            rf"\b(?:{_NUM}){_SCALE}(?:\s(?!(?:of|and|the|a|to|in|on|at|for|per|percent)\b)[a-z]{{3,}})?"
-            rf"|\b(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
+            # At a word boundary: digits, or the first letters of the number words.
+            r"\b(?=[\dotfsenhdm])(?:"
+            rf"(?:{_NUM}){_SCALE}(?:\s(?!(?:of|and|the|a|to|in|on|at|for|per|percent)\b)[a-z]{{3,}})?"
+            rf"|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
             r"(?:\s(?!(?:of|and|the|a|to|in|on|at|for)\b)[a-z]{3,})?\b)",
             re.IGNORECASE,
         ),
@@ -65,7 +67,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # A capitalised word, or one behind a lower-case Arabic or Dutch particle ("al-Qaeda", "el-Sisi").
 _CAP_WORD = r"(?:(?:al-|el-|van-|de-)?[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
 # Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden").
-_NAME = re.compile(rf"{_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the)\s)?{_CAP_WORD})*")
+# The lookahead lets most positions fail at once (a capital, a digit, or a particle's first letter).
+_NAME = re.compile(rf"(?=[A-Z\daevd]){_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the)\s)?{_CAP_WORD})*")
 _QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
 _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
@@ -241,8 +244,8 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
         Candidates of kind ``THING``, keyed by their stems (so "chicken nuggets" and "chicken nugget" vote
         together), each marked ``near`` or not.
     """
-    out: list[tuple[int, int, Candidate]] = []
-    run: list[tuple[int, int, int]] = []
+    out: list[_Phrase] = []
+    run: list[tuple[int, int, int, str]] = []
     asked: list[int] = []  # word numbers of the question's words in the sentence
     last = -1
     n = -1
@@ -253,13 +256,14 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
             _close(text, run, out)
             run = []
         last = end
-        stems = _word_terms(text[start:end])
+        word = m.group()
+        stems = _word_terms(word)
         content = bool(stems) and known.isdisjoint(stems)
         if stems and not content:
             asked.append(n)
-        if content and (text[start].islower() or (n == 0 and _OPENER.fullmatch(text, start, end))):
+        if content and (word[0].islower() or (n == 0 and _OPENER.fullmatch(word))):
             # "Dinosaur tracks were found ...": a sentence's first word is capitalised for being first.
-            run.append((n, start, end))
+            run.append((n, start, end, word))
         elif run:
             _close(text, run, out)
             run = []
@@ -273,6 +277,11 @@ def phrases(text: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     return found
 
 
+# A phrase found, before it is known whether a question word stands near it: first and last word numbers, text,
+# offsets and key.
+_Phrase = tuple[int, int, str, int, int, str]
+
+
 @lru_cache(maxsize=65536)
 def _word_terms(word: str) -> tuple[str, ...]:
     """A word's terms (its stem), none for a stopword or a past form ("saw", "found": verbs, which end a
@@ -281,11 +290,10 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return () if low in STOPWORDS or low in _IRREGULAR else _terms(low)
 
 
-def _near(c: tuple[int, int, Candidate], asked: list[int]) -> Candidate:
-    first, last, cand = c
-    if any(first - _NEAR <= n <= last + _NEAR for n in asked):
-        return cand
-    return Candidate(cand.text, cand.kind, cand.start, cand.end, cand.key, False)
+def _near(c: _Phrase, asked: list[int]) -> Candidate:
+    first, last, phrase, start, end, key = c
+    near = any(first - _NEAR <= n <= last + _NEAR for n in asked)
+    return Candidate(phrase, THING, start, end, key, near)
 
 
 _OPENER = re.compile(r"[A-Z][a-z]+")
@@ -314,22 +322,22 @@ _IRREGULAR = _words(
 _LY_NOUNS = _words("family supply assembly butterfly rally belly jelly anomaly monopoly")
 
 
-def _close(text: str, run: list[tuple[int, int, int]], out: list[tuple[int, int, Candidate]]) -> None:
-    """Trim a run of content words (word number, start, end) to its phrase and add it to ``out`` (nothing when
-    nothing is left)."""
+def _close(text: str, run: list[tuple[int, int, int, str]], out: list[_Phrase]) -> None:
+    """Trim a run of content words (word number, start, end, word) to its phrase and add it to ``out`` (nothing
+    when nothing is left)."""
     i, j = 0, len(run)
-    while i < j and _cut_before(text[run[i][1] : run[i][2]]):
+    while i < j and _cut_before(run[i][3]):
         i += 1
-    while j > i and _cut_after(text[run[j - 1][1] : run[j - 1][2]]):
+    while j > i and _cut_after(run[j - 1][3]):
         j -= 1
     i = max(i, j - _PHRASE_WORDS)
-    if i >= j or (j - i == 1 and run[i][0] == 0 and not text[run[i][1]].islower()):
+    if i >= j or (j - i == 1 and run[i][0] == 0 and not run[i][3][0].islower()):
         return  # a capitalised first word alone ("Netflix said ...") is more likely a name than a thing
     start, end = run[i][1], run[j - 1][2]
     phrase = text[start:end]
     if j - i == 1 and len(phrase) < 4:
         return
-    out.append((run[i][0], run[j - 1][0], Candidate(phrase, THING, start, end, " ".join(_terms(phrase.lower())))))
+    out.append((run[i][0], run[j - 1][0], phrase, start, end, " ".join(_terms(phrase.lower()))))
 
 
 @lru_cache(maxsize=65536)
@@ -397,23 +405,51 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             out.append((m.start(1), m.end(1), NAME))
             taken = [*taken, (m.start(), m.end())]
     for m in _NAME.finditer(text):
-        if _lone_filler(m.group()):
-            continue  # "The", "But", "Monday": what _trim would drop, found without cutting and trimming
-        # A run may cross a sentence end ("in Melbourne. Alphabet Inc."): cut after a word of 3+ letters and a dot.
-        cuts = [m.start(), *(c.end() for c in _SENTENCE_END.finditer(text, m.start(), m.end())), m.end()]
-        for lo, hi in _pieces(text, cuts):
-            span = _trim(text, lo, hi)
-            if span is None or _overlaps(span[0], span[1], taken):
+        at = m.start()
+        for lo, hi, kind, short, late, country in _run_names(m.group()):
+            start, end = at + lo, at + hi
+            if _overlaps(start, end, taken):
                 continue
-            start, end, titled = span
-            if not _LETTER.search(text, start, end) or _ORDINAL.fullmatch(text, start, end):
-                continue  # "22" of "22,000 cases", "700", "10th": figures the name pattern's digit words let in
-            kind = _classify(text, start, end, titled)
-            country = _demonym_country(text[start:end]) if kind == NAME else 0
+            if kind is None:
+                # Undecided by its own words: "in Tonga" is a place; the word before it is outside the run.
+                before = text[max(0, start - 12) : start].split()
+                if short and before and before[-1].lower() in _PLACE_BEFORE:
+                    out.append((start, end, PLACE))
+                    continue
+                kind = late
             # "Iranian lawmakers" says Iran as plainly as "Iran's lawmakers": the country's name is the word's
             # start, so the candidate is that part of the text, a place.
-            out.append((start, start + country, PLACE) if country else (start, end, kind))
+            out.append((start, start + country, PLACE) if country and kind == NAME else (start, end, kind))
     return out
+
+
+_RunName = tuple[int, int, str | None, bool, str, int]
+
+
+@lru_cache(maxsize=65536)
+def _run_names(run: str) -> tuple[_RunName, ...]:
+    """The names in one capitalised run, as far as the run's own words tell (names recur, so this is cached).
+
+    Each is ``(start, end, kind, short, late, country)`` with offsets into the run: ``kind`` is None when the
+    word before the name decides it (:func:`_classify`: a place after "in" when ``short``, else ``late``);
+    ``country`` is the length of the country a demonym starts with, for a name that stays ``NAME``.
+    """
+    if _lone_filler(run):
+        return ()  # "The", "But", "Monday": what _trim would drop, found without cutting and trimming
+    # A run may cross a sentence end ("in Melbourne. Alphabet Inc."): cut after a word of 3+ letters and a dot.
+    cuts = [0, *(c.end() for c in _SENTENCE_END.finditer(run)), len(run)]
+    out: list[_RunName] = []
+    for lo, hi in _pieces(run, cuts):
+        span = _trim(run, lo, hi)
+        if span is None:
+            continue
+        start, end, titled = span
+        if not _LETTER.search(run, start, end) or _ORDINAL.fullmatch(run, start, end):
+            continue  # "22" of "22,000 cases", "700", "10th": figures the name pattern's digit words let in
+        kind, short, late = _kind_parts(run[start:end], titled)
+        country = _demonym_country(run[start:end]) if NAME in (kind, late) else 0
+        out.append((start, end, kind, short, late, country))
+    return tuple(out)
 
 
 def _demonym_country(word: str) -> int:
@@ -503,24 +539,34 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
 
 def _classify(text: str, start: int, end: int, titled: bool) -> str:
     """Person, place or organisation for a capitalised name, from its words and what stands before it."""
-    phrase = fold(text[start:end])
+    kind, short, late = _kind_parts(text[start:end], titled)
+    if kind is not None:
+        return kind
+    before = text[max(0, start - 12) : start].split()
+    if short and before and before[-1].lower() in _PLACE_BEFORE:
+        return PLACE
+    return late
+
+
+def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
+    """What a name's own words say of its kind: ``(kind, short, late)``, ``kind`` None when the word before
+    it decides (a place after "in", for a name of at most three words: ``short``), else ``late``."""
+    phrase = fold(name)
     words = phrase.split()
     low = [w.lower().strip(".’'") for w in words]
     acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
     if low[-1] in _ORG_ENDS or acronym:
-        return PLACE if phrase.lower() in _PLACES else ORG
+        return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
-        return PLACE
+        return PLACE, False, PLACE
     if len(words) == 1 and _DEMONYM.search(low[0]):
-        return NAME  # "Iranian", "Japanese": about a place, not the place
+        return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
-        return PERSON
-    before = text[max(0, start - 12) : start].split()
-    if before and before[-1].lower() in _PLACE_BEFORE and len(words) <= 3:
-        return PLACE
-    if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and all(w[:1].isupper() for w in words):
-        return PERSON
-    return NAME
+        return PERSON, False, PERSON
+    late = (
+        PERSON if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and all(w[:1].isupper() for w in words) else NAME
+    )
+    return None, len(words) <= 3, late
 
 
 def full_name(word: str, texts: Collection[str]) -> str | None:

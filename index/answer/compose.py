@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from index.answer.choice import CHOICE, ChoiceParams, choice_articles, choose_passages
 from index.answer.parts import AnswerParts, answer_parts
+from index.answer.sentences import Sentence
 from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
 from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
@@ -585,7 +586,12 @@ def compose(
         )
         parts, hits = _renumber(parts, read, chosen), chosen
     answer.quote = _quote(hits, parts)
-    answer.passages = [AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h)) for n, h in enumerate(hits, 1)]
+    # The hits the parts read are already split into sentences (a runner-up shown instead is split here).
+    split = {id(h): ss for h, ss in zip(read, parts.sentences, strict=False)}
+    answer.passages = [
+        AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h, sentences=split.get(id(h))))
+        for n, h in enumerate(hits, 1)
+    ]
     if results.offset == 0:
         answer.time_note = time_note(results, as_of)
         _short(answer, parts, hits, len(hits))
@@ -749,7 +755,7 @@ def cite(hit: Hit, number: int, as_of: date | datetime | None = None) -> Citatio
     )
 
 
-def passage_excerpt(hit: Hit, width: int = EXCERPT_CHARS) -> Excerpt:
+def passage_excerpt(hit: Hit, width: int = EXCERPT_CHARS, *, sentences: Sequence[Sentence] | None = None) -> Excerpt:
     """The part of a passage an answer shows: all of it when short, else from the sentence that matters.
 
     A long passage starts at the sentence holding its best sentence (else its first match) and ends at a
@@ -759,6 +765,8 @@ def passage_excerpt(hit: Hit, width: int = EXCERPT_CHARS) -> Excerpt:
     Args:
         hit: an annotated hit.
         width: the most characters of passage text to show.
+        sentences: the passage's sentences when the caller has read them (``index.answer.sentences``), so it
+            is not split again; None splits it here.
 
     Returns:
         The excerpt, whitespace trimmed at both ends.
@@ -770,7 +778,8 @@ def passage_excerpt(hit: Hit, width: int = EXCERPT_CHARS) -> Excerpt:
     anchor = hit.best_sentence or (hit.highlights[0] if hit.highlights else None)
     start = lo
     if anchor is not None and anchor[0] > lo:
-        start = next((s for s, e in sentence_spans(text) if s <= anchor[0] < e), anchor[0])
+        spans = sentence_spans(text) if sentences is None else [(s.start, s.end) for s in sentences]
+        start = next((s for s, e in spans if s <= anchor[0] < e), anchor[0])
         start = _trim(text, max(start, lo), hi)[0]
     end = _cut_end(text, start, min(hi, start + width), hi)
     return Excerpt(start, end, start > lo, end < hi)

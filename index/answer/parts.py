@@ -41,6 +41,8 @@ class AnswerParts:
         anchors: for each shown passage, the span of its own best sentence (None when none shares a word with
             the question): where a long passage's excerpt starts.
         leader: the vote's leader, shown or not (what ``short`` is when the vote is clear).
+        sentences: each given passage's sentences as read (their spans are ``sentence_spans`` of its text), so
+            what shows the passage next does not split it again.
     """
 
     analysis: QuestionAnalysis
@@ -48,6 +50,7 @@ class AnswerParts:
     short: ShortAnswer | None
     anchors: tuple[tuple[int, int] | None, ...] = ()
     leader: ShortAnswer | None = None
+    sentences: tuple[list[Sentence], ...] = ()
 
 
 def answer_parts(
@@ -92,7 +95,7 @@ def answer_parts(
         )
     if quote is None:
         quote = choose_quote(qa, texts[:shown], idf, params=quote_params, read=read[:shown], leader=lead)
-    return AnswerParts(qa, quote, short, _anchors(read[:shown], texts, quote_params), leader)
+    return AnswerParts(qa, quote, short, _anchors(read[:shown], texts, quote_params), leader, tuple(read))
 
 
 def _anchors(

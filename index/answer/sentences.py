@@ -33,6 +33,8 @@ _LEANS = re.compile(
     r"|official|officials|minister|leader|lawmaker|senator|governor|judge|court|bill|law|rule|plan|program"
     r"|programme|event|tournament|eruption|attack|quake|earthquake|fire|volcano))\b"
 )
+# The same without the anchor, for ``match(text, start, end)`` (``^`` would only match at the text's start).
+_LEANS_AT = re.compile(_LEANS.pattern[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ def read_passages(
     *,
     limit: int = EXTRACT_LIMIT,
     words: Sequence[Runs | None] | None = None,
+    least: float = 0.0,
 ) -> list[list[Sentence]]:
     """:func:`read_passage` for each passage, looking for candidates only where they may matter.
 
@@ -123,6 +126,8 @@ def read_passages(
         limit: at most this many sentences get candidates.
         words: each passage's word runs (``tokenize_spans``) when the caller has them (a highlighted hit's
             ``words``), so the passages are not tokenized again; None for any not at hand.
+        least: of those ``limit`` sentences, the ones with less overlap than this get no candidates either
+            (the caller would not read them: a vote's floor); which sentences are chosen does not change.
 
     Returns:
         Each passage's sentences, in order.
@@ -143,7 +148,9 @@ def read_passages(
         ),
         reverse=True,
     )
-    for _, p, i in ranked[:limit]:
+    for overlap, p, i in ranked[:limit]:
+        if overlap < least:
+            continue
         s, text = read[-p][-i], texts[-p]
         found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
@@ -228,32 +235,37 @@ def read_passage(
     if not spans:
         return []
     total = sum(weights.values()) or 1.0
-    wanted = accepts(analysis)
+    wanted = accepts(analysis) if floor != math.inf else None
     if runs is None:
         runs = tokenize_spans(text)
     out: list[Sentence] = []
-    r = 0
+    r, last = 0, len(runs)
     for start, end in spans:
         positions: list[tuple[int, str]] = []
+        matched: set[str] = set()  # filled in the order of positions, so the sum below adds in the same order
         n = 0
-        while r < len(runs) and runs[r][0] < end:
-            for term in runs[r][2]:
+        while r < last:
+            run = runs[r]
+            if run[0] >= end:
+                break
+            for term in run[2]:
                 if term in weights:
                     positions.append((n, term))
+                    matched.add(term)
                 n += 1
             r += 1
-        matched = {t for _, t in positions}
-        overlap = sum(weights[t] for t in matched) / total
-        closeness = 0.0
-        if len(matched) > 1:
-            closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
+        overlap = closeness = 0.0
+        if matched:
+            overlap = sum(weights[t] for t in matched) / total
+            if len(matched) > 1:
+                closeness = min(1.0, len(matched) / (positions[-1][0] - positions[0][0] + 1))
         cands: tuple[Candidate, ...] = ()
         fit = 0.0
         if wanted and matched and overlap >= floor:
             found = extract(text[start:end], analysis.known)
             cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
             fit = max((wanted[c.kind] for c in cands), default=0.0)
-        leans = bool(_LEANS.match(text[start:end]))
+        leans = _LEANS_AT.match(text, start, end) is not None
         restates = n >= _SHORT_WORDS and len(positions) >= _RESTATES * n and overlap >= _RESTATES
         out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans, restates))
     return out

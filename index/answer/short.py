@@ -144,11 +144,13 @@ def vote(
     weights = term_weights(analysis, idf)
     read = list(read) if read is not None else read_passages(analysis, passages, weights)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
-    if titles and analysis.kind != THING:
-        heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT)
-        read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     if top <= 0:
         return None
+    if titles and analysis.kind != THING:
+        # A headline sentence below the floor below does not vote: its candidates are not looked for.
+        least = params.min_overlap * top
+        heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT, least=least)
+        read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}

@@ -19,6 +19,9 @@ MAX_CHARS = 2_000  # a hard cap for text with few spaces (URLs, tables, binary j
 OVERLAP_MAX_WORDS = 40  # the closing sentence is repeated at the start of the next window only if this short
 
 _LANGUAGE = "en"
+# sentencex cuts a text over 10 KB (UTF-8) into chunks, and its pieces then leave gaps: at most this many
+# characters are surely under that, so they are split from the pieces alone.
+_SEGMENT_CHARS = 10 * 1024 // 4
 _NONBLANK = re.compile(r"(?:(?!\n\n).)+", re.DOTALL)  # runs of text between blank lines
 
 
@@ -43,6 +46,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     append = spans.append
+    if len(text) <= _SEGMENT_CHARS:
+        # The pieces alone (no dict per sentence: a third cheaper). They are the boundaries' texts, in order and
+        # without gaps, so their lengths give the offsets; the check keeps that true whatever sentencex does.
+        pos = 0
+        for piece in sentencex.segment(_LANGUAGE, text):
+            size = len(piece)
+            stripped = piece.lstrip()
+            if stripped:
+                start = pos + size - len(stripped)
+                append((start, start + len(stripped.rstrip())))
+            pos += size
+        if pos == len(text):
+            return spans
+        spans.clear()
     for b in sentencex.get_sentence_boundaries(_LANGUAGE, text):
         piece: str = b["text"]
         stripped = piece.lstrip()

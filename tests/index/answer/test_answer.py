@@ -19,6 +19,8 @@ from index.answer.compose import (
     snippet,
     time_note,
 )
+from index.answer.question import analyse
+from index.answer.sentences import read_passage
 from index.cli.render import citation_line, render_answer
 from index.dates import age, published_day
 from index.models import Hit, Results
@@ -497,3 +499,10 @@ def test_quote_is_one_or_two_whole_sentences_within_400_characters() -> None:
     quote = compose(results).quote
     assert quote is not None and 1 <= len(quote.spans) <= 2 and len(quote.text) <= 400
     assert quote.text == text[quote.spans[0][0] : quote.spans[-1][1]] and "Tonga" in quote.text
+
+
+def test_passage_excerpt_from_sentences_already_read_is_the_same() -> None:
+    hit = annotate(make_hit(), parse("What did Kim call the sanctions?"))
+    qa = analyse("What did Kim call the sanctions?")
+    read = read_passage(qa, hit.text, {t: 1.0 for t in qa.terms})
+    assert passage_excerpt(hit, 150, sentences=read) == passage_excerpt(hit, 150)

@@ -162,3 +162,15 @@ def test_open_class_extraction_gives_phrases_and_quoted_titles_only() -> None:
     known = analyse("Which wildly popular thing was renewed?").known
     found = extract("Netflix renewed “Squid Game” for $10 million, a rare bet on foreign drama.", known, kinds={THING})
     assert {c.text for c in found} == {"Squid Game", "rare bet", "foreign drama"}
+
+
+def test_a_name_cached_from_one_sentence_still_reads_the_word_before_it_in_another() -> None:
+    # The words of a capitalised run are read once (cached); "to" before it makes it a place only where it is.
+    assert kinds("Lakeview Gardens opened a shop.")["Lakeview Gardens"] == PERSON
+    assert kinds("Fans flew to Lakeview Gardens on Monday.")["Lakeview Gardens"] == PLACE
+    assert kinds("Lakeview Gardens opened a shop.")["Lakeview Gardens"] == PERSON
+
+
+def test_a_demonym_names_its_country_wherever_its_run_was_first_read() -> None:
+    assert kinds("Iranian lawmakers met.") == {"Iran": PLACE}
+    assert kinds("They met Iranian lawmakers.") == {"Iran": PLACE}
