@@ -39,7 +39,7 @@ from index.search.rerank import DEFAULT_RERANK, Rerank
 from index.search.rerank import rerank as _rerank
 from index.search.spelling import DEFAULT_SPELLING, Spelling, correct_query, name_corrections
 from index.search.spelling import note as _correction_note
-from index.store import hit_rows, search_connection, stored_copies
+from index.store import hit_rows, passage_rows, search_connection, stored_copies
 from index.tokenize import fold, tokenize
 
 __all__ = ["SORTS", "IndexDamaged", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
@@ -493,7 +493,7 @@ class Searcher:
         if req.sort == "blend":
             # Hits carry the score they are ranked by: BM25 times the recency and window factor.
             scores = recency.blended(st, docs, scores, req.as_of, req.q.window, self.blend)
-        walk = _Walk(self._rows, st, req, docs, scores)
+        walk = _Walk(self._rows, self._passage_rows, st, req, docs, scores)
         for chunk in self._order(st, docs, scores, req.sort, m.bound, req.q, req.as_of):
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
                 return walk.hits, total, False
@@ -566,6 +566,12 @@ class Searcher:
         by_pid = dict(zip(pids, docs, strict=True))
         return {by_pid[row["id"]]: row for row in hit_rows(self._conn(), pids, with_body=with_body)}
 
+    def _passage_rows(self, st: Postings, docs: list[int]) -> dict[int, tuple[Any, ...]]:
+        """``passage_rows`` for passage numbers (id, article id, paragraphs, text), keyed by passage number."""
+        pids = st.passage_ids(np.asarray(docs, np.int64)).tolist()
+        by_pid = dict(zip(pids, docs, strict=True))
+        return {by_pid[row[0]]: row for row in passage_rows(self._conn(), pids)}
+
     def _add_stored_copies(self, hits: list[Hit]) -> None:
         """List in ``also_in`` the stored duplicates of each hit's article (they have no passages)."""
         by_article = {h.article_id: h for h in hits}
@@ -634,12 +640,14 @@ class _Walk:
     def __init__(
         self,
         rows: Callable[..., dict[int, dict[str, Any]]],
+        passages: Callable[..., dict[int, tuple[Any, ...]]],
         st: Postings,
         req: _Request,
         docs: np.ndarray,
         scores: np.ndarray,
     ) -> None:
         self._rows = rows
+        self._passages = passages
         self.st = st
         self.docs = docs
         self.scores = scores
@@ -736,15 +744,21 @@ class _Walk:
         wanted = [i for mine in chosen.values() for i in mine]
         if not wanted:
             return
-        rows = self._rows(self.st, [int(docs[i]) for i in wanted], with_body=False)
+        # Only the passages' own fields are read: the article's are its hit's.
+        rows = self._passages(self.st, [int(docs[i]) for i in wanted])
         # The article passed the exclusions already; a phrase must still be in this passage or headline (without
         # phrases there is nothing to check: normalising the headline alone was most of this loop's cost).
         phrases = bool(self.phrases or self.title_phrases)
         for hit, a in zip(self.hits[offset:], own, strict=False):
             for i in chosen[a]:
                 row = rows.get(int(docs[i]))
-                if row is not None and (not phrases or _text_ok(row, self.phrases, self.title_phrases, [])):
-                    hit.alternates.append(_hit(row, float(self.scores[i])))
+                if row is None:
+                    continue  # deleted since the build
+                alt = _runner_up(hit, row, float(self.scores[i]))
+                if not phrases or _text_ok(
+                    {"title": alt.title, "text": alt.text}, self.phrases, self.title_phrases, []
+                ):
+                    hit.alternates.append(alt)
 
     def _fold(self, hit: Hit, row: dict[str, Any], d: int, a: int) -> bool:
         """Fold ``hit`` into an accepted hit it repeats (True), or record it for later ones to fold into (False)."""
@@ -896,6 +910,24 @@ def _text_ok(row: dict[str, Any], phrases: list[str], title_phrases: list[str], 
         if any(p in body or p in title for p in excluded):
             return False
     return True
+
+
+def _runner_up(hit: Hit, row: tuple[Any, ...], score: float) -> Hit:
+    """A runner-up passage of ``hit``'s article, from its ``passage_rows`` row (the article's fields are the hit's)."""
+    pid, article_id, paragraph, paragraph_end, text = row
+    return Hit(
+        passage_id=pid,
+        article_id=article_id,
+        source_id=hit.source_id,
+        title=hit.title,
+        outlet=hit.outlet,
+        published=hit.published,
+        url=hit.url,
+        paragraph=paragraph,
+        paragraph_end=paragraph_end,
+        text=text,
+        score=score,
+    )
 
 
 def _hit(row: dict[str, Any], score: float) -> Hit:
