@@ -838,8 +838,9 @@ def _best_first(docs: np.ndarray, scores: np.ndarray) -> Iterator[np.ndarray]:
     n = len(docs)
     size = 64
     while size < n:
-        part = np.argpartition(-scores, size - 1)[:size]
-        part = np.flatnonzero(scores >= scores[part].min())
+        # Every position scoring at least the size-th best score: what an argpartition's head and its ties give,
+        # from a partition of the scores themselves (no negated copy, no index array).
+        part = np.flatnonzero(scores >= np.partition(scores, n - size)[n - size])
         yield part[np.lexsort((docs[part], -scores[part]))]
         if len(part) >= n:
             return
