@@ -83,3 +83,14 @@ def test_only_the_first_hits_get_runner_ups(searcher: Searcher) -> None:
     assert len(every.hits) == 2 and every.hits[1].alternates
     assert [a.passage_id for a in first.hits[0].alternates] == [a.passage_id for a in every.hits[0].alternates]
     assert not first.hits[1].alternates
+
+
+def test_runner_ups_carry_the_fields_their_passage_has_as_a_hit(searcher: Searcher) -> None:
+    # Runner-ups read only their passage's own fields and take the article's from their hit.
+    r = searcher.search("volcano ash", k=5, alternates=3)
+    as_hits = {h.passage_id: h for h in searcher.search("volcano ash", k=50, per_article=False).hits}
+    fields = ("article_id", "source_id", "title", "outlet", "published", "url", "paragraph", "paragraph_end", "text")
+    runner_ups = [a for hit in r.hits for a in hit.alternates]
+    assert runner_ups
+    for a in runner_ups:
+        assert [getattr(a, f) for f in fields] == [getattr(as_hits[a.passage_id], f) for f in fields]
