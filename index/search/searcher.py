@@ -729,16 +729,19 @@ class _Walk:
         if not page:
             return
         docs, own = self.docs, [int(self.doc_article[d]) for d in page]
-        arts = np.take(self.doc_article, docs)
-        mask = arts == own[0]
-        for a in own[1:]:  # a few articles: a comparison each is cheaper than np.isin
-            mask |= arts == a
+        # An article's passages are numbered in one run (art_first), so its passages in the pool are found by
+        # comparing passage numbers: no gather of every pooled passage's article.
+        first = self.st.arrays["art_first"]
+        mask = np.zeros(len(docs), np.bool_)
+        for a in own:  # a few articles: two comparisons each
+            mask |= (docs >= first[a]) & (docs < first[a + 1])
         idx = np.flatnonzero(mask)
         idx = idx[np.lexsort((docs[idx], -self.scores[idx]))]
+        arts = np.take(self.doc_article, docs[idx])
         skip = set(page)
         chosen: dict[int, list[int]] = {a: [] for a in own}
-        for i in idx.tolist():
-            mine = chosen[int(arts[i])]
+        for j, i in enumerate(idx.tolist()):
+            mine = chosen[int(arts[j])]
             if len(mine) < per_hit and int(docs[i]) not in skip:
                 mine.append(i)
         wanted = [i for mine in chosen.values() for i in mine]
