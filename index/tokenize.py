@@ -116,9 +116,11 @@ def tokenize_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     cache = _CACHES[keep_caps]
     out: list[tuple[int, int, tuple[str, ...]]] = []
     for m in _RUN.finditer(text):
-        run = m.group()
-        terms = cache.get(run)
-        if terms is None:
+        # Subscripting, not .get(): nearly every run is cached, and a miss (an exception) pays for the stemming anyway.
+        try:
+            terms = cache[m[0]]
+        except KeyError:
+            run = m[0]
             if len(cache) >= _CACHE_MAX:
                 cache.clear()
             terms = cache[run] = _terms(run, keep_caps)

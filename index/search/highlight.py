@@ -49,7 +49,8 @@ def merge_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
     """Join highlights separated only by spaces, so a matched phrase is marked as one run (never across lines)."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
-        if out and text[out[-1][1] : start].strip(" ") == "" and "\n" not in text[out[-1][1] : start]:
+        # Only spaces between them (a gap holding a line break is never all spaces).
+        if out and not text[out[-1][1] : start].strip(" "):
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))

@@ -39,7 +39,7 @@ from index.search.rerank import DEFAULT_RERANK, Rerank
 from index.search.rerank import rerank as _rerank
 from index.search.spelling import DEFAULT_SPELLING, Spelling, correct_query, name_corrections
 from index.search.spelling import note as _correction_note
-from index.store import hit_rows, search_connection, stored_copies
+from index.store import hit_rows, passage_rows, search_connection, stored_copies
 from index.tokenize import fold, tokenize
 
 __all__ = ["SORTS", "IndexDamaged", "IndexMissing", "IndexOutdated", "SearchError", "Searcher"]
@@ -162,15 +162,21 @@ class _Filters:
         """Nothing published after ``as_of``; undated articles pass."""
         # Skipped when nothing is published after the cutoff (as of now, as a rule): it would exclude nothing, yet
         # cost a pass over every candidate and make "Nothing matched" blame a filter the user never set.
-        if self.impossible or as_of is None or _cutoff_ts(as_of) >= self.state.latest_ts:
+        if self.impossible or as_of is None:
             return
         cutoff = _cutoff_ts(as_of)
+        if cutoff >= self.state.latest_ts:
+            return
         arr = self.state.arrays
         # A passage's day is the UTC day of its time (build.parse_published), so only the cutoff's own day needs
         # the times: a day before it passes (undated, day -1, too), a day after fails. Reading the int32 days and
         # the few times of that day costs about 30% less than reading every int64 time.
         cut_day = _EPOCH_ORDINAL + cutoff // 86400
         days, times = arr["doc_day"], arr["doc_ts"]
+        if cutoff % 86400 == 86399:
+            # The cutoff is the day's last second (an as-of date, as evaluation asks): the whole cut day passes.
+            self.checks.append(lambda d: np.take(days, d) <= cut_day)
+            return
 
         def published_by(d: np.ndarray) -> np.ndarray:
             day = np.take(days, d)  # np.take: about half the cost of days[d] for int32 indices
@@ -487,7 +493,7 @@ class Searcher:
         if req.sort == "blend":
             # Hits carry the score they are ranked by: BM25 times the recency and window factor.
             scores = recency.blended(st, docs, scores, req.as_of, req.q.window, self.blend)
-        walk = _Walk(self._rows, st, req, docs, scores)
+        walk = _Walk(self._rows, self._passage_rows, st, req, docs, scores)
         for chunk in self._order(st, docs, scores, req.sort, m.bound, req.q, req.as_of):
             if chunk is None:  # reached the pruning bound: the caller rescores exactly
                 return walk.hits, total, False
@@ -560,6 +566,12 @@ class Searcher:
         by_pid = dict(zip(pids, docs, strict=True))
         return {by_pid[row["id"]]: row for row in hit_rows(self._conn(), pids, with_body=with_body)}
 
+    def _passage_rows(self, st: Postings, docs: list[int]) -> dict[int, tuple[Any, ...]]:
+        """``passage_rows`` for passage numbers (id, article id, paragraphs, text), keyed by passage number."""
+        pids = st.passage_ids(np.asarray(docs, np.int64)).tolist()
+        by_pid = dict(zip(pids, docs, strict=True))
+        return {by_pid[row[0]]: row for row in passage_rows(self._conn(), pids)}
+
     def _add_stored_copies(self, hits: list[Hit]) -> None:
         """List in ``also_in`` the stored duplicates of each hit's article (they have no passages)."""
         by_article = {h.article_id: h for h in hits}
@@ -628,12 +640,14 @@ class _Walk:
     def __init__(
         self,
         rows: Callable[..., dict[int, dict[str, Any]]],
+        passages: Callable[..., dict[int, tuple[Any, ...]]],
         st: Postings,
         req: _Request,
         docs: np.ndarray,
         scores: np.ndarray,
     ) -> None:
         self._rows = rows
+        self._passages = passages
         self.st = st
         self.docs = docs
         self.scores = scores
@@ -650,7 +664,9 @@ class _Walk:
         self.stories: dict[int, int] = {}  # story key -> article number of the hit that holds it
         self.seen: set[int] = set()
         self.checks = 0
-        self.size = req.need + 2
+        # Without text checks a passage taken is a hit unless it folds into one (rare: 1 dev question in 119), so
+        # the first batch is the page itself; text checks reject more, so they start with a little more.
+        self.size = req.need + 2 if self.text_checks else max(req.need, 1)
 
     def feed(self, chunk: np.ndarray) -> bool:
         """Walk a chunk of candidate positions, best first; True once the walk is over.
@@ -713,28 +729,39 @@ class _Walk:
         if not page:
             return
         docs, own = self.docs, [int(self.doc_article[d]) for d in page]
-        arts = np.take(self.doc_article, docs)
-        mask = arts == own[0]
-        for a in own[1:]:  # a few articles: a comparison each is cheaper than np.isin
-            mask |= arts == a
+        # An article's passages are numbered in one run (art_first), so its passages in the pool are found by
+        # comparing passage numbers: no gather of every pooled passage's article.
+        first = self.st.arrays["art_first"]
+        mask = np.zeros(len(docs), np.bool_)
+        for a in own:  # a few articles: two comparisons each
+            mask |= (docs >= first[a]) & (docs < first[a + 1])
         idx = np.flatnonzero(mask)
         idx = idx[np.lexsort((docs[idx], -self.scores[idx]))]
+        arts = np.take(self.doc_article, docs[idx])
         skip = set(page)
         chosen: dict[int, list[int]] = {a: [] for a in own}
-        for i in idx.tolist():
-            mine = chosen[int(arts[i])]
+        for j, i in enumerate(idx.tolist()):
+            mine = chosen[int(arts[j])]
             if len(mine) < per_hit and int(docs[i]) not in skip:
                 mine.append(i)
         wanted = [i for mine in chosen.values() for i in mine]
         if not wanted:
             return
-        rows = self._rows(self.st, [int(docs[i]) for i in wanted], with_body=False)
+        # Only the passages' own fields are read: the article's are its hit's.
+        rows = self._passages(self.st, [int(docs[i]) for i in wanted])
+        # The article passed the exclusions already; a phrase must still be in this passage or headline (without
+        # phrases there is nothing to check: normalising the headline alone was most of this loop's cost).
+        phrases = bool(self.phrases or self.title_phrases)
         for hit, a in zip(self.hits[offset:], own, strict=False):
             for i in chosen[a]:
                 row = rows.get(int(docs[i]))
-                # The article passed the exclusions already; a phrase must still be in this passage or headline.
-                if row is not None and _text_ok(row, self.phrases, self.title_phrases, []):
-                    hit.alternates.append(_hit(row, float(self.scores[i])))
+                if row is None:
+                    continue  # deleted since the build
+                alt = _runner_up(hit, row, float(self.scores[i]))
+                if not phrases or _text_ok(
+                    {"title": alt.title, "text": alt.text}, self.phrases, self.title_phrases, []
+                ):
+                    hit.alternates.append(alt)
 
     def _fold(self, hit: Hit, row: dict[str, Any], d: int, a: int) -> bool:
         """Fold ``hit`` into an accepted hit it repeats (True), or record it for later ones to fold into (False)."""
@@ -757,13 +784,33 @@ class _Walk:
             host, host_day, _ = self.accepted[self.stories[story]]
             if day == UNDATED_DAY or host_day == UNDATED_DAY or abs(day - host_day) <= FOLD_DAYS:
                 return host
-        if len(terms) >= FOLD_MIN_TERMS:
+        n = len(terms)
+        if n >= FOLD_MIN_TERMS:
             for host, _, host_terms in self.accepted.values():
-                if len(host_terms) >= FOLD_MIN_TERMS:
-                    inter = len(terms & host_terms)
-                    if inter >= FOLD_JACCARD * (len(terms) + len(host_terms) - inter):
-                        return host
+                m = len(host_terms)
+                # Sets of sizes n <= m share at most n terms of at least m: when n < 0.8 m they cannot be
+                # copies, and their intersection (most of this loop's cost) is not needed.
+                if m >= FOLD_MIN_TERMS and min(n, m) >= FOLD_JACCARD * max(n, m) and _near_copies(terms, host_terms):
+                    return host
         return None
+
+
+def _near_copies(a: frozenset[str], b: frozenset[str]) -> bool:
+    """True when the sets share at least ``FOLD_JACCARD`` of their union: ``|a & b| >= FOLD_JACCARD * |a | b|``.
+
+    The smaller set's terms missing from the larger are counted, and the count stops as soon as even every term
+    left could not reach the share (the test only grows with the intersection): passages of two stories, nearly
+    every pair compared, differ within a few terms.
+    """
+    n, m = len(a), len(b)
+    small, large = (a, b) if n <= m else (b, a)
+    most = len(small)  # at most this many shared: each term found missing lowers it
+    for t in small:
+        if t not in large:
+            most -= 1
+            if most < FOLD_JACCARD * (n + m - most):
+                return False
+    return most >= FOLD_JACCARD * (n + m - most)
 
 
 def _load_current(db_path: Path) -> Postings:
@@ -810,8 +857,9 @@ def _best_first(docs: np.ndarray, scores: np.ndarray) -> Iterator[np.ndarray]:
     n = len(docs)
     size = 64
     while size < n:
-        part = np.argpartition(-scores, size - 1)[:size]
-        part = np.flatnonzero(scores >= scores[part].min())
+        # Every position scoring at least the size-th best score: what an argpartition's head and its ties give,
+        # from a partition of the scores themselves (no negated copy, no index array).
+        part = np.flatnonzero(scores >= np.partition(scores, n - size)[n - size])
         yield part[np.lexsort((docs[part], -scores[part]))]
         if len(part) >= n:
             return
@@ -882,6 +930,24 @@ def _text_ok(row: dict[str, Any], phrases: list[str], title_phrases: list[str], 
         if any(p in body or p in title for p in excluded):
             return False
     return True
+
+
+def _runner_up(hit: Hit, row: tuple[Any, ...], score: float) -> Hit:
+    """A runner-up passage of ``hit``'s article, from its ``passage_rows`` row (the article's fields are the hit's)."""
+    pid, article_id, paragraph, paragraph_end, text = row
+    return Hit(
+        passage_id=pid,
+        article_id=article_id,
+        source_id=hit.source_id,
+        title=hit.title,
+        outlet=hit.outlet,
+        published=hit.published,
+        url=hit.url,
+        paragraph=paragraph,
+        paragraph_end=paragraph_end,
+        text=text,
+        score=score,
+    )
 
 
 def _hit(row: dict[str, Any], score: float) -> Hit:

@@ -980,6 +980,14 @@ def hit_rows(conn: psycopg.Connection[Any], passage_ids: list[int], *, with_body
         yield dict(zip(HIT_COLUMNS, row, strict=False))
 
 
+def passage_rows(conn: psycopg.Connection[Any], passage_ids: list[int]) -> Any:
+    """The passage fields of passages whose article's fields the caller has: ``id, article_id, paragraph, ...``."""
+    return _tuples(conn).execute(
+        "SELECT id, article_id, paragraph, paragraph_end, text FROM passages WHERE id = ANY(%s)",
+        ([int(p) for p in passage_ids],),
+    )
+
+
 def stored_copies(conn: psycopg.Connection[Any], article_ids: list[int]) -> Any:
     """The stored duplicates of these articles, oldest first: ``duplicate_of, id, source_id, outlet, url, ...``."""
     return _tuples(conn).execute(

@@ -1223,6 +1223,23 @@ def hit_rows(conn: sqlite3.Connection, passage_ids: list[int], *, with_body: boo
         yield dict(zip(HIT_COLUMNS, row, strict=False))
 
 
+def passage_rows(conn: sqlite3.Connection, passage_ids: list[int]) -> sqlite3.Cursor:
+    """The passage fields of passages whose article's fields the caller already has (a hit's runner-ups).
+
+    Args:
+        conn: an open connection.
+        passage_ids: ``passages.id`` values; ids no longer stored are skipped.
+
+    Returns:
+        Rows ``id, article_id, paragraph, paragraph_end, text``, in no particular order.
+    """
+    marks = ",".join("?" * len(passage_ids))
+    # No join: the article's row holds its whole body, which the columns after it are read past.
+    return conn.execute(
+        f"SELECT id, article_id, paragraph, paragraph_end, text FROM passages WHERE id IN ({marks})", passage_ids
+    )
+
+
 def stored_copies(conn: sqlite3.Connection, article_ids: list[int]) -> sqlite3.Cursor:
     """The stored duplicates of these articles, oldest first.
 

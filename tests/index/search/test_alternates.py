@@ -83,3 +83,50 @@ def test_only_the_first_hits_get_runner_ups(searcher: Searcher) -> None:
     assert len(every.hits) == 2 and every.hits[1].alternates
     assert [a.passage_id for a in first.hits[0].alternates] == [a.passage_id for a in every.hits[0].alternates]
     assert not first.hits[1].alternates
+
+
+def test_runner_ups_carry_the_fields_their_passage_has_as_a_hit(searcher: Searcher) -> None:
+    # Runner-ups read only their passage's own fields and take the article's from their hit.
+    r = searcher.search("volcano ash", k=5, alternates=3)
+    as_hits = {h.passage_id: h for h in searcher.search("volcano ash", k=50, per_article=False).hits}
+    fields = ("article_id", "source_id", "title", "outlet", "published", "url", "paragraph", "paragraph_end", "text")
+    runner_ups = [a for hit in r.hits for a in hit.alternates]
+    assert runner_ups
+    for a in runner_ups:
+        assert [getattr(a, f) for f in fields] == [getattr(as_hits[a.passage_id], f) for f in fields]
+
+
+def test_runner_ups_of_a_grown_generation_are_a_rebuild_s(db_path: Path, tmp_path: Path) -> None:
+    # Runner-ups are found by their article's run of passage numbers: a grown generation numbers its new
+    # articles' passages after the old ones, and must give the runner-ups a full rebuild gives.
+    import sqlite3
+
+    from helpers.searchdb import make_store
+
+    from index.search.build import rebuild
+    from index.search.grow import update
+
+    make_store(db_path, DOCS)
+    rebuild(db_path, progress=False)
+    more = [
+        Doc(
+            "Volcano ash reaches Fiji",
+            ["Volcano ash from Tonga reached Fiji.", "Fiji closed schools as the ash fell.", "The ash cleared."],
+            published="2022-01-18",
+            source_id="fiji-1",
+        )
+    ]
+    make_store(db_path, more)
+    assert update(db_path) is not None
+    twin = tmp_path / "twin.db"
+    with sqlite3.connect(db_path) as src, sqlite3.connect(twin) as dst:
+        src.backup(dst)
+    rebuild(twin, progress=False)
+    with Searcher.open(db_path) as grown, Searcher.open(twin) as full:
+        a = grown.search("volcano ash", k=5, alternates=3, as_of=date(2022, 2, 1))
+        b = full.search("volcano ash", k=5, alternates=3, as_of=date(2022, 2, 1))
+    assert [h.passage_id for h in a.hits] == [h.passage_id for h in b.hits]
+    assert [[x.passage_id for x in h.alternates] for h in a.hits] == [
+        [x.passage_id for x in h.alternates] for h in b.hits
+    ]
+    assert any(h.title == "Volcano ash reaches Fiji" and h.alternates for h in a.hits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from index.models import Query
 from index.search.build import rebuild
 from index.search.generations import current_generation
 from index.search.postings import IndexMissing
-from index.search.searcher import Searcher
+from index.search.searcher import FOLD_JACCARD, Searcher, _near_copies
 
 DOCS = [
     Doc(  # 0
@@ -459,3 +460,18 @@ def test_search_keeps_working_while_another_process_rebuilds(db_path: Path, stor
     assert searcher.reload() is False
     assert [h.passage_id for h in searcher.search("Sudan minister").hits] == want
     searcher.close()
+
+
+def test_near_copies_is_the_jaccard_share_of_the_term_sets() -> None:
+    # The fold compares term sets by counting what the smaller lacks, stopping early: the same verdict as the
+    # intersection over the union, on both sides of the 0.8 line.
+    rng = random.Random(7)
+    vocab = [f"t{i}" for i in range(150)]
+    for _ in range(5000):
+        a = frozenset(rng.sample(vocab, rng.randint(12, 80)))
+        b = frozenset(rng.sample(sorted(a), rng.randint(0, len(a))) + rng.sample(vocab, rng.randint(0, 12)))
+        inter = len(a & b)
+        expected = inter >= FOLD_JACCARD * (len(a) + len(b) - inter)
+        assert _near_copies(a, b) is expected and _near_copies(b, a) is expected
+    assert _near_copies(frozenset(vocab[:50]), frozenset(vocab[:45]))  # 45 / 50 shared
+    assert not _near_copies(frozenset(vocab[:50]), frozenset(vocab[:39]))  # 39 / 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import uuid
@@ -156,3 +157,29 @@ def test_the_store_reads_through_a_connection_the_bot_opened_its_own_way(pg_url:
         assert article is not None and article.title == ref.title and article.passages > 0
         assert store.find_articles(conn, str(ref.id)) == [article]
         assert [p["ordinal"] for p in store.article_passages(conn, ref.id)] == list(range(article.passages))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_runner_up_rows_are_the_passage_fields_of_the_hit_rows(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from helpers.archives import write_text
+
+    from index.ingest import pipeline
+
+    db = str(tmp_path / "news.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    write_text(tmp_path / "in" / "a.txt", 3)
+    pipeline.ingest([str(tmp_path / "in")], db, progress=False, workers=0)
+    with contextlib.closing(store.connect(db)) as conn:
+        ids = [p["id"] for ref in store.find_headlines(conn, "") for p in store.article_passages(conn, ref.id)]
+    conn = store.search_connection(db, mmap_bytes=0)
+    try:
+        assert ids
+        hits = {r["id"]: r for r in store.hit_rows(conn, [*ids, 10**9], with_body=False)}
+        rows = {r[0]: r for r in store.passage_rows(conn, [*ids, 10**9])}  # an id no longer stored is skipped
+        assert sorted(rows) == sorted(hits) == sorted(ids)
+        for pid, row in rows.items():
+            h = hits[pid]
+            assert tuple(row) == (h["id"], h["article_id"], h["paragraph"], h["paragraph_end"], h["text"])
+    finally:
+        conn.close()
