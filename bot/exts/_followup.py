@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -128,10 +127,9 @@ async def remember(bot: NewsBot, req: AskRequest, reply: Reply, anchors: list[in
     convo = context_of(req, reply)
     if convo is None or not anchors:
         return
-    try:
-        await bot.store.save_conversation(convo, anchors)
-    except sqlite3.OperationalError as e:
-        log.warning("could not keep the context of question %s for follow-ups: %s", req.query_id, e)
+    # Queued with the query log, not written at once: a commit per answer was a good share of the bot's own work
+    # under load, and nobody waits for it (a follow-up's read of it waits for the queue).
+    bot.store.keep_conversation(convo, anchors)
 
 
 def apply(req: AskRequest, follow: FollowUp, note_text: str | None) -> AskRequest:

@@ -70,8 +70,20 @@ log = logging.getLogger(__name__)
 
 # Queued query-log rows are retried this long while a re-index holds the write lock, then dropped with a warning.
 LOG_RETRY_SECONDS = 120.0
+# Queued writes (a query-log row and a follow-up context per answer) come in bursts; the writer gathers them this
+# long after the first, so that a burst is one commit instead of one or two per answer (a commit syncs the file),
+# made mostly after the answers rather than beside them. flush() cuts it short.
+LOG_GATHER_SECONDS = 0.25
 
 SourceStats = OutletStats  # the name /sources and its callers knew
+
+
+def _expiring(convo: Conversation) -> Conversation:
+    """``convo`` with its expiry: CONVERSATION_MINUTES after it was made, unless it has one."""
+    if convo.expires:
+        return convo
+    until = datetime.fromisoformat(convo.at) + timedelta(minutes=CONVERSATION_MINUTES)
+    return replace(convo, expires=until.isoformat(timespec="seconds"))
 
 
 class AsyncStore:
@@ -90,8 +102,11 @@ class AsyncStore:
         self.locator = backend.locator
         self.path = Path(backend.locator) if not is_postgres(backend.locator) else None
         self.query_log_days = query_log_days
-        self._queue: asyncio.Queue[QueryLogEntry] = asyncio.Queue()
+        self._queue: asyncio.Queue[QueryLogEntry | tuple[Conversation, list[int]]] = asyncio.Queue()
+        self._kept = 0  # follow-up contexts queued and not written yet: a read of one waits for them
         self._writer: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Event()  # set while someone waits for the queue: the writer stops gathering
+        self._flushers = 0
         self._settings: dict[int, GuildSettings] = {}  # the one per-process cache of server settings
         self._settings_saves = 0  # counts this process's saves, so a concurrent reload cannot undo one
 
@@ -143,7 +158,7 @@ class AsyncStore:
         """Write what is queued (briefly), stop the writer and close the connections."""
         if self._writer is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), timeout=5)
+                await asyncio.wait_for(self.flush(), timeout=5)
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
@@ -177,30 +192,43 @@ class AsyncStore:
         return removed
 
     async def flush(self) -> None:
-        """Wait until every queued query-log row is written (or given up on)."""
-        await self._queue.join()
+        """Wait until every queued query-log row and follow-up context is written (or given up on)."""
+        self._flushers += 1
+        self._flushing.set()
+        try:
+            await self._queue.join()
+        finally:
+            self._flushers -= 1
+            if not self._flushers:
+                self._flushing.clear()
 
     async def _write_logs(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            if not self._flushing.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flushing.wait(), LOG_GATHER_SECONDS)
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            rows = [e.row() for e in batch if isinstance(e, QueryLogEntry)]
+            kept = [e for e in batch if not isinstance(e, QueryLogEntry)]
             try:
-                await self._insert_logs(batch)
+                await self._write_queued(rows, kept)
             except Exception:
-                log.exception("could not write %d query-log rows; they are dropped", len(batch))
+                what = f"{len(rows)} query-log rows and {len(kept)} follow-up contexts"
+                log.exception("could not write %s; they are dropped", what)
             finally:
+                self._kept -= len(kept)
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _insert_logs(self, batch: list[QueryLogEntry]) -> None:
-        rows = [e.row() for e in batch]
+    async def _write_queued(self, rows: list[tuple[Any, ...]], kept: list[tuple[Conversation, list[int]]]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LOG_RETRY_SECONDS
         delay = 0.5
         while True:
             try:
-                await self._backend.write(self._ops.insert_query_log, rows)
+                await self._backend.write(self._ops.write_queued, rows, kept)
                 return
             except Exception as e:
                 if not is_locked(e) or loop.time() + delay > deadline:
@@ -253,14 +281,25 @@ class AsyncStore:
         Raises:
             sqlite3.OperationalError: the database stayed locked or busy (:func:`is_locked`).
         """
-        if not convo.expires:
-            until = datetime.fromisoformat(convo.at) + timedelta(minutes=CONVERSATION_MINUTES)
-            convo = replace(convo, expires=until.isoformat(timespec="seconds"))
+        convo = _expiring(convo)
         await self._backend.write(self._ops.save_conversation, convo, anchors)
+        return convo
+
+    def keep_conversation(self, convo: Conversation, anchors: list[int]) -> Conversation:
+        """Queue ``convo`` to be kept as :meth:`save_conversation` keeps it, written with the query log (a moment
+        later, one commit for many answers); returns it as it will be stored. :meth:`conversation` waits for it.
+        A database that stays locked only loses it (logged), as it loses query-log rows; on a read-only one nothing
+        is kept."""
+        convo = _expiring(convo)
+        if not self.read_only:
+            self._kept += 1
+            self._queue.put_nowait((convo, list(anchors)))
         return convo
 
     async def conversation(self, anchor: int) -> Conversation | None:
         """The context kept under an answer message or thread id (expired or not), or None."""
+        if self._kept:  # one may be queued for this anchor
+            await self.flush()
         return await self._backend.read(self._ops.conversation, anchor)
 
     # Server settings -------------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ class Backend(Protocol):
     result; ``archive`` runs one of :mod:`index.store`'s functions the same way on the archive's connection.
     """
 
-    ops: Any  # the backend's module: insert_query_log, add_feedback, reserve_posts, ...
+    ops: Any  # the backend's module: write_queued, add_feedback, reserve_posts, ...
     read_only: bool
     locator: str
 

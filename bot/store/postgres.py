@@ -270,15 +270,22 @@ async def _row(conn: AsyncConnection[Any], sql: str, params: Any = None) -> dict
     return await cur.fetchone()
 
 
-async def insert_query_log(conn: AsyncConnection[Any], rows: list[tuple[Any, ...]]) -> None:
-    """Write query-log rows in one statement; a retried row that landed already is skipped."""
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "INSERT INTO query_log"
-            "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-            rows,
-        )
+async def write_queued(
+    conn: AsyncConnection[Any], rows: list[tuple[Any, ...]], conversations: list[tuple[Conversation, list[int]]]
+) -> None:
+    """Write what the bot queued, in one transaction: query-log rows (a retried row that landed already is
+    skipped) and follow-up contexts (each kept under its anchors, replacing what was kept there)."""
+    async with conn.transaction():
+        if rows:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "INSERT INTO query_log"
+                    "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                    rows,
+                )
+        for convo, anchors in conversations:
+            await save_conversation(conn, convo, anchors)
 
 
 async def trim_query_log(conn: AsyncConnection[Any], keep_days: int) -> int:

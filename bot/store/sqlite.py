@@ -284,16 +284,29 @@ class SqliteBackend:
 # --- The bot's own reads and writes (run on a connection's thread, never on the event loop) -----------------------
 
 
-def insert_query_log(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Write query-log rows; a retried row that landed already is skipped."""
-    # Autocommit, row by row: no write lock is held across awaits (another writer in this process, waiting on the
-    # event loop, could otherwise wait on us).
-    conn.executemany(
-        "INSERT INTO query_log"
-        "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-        rows,
-    )
+def write_queued(
+    conn: sqlite3.Connection, rows: list[tuple[Any, ...]], conversations: list[tuple[Conversation, list[int]]]
+) -> None:
+    """Write what the bot queued, in one transaction: query-log rows (a retried row that landed already is
+    skipped) and follow-up contexts (each kept under its anchors, replacing what was kept there)."""
+    # One commit for the batch (a commit syncs the file: it was most of a row's cost), begun and ended within this
+    # call, so no write lock is held across awaits (another writer in this process, waiting on the event loop,
+    # could otherwise wait on us). IMMEDIATE takes the lock up front: a busy database fails the whole batch at its
+    # start, and the writer retries it.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT INTO query_log"
+            "(id, at, surface, guild_id, channel_id, user_id, query, as_of, took_ms, n_results, results)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+            rows,
+        )
+        for convo, anchors in conversations:
+            save_conversation(conn, convo, anchors)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def trim_query_log(conn: sqlite3.Connection, keep_days: int) -> int:

@@ -8,6 +8,7 @@ import multiprocessing
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -176,6 +177,28 @@ async def test_conversations_are_kept_under_each_anchor_and_expire(st: AsyncStor
     assert await st.conversation(999) is None
     assert (await st.trim_logs())["conversation"] == 1
     assert await st.conversation(102) is None and await st.conversation(100) == kept
+
+
+@pytest.mark.asyncio
+async def test_queued_contexts_and_log_rows_are_written_in_one_batch(
+    st: AsyncStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[tuple[int, int]] = []
+    write = st._backend.write
+
+    async def counting(fn: Any, *args: Any) -> Any:
+        if fn is st._ops.write_queued:
+            batches.append((len(args[0]), len(args[1])))
+        return await write(fn, *args)
+
+    monkeypatch.setattr(st._backend, "write", counting)
+    for qid in (1, 2, 3):
+        st.log_query(QueryLogEntry(id=qid, surface="slash", query=f"question {qid}"))
+    kept = st.keep_conversation(Conversation(query_id=1, question="Who won?", topic=("mayor",)), [200, 201])
+    assert kept.expires
+    assert await st.conversation(201) == kept == await st.conversation(200)  # a read waits for what is queued
+    assert batches == [(3, 1)]
+    assert (await st.query(3) or {})["query"] == "question 3"
 
 
 @pytest.mark.asyncio
