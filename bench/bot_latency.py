@@ -13,6 +13,11 @@ Run (after `newsbot index ../shared/data/realtimeqa/articles.jsonl.gz --db /tmp/
 
 A worker's first questions cost about a third more (its caches are empty), so the first burst holds many of the
 slowest answers; ``--warmup-rounds`` sends bursts first that are not counted.
+
+Also printed: the CPU time a counted question costs in the bot's process (all its threads) and in its search
+workers (read from /proc, so Linux only), which moves much less than wall time when other work shares the
+machine; and each round's answer p95 (min / median / max), since one round slowed by another process's work
+raises the p95 of all of them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import argparse
 import asyncio
 import json
 import logging
+import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -78,6 +85,19 @@ def summary(values: list[float]) -> dict[str, float]:
     return {f"p{p}": round(pct(values, p), 1) for p in (50, 95, 99)} | {"max": round(max(values), 1)}
 
 
+def cpu_seconds() -> tuple[float, float | None]:
+    """CPU seconds of this process (every thread) and of its multiprocessing children (None without /proc)."""
+    workers = 0.0
+    for child in multiprocessing.active_children():
+        try:
+            stat = Path(f"/proc/{child.pid}/stat").read_text()
+        except OSError:
+            return time.process_time(), None
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        workers += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return time.process_time(), workers
+
+
 async def ticker(samples: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
     """Record how late each ``interval`` sleep wakes up: the event loop's lag."""
     loop = asyncio.get_running_loop()
@@ -105,9 +125,13 @@ async def run(args: argparse.Namespace) -> dict:
         defer_ms: list[float] = []
         answer_ms: list[float] = []
         unanswered = 0
+        round_p95: list[float] = []
+        cpu_start: tuple[float, float | None] = (0.0, None)
         qi = 0
         started = time.perf_counter()
         for round_no in range(args.warmup_rounds + args.rounds):
+            if round_no == args.warmup_rounds:
+                cpu_start = cpu_seconds()
             batch = []
             for j in range(args.concurrency):
                 text, when = questions[qi % len(questions)]
@@ -120,6 +144,7 @@ async def run(args: argparse.Namespace) -> dict:
                 recorder.calls.clear()
                 await asyncio.sleep(args.pause)
                 continue
+            counted = len(answer_ms)
             for payload, arrived in batch:
                 calls = recorder.for_interaction(payload)
                 deferral = next((c for c in calls if c.kind == "callback"), None)
@@ -129,14 +154,20 @@ async def run(args: argparse.Namespace) -> dict:
                     continue
                 defer_ms.append((deferral.at - arrived) * 1000)
                 answer_ms.append((answer.at - arrived) * 1000)
+            round_p95.append(pct(answer_ms[counted:], 95))
             recorder.calls.clear()
             await asyncio.sleep(args.pause)
         wall = time.perf_counter() - started
+        cpu_end = cpu_seconds()
         stop.set()
         await tick
         await bot.close()
     return {
         "db": str(args.db),
+        # Which questions were asked: without the file, 5 stock questions as of now, a lighter workload.
+        "question_set": f"{len(questions)} from {args.questions}"
+        if Path(args.questions).is_file()
+        else f"{len(questions)} stock questions ({args.questions} not found)",
         "generation": bot.engine.generation,
         "concurrency": args.concurrency,
         "rounds": args.rounds,
@@ -149,7 +180,21 @@ async def run(args: argparse.Namespace) -> dict:
         "answer_ms": summary(answer_ms),
         "loop_lag_ms": summary(lag),
         "answer_mean_ms": round(statistics.mean(answer_ms), 1),
+        "answer_p95_per_round_ms": {
+            "min": round(min(round_p95), 1),
+            "median": round(statistics.median(round_p95), 1),
+            "max": round(max(round_p95), 1),
+        },
+        "cpu_ms_per_question": _cpu_per_question(cpu_start, cpu_end, len(answer_ms) + unanswered),
     }
+
+
+def _cpu_per_question(start: tuple[float, float | None], end: tuple[float, float | None], n: int) -> dict:
+    """CPU milliseconds a counted question cost in the bot's process and in its search workers."""
+    out = {"bot": round((end[0] - start[0]) * 1000 / max(n, 1), 2)}
+    if start[1] is not None and end[1] is not None:
+        out["workers"] = round((end[1] - start[1]) * 1000 / max(n, 1), 2)
+    return out
 
 
 def table(r: dict) -> str:
@@ -161,10 +206,17 @@ def table(r: dict) -> str:
         "| event-loop lag (ms) | {p50} | {p95} | {p99} | {max} | < 50 |".format(**r["loop_lag_ms"]),
     ]
     head = (
-        f"{r['questions']} /ask interactions, {r['concurrency']} at a time x {r['rounds']} rounds, "
+        f"{r['questions']} /ask interactions ({r['question_set']}), "
+        f"{r['concurrency']} at a time x {r['rounds']} rounds, "
         f"{r['unanswered']} unanswered; index {r['generation']}; startup {r['startup_ms']} ms; wall {r['wall_s']} s"
     )
-    return head + "\n\n" + "\n".join(rows)
+    per_round = r["answer_p95_per_round_ms"]
+    cpu = r["cpu_ms_per_question"]
+    foot = (
+        f"answer p95 per round: min {per_round['min']} / median {per_round['median']} / max {per_round['max']} ms; "
+        f"CPU a question: bot process {cpu['bot']} ms, search workers {cpu.get('workers', 'n/a')} ms"
+    )
+    return head + "\n\n" + "\n".join(rows) + "\n\n" + foot
 
 
 def main(argv: list[str] | None = None) -> int:
