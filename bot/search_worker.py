@@ -69,7 +69,6 @@ def search_and_compose(
     # The hits past the page are read too: the short answer's vote counts the first VOTE_DEPTH, as in `ask`.
     # With each article's runner-up passages, so the answer shows the passage that answers, as `ask` does.
     results = searcher.search(query, max(k + 1, VOTE_DEPTH), **options, **runner_up_options(options, k))
-    more = len(results.hits) > k
     # The index's idf weighs the question's words for the confidence check (rare names count most), the quote
     # and the vote.
     idf = searcher.idf(results.query.terms + results.query.title_terms)
@@ -77,6 +76,7 @@ def search_and_compose(
         if hit.words is None:
             highlight(hit, results.query)
     answer = compose(results, question=question, idf=idf, passages=k)
+    more = len(results.hits) > (answer.ranked or k)  # the next page starts after the articles shown
     del results.hits[k:]
     for hit in results.hits + [p.hit for p in answer.passages]:
         hit.words = None  # read by compose; not worth pickling back to the bot

@@ -316,6 +316,9 @@ class Answer:
     coverage: float = 0.0
     total: int = 0  # matching passages before paging
     offset: int = 0  # passages before this page
+    # Hits of the ranking this page shows (its articles); the next page starts after them. Fewer than the passages
+    # shown when one is a shown article's second passage (index.answer.choice), so no article is skipped.
+    ranked: int = 0
     took_ms: float = 0.0
     generation: str | None = None
 

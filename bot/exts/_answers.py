@@ -59,9 +59,10 @@ class AskRequest:
             options["window"] = self.window
         return options
 
-    def next_page(self) -> AskRequest:
-        """The same question, the following passages."""
-        return replace(self, offset=self.offset + PASSAGES)
+    def next_page(self, ranked: int = PASSAGES) -> AskRequest:
+        """The same question, the following passages: after the ``ranked`` hits this page showed (its articles;
+        ``Answer.ranked``), so an article is not skipped when a page showed another passage of one of them."""
+        return replace(self, offset=self.offset + ranked)
 
 
 @dataclass(slots=True)

@@ -147,7 +147,8 @@ class AskView(BaseView):
 
     async def on_more(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
-        self.req = self.req.next_page()
+        shown = self.reply.answer
+        self.req = self.req.next_page(shown.ranked if shown is not None and shown.ranked else _answers.PASSAGES)
         ans = await _answers.answer(self.bot, self.req, log_surface="more", log_id=interaction.id)
         self.sync(ans)
         await interaction.edit_original_response(embed=ans.embed, view=self, allowed_mentions=NONE)

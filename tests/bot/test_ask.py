@@ -184,3 +184,11 @@ async def test_more_is_judged_by_articles_not_passages(newsbot):
     assert len(results.hits) == 3 and results.total > 3 and not more
     results, _, more = search_worker.search_and_compose(searcher, "glacier storm sanctions", 2, options)
     assert len(results.hits) == 2 and more
+
+
+def test_the_next_page_starts_after_the_articles_a_page_showed() -> None:
+    from bot.exts._answers import AskRequest
+
+    req = AskRequest(question="q", as_of=MARCH, user_id=USER_ID, query_id=1)
+    assert req.next_page().offset == 3  # three articles shown
+    assert req.next_page(2).next_page(2).offset == 4  # a page that showed one article twice ranked two

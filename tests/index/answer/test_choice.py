@@ -102,6 +102,16 @@ def test_same_shows_the_first_article_runner_up_third() -> None:
     assert [h.article_id for h in nxt] == [1, 2, 3]
 
 
+def test_a_page_showing_an_article_twice_counts_the_articles_it_ranked() -> None:
+    """The next page starts after the articles shown: article 3, pushed off this page by article 1's second
+    passage, is the next page's first (Answer.ranked)."""
+    r = results(*articles())
+    same = compose(r, question=QUESTION, idf=IDF, choice=ChoiceParams(third=SAME))
+    assert [p.hit.article_id for p in same.passages] == [1, 2, 1] and same.ranked == 2
+    plain = compose(results(*articles()), question=QUESTION, idf=IDF, choice=None)
+    assert [p.hit.article_id for p in plain.passages] == [1, 2, 3] and plain.ranked == 3
+
+
 def test_compose_without_choice_shows_the_ranked_hits() -> None:
     r = results(*articles())
     answer = compose(r, question=QUESTION, idf=IDF, choice=None)
