@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +37,9 @@ class Spelling:
             ``rare_ratio`` times as often: a large archive holds its own typos ("Twiter", "goverment"), so a
             misspelt query word is often known, just rare. 0 corrects unknown terms only.
         rare_ratio: how many times more passages the correction of a rare known term must have.
+        lexicon: leave alone a query word that an English word list knows (pyspellchecker's, shipped inside the
+            package): an archive that lacks a word ("country" in a small one) must not turn it into a
+            neighbour it holds ("County"). Names and typos are not in the list, so they are still corrected.
     """
 
     min_df: int = 1
@@ -42,6 +47,7 @@ class Spelling:
     two_edits_from: int = 7
     rare_df: int = 20
     rare_ratio: float = 100.0
+    lexicon: bool = True
 
 
 DEFAULT_SPELLING = Spelling()
@@ -153,6 +159,8 @@ def prepare(searcher: Any) -> None:
     settings = getattr(searcher, "spelling", None)
     if settings is not None:
         speller(searcher.postings, settings)
+        if settings.lexicon:
+            english_words()  # 0.15-0.2 s to load
 
 
 def correct_query(st: Postings, q: Query, settings: Spelling = DEFAULT_SPELLING) -> tuple[Query, list[Correction]]:
@@ -172,11 +180,14 @@ def correct_query(st: Postings, q: Query, settings: Spelling = DEFAULT_SPELLING)
         return q, []
     sp = speller(st, settings)
     words = _surface_words(q.raw)
+    english = english_words() if settings.lexicon else None
     fixes: dict[str, str] = {}
     for t in dict.fromkeys(q.terms):
+        typed = fold(words.get(t, t)).casefold()
+        if english is not None and typed in english:
+            continue  # spelt right: the archive just does not hold it (often)
         context = [o for o in q.terms if o != t]
         got = sp.suggest(t, context)
-        typed = fold(words.get(t, t)).casefold()
         if got is None and typed != t and st.term_id(t) < 0:
             # Stemming a misspelt word can cut it further from its stem ("Portishaed" -> "portisha", two edits
             # from "portishead"); the word as typed may be one edit away.
@@ -187,6 +198,14 @@ def correct_query(st: Postings, q: Query, settings: Spelling = DEFAULT_SPELLING)
         return q, []
     corrections = [Correction(words.get(t, t), t, c, c) for t, c in fixes.items()]
     return replace(q, terms=[fixes.get(t, t) for t in q.terms], notes=list(q.notes)), corrections
+
+
+@functools.cache
+def english_words() -> Mapping[str, int]:
+    """Correctly spelt English words, lower case (pyspellchecker's word list, loaded once per process)."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1).word_frequency.dictionary
 
 
 def name_corrections(corrections: list[Correction], hits: list[Hit]) -> None:

@@ -73,6 +73,15 @@ def test_known_short_and_numeric_words_are_left_alone(searcher: Searcher) -> Non
     assert searcher.search("Washington soup").corrections == []
 
 
+def test_a_word_spelt_right_is_not_corrected_to_one_the_archive_holds(searcher: Searcher) -> None:
+    # "bowel" is English; this archive lacks it, and "bowl" is one edit away.
+    assert searcher.search("soup bowel").corrections == []
+    st = searcher.postings
+    without = correct_query(st, parse("soup bowel"), Spelling(lexicon=False))[1]
+    assert [c.corrected for c in without] == ["bowl"]
+    assert [c.shown for c in searcher.search("soup bowll").corrections] == ["bowl"]  # a typo still is
+
+
 def test_a_rare_name_that_fits_the_question_is_not_corrected(searcher: Searcher) -> None:
     # "kwon" is in one passage, one edit from the more frequent "won"; the question's other words go with "kwon".
     searcher.spelling = Spelling(rare_ratio=2)
