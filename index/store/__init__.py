@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from index.store import sqlite as _sqlite
 from index.store.records import ArticleRef, IngestRun, OutletStats, StoredArticle, StoreStats  # noqa: F401
 from index.store.sqlite import *  # noqa: F403
+from index.text import valid_text
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 Locator = Path | str  # a SQLite file's path, or a PostgreSQL URL (kept as a string: Path would fold its "//")
@@ -111,6 +112,59 @@ for _name, _fn in inspect.getmembers(_sqlite, inspect.isfunction):
     if _name.startswith("_") or _fn.__module__ != _sqlite.__name__ or _name in _NEUTRAL:
         continue
     globals()[_name] = _dispatching(_name, _fn, _CHOSEN_BY.get(_name, 0))
+
+
+def read_article(conn: Any, article_id: int, *, original: bool = False) -> StoredArticle | None:
+    """One stored article by its row id.
+
+    Args:
+        conn: open connection (either backend).
+        article_id: the article's row id.
+        original: follow a duplicate to the article it repeats, whose passages are the indexed ones.
+
+    Returns:
+        The article, or None when no such article is stored (a re-index may have removed it).
+    """
+    by = backend(conn).articles_by
+    for _ in range(3):  # an original is never itself a duplicate, so one step suffices; bounded all the same
+        found = by(conn, "id", article_id)
+        if not found:
+            return None
+        article = found[0]
+        if not original or article.duplicate_of is None or article.passages:
+            break
+        article_id = article.duplicate_of
+    return article
+
+
+def find_articles(conn: Any, ref: str) -> list[StoredArticle]:
+    """Articles a user's reference names: a row id, a source id, a URL or a file path (tried in that order).
+
+    Args:
+        conn: open connection (either backend).
+        ref: what the user typed.
+
+    Returns:
+        The matching articles (several when a URL or a file holds more than one); ``[]`` when none.
+    """
+    by = backend(conn).articles_by
+    ref = valid_text(ref).strip()
+    if ref.isdigit() and len(ref) < 19:  # a longer one is past a 64-bit row id: it cannot be one
+        found = by(conn, "id", int(ref))
+        if found:
+            return found
+    for key in ("source_id", "url"):
+        found = by(conn, key, ref) if ref else []
+        if found:
+            return found
+    if not ref:
+        return []
+    path = Path(ref).expanduser()
+    for candidate in (str(path.resolve()), str(path)):
+        found = by(conn, "path", candidate)
+        if found:
+            return found
+    return []
 
 
 def cannot_write(err: BaseException) -> bool:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -670,42 +669,18 @@ def _stored_articles(conn: psycopg.Connection[Any], where: str, params: tuple[An
     return [_stored_article(r) for r in _cur(conn).execute(f"{_STORED_ARTICLE} {where}", params)]
 
 
-def read_article(conn: psycopg.Connection[Any], article_id: int, *, original: bool = False) -> StoredArticle | None:
-    """One stored article by its row id (following a duplicate to its original when asked)."""
-    for _ in range(3):  # an original is never itself a duplicate, so one step suffices; bounded all the same
-        found = _stored_articles(conn, "WHERE a.id = %s", (article_id,))
-        if not found:
-            return None
-        article = found[0]
-        if not original or article.duplicate_of is None or article.passages:
-            break
-        article_id = article.duplicate_of
-    return article
+# What articles_by looks an article up by: the filter (and order) of each.
+_BY = {
+    "id": "WHERE a.id = %s",
+    "source_id": "WHERE a.source_id = %s",
+    "url": "WHERE a.url = %s ORDER BY a.id",  # the same link may have been ingested from several files
+    "path": "JOIN files f ON f.id = a.file_id WHERE f.path = %s ORDER BY a.origin_line, a.id",
+}
 
 
-def find_articles(conn: psycopg.Connection[Any], ref: str) -> list[StoredArticle]:
-    """Articles a user's reference names: a row id, a source id, a URL or a file path (tried in that order)."""
-    ref = _text(valid_text(ref).strip()) or ""
-    if ref.isdigit() and len(ref) < 19:  # beyond BIGINT it cannot be a row id
-        found = _stored_articles(conn, "WHERE a.id = %s", (int(ref),))
-        if found:
-            return found
-    found = _stored_articles(conn, "WHERE a.source_id = %s", (ref,))
-    if found:
-        return found
-    found = _stored_articles(conn, "WHERE a.url = %s ORDER BY a.id", (ref,))
-    if found or not ref:
-        return found
-    path = Path(ref).expanduser()
-    for candidate in (str(path.resolve()), str(path)):
-        found = _stored_articles(
-            conn,
-            "JOIN files f ON f.id = a.file_id WHERE f.path = %s ORDER BY a.origin_line, a.id",
-            (candidate,),
-        )
-        if found:
-            return found
-    return []
+def articles_by(conn: psycopg.Connection[Any], key: str, value: int | str) -> list[StoredArticle]:
+    """The stored articles whose ``key`` ("id", "source_id", "url" or "path", their file's) is ``value``."""
+    return _stored_articles(conn, _BY[key], (_text(value) if isinstance(value, str) else value,))
 
 
 def find_headlines(conn: psycopg.Connection[Any], text: str, *, limit: int = 25) -> list[ArticleRef]:

@@ -807,60 +807,18 @@ def _stored_articles(conn: sqlite3.Connection, where: str, params: tuple[Any, ..
     return [_stored_article(r) for r in conn.execute(f"{_STORED_ARTICLE} {where}", params)]
 
 
-def read_article(conn: sqlite3.Connection, article_id: int, *, original: bool = False) -> StoredArticle | None:
-    """One stored article by its row id.
-
-    Args:
-        conn: open connection.
-        article_id: the article's row id.
-        original: follow a duplicate to the article it repeats, whose passages are the indexed ones.
-
-    Returns:
-        The article, or None when no such article is stored (a re-index may have removed it).
-    """
-    for _ in range(3):  # an original is never itself a duplicate, so one step suffices; bounded all the same
-        found = _stored_articles(conn, "WHERE a.id = ?", (article_id,))
-        if not found:
-            return None
-        article = found[0]
-        if not original or article.duplicate_of is None or article.passages:
-            break
-        article_id = article.duplicate_of
-    return article
+# What articles_by looks an article up by: the filter (and order) of each.
+_BY = {
+    "id": "WHERE a.id = ?",
+    "source_id": "WHERE a.source_id = ?",
+    "url": "WHERE a.url = ? ORDER BY a.id",  # the same link may have been ingested from several files
+    "path": "JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.origin_line, a.id",
+}
 
 
-def find_articles(conn: sqlite3.Connection, ref: str) -> list[StoredArticle]:
-    """Articles a user's reference names: a row id, a source id, a URL or a file path (tried in that order).
-
-    Args:
-        conn: open connection.
-        ref: what the user typed.
-
-    Returns:
-        The matching articles (several when a URL or a file holds more than one); ``[]`` when none.
-    """
-    ref = valid_text(ref).strip()
-    if ref.isdigit():
-        found = _stored_articles(conn, "WHERE a.id = ?", (int(ref),))
-        if found:
-            return found
-    found = _stored_articles(conn, "WHERE a.source_id = ?", (ref,))
-    if found:
-        return found
-    # The same link may have been ingested from several files.
-    found = _stored_articles(conn, "WHERE a.url = ? ORDER BY a.id", (ref,))
-    if found or not ref:
-        return found
-    path = Path(ref).expanduser()
-    for candidate in (str(path.resolve()), str(path)):
-        found = _stored_articles(
-            conn,
-            "JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.origin_line, a.id",
-            (candidate,),
-        )
-        if found:
-            return found
-    return []
+def articles_by(conn: sqlite3.Connection, key: str, value: int | str) -> list[StoredArticle]:
+    """The stored articles whose ``key`` ("id", "source_id", "url" or "path", their file's) is ``value``."""
+    return _stored_articles(conn, _BY[key], (value,))
 
 
 def find_headlines(conn: sqlite3.Connection, text: str, *, limit: int = 25) -> list[ArticleRef]:

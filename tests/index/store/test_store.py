@@ -144,6 +144,8 @@ def test_articles_passages_and_lookups(store: StoreUnderTest, tmp_path: Path) ->
     for ref in (str(aid), "rec-1", "https://news.example/budget", path):
         assert [a.id for a in store.find_articles(conn, ref)] == [aid]
     assert store.find_articles(conn, "nothing-like-it") == []
+    assert store.find_articles(conn, "9" * 25) == []  # digits past a 64-bit row id name no row
+    assert store.find_articles(conn, "  ") == []
     stored = store.read_article(conn, aid)
     assert stored == store.find_articles(conn, "rec-1")[0]
     assert (stored.title, stored.body, stored.outlet, stored.url) == ("Title rec-1", body, "Example Times", article.url)
