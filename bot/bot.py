@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hashlib
 import json
@@ -15,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors
+from bot import errors, tasks
 from bot.cluster import ClusterSync
 from bot.config import Settings
 from bot.engine import Engine, rebuild_index
@@ -202,10 +201,7 @@ class NewsBot(commands.Bot):
             await super().close()
         finally:
             await self.engine.close()
-            if self._retention is not None:
-                self._retention.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._retention
+            await tasks.stop(self._retention)
             if self.store is not None:
                 await self.store.close()
                 self.store = None  # type: ignore[assignment]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot import tasks
 from index.search.generations import current_generation
 
 if TYPE_CHECKING:
@@ -51,11 +51,8 @@ class ClusterSync:
             self._task = asyncio.create_task(self._loop(), name="newsbot-cluster-sync")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         while True:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from bot import tasks
 from index.ingest import feeds
 from index.ingest.fetch import FetchPolicy
 
@@ -49,11 +49,8 @@ class FeedPoller:
 
     async def stop(self) -> None:
         """Stop polling; a cycle's worker thread finishes on its own (the archive stays consistent)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         await self.bot.wait_until_ready()

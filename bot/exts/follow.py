@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import tasks
 from bot.bot import NewsBot
 from bot.exts import _views
 from bot.follows import check_query, earliest_day, indexed_upto, match_new
@@ -109,10 +110,7 @@ class Follows(commands.Cog):
     async def cog_unload(self) -> None:
         with contextlib.suppress(ValueError):
             self.bot.feed_poller.listeners.remove(self.on_feed_cycle)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         if self.bot.follows is self:
             self.bot.follows = None
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import tasks
 from bot.store.base import (
     CONVERSATION_MINUTES,
     QUERY_LOG_DAYS,
@@ -159,9 +160,7 @@ class AsyncStore:
         if self._writer is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.flush(), timeout=5)
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            await tasks.stop(self._writer)
             self._writer = None
         await self._backend.close()
 
