@@ -50,17 +50,6 @@ async def test_query_log_keeps_only_its_retention_and_feedback_goes_with_it(tmp_
         await st.close()
 
 
-@pytest.mark.asyncio
-async def test_zero_days_keeps_no_query_log(tmp_path: Path) -> None:
-    st = await AsyncStore.open(tmp_path / "z.db", query_log_days=0)
-    try:
-        st.log_query(QueryLogEntry(id=9, surface="slash", query="private question"))
-        await st.flush()
-        assert await st.query(9) is None
-    finally:
-        await st.close()
-
-
 def test_ingest_log_keeps_the_latest_run_and_open_problems(tmp_path: Path) -> None:
     db = tmp_path / "i.db"
     conn = store.connect(db)
