@@ -180,19 +180,18 @@ def correct_query(st: Postings, q: Query, settings: Spelling = DEFAULT_SPELLING)
         return q, []
     sp = speller(st, settings)
     words = _surface_words(q.raw)
-    english = english_words() if settings.lexicon else None
     fixes: dict[str, str] = {}
     for t in dict.fromkeys(q.terms):
         typed = fold(words.get(t, t)).casefold()
-        if english is not None and typed in english:
-            continue  # spelt right: the archive just does not hold it (often)
         context = [o for o in q.terms if o != t]
         got = sp.suggest(t, context)
         if got is None and typed != t and st.term_id(t) < 0:
             # Stemming a misspelt word can cut it further from its stem ("Portishaed" -> "portisha", two edits
             # from "portishead"); the word as typed may be one edit away.
             got = sp.suggest(typed, context)
-        if got is not None:
+        # A word spelt right is kept: the archive just does not hold it (often). The list is read only here, when
+        # a correction is at stake, so a one-off question without one never loads it.
+        if got is not None and not (settings.lexicon and typed in english_words()):
             fixes[t] = got
     if not fixes:
         return q, []
