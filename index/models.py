@@ -316,9 +316,6 @@ class Answer:
     coverage: float = 0.0
     total: int = 0  # matching passages before paging
     offset: int = 0  # passages before this page
-    # Hits of the ranking this page shows (its articles); the next page starts after them. Fewer than the passages
-    # shown when one is a shown article's second passage (index.answer.choice), so no article is skipped.
-    ranked: int = 0
     took_ms: float = 0.0
     generation: str | None = None
 
@@ -326,3 +323,9 @@ class Answer:
     def answered(self) -> bool:
         """True when passages are shown as the answer (False: the "no good match" reply)."""
         return bool(self.passages)
+
+    @property
+    def ranked(self) -> int:
+        """Hits of the ranking this page shows: its articles (one hit each), after which the next page starts.
+        Fewer than the passages when one is a shown article's second passage (``index.answer.choice``)."""
+        return len({p.hit.article_id for p in self.passages})

@@ -592,7 +592,6 @@ def compose(
         AnswerPassage(h, cite(h, n, as_of), passage_excerpt(h, sentences=split.get(id(h))))
         for n, h in enumerate(hits, 1)
     ]
-    answer.ranked = len({h.article_id for h in hits})  # one hit per article: the first this many are shown
     if results.offset == 0:
         answer.time_note = time_note(results, as_of)
         _short(answer, parts, hits, len(hits))
