@@ -23,6 +23,7 @@ _ABBR = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # U.S  U.K  e.g  (the final dot 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*")  # 2,000  1.13bn  3rd  2022
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"})
+_POINTS = re.compile(r"[.,]")
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -50,16 +51,23 @@ def _word(raw: str, keep_caps: bool, out: list[str]) -> None:
 
 
 def _terms(run: str, keep_caps: bool) -> tuple[str, ...]:
-    """The terms for one run of the text (uncached)."""
-    run = fold(run).translate(_APOS)
+    """The terms for one run of the text (uncached).
+
+    Each test is guarded by what its pattern needs (a dot, a leading digit, a joiner), so that the common plain
+    word skips them: a question's first-seen words pay this, and most words of a new question's passages are.
+    """
+    if not run.isascii():  # the apostrophes and hyphens the table maps, and the accents, are all non-ASCII
+        run = fold(run).translate(_APOS)
+    dotted = "." in run
+    if dotted and _ABBR.fullmatch(run):
+        return (run.replace(".", "").lower(),)
+    if run[:1].isdigit() and _NUM.fullmatch(run):  # isdigit() holds for every character \d matches
+        return (run.replace(",", "").lower(),)
     out: list[str] = []
-    if _ABBR.fullmatch(run):
-        out.append(run.replace(".", "").lower())
+    if not dotted and "," not in run and "-" not in run:
+        _word(run, keep_caps, out)
         return tuple(out)
-    if _NUM.fullmatch(run):
-        out.append(run.replace(",", "").lower())
-        return tuple(out)
-    for piece in re.split(r"[.,]", run):
+    for piece in _POINTS.split(run):
         if not piece:
             continue
         if "-" not in piece:

@@ -626,6 +626,8 @@ def _terms(key: str) -> tuple[str, ...]:
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish)$")
 _THE = re.compile(r"^(?:the|a|an)\s+")
 _POSS = re.compile(r"[’']s?\b")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d)")
+_NOT_KEY = re.compile(r"[^\w$%.]+")
 
 
 @lru_cache(maxsize=65536)
@@ -640,8 +642,8 @@ def variant_key(phrase: str) -> str:
     """
     s = fold(phrase).lower()
     s = _POSS.sub("", s)
-    s = re.sub(r"(?<=\d),(?=\d)", "", s)
-    s = re.sub(r"[^\w$%.]+", " ", s).strip(" .")
+    s = _THOUSANDS.sub("", s)
+    s = _NOT_KEY.sub(" ", s).strip(" .")
     s = _THE.sub("", s)
     return _ALIASES.get(s, s)
 
