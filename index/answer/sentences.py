@@ -19,10 +19,11 @@ _SHORT_WORDS = 5
 _SHORT_PENALTY = 0.7  # "Why?", a dateline: rarely an answer
 _ANSWERED = 0.9  # a question quoted with the sentence after it (quizzes, Q&A pieces): nearly as good as a statement
 _RESTATES = 0.8  # a sentence this much made of the question's words, holding this much of it, restates it
-EXTRACT_LIMIT = 8  # sentences per question that get candidates (extraction is most of the cost)
+EXTRACT_LIMIT = 24  # sentences per question that get candidates at most (extraction is most of the cost)
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
 Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
-_EXTRACT_SHARE = 0.2  # candidates are only looked for in sentences holding this share of the best one's overlap
+# Candidates are looked for in sentences holding this share of the best one's overlap (the vote's own floor).
+_EXTRACT_SHARE = 0.15
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
 _LEANS = re.compile(
@@ -54,10 +55,10 @@ class QuoteParams:
             long sentences hold more of the question's words by chance).
     """
 
-    kind_bonus: float = 0.5
+    kind_bonus: float = 1.0
     rank_decay: float = 0.6
-    proximity: float = 0.0
-    context_weight: float = 1.0
+    proximity: float = 0.3
+    context_weight: float = 0.5
     leader_bonus: float = 0.5
     length_norm: float = 0.0
 

@@ -143,6 +143,20 @@ def test_which_city_is_not_answered_by_the_country_around_it() -> None:
 
 
 def test_a_person_is_shown_by_the_full_name_the_passages_introduce() -> None:
+    # The full name stands in a sentence sharing no word with the question, which does not vote: the surname
+    # wins, and is shown by the full name.
+    question = "Which film director set a new record at the Kite awards?"
+    passages = [
+        "Quillon set a new record at the Kite awards, the academy said.",
+        "Quillon, whose record at the Kite awards now stands at 11, was glad.",
+        "Mara Quillon grew up in Leeds.",
+    ]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "Mara Quillon"
+    assert "Quillon" in leader.forms
+
+
+def test_a_person_named_in_full_where_the_question_is_answered_wins_by_the_full_name() -> None:
     question = "Which film director set a new record at the Kite awards?"
     passages = [
         "Quillon set a new record at the Kite awards, the academy said.",
@@ -150,5 +164,14 @@ def test_a_person_is_shown_by_the_full_name_the_passages_introduce() -> None:
         "Director Mara Quillon has produced 11 films.",
     ]
     leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Mara Quillon"
-    assert "Quillon" in leader.forms
+    assert leader is not None and leader.text == "Mara Quillon" and leader.passages == 2
+
+
+def test_a_figure_in_a_sentence_with_less_of_the_question_still_votes() -> None:
+    # Ten sentences hold more of the question's words than the one with the figure; each sentence holding at
+    # least the vote's floor of the best one's overlap has its candidates read, not only the best eight.
+    question = "How many reservists will the Dunmore army call up for the mobilization?"
+    filler = "The Dunmore army mobilization will call up reservists, officials said of the mobilization plan."
+    passages = [" ".join([filler] * 5), " ".join([filler] * 5), "The defense minister said 300,000 reservists."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "300,000 reservists"
