@@ -82,7 +82,7 @@ def answer_parts(
     """
     qa = analyse(question)
     weights = term_weights(qa, idf, quote_params.context_weight)
-    read = read_passages(qa, texts, weights, words=words)
+    read = read_passages(qa, texts, weights, words=words, decay=short_params.rank_decay)
     leader = vote(qa, texts, idf, params=short_params, read=read, titles=titles)
     # The vote's leader steers the quote even when it is too weak to be shown on its own.
     lead = leader.forms if leader is not None else ()

@@ -22,8 +22,7 @@ _RESTATES = 0.8  # a sentence this much made of the question's words, holding th
 EXTRACT_LIMIT = 24  # sentences per question that get candidates at most (extraction is most of the cost)
 _TEASER_PENALTY = 0.5  # "Watch the video ..." teasers and cut-off text
 Runs = list[tuple[int, int, tuple[str, ...]]]  # a text's word runs, as index.tokenize.tokenize_spans gives them
-# Candidates are looked for in sentences holding this share of the best one's overlap (the vote's own floor).
-_EXTRACT_SHARE = 0.15
+_EXTRACT_SHARE = 0.15  # candidates are looked for in sentences whose vote would weigh this share of the best one's
 
 # A sentence that starts like this leans on the one before it for what it is about ("The company said ...").
 _LEANS = re.compile(
@@ -113,12 +112,14 @@ def read_passages(
     limit: int = EXTRACT_LIMIT,
     words: Sequence[Runs | None] | None = None,
     least: float = 0.0,
+    decay: float = 1.0,
 ) -> list[list[Sentence]]:
     """:func:`read_passage` for each passage, looking for candidates only where they may matter.
 
-    Candidate extraction is most of the cost, so it runs only in the ``limit`` sentences with the most overlap
-    (higher passages first among equals), and only in those holding at least a fifth of the best one's:
-    weaker sentences can hardly be quoted, and their votes would be small.
+    Candidate extraction is most of the cost, so it runs only in the sentences whose vote would weigh at least
+    a fifth of the best sentence's (overlap, discounted by ``decay`` for each passage down, as the vote
+    discounts it), at most ``limit`` of them, most weight first (higher passages first among equals): weaker
+    sentences can hardly be quoted, and their votes would be small.
 
     Args:
         analysis: the question's analysis.
@@ -129,6 +130,8 @@ def read_passages(
             ``words``), so the passages are not tokenized again; None for any not at hand.
         least: of those ``limit`` sentences, the ones with less overlap than this get no candidates either
             (the caller would not read them: a vote's floor); which sentences are chosen does not change.
+        decay: each passage down, a sentence's overlap counts this many times less in choosing them (the
+            vote's ``rank_decay``; 1 ranks by overlap alone).
 
     Returns:
         Each passage's sentences, in order.
@@ -140,19 +143,20 @@ def read_passages(
         return read
     _definite_leans(analysis, texts, read)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
+    floor = top * _EXTRACT_SHARE
     ranked = sorted(
         (
-            (s.overlap, -p, -i)
+            (s.overlap * decay**p, -p, -i)
             for p, ss in enumerate(read)
             for i, s in enumerate(ss)
-            if s.overlap >= top * _EXTRACT_SHARE
+            if s.overlap * decay**p >= floor
         ),
         reverse=True,
     )
-    for overlap, p, i in ranked[:limit]:
-        if overlap < least:
-            continue
+    for _, p, i in ranked[:limit]:
         s, text = read[-p][-i], texts[-p]
+        if s.overlap < least:
+            continue
         found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
         cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
         fit = max((wanted[c.kind] for c in cands), default=0.0)

@@ -142,7 +142,7 @@ def vote(
     if not wanted or not passages:
         return None
     weights = term_weights(analysis, idf)
-    read = list(read) if read is not None else read_passages(analysis, passages, weights)
+    read = list(read) if read is not None else read_passages(analysis, passages, weights, decay=params.rank_decay)
     top = max((s.overlap for ss in read for s in ss), default=0.0)
     if top <= 0:
         return None

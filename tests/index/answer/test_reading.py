@@ -33,3 +33,22 @@ def test_read_passage_and_read_passages_read_sentences_alike() -> None:
         (s.start, s.end, s.words, s.overlap, s.closeness, s.leans) for s in many
     ]
     assert one[0].candidates == many[0].candidates and one[1].leans
+
+
+def test_sentences_are_read_for_candidates_by_the_weight_their_vote_would_carry() -> None:
+    # The fifth passage's sentence holds a little more of the question than the first's, but the vote discounts
+    # each passage down (decay): it is the first passage's sentence that is read when only one may be.
+    qa = analyse("Which company bought the Velmont volcano observatory?")
+    weights = {t: 4.0 for t in qa.terms}
+    filler = "Nothing here."
+    texts = [
+        "Harlow Group bought the Velmont observatory.",
+        filler,
+        filler,
+        filler,
+        "Brisco Ltd bought the Velmont volcano observatory.",
+    ]
+    by_overlap = read_passages(qa, texts, weights, limit=1)
+    by_vote = read_passages(qa, texts, weights, limit=1, decay=0.85)
+    assert by_overlap[4][0].candidates and not by_overlap[0][0].candidates
+    assert by_vote[0][0].candidates and not by_vote[4][0].candidates

@@ -168,10 +168,10 @@ def test_a_person_named_in_full_where_the_question_is_answered_wins_by_the_full_
 
 
 def test_a_figure_in_a_sentence_with_less_of_the_question_still_votes() -> None:
-    # Ten sentences hold more of the question's words than the one with the figure; each sentence holding at
-    # least the vote's floor of the best one's overlap has its candidates read, not only the best eight.
+    # Ten sentences hold more of the question's words than the one with the figure: every sentence whose vote
+    # would weigh enough is read for candidates, not only the best eight.
     question = "How many reservists will the Dunmore army call up for the mobilization?"
     filler = "The Dunmore army mobilization will call up reservists, officials said of the mobilization plan."
-    passages = [" ".join([filler] * 5), " ".join([filler] * 5), "The defense minister said 300,000 reservists."]
+    passages = [" ".join([filler] * 10) + " The defense minister said 300,000 reservists.", filler]
     leader = vote(analyse(question), passages, idf_for(question))
     assert leader is not None and leader.text == "300,000 reservists"
