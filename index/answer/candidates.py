@@ -613,7 +613,10 @@ def place_type(key: str) -> str | None:
     return "country" if country else ("state" if state else None)
 
 
+@lru_cache(maxsize=65536)
 def _known(key: str, known: frozenset[str]) -> bool:
+    """True when every term of ``key`` is one of ``known`` (a question's terms: each question's set is one
+    object, whose hash Python keeps, and a passage names the same things again and again)."""
     terms = _terms(key)
     return bool(terms) and all(t in known for t in terms)
 
