@@ -563,10 +563,18 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
         return PERSON, False, PERSON
-    late = (
-        PERSON if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and all(w[:1].isupper() for w in words) else NAME
-    )
+    late = PERSON if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and _personal(words) else NAME
     return None, len(words) <= 3, late
+
+
+def _personal(words: list[str]) -> bool:
+    """Capitalised words, but for a surname's particles ("Ayman al-Zawahiri", "Ludwig van Beethoven"): how a
+    person's name is written."""
+    return words[0][:1].isupper() and all(w[:1].isupper() or w.split("-")[0] in _PARTICLES for w in words[1:])
+
+
+# Lower-case particles inside people's names (Arabic, Dutch, German; not "de", which starts many Romance firms' names).
+_PARTICLES = _words("al el bin ibn abu van von der den")
 
 
 def full_name(word: str, texts: Collection[str]) -> str | None:

@@ -174,3 +174,9 @@ def test_a_name_cached_from_one_sentence_still_reads_the_word_before_it_in_anoth
 def test_a_demonym_names_its_country_wherever_its_run_was_first_read() -> None:
     assert kinds("Iranian lawmakers met.") == {"Iran": PLACE}
     assert kinds("They met Iranian lawmakers.") == {"Iran": PLACE}
+
+
+def test_a_name_with_a_surname_particle_is_a_person() -> None:
+    found = kinds("A strike killed Ayman al-Zawahiri, officials said. Ludwig van Beethoven wrote it in Bonn.")
+    assert found["Ayman al-Zawahiri"] == PERSON and found["Ludwig van Beethoven"] == PERSON
+    assert kinds("Banco de Chile raised rates.")["Banco de Chile"] != PERSON  # "de" starts firms' names too
