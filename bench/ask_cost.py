@@ -14,6 +14,7 @@ asks each of the rest once. A new question's passages hold words the process has
 word the first time (tokenizing, stemming, classifying a name) costs more than looking it up again.
 
     python bench/ask_cost.py --db /tmp/m/rtqa.db
+    python bench/ask_cost.py --db /tmp/m/rtqa.db --first-time
 """
 
 from __future__ import annotations

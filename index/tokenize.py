@@ -53,8 +53,8 @@ def _word(raw: str, keep_caps: bool, out: list[str]) -> None:
 def _terms(run: str, keep_caps: bool) -> tuple[str, ...]:
     """The terms for one run of the text (uncached).
 
-    Each test is guarded by what its pattern needs (a dot, a leading digit, a joiner), so that the common plain
-    word skips them: a question's first-seen words pay this, and most words of a new question's passages are.
+    Each test is guarded by what its pattern needs (a dot, a leading digit, a joiner), so a plain word skips
+    them all: every word a process reads for the first time comes through here.
     """
     if not run.isascii():  # the apostrophes and hyphens the table maps, and the accents, are all non-ASCII
         run = fold(run).translate(_APOS)

@@ -117,9 +117,9 @@ def read_passages(
     """:func:`read_passage` for each passage, looking for candidates only where they may matter.
 
     Candidate extraction is most of the cost, so it runs only in the sentences whose vote would weigh at least
-    a fifth of the best sentence's (overlap, discounted by ``decay`` for each passage down, as the vote
-    discounts it), at most ``limit`` of them, most weight first (higher passages first among equals): weaker
-    sentences can hardly be quoted, and their votes would be small.
+    0.15 of the best sentence's (the overlap, times ``decay`` for each passage down, as the vote weighs it), at
+    most ``limit`` of them, most weight first (higher passages first among equals): weaker sentences can hardly
+    be quoted, and their votes would be small.
 
     Args:
         analysis: the question's analysis.
@@ -130,7 +130,7 @@ def read_passages(
             ``words``), so the passages are not tokenized again; None for any not at hand.
         least: of those ``limit`` sentences, the ones with less overlap than this get no candidates either
             (the caller would not read them: a vote's floor); which sentences are chosen does not change.
-        decay: each passage down, a sentence's overlap counts this many times less in choosing them (the
+        decay: what a sentence's overlap is multiplied by for each passage down, in choosing them (the
             vote's ``rank_decay``; 1 ranks by overlap alone).
 
     Returns:
