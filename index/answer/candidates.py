@@ -492,6 +492,7 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
 
 
 _WORD = re.compile(r"\S+")
+_COUNT = re.compile(r"\d{1,3}(?:,\d{3})*")
 _LETTER = re.compile(r"[^\W\d_]")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _DATELINE = re.compile(r"^([^—–\n]{1,60}?)\s[—–]+\s")
@@ -518,8 +519,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
         low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
         if low in _TITLES and i + 1 < len(words):
             titled = True
-        elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING):
-            break
+        elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or _COUNT.fullmatch(low)):
+            break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
         i += 1
     j = len(words)
     while j > i and words[j - 1].group(0).lower().rstrip(".’'s") in ("of", "the", "and", "for", "de"):

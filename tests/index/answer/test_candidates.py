@@ -180,3 +180,8 @@ def test_a_name_with_a_surname_particle_is_a_person() -> None:
     found = kinds("A strike killed Ayman al-Zawahiri, officials said. Ludwig van Beethoven wrote it in Bonn.")
     assert found["Ayman al-Zawahiri"] == PERSON and found["Ludwig van Beethoven"] == PERSON
     assert kinds("Banco de Chile raised rates.")["Banco de Chile"] != PERSON  # "de" starts firms' names too
+
+
+def test_a_count_ahead_of_a_name_is_not_part_of_it() -> None:
+    names = extract("A letter signed by 227 of Iran's 290 lawmakers.", kinds={PLACE, ORG, PERSON})
+    assert [(c.text, c.kind) for c in names] == [("Iran", PLACE)]
