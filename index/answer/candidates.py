@@ -184,6 +184,8 @@ def extract(
         # Open-class questions want phrases only: names, figures and dates are capitalised or digits, which
         # end a phrase anyway, so their patterns are not run (most of extraction's cost).
         return phrases(text, known)
+    if not isinstance(known, frozenset):
+        known = frozenset(known)  # hashable: whether a candidate is known is cached by it
     found: list[Candidate] = []
     # "WASHINGTON (CNN) —": a dateline names where the story was filed, not an answer.
     dateline = _dateline(text)
