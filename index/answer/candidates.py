@@ -164,7 +164,7 @@ class Candidate:
 
 
 def extract(
-    text: str, known: frozenset[str] = frozenset(), *, pairs: bool = False, kinds: Collection[str] | None = None
+    text: str, known: Collection[str] = frozenset(), *, pairs: bool = False, kinds: Collection[str] | None = None
 ) -> list[Candidate]:
     """Find candidate answers in a sentence (or any short text), rule-based.
 
