@@ -180,12 +180,12 @@ def extract(
     Returns:
         Candidates in text order; they do not overlap (a few of other kinds may come along).
     """
+    if not isinstance(known, frozenset):
+        known = frozenset(known)  # hashable: whether a candidate is known is cached by it
     if kinds is not None and THING in kinds:
         # Open-class questions want phrases only: names, figures and dates are capitalised or digits, which
         # end a phrase anyway, so their patterns are not run (most of extraction's cost).
         return phrases(text, known)
-    if not isinstance(known, frozenset):
-        known = frozenset(known)  # hashable: whether a candidate is known is cached by it
     found: list[Candidate] = []
     # "WASHINGTON (CNN) —": a dateline names where the story was filed, not an answer.
     dateline = _dateline(text)
