@@ -185,3 +185,9 @@ def test_a_name_with_a_surname_particle_is_a_person() -> None:
 def test_a_count_ahead_of_a_name_is_not_part_of_it() -> None:
     names = extract("A letter signed by 227 of Iran's 290 lawmakers.", kinds={PLACE, ORG, PERSON})
     assert [(c.text, c.kind) for c in names] == [("Iran", PLACE)]
+
+
+def test_the_question_s_terms_may_come_as_any_collection() -> None:
+    text = "Harlow Group bought the Velmont observatory."
+    for known in ({"harlow", "group"}, frozenset({"harlow", "group"}), ["harlow", "group"]):
+        assert "Harlow Group" not in [c.text for c in extract(text, known)]
