@@ -412,13 +412,7 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             start, end = at + lo, at + hi
             if _overlaps(start, end, taken):
                 continue
-            if kind is None:
-                # Undecided by its own words: "in Tonga" is a place; the word before it is outside the run.
-                before = text[max(0, start - 12) : start].split()
-                if short and before and before[-1].lower() in _PLACE_BEFORE:
-                    out.append((start, end, PLACE))
-                    continue
-                kind = late
+            kind = _settled(text, start, kind, short, late)
             # "Iranian lawmakers" says Iran as plainly as "Iran's lawmakers": the country's name is the word's
             # start, so the candidate is that part of the text, a place.
             out.append((start, start + country, PLACE) if country and kind == NAME else (start, end, kind))
@@ -542,7 +536,12 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
 
 def _classify(text: str, start: int, end: int, titled: bool) -> str:
     """Person, place or organisation for a capitalised name, from its words and what stands before it."""
-    kind, short, late = _kind_parts(text[start:end], titled)
+    return _settled(text, start, *_kind_parts(text[start:end], titled))
+
+
+def _settled(text: str, start: int, kind: str | None, short: bool, late: str) -> str:
+    """A name's kind (:func:`_kind_parts`' parts): its own words' when they tell, else a place when a short name
+    follows "in", "from" ... ("in Tonga": the word before is outside the name's run), else ``late``."""
     if kind is not None:
         return kind
     before = text[max(0, start - 12) : start].split()
