@@ -167,7 +167,7 @@ def _name(p: ChoiceParams | None) -> str:
     if p is None:
         return "off"
     d = asdict(p)
-    return " ".join(f"{k}={v}" for k, v in d.items() if k not in ("bm25", "extract"))
+    return " ".join(f"{k}={v}" for k, v in d.items() if k != "bm25")
 
 
 def main() -> int:

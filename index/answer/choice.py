@@ -26,7 +26,6 @@ class ChoiceParams:
 
     Attributes:
         alternates: runner-up passages per article considered (0 turns the choice off).
-        extract: sentences of all passages read that get candidates (``read_passages``' limit).
         third: :data:`NEXT` or :data:`SAME`: what the third shown passage is.
     """
 
@@ -36,7 +35,6 @@ class ChoiceParams:
     leader: float = 0.0
     lede: float = 0.0
     alternates: int = 3
-    extract: int = 8
     third: str = NEXT
 
 
@@ -113,7 +111,7 @@ def _evidence(
     flat = [h for g in groups for h in g] + list(after)
     qa = analyse(question)
     weights = term_weights(qa, idf, QUOTE_PARAMS.context_weight)
-    read = read_passages(qa, [h.text for h in flat], weights, limit=params.extract, words=[h.words for h in flat])
+    read = read_passages(qa, [h.text for h in flat], weights, words=[h.words for h in flat])  # as the answer reads
     sentences = dict(zip((id(h) for h in flat), read, strict=True))
     forms: list[str] = []
     if params.leader:

@@ -731,10 +731,10 @@ class _Walk:
         docs, own = self.docs, [int(self.doc_article[d]) for d in page]
         # An article's passages are numbered in one run (art_first), so its passages in the pool are found by
         # comparing passage numbers: no gather of every pooled passage's article.
-        first = self.st.arrays["art_first"]
+        starts = self.st.arrays["art_first"]
         mask = np.zeros(len(docs), np.bool_)
         for a in own:  # a few articles: two comparisons each
-            mask |= (docs >= first[a]) & (docs < first[a + 1])
+            mask |= (docs >= starts[a]) & (docs < starts[a + 1])
         idx = np.flatnonzero(mask)
         idx = idx[np.lexsort((docs[idx], -self.scores[idx]))]
         arts = np.take(self.doc_article, docs[idx])
