@@ -18,14 +18,12 @@ from index.answer.sentences import (
 )
 from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
 
-# Each setting's value most of the 5 folds chose in bench/answers.py's cross-validation on the dev questions
-# (each fold chose on the other four); they are also the classes' defaults. The lead-in context weight serves the
-# quote and the vote (one reading of the passages): the quote's folds chose 0.5 five times, the vote's folds 1.0
-# three times and 0.5 twice, so it is 0.5.
-QUOTE_PARAMS = QuoteParams(kind_bonus=1.0, rank_decay=0.6, proximity=0.3, context_weight=0.5, leader_bonus=0.5)
-SHORT_PARAMS = ShortParams(
-    min_support=0.5, min_margin=1.3, open_support=1.5, open_margin=1.3, open_passages=1, open_far=0.5
-)
+# The classes' defaults are the settings shipped: each setting's value most of the 5 folds chose in
+# bench/answers.py's cross-validation on the dev questions (each fold chose on the other four). The lead-in
+# context weight serves the quote and the vote (one reading of the passages): the quote's folds chose 0.5 five
+# times, the vote's folds 1.0 three times and 0.5 twice, so it is 0.5.
+QUOTE_PARAMS = QuoteParams()
+SHORT_PARAMS = ShortParams()
 
 
 @dataclass(frozen=True, slots=True)
