@@ -66,9 +66,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # A capitalised word, or one behind a lower-case Arabic or Dutch particle ("al-Qaeda", "el-Sisi").
 _CAP_WORD = r"(?:(?:al-|el-|van-|de-)?[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
-# Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden").
-# The lookahead lets most positions fail at once (a capital, a digit, or a particle's first letter).
-_NAME = re.compile(rf"(?=[A-Z\daevd]){_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the)\s)?{_CAP_WORD})*")
+# Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden") or an
+# ampersand ("Procter & Gamble"). The lookahead lets most positions fail at once (a capital, a digit, or a
+# particle's first letter).
+_NAME = re.compile(rf"(?=[A-Z\daevd]){_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the|&)\s)?{_CAP_WORD})*")
 _QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
 _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
@@ -207,7 +208,12 @@ def extract(
             found.append(_candidate(text[start:end], kind, start))
     found.sort(key=lambda c: c.start)
     # Known by its key or as written: "UK" in the question rules out "UK", though its key is "united kingdom".
-    out = [c for c in found if not (_known(c.key, known) or _known(c.text, known)) and c.key not in _NOT_COUNTS]
+    out = [
+        c
+        for c in found
+        if not (_known(c.key, known) or _known(c.text, known) or (c.kind == PERSON and _known_person(c.key, known)))
+        and c.key not in _NOT_COUNTS
+    ]
     return out + _pairs(text, out) if pairs else out
 
 
@@ -557,7 +563,7 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
     words = phrase.split()
     low = [w.lower().strip(".’'") for w in words]
     acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
-    if low[-1] in _ORG_ENDS or acronym:
+    if low[-1] in _ORG_ENDS or acronym or any("&" in w for w in low):  # "Procter & Gamble", "U.S. News & World Report"
         return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
         return PLACE, False, PLACE
@@ -565,7 +571,9 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
         return PERSON, False, PERSON
-    late = PERSON if 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and _personal(words) else NAME
+    personal = 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and _personal(words)
+    # "U.S. Mint", "UK Border Force": a country's abbreviation is nobody's first name.
+    late = PERSON if personal and low[0].replace(".", "") not in _STATE_ABBREVIATIONS else NAME
     return None, len(words) <= 3, late
 
 
@@ -574,6 +582,8 @@ def _personal(words: list[str]) -> bool:
     person's name is written."""
     return words[0][:1].isupper() and all(w[:1].isupper() or w.split("-")[0] in _PARTICLES for w in words[1:])
 
+
+_STATE_ABBREVIATIONS = _words("us usa uk eu un")
 
 # Lower-case particles inside people's names (Arabic, Dutch, German; not "de", which starts many Romance firms' names).
 _PARTICLES = _words("al el bin ibn abu van von der den")
@@ -629,6 +639,17 @@ def _known(key: str, known: frozenset[str]) -> bool:
     object, whose hash Python keeps, and a passage names the same things again and again)."""
     terms = _terms(key)
     return bool(terms) and all(t in known for t in terms)
+
+
+@lru_cache(maxsize=65536)
+def _known_person(key: str, known: frozenset[str]) -> bool:
+    """True when a person's full name is the question's short one: the same surname, and each first name
+    starting with one the question gives ("Ashton Carter" for a question about "Ash Carter")."""
+    terms = _terms(key)
+    if len(terms) < 2 or terms[-1] not in known:
+        return False
+    short = [k for k in known if len(k) >= 3 and k.isalpha()]
+    return all(t in known or any(t.startswith(k) for k in short) for t in terms[:-1])
 
 
 @lru_cache(maxsize=65536)

@@ -191,3 +191,24 @@ def test_the_question_s_terms_may_come_as_any_collection() -> None:
     text = "Harlow Group bought the Velmont observatory."
     for known in ({"harlow", "group"}, frozenset({"harlow", "group"}), ["harlow", "group"]):
         assert "Harlow Group" not in [c.text for c in extract(text, known)]
+
+
+def test_names_joined_by_an_ampersand_are_one_organisation() -> None:
+    found = kinds("Data went to U.S. News & World Report; Procter & Gamble and AT&T said nothing.")
+    assert found["U.S. News & World Report"] == ORG
+    assert found["Procter & Gamble"] == ORG and found["AT&T"] == ORG
+    assert "World Report" not in found and "Gamble" not in found
+
+
+def test_a_country_s_abbreviation_is_nobody_s_first_name() -> None:
+    found = kinds("The Mira Castell quarter was struck by the U.S. Mint and shipped by UK Haulage.")
+    assert found["Mira Castell"] == PERSON
+    assert found["U.S. Mint"] != PERSON and found["UK Haulage"] != PERSON
+
+
+def test_the_full_name_of_a_person_the_question_names_shortly_is_known() -> None:
+    known = frozenset(analyse("Former minister Dan Ash died this week. Which president did he serve under?").known)
+    names = [c.text for c in extract("Daniel Ash, who served under President Mira Castell, has died.", known)]
+    assert names == ["Mira Castell"]
+    # The same surname with another first name is somebody else.
+    assert "Ruth Ash" in [c.text for c in extract("His widow Ruth Ash said so.", known)]
