@@ -105,7 +105,8 @@ class QuestionAnalysis:
         focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``
             (an open-class focus, "menu item", stays in them).
         terms: the question's content terms (the index's tokenizer), without the focus words; repeats dropped.
-        known: every term of the question, focus included: a candidate made only of these is not an answer.
+        known: every term of the question, focus included, and the terms of the countries its adjectives name
+            ("English": England): a candidate made only of these is not an answer.
         context: the terms that occur only in the question's lead-in sentences ("The US marked the
             anniversary this week. How many were arrested?"): they set the scene, the asking sentence says
             what is asked, so answers may weigh them less.
@@ -147,7 +148,7 @@ def analyse(question: str) -> QuestionAnalysis:
         detail,
         tuple(focus),
         terms or tuple(dict.fromkeys(all_terms)),
-        frozenset(all_terms),
+        frozenset(all_terms) | _countries_named(question),
         _context(question),
         _PLURAL.search(question) is not None or any(_is_plural(w) for w in focus),
     )
@@ -200,6 +201,64 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
         return kind, detail, [words[0], words[-1]]
     return OTHER, OTHER, []
 
+
+def _countries_named(question: str) -> frozenset[str]:
+    """The terms of the countries the question names by their adjective: "which English national park" already
+    says England, so "England" does not answer it."""
+    out: set[str] = set()
+    for m in _DEMONYM_WORD.finditer(question):
+        out.update(tokenize(_COUNTRY_OF[m.group(0).lower()]))
+    return frozenset(out)
+
+
+# A country's adjective -> its names (as the passages write them; the short answer's key for the US and UK).
+_COUNTRY_OF = {
+    "american": "United States US",
+    "british": "United Kingdom Britain UK",
+    "english": "England",
+    "scottish": "Scotland",
+    "welsh": "Wales",
+    "irish": "Ireland",
+    "french": "France",
+    "german": "Germany",
+    "spanish": "Spain",
+    "portuguese": "Portugal",
+    "italian": "Italy",
+    "dutch": "Netherlands",
+    "belgian": "Belgium",
+    "swiss": "Switzerland",
+    "austrian": "Austria",
+    "swedish": "Sweden",
+    "norwegian": "Norway",
+    "danish": "Denmark",
+    "finnish": "Finland",
+    "polish": "Poland",
+    "greek": "Greece",
+    "turkish": "Turkey",
+    "russian": "Russia",
+    "ukrainian": "Ukraine",
+    "chinese": "China",
+    "japanese": "Japan",
+    "korean": "Korea",
+    "indian": "India",
+    "pakistani": "Pakistan",
+    "afghan": "Afghanistan",
+    "iranian": "Iran",
+    "iraqi": "Iraq",
+    "syrian": "Syria",
+    "israeli": "Israel",
+    "saudi": "Saudi Arabia",
+    "egyptian": "Egypt",
+    "nigerian": "Nigeria",
+    "kenyan": "Kenya",
+    "canadian": "Canada",
+    "mexican": "Mexico",
+    "brazilian": "Brazil",
+    "argentine": "Argentina",
+    "argentinian": "Argentina",
+    "australian": "Australia",
+}
+_DEMONYM_WORD = re.compile(r"\b(?:" + "|".join(_COUNTRY_OF) + r")\b", re.IGNORECASE)
 
 _PLURAL = re.compile(r"\b(which|what) (two|both|three)\b", re.IGNORECASE)
 _OPEN = re.compile(r"\b(what|which)\b", re.IGNORECASE)

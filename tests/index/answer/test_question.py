@@ -106,3 +106,10 @@ def test_plural_questions_and_lead_in_context() -> None:
     qa = analyse("The Harbor bridge closed this week. How many drivers were stranded?")
     assert "bridg" in qa.context and "driver" not in qa.context
     assert analyse("How many drivers were stranded?").context == frozenset()
+
+
+def test_a_country_named_by_its_adjective_is_known() -> None:
+    qa = analyse("Hikers may camp again in which English national park?")
+    assert {"england", "english"} <= qa.known and "england" not in qa.terms  # known, not searched for
+    assert {"unit", "state", "us"} <= analyse("Which American city hosted the summit?").known
+    assert "england" not in analyse("Which national park reopened?").known
