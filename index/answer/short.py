@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from index.answer.candidates import CANONICAL, Candidate, full_name, place_type
-from index.answer.question import NUMBER, PERSON, THING, QuestionAnalysis, accepts
+from index.answer.question import NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
 
@@ -193,6 +193,8 @@ def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams) -> float
     """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness."""
     if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
         return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
+    if c.kind in _NAMED and _names_what_is_asked(c, analysis):
+        return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
         return params.open_far  # an open-class phrase away from every word of the question
     return _place_fit(analysis.detail, c)
@@ -205,6 +207,17 @@ def _place_fit(detail: str, c: Candidate) -> float:
         return 1.0
     kind = place_type(c.key)
     return fit.get(kind, 1.0) if kind else 1.0
+
+
+def _names_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
+    """True when a name holds the noun the question asks for ("Columbia University" for "which university"); not
+    for the countries and states the gazetteer lists, whose names say nothing of the kind ("United States")."""
+    if not analysis.focus or place_type(c.key) is not None:
+        return False
+    return not set(tokenize(" ".join(analysis.focus))).isdisjoint(tokenize(c.text))
+
+
+_NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 
 
 def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:

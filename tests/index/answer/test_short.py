@@ -175,3 +175,16 @@ def test_a_figure_in_a_sentence_with_less_of_the_question_still_votes() -> None:
     passages = [" ".join([filler] * 10) + " The defense minister said 300,000 reservists.", filler]
     leader = vote(analyse(question), passages, idf_for(question))
     assert leader is not None and leader.text == "300,000 reservists"
+
+
+def test_a_name_that_holds_the_asked_for_noun_says_it_is_one() -> None:
+    question = "Which university admitted sending inaccurate data to the rankings?"
+    q = analyse(question)
+    # Both names are organisations in one sentence: only the one that says "university" answers.
+    passages = ["Harlow University admitted it sent inaccurate data to Velmont Media Group for its rankings."]
+    leader = vote(q, passages, idf_for(question))
+    assert leader is not None and leader.text == "Harlow University" and leader.margin >= 2.0
+    # A country's name says nothing of the kind: "United States" is no answer to "which state".
+    state = analyse("Which state has the most cases of the flu?")
+    found = vote(state, ["The United States has the most cases of the flu, and Norland State too."], idf_for("flu"))
+    assert found is not None and found.text == "Norland State"
