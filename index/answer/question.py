@@ -103,7 +103,7 @@ class QuestionAnalysis:
         detail: a finer kind: "country", "city", "state", "islands", "company", "team", "group", "count",
             "amount", "age", "year", ... (equal to ``kind`` when there is nothing finer).
         focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``
-            (an open-class focus, "menu item", stays in them).
+            (an open-class focus, "menu item", stays in them, as does "storm" in "the name of the storm").
         terms: the question's content terms (the index's tokenizer), without the focus words; repeats dropped.
         known: every term of the question, focus included, and the terms of the countries its adjectives name
             ("English": England): a candidate made only of these is not an answer.
@@ -141,6 +141,9 @@ def analyse(question: str) -> QuestionAnalysis:
     all_terms = tokenize(question)
     # An open-class focus ("menu item") stays among the terms: passages about the thing often say it.
     focus_terms = set(tokenize(" ".join(focus))) if kind != THING else set()
+    if kind == NAME and focus[:1] == ["name"] and len(focus) == 2:
+        # So does the noun of "the name of the storm": the passages name it with it ("Tropical Storm Nicole").
+        focus_terms = {"name"}
     terms = tuple(t for t in dict.fromkeys(all_terms) if t not in focus_terms)
     return QuestionAnalysis(
         question,
@@ -198,8 +201,17 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
         if kind == MONEY and m.group(0).lower().startswith("how"):
             return _how_much(question, m.group(0).split())
         words = m.group(0).split()
+        named = _NAME_OF.match(question, m.end()) if kind == NAME else None
+        if named:
+            noun = _BEFORE_CLAUSE.split(named.group(1).lower())[0].split()
+            if noun:
+                return kind, detail, ["name", noun[-1]]  # "the name of the new storm": a storm's name
         return kind, detail, [words[0], words[-1]]
     return OTHER, OTHER, []
+
+
+_NAME_OF = re.compile(r"\s+of\s+(?:the|a|an|its|this|that|his|her|their)\s+([A-Za-z-]+(?:\s+[A-Za-z-]+){0,3})")
+_BEFORE_CLAUSE = re.compile(r"\s+(?:that|which|who|whose|in|on|at|to|from|for|with|by|was|is|will|has|had)\b")
 
 
 def _countries_named(question: str) -> frozenset[str]:

@@ -113,3 +113,9 @@ def test_a_country_named_by_its_adjective_is_known() -> None:
     assert {"england", "english"} <= qa.known and "england" not in qa.terms  # known, not searched for
     assert {"unit", "state", "us"} <= analyse("Which American city hosted the summit?").known
     assert "england" not in analyse("Which national park reopened?").known
+
+
+def test_the_name_of_a_thing_asks_for_a_name_of_that_thing() -> None:
+    qa = analyse("A storm hit the coast this week. What was the name of the new storm that hit Norland?")
+    assert (qa.kind, qa.focus) == (NAME, ("name", "storm"))
+    assert "storm" in qa.terms and "name" not in qa.terms  # the passages name it with its noun

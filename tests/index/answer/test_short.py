@@ -188,3 +188,10 @@ def test_a_name_that_holds_the_asked_for_noun_says_it_is_one() -> None:
     state = analyse("Which state has the most cases of the flu?")
     found = vote(state, ["The United States has the most cases of the flu, and Norland State too."], idf_for("flu"))
     assert found is not None and found.text == "Norland State"
+
+
+def test_the_name_of_a_storm_is_a_name_that_says_storm() -> None:
+    question = "A storm hit Norland this week. What was the name of the storm?"
+    passages = ["Tropical Storm Velma hit Norland as a Category 1 storm this week."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "Tropical Storm Velma" and leader.margin >= 2.0
