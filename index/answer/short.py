@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -146,6 +147,7 @@ def vote(
     top = max((s.overlap for ss in read for s in ss), default=0.0)
     if top <= 0:
         return None
+    own = [len(ss) for ss in read]
     if titles and analysis.kind != THING:
         # A headline sentence below the floor below does not vote: its candidates are not looked for.
         least = params.min_overlap * top
@@ -154,11 +156,14 @@ def vote(
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
-        for s in sentences:
+        for i, s in enumerate(sentences):
             if s.overlap < params.min_overlap * top:
                 continue
+            # A headline's sentences come after the passage's, their offsets into the headline.
+            text = passages[p] if i < own[p] else (titles or ())[p]
             for c in s.candidates:
-                vote = wanted[c.kind] * _fit(c, analysis, params) * (s.overlap / top) * params.rank_decay**p
+                fit = _fit(c, analysis, params, text[max(0, c.start - _BEFORE) : c.start])
+                vote = wanted[c.kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
         for key, (vote, c) in votes.items():
@@ -189,11 +194,12 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
-def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams) -> float:
-    """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness."""
+def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams, before: str = "") -> float:
+    """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness.
+    ``before`` is the text just before the candidate (where "the social media app" of "... app TikTok" is)."""
     if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
         return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
-    if c.kind in _NAMED and _names_what_is_asked(c, analysis):
+    if c.kind in _NAMED and (_names_what_is_asked(c, analysis) or _called_what_is_asked(before, analysis)):
         return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
         return params.open_far  # an open-class phrase away from every word of the question
@@ -217,6 +223,15 @@ def _names_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
     return not set(tokenize(" ".join(analysis.focus))).isdisjoint(tokenize(c.text))
 
 
+def _called_what_is_asked(before: str, analysis: QuestionAnalysis) -> bool:
+    """True when the noun the question asks for stands just before a name, calling it one: "the social media
+    app TikTok", "the state of Texas" (for "which app", "which state")."""
+    m = _LAST_WORD.search(before) if analysis.focus and analysis.kind != THING else None
+    return m is not None and not set(tokenize(" ".join(analysis.focus))).isdisjoint(tokenize(m.group(1)))
+
+
+_BEFORE = 24  # characters before a name searched for the noun that calls it
+_LAST_WORD = re.compile(r"\b([a-z]+)\s+(?:of\s+)?$")
 _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 
 

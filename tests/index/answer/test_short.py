@@ -195,3 +195,11 @@ def test_the_name_of_a_storm_is_a_name_that_says_storm() -> None:
     passages = ["Tropical Storm Velma hit Norland as a Category 1 storm this week."]
     leader = vote(analyse(question), passages, idf_for(question))
     assert leader is not None and leader.text == "Tropical Storm Velma" and leader.margin >= 2.0
+
+
+def test_a_name_the_asked_for_noun_calls_one_says_it_is_one() -> None:
+    question = "Which social media app did the Norland senate ban on state phones?"
+    # Both are names in one sentence; only "the video app Chirpy" is called an app.
+    passages = ["The Norland senate banned the video app Chirpy on state phones, Velmontia said."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "Chirpy" and leader.margin >= 2.0
