@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from index.answer.candidates import CANONICAL, Candidate, full_name, place_type
 from index.answer.question import NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
@@ -162,7 +163,7 @@ def vote(
             # A headline's sentences come after the passage's, their offsets into the headline.
             text = passages[p] if i < own[p] else (titles or ())[p]
             for c in s.candidates:
-                fit = _fit(c, analysis, params, text[max(0, c.start - _BEFORE) : c.start])
+                fit = _fit(c, analysis, params, text)
                 vote = wanted[c.kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
@@ -194,12 +195,12 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
-def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams, before: str = "") -> float:
+def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams, text: str = "") -> float:
     """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness.
-    ``before`` is the text just before the candidate (where "the social media app" of "... app TikTok" is)."""
+    ``text`` is what the candidate's offsets are into (where "the social media app" of "... app TikTok" is)."""
     if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
         return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
-    if c.kind in _NAMED and (_names_what_is_asked(c, analysis) or _called_what_is_asked(before, analysis)):
+    if c.kind in _NAMED and (_names_what_is_asked(c, analysis) or _called_what_is_asked(c, text, analysis)):
         return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
         return params.open_far  # an open-class phrase away from every word of the question
@@ -220,14 +221,21 @@ def _names_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
     for the countries and states the gazetteer lists, whose names say nothing of the kind ("United States")."""
     if not analysis.focus or place_type(c.key) is not None:
         return False
-    return not set(tokenize(" ".join(analysis.focus))).isdisjoint(tokenize(c.text))
+    return not _focus_terms(analysis.focus).isdisjoint(tokenize(c.text))
 
 
-def _called_what_is_asked(before: str, analysis: QuestionAnalysis) -> bool:
+def _called_what_is_asked(c: Candidate, text: str, analysis: QuestionAnalysis) -> bool:
     """True when the noun the question asks for stands just before a name, calling it one: "the social media
     app TikTok", "the state of Texas" (for "which app", "which state")."""
-    m = _LAST_WORD.search(before) if analysis.focus and analysis.kind != THING else None
-    return m is not None and not set(tokenize(" ".join(analysis.focus))).isdisjoint(tokenize(m.group(1)))
+    if not analysis.focus or analysis.kind == THING:
+        return False
+    m = _LAST_WORD.search(text, max(0, c.start - _BEFORE), c.start)
+    return m is not None and not _focus_terms(analysis.focus).isdisjoint(tokenize(m.group(1)))
+
+
+@lru_cache(maxsize=1024)
+def _focus_terms(focus: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(tokenize(" ".join(focus)))
 
 
 _BEFORE = 24  # characters before a name searched for the noun that calls it
