@@ -218,8 +218,8 @@ def _countries_named(question: str) -> frozenset[str]:
     """The terms of the countries the question names by their adjective: "which English national park" already
     says England, so "England" does not answer it."""
     out: set[str] = set()
-    for m in _DEMONYM_WORD.finditer(question):
-        out.update(tokenize(_COUNTRY_OF[m.group(0).lower()]))
+    for word in _COUNTRY_OF.keys() & set(_LETTERS.findall(question.lower())):
+        out.update(tokenize(_COUNTRY_OF[word]))
     return frozenset(out)
 
 
@@ -270,7 +270,7 @@ _COUNTRY_OF = {
     "argentinian": "Argentina",
     "australian": "Australia",
 }
-_DEMONYM_WORD = re.compile(r"\b(?:" + "|".join(_COUNTRY_OF) + r")\b", re.IGNORECASE)
+_LETTERS = re.compile(r"[a-z]+")
 
 _PLURAL = re.compile(r"\b(which|what) (two|both|three)\b", re.IGNORECASE)
 _OPEN = re.compile(r"\b(what|which)\b", re.IGNORECASE)

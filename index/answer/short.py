@@ -219,9 +219,12 @@ def _place_fit(detail: str, c: Candidate) -> float:
 def _names_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
     """True when a name holds the noun the question asks for ("Columbia University" for "which university"); not
     for the countries and states the gazetteer lists, whose names say nothing of the kind ("United States")."""
-    if not analysis.focus or place_type(c.key) is not None:
-        return False
-    return not _focus_terms(analysis.focus).isdisjoint(tokenize(c.text))
+    return bool(analysis.focus) and _holds_focus(c.text, c.key, analysis.focus)
+
+
+@lru_cache(maxsize=65536)
+def _holds_focus(text: str, key: str, focus: tuple[str, ...]) -> bool:
+    return place_type(key) is None and not _focus_terms(focus).isdisjoint(tokenize(text))
 
 
 def _called_what_is_asked(c: Candidate, text: str, analysis: QuestionAnalysis) -> bool:
