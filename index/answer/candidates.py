@@ -101,7 +101,7 @@ _NOT_PERSON = _words(
     " center centre museum hospital school airport station office building street tower bridge program programme"
     " project initiative fund month year season series prize festival championship report review plan policy"
     " quarters coin index summit conference forum treaty accord agreement deal law rule order"
-    " hurricane typhoon cyclone storm"
+    " hurricane typhoon cyclone storm marathon tournament derby"
 )
 _COUNTRIES = _words(
     # Countries, US states and a few regions and cities: a small, general gazetteer (names, not answers).
@@ -475,22 +475,32 @@ def _lone_filler(run: str) -> bool:
 
 
 def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
-    """Cut runs again after a possessive ("Roger Maris’ record") and before a title inside ("Oregon Gov. Kate
-    Brown" -> "Oregon", "Gov. Kate Brown")."""
+    """Cut runs again after a possessive ("Roger Maris’ record"), before a title inside ("Oregon Gov. Kate
+    Brown" -> "Oregon", "Gov. Kate Brown") and at the "of" after a person's name ("Tessa Arlund of Millbrook")."""
     out: list[tuple[int, int]] = []
     for lo, hi in itertools.pairwise(cuts):
         start = lo
         for w in _WORD.finditer(text, lo, hi):  # offsets into text, as if text[lo:hi] were searched
             word = w.group(0)
             ws, we = w.start(), w.end()
-            if ws > start and word.lower().rstrip(".") in _TITLES:
+            if ws > start and _is_title(word.lower().rstrip(".")):
                 out.append((start, ws))
                 start = ws
-            if word.endswith(("’s", "'s", "’", "'")) and we < hi:
+            if (word.endswith(("’s", "'s", "’", "'")) and we < hi) or (word == "of" and _named_person(text[start:ws])):
                 out.append((start, we))
                 start = we
         out.append((start, hi))
     return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _named_person(piece: str) -> bool:
+    """True when a piece of a run reads as a person's whole name ("Tessa Arlund"), so an "of" after it says
+    where the person is from, not a longer name ("Bank of America", "Federal Reserve Bank of New York")."""
+    words = piece.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    low = [w.lower().strip(".,’'") for w in words]
+    return not (set(low) & (_ORG_ENDS | _PLACE_ENDS | _NOT_PERSON)) and " ".join(low) not in _PLACES
 
 
 _WORD = re.compile(r"\S+")
@@ -519,7 +529,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     i = 0
     while i < len(words):
         low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
-        if low in _TITLES and i + 1 < len(words):
+        if _is_title(low) and i + 1 < len(words):
             titled = True
         elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or _COUNT.fullmatch(low)):
             break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
@@ -538,6 +548,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     if e <= s or text[s:e].lower() in STOPWORDS or len(text[s:e]) < 2:
         return None
     return s, e, titled
+
+
+def _is_title(word: str) -> bool:
+    """A title before a name, elected ones too ("Mayor-elect", "President-elect"), lower-cased."""
+    return word in _TITLES or (word.endswith("-elect") and word[:-6] in _TITLES)
 
 
 def _classify(text: str, start: int, end: int, titled: bool) -> str:

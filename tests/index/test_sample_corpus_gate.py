@@ -1,11 +1,14 @@
-"""Retrieval gate on the bundled sample corpus: each sample question finds its gold article in the top 3."""
+"""Gates on the bundled sample corpus: each sample question finds its gold article in the top 3, and the
+questions with one short answer get it."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from index.answer.compose import ask
 from index.evaluate import evaluate
 from index.ingest.pipeline import ingest
 from index.search.build import rebuild
@@ -31,3 +34,18 @@ def test_every_sample_question_finds_its_gold_article_in_the_top_3(sample_search
     for run in report.runs:
         missed = [(o.question, o.rank) for o in run.outcomes if o.rank is None or o.rank > TOP]
         assert not missed, f"{run.label}: gold article not in the top {TOP}: {missed}"
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("Who won the Harbor City mayoral election?", "Renata Solís"),  # "Mayor-elect" is a title, not a name
+        ("How many acres did the Granite Ridge Fire burn?", "6,800 acres"),
+        ("How much will the new Pier 9 stadium cost?", "$231 million"),
+    ],
+)
+def test_sample_questions_get_their_short_answer(sample_searcher: Searcher, question: str, short: str) -> None:
+    answer = ask(sample_searcher, question, as_of=date(2026, 11, 29))
+    assert answer.short_answer == short
+    cited = answer.passages[answer.short_answer_passage].hit
+    assert short.lower() in (cited.text + cited.title).lower()  # the passage cited writes it

@@ -212,3 +212,16 @@ def test_the_full_name_of_a_person_the_question_names_shortly_is_known() -> None
     assert names == ["Mira Castell"]
     # The same surname with another first name is somebody else.
     assert "Ruth Ash" in [c.text for c in extract("His widow Ruth Ash said so.", known)]
+
+
+def test_an_elected_title_is_no_part_of_the_name() -> None:
+    found = kinds("Mayor-elect Mira Castell met President-elect Dan Ash.")
+    assert found == {"Mira Castell": PERSON, "Dan Ash": PERSON}
+
+
+def test_of_after_a_person_s_name_says_where_they_are_from() -> None:
+    found = kinds("Tessa Arlund of Millbrook won the Harbor City Marathon ahead of the Bank of Norland team.")
+    assert found["Tessa Arlund"] == PERSON and "Millbrook" in found
+    assert "Tessa Arlund of Millbrook" not in found
+    assert found["Harbor City Marathon"] != PERSON  # an event, not a person
+    assert "Bank of Norland" in found  # one word before "of" is no person's name
