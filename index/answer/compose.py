@@ -18,6 +18,7 @@ from index.ingest.split import sentence_spans
 from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
 from index.search.highlight import highlight, query_terms
 from index.search.query import EMPTY_MESSAGE
+from index.search.spelling import english_words
 from index.search.timeparse import find_time_expressions, ranking_window
 from index.tokenize import tokenize, tokenize_spans
 
@@ -370,7 +371,7 @@ def assess(results: Results, idf: Mapping[str, float] | None = None) -> Assessme
     best = results.hits[0]
     if not best.matched_terms and best.text:
         annotate(best, query, idf)
-    weights = {t: _term_weight(t, idf) for t in dict.fromkeys(query.terms + query.title_terms)}
+    weights = _coverage_weights(query, idf)
     total = sum(weights.values()) or 1.0
     matched = set(best.matched_terms) | set(query.title_terms)  # title terms were matched in the headline
     # Passage text may lack a word the headline carries: count words found in the headline too.
@@ -394,6 +395,28 @@ def assess(results: Results, idf: Mapping[str, float] | None = None) -> Assessme
 def is_confident(results: Results, idf: Mapping[str, float] | None = None) -> bool:
     """True when the best hit is good enough to show as the answer (see :func:`assess`)."""
     return assess(results, idf).confident
+
+
+def _coverage_weights(query: Query, idf: Mapping[str, float] | None) -> dict[str, float]:
+    """What each of the question's terms weighs in the confidence check.
+
+    "much" of "how much" and "many" of "how many" ask, they say nothing of the topic: they weigh nothing. A term
+    the index has never seen weighs as the rarest word can (a misspelt name is surely missing), unless it is an
+    English word spelt right ("toward" in a small archive): then as much as the question's other words on average.
+    """
+    terms = dict.fromkeys(query.terms + query.title_terms)
+    asking = set(tokenize(" ".join(m.group(1) for m in _HOW.finditer(query.raw)))) if query.raw else set()
+    weights = {t: _term_weight(t, idf) for t in terms if t not in asking or query.raw.lower().count(t) > 1}
+    unseen = [t for t, w in weights.items() if w == _UNKNOWN_IDF and idf is not None and not idf.get(t)]
+    spelt = [t for t in unseen if all(w.lower() in english_words() for w in _words_for(query.raw, [t]))]
+    if spelt:
+        known = [w for t, w in weights.items() if t not in unseen]
+        usual = sum(known) / len(known) if known else 1.0
+        weights.update((t, usual) for t in spelt)
+    return weights or {t: _term_weight(t, idf) for t in terms}
+
+
+_HOW = re.compile(r"\bhow (much|many)\b", re.IGNORECASE)
 
 
 def _term_weight(term: str, idf: Mapping[str, float] | None) -> float:

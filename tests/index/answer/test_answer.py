@@ -201,6 +201,21 @@ def test_assess_uses_idf_weights_when_given() -> None:
     assert not assess(r, idf={"kim": 2.0, "said": 0.1, "thursday": 0.5, "zelenskyy": 9.0}).confident
 
 
+def test_assess_does_not_count_the_words_that_ask() -> None:
+    r = results_for("How many shipping companies do the new sanctions target?", make_hit())
+    idf = {"mani": 8.0, "ship": 2.0, "compani": 1.0, "new": 0.5, "sanction": 2.0, "target": 1.0}
+    # "many" of "how many" asks; counted, it would leave the hit below half the question's weight.
+    assert assess(r, idf=idf).confident
+
+
+def test_assess_weighs_an_english_word_the_archive_lacks_as_an_ordinary_word() -> None:
+    idf = {"kim": 2.0, "call": 1.0, "sanction": 2.0, "war": 1.0}
+    # "toward" is in no passage (idf 0): spelt right, it weighs the average of the others, not a missing name's.
+    assert assess(results_for("Kim called the sanctions war toward", make_hit()), idf=idf).confident
+    # "Zelenskyy" is no English word: the index has never seen it, so it is surely missing and weighs most.
+    assert not assess(results_for("Kim called the sanctions war Zelenskyy", make_hit()), idf=idf).confident
+
+
 def test_assess_empty_and_nothing_found() -> None:
     empty = assess(Results(parse("the of"), [], 0, 0.1))
     assert not empty.confident and empty.message == EMPTY_MESSAGE
