@@ -18,7 +18,6 @@ from index.ingest.split import sentence_spans
 from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
 from index.search.highlight import highlight, query_terms
 from index.search.query import EMPTY_MESSAGE
-from index.search.spelling import english_words
 from index.search.timeparse import find_time_expressions, ranking_window
 from index.tokenize import tokenize, tokenize_spans
 
@@ -382,11 +381,13 @@ def assess(results: Results, idf: Mapping[str, float] | None = None) -> Assessme
         return Assessment(True, coverage)
     missing_terms = [t for t in weights if t not in matched]
     missing = _words_for(query.raw, missing_terms)
+    # Only a word the archive has never seen may be misspelt ("August" is in it: no spelling to check).
+    unseen = None if idf is None else _words_for(query.raw, [t for t in missing_terms if not idf.get(t)])
     return Assessment(
         False,
         coverage,
         message="I couldn't find a passage that answers that well.",
-        suggestions=_suggestions(query, missing),
+        suggestions=_suggestions(query, missing, unseen),
         closest=results.hits[:3],
         missing=missing,
     )
@@ -406,14 +407,20 @@ def _coverage_weights(query: Query, idf: Mapping[str, float] | None) -> dict[str
     """
     terms = dict.fromkeys(query.terms + query.title_terms)
     asking = set(tokenize(" ".join(m.group(1) for m in _HOW.finditer(query.raw)))) if query.raw else set()
-    weights = {t: _term_weight(t, idf) for t in terms if t not in asking or query.raw.lower().count(t) > 1}
+    weights = {t: _term_weight(t, idf) for t in terms if t not in asking}
+    weights = weights or {t: _term_weight(t, idf) for t in terms}  # "How many?" alone: the word is all there is
     unseen = [t for t, w in weights.items() if w == _UNKNOWN_IDF and idf is not None and not idf.get(t)]
+    if not unseen:
+        return weights
+    # Imported here: the speller's module brings numpy, which the CLI's command registration must not load.
+    from index.search.spelling import english_words
+
     spelt = [t for t in unseen if all(w.lower() in english_words() for w in _words_for(query.raw, [t]))]
     if spelt:
         known = [w for t, w in weights.items() if t not in unseen]
         usual = sum(known) / len(known) if known else 1.0
         weights.update((t, usual) for t in spelt)
-    return weights or {t: _term_weight(t, idf) for t in terms}
+    return weights
 
 
 _HOW = re.compile(r"\bhow (much|many)\b", re.IGNORECASE)
@@ -439,9 +446,11 @@ def _words_for(raw: str, terms: list[str]) -> list[str]:
     return found
 
 
-def _suggestions(query: Query, missing: list[str]) -> list[str]:
+def _suggestions(query: Query, missing: list[str], unseen: list[str] | None = None) -> list[str]:
+    """What to try next: check the spelling of missing names (of those the archive has never seen, when
+    ``unseen`` says which), use fewer or other words, drop the filters."""
     out: list[str] = []
-    names = [w for w in missing if w[:1].isupper()]
+    names = [w for w in missing if w[:1].isupper() and (unseen is None or w in unseen)]
     if names:
         out.append("Check the spelling of " + ", ".join(f"“{w}”" for w in names[:3]) + ".")
     if len(set(query.terms)) > 3:

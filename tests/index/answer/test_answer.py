@@ -216,6 +216,15 @@ def test_assess_weighs_an_english_word_the_archive_lacks_as_an_ordinary_word() -
     assert not assess(results_for("Kim called the sanctions war Zelenskyy", make_hit()), idf=idf).confident
 
 
+def test_assess_asks_to_check_the_spelling_only_of_names_the_archive_lacks() -> None:
+    r = results_for("Kim called sanctions Harare Zelenskyy", make_hit())
+    idf = {"kim": 1.0, "call": 1.0, "sanction": 1.0, "harar": 5.0, "zelenskyy": 0.0}
+    verdict = assess(r, idf=idf)
+    assert not verdict.confident and {"Harare", "Zelenskyy"} <= set(verdict.missing)
+    spelling = [s for s in verdict.suggestions if "spelling" in s]
+    assert spelling and "Zelenskyy" in spelling[0] and "Harare" not in spelling[0]  # the archive has Harare
+
+
 def test_assess_empty_and_nothing_found() -> None:
     empty = assess(Results(parse("the of"), [], 0, 0.1))
     assert not empty.confident and empty.message == EMPTY_MESSAGE
