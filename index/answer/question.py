@@ -56,6 +56,9 @@ for _kind, _detail, _words in (
 
 # A lookahead, so that "this week at which show" still finds "which" after "this".
 _WH = re.compile(r"\b(which|what|whose|this|these)\b(?=((?:\s+[\w’'“”\"-]+){1,5}))", re.IGNORECASE)
+_AUXILIARIES = frozenset(
+    ["did", "does", "do", "will", "would", "can", "could", "should", "has", "have", "had", "may", "might", "must"]
+)
 _MONEY_WORDS = re.compile(
     r"\b(money|cost|costs|worth|pay|paid|spend|spent|price|prices|fund|funding|raise|raised|earn|earned|salary|wage"
     r"|invest|investment|budget|deal|bid|fine|fined|sum|amount|dollars|sell|sold)\b",
@@ -176,7 +179,10 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
     """(kind, detail, focus words) from the head noun after which/what/this, else the wh-word rules."""
     for m in _WH.finditer(question):
         wh = m.group(1).lower()
-        raw = [w.lower().strip('“”"') for w in m.group(2).split()]
+        written = m.group(2).split()
+        if written[0].lower() in _AUXILIARIES:
+            continue  # "What did the council decide": the noun after "did" is who acts, not what is asked
+        raw = [w.lower().strip('“”"') for w in written]
         words = [_noun(w) for w in raw]
         # "this country" names its noun at once; "which California city" may put words before it.
         reach = 2 if wh in ("this", "these") else 5

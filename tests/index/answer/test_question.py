@@ -119,3 +119,9 @@ def test_the_name_of_a_thing_asks_for_a_name_of_that_thing() -> None:
     qa = analyse("A storm hit the coast this week. What was the name of the new storm that hit Norland?")
     assert (qa.kind, qa.focus) == (NAME, ("name", "storm"))
     assert "storm" in qa.terms and "name" not in qa.terms  # the passages name it with its noun
+
+
+def test_the_noun_after_did_is_who_acts_not_what_is_asked() -> None:
+    assert analyse("What did the Harbor City council decide about the bridge?").kind == THING
+    assert analyse("What will the Norland government do next?").kind != ORG
+    assert analyse("What city did the council pick?").kind == PLACE == analyse("Which US state passed it?").kind
