@@ -155,6 +155,7 @@ def vote(
         heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT, least=least)
         read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     tallies: dict[str, _Tally] = defaultdict(_Tally)
+    asked = _asked(analysis)
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
         for i, s in enumerate(sentences):
@@ -163,7 +164,7 @@ def vote(
             # A headline's sentences come after the passage's, their offsets into the headline.
             text = passages[p] if i < own[p] else (titles or ())[p]
             for c in s.candidates:
-                fit = _fit(c, analysis, params, text)
+                fit = _fit(c, analysis, params, text, asked)
                 vote = wanted[c.kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
@@ -195,12 +196,15 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
-def _fit(c: Candidate, analysis: QuestionAnalysis, params: ShortParams, text: str = "") -> float:
+def _fit(
+    c: Candidate, analysis: QuestionAnalysis, params: ShortParams, text: str = "", asked: frozenset[str] = frozenset()
+) -> float:
     """How well a candidate fits what is asked, beyond its kind: the place's type, a count's unit, nearness.
-    ``text`` is what the candidate's offsets are into (where "the social media app" of "... app TikTok" is)."""
+    ``text`` is what the candidate's offsets are into; ``asked``, the terms of the noun the question asks for
+    (:func:`_asked`)."""
     if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
         return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
-    if c.kind in _NAMED and (_names_what_is_asked(c, analysis) or _called_what_is_asked(c, text, analysis)):
+    if asked and c.kind in _NAMED and _says_what_is_asked(c, text, asked):
         return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
         return params.open_far  # an open-class phrase away from every word of the question
@@ -216,29 +220,31 @@ def _place_fit(detail: str, c: Candidate) -> float:
     return fit.get(kind, 1.0) if kind else 1.0
 
 
-def _names_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
-    """True when a name holds the noun the question asks for ("Columbia University" for "which university"); not
-    for the countries and states the gazetteer lists, whose names say nothing of the kind ("United States")."""
-    return bool(analysis.focus) and _holds_focus(c.text, c.key, analysis.focus)
+def _asked(analysis: QuestionAnalysis) -> frozenset[str]:
+    """The terms of the noun a question asks for ("university" of "which university"); none for open-class
+    questions, whose candidates are phrases, not names."""
+    return frozenset(tokenize(" ".join(analysis.focus))) if analysis.kind != THING else frozenset()
+
+
+def _says_what_is_asked(c: Candidate, text: str, asked: frozenset[str]) -> bool:
+    """True when a name holds the noun asked for ("Columbia University" for "which university"), or that noun
+    stands just before it, calling it one ("the social media app TikTok", "the state of Texas")."""
+    if _holds(c.text, c.key, asked):
+        return True
+    m = _LAST_WORD.search(text, max(0, c.start - _BEFORE), c.start)
+    return m is not None and _names(m.group(1), asked)
 
 
 @lru_cache(maxsize=65536)
-def _holds_focus(text: str, key: str, focus: tuple[str, ...]) -> bool:
-    return place_type(key) is None and not _focus_terms(focus).isdisjoint(tokenize(text))
+def _names(word: str, asked: frozenset[str]) -> bool:
+    return not asked.isdisjoint(tokenize(word))
 
 
-def _called_what_is_asked(c: Candidate, text: str, analysis: QuestionAnalysis) -> bool:
-    """True when the noun the question asks for stands just before a name, calling it one: "the social media
-    app TikTok", "the state of Texas" (for "which app", "which state")."""
-    if not analysis.focus or analysis.kind == THING:
-        return False
-    m = _LAST_WORD.search(text, max(0, c.start - _BEFORE), c.start)
-    return m is not None and not _focus_terms(analysis.focus).isdisjoint(tokenize(m.group(1)))
-
-
-@lru_cache(maxsize=1024)
-def _focus_terms(focus: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(tokenize(" ".join(focus)))
+@lru_cache(maxsize=65536)
+def _holds(text: str, key: str, asked: frozenset[str]) -> bool:
+    """True when a name's words hold one of ``asked``; never for the countries and states the gazetteer lists,
+    whose names say nothing of the kind ("United States" for "which state")."""
+    return place_type(key) is None and not asked.isdisjoint(tokenize(text))
 
 
 _BEFORE = 24  # characters before a name searched for the noun that calls it
