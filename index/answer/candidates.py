@@ -676,6 +676,7 @@ _DEMONYM = re.compile(r"(?:ian|ean|ese|ish)$")
 _THE = re.compile(r"^(?:the|a|an)\s+")
 _POSS = re.compile(r"[’']s?\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d)")
+_INITIALS = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z])")
 _NOT_KEY = re.compile(r"[^\w$%.]+")
 
 
@@ -690,6 +691,7 @@ def variant_key(phrase: str) -> str:
         Its key ("tonga", "new york times").
     """
     s = fold(phrase).lower()
+    s = _INITIALS.sub(lambda m: m.group(0).replace(".", ""), s)  # "U.S. Open" is the "US Open" others write
     s = _POSS.sub("", s)
     s = _THOUSANDS.sub("", s)
     s = _NOT_KEY.sub(" ", s).strip(" .")
@@ -703,8 +705,8 @@ CANONICAL = {"united kingdom": "United Kingdom", "united states": "United States
 _ALIASES = {
     alias: name
     for name, aliases in (
-        ("united kingdom", ("uk", "u.k", "britain", "great britain")),
-        ("united states", ("us", "u.s", "usa", "u.s.a", "america")),
+        ("united kingdom", ("uk", "britain", "great britain")),
+        ("united states", ("us", "usa", "america")),
     )
     for alias in aliases
 }

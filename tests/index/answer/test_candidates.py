@@ -225,3 +225,10 @@ def test_of_after_a_person_s_name_says_where_they_are_from() -> None:
     assert "Tessa Arlund of Millbrook" not in found
     assert found["Harbor City Marathon"] != PERSON  # an event, not a person
     assert "Bank of Norland" in found  # one word before "of" is no person's name
+
+
+def test_initials_written_with_or_without_full_stops_are_one_key() -> None:
+    assert variant_key("U.S. Open") == variant_key("US Open") == "us open"
+    assert variant_key("J.K. Rowling") == variant_key("JK Rowling")
+    assert variant_key("U.S.") == variant_key("USA") == "united states"
+    assert variant_key("St. Louis") == "st. louis"  # one letter and a stop is no initialism
