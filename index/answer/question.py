@@ -113,6 +113,9 @@ class QuestionAnalysis:
         context: the terms that occur only in the question's lead-in sentences ("The US marked the
             anniversary this week. How many were arrested?"): they set the scene, the asking sentence says
             what is asked, so answers may weigh them less.
+        plural: the question asks for two or more things ("which two ...").
+        said: every term the question itself writes (``known`` without the countries it only implies): a count
+            whose unit is one of these counts what is asked.
     """
 
     text: str
@@ -123,6 +126,7 @@ class QuestionAnalysis:
     known: frozenset[str] = field(default_factory=frozenset)
     context: frozenset[str] = field(default_factory=frozenset)
     plural: bool = False
+    said: frozenset[str] = field(default_factory=frozenset)
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -157,6 +161,7 @@ def analyse(question: str) -> QuestionAnalysis:
         frozenset(all_terms) | _countries_named(question),
         _context(question),
         _PLURAL.search(question) is not None or any(_is_plural(w) for w in focus),
+        frozenset(all_terms),
     )
 
 

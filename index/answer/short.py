@@ -255,7 +255,7 @@ _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
     """True when a number's unit word is one of the question's terms ("1,000 people" for "how many people")."""
     words = c.text.split()
-    return len(words) > 1 and bool(set(tokenize(words[-1])) & analysis.known)
+    return len(words) > 1 and bool(set(tokenize(words[-1])) & analysis.said)
 
 
 def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:

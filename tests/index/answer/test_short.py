@@ -203,3 +203,12 @@ def test_a_name_the_asked_for_noun_calls_one_says_it_is_one() -> None:
     passages = ["The Norland senate banned the video app Chirpy on state phones, Velmontia said."]
     leader = vote(analyse(question), passages, idf_for(question))
     assert leader is not None and leader.text == "Chirpy" and leader.margin >= 2.0
+
+
+def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
+    # "American" makes the United States known (no answer), but "50 states" does not count what is asked.
+    question = "How many American governors signed the pact?"
+    q = analyse(question)
+    assert {"unit", "state"} <= q.known and "state" not in q.said
+    leader = vote(q, ["The pact was signed by 21 governors from 50 states, Norland officials said."], idf_for(question))
+    assert leader is not None and leader.text == "21 governors"
