@@ -232,11 +232,11 @@ def _says_what_is_asked(c: Candidate, text: str, asked: frozenset[str]) -> bool:
     if _holds(c.text, c.key, asked):
         return True
     m = _LAST_WORD.search(text, max(0, c.start - _BEFORE), c.start)
-    return m is not None and _names(m.group(1), asked)
+    return m is not None and _is_asked_word(m.group(1), asked)
 
 
 @lru_cache(maxsize=65536)
-def _names(word: str, asked: frozenset[str]) -> bool:
+def _is_asked_word(word: str, asked: frozenset[str]) -> bool:
     return not asked.isdisjoint(tokenize(word))
 
 
