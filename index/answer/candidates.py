@@ -84,6 +84,8 @@ _LEADING = _words(
     " many several another every much now still even yet also already however meanwhile instead today yesterday"
     " tomorrow earlier later since though although despite according"
 )
+# Capitalised words that are units, not names ("46 degrees Celsius").
+_UNIT_NAMES = _words("celsius fahrenheit kelvin richter")
 _ORG_ENDS = _words(
     "inc corp corporation co ltd llc plc group company companies airlines airways bank university college motors"
     " times post news party union association institute foundation agency department ministry council committee"
@@ -392,8 +394,8 @@ def _candidate(phrase: str, kind: str, start: int) -> Candidate:
     return Candidate(phrase, kind, start, start + len(phrase), key)
 
 
-# "one" is mostly a pronoun or an article ("one of the ..."), seldom the count asked for.
-_NOT_COUNTS = frozenset({"one"})
+# "one" is mostly a pronoun or an article ("one of the ..."); "millions", "thousands" ... give no figure.
+_NOT_COUNTS = _words("one hundred hundreds thousand thousands million millions billion billions dozen dozens")
 _FIGURE = re.compile(
     rf"[$£€¥]?(?:{_NUM})\s?(?:million|billion|trillion|thousand|bn|%|percent|per cent)?"
     rf"|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
@@ -471,7 +473,7 @@ def _lone_filler(run: str) -> bool:
     if " " in run:
         return False
     low = _POSS.sub("", run.lower()).rstrip(".")
-    return low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING
+    return low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or low in _UNIT_NAMES
 
 
 def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
@@ -531,7 +533,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
         low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
         if _is_title(low) and i + 1 < len(words):
             titled = True
-        elif not (low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or _COUNT.fullmatch(low)):
+        elif not (
+            low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or low in _UNIT_NAMES or _COUNT.fullmatch(low)
+        ):
             break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
         i += 1
     j = len(words)
@@ -586,7 +590,8 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
         return PERSON, False, PERSON
-    personal = 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and _personal(words)
+    # "East Wing", "North Field": a compass point is nobody's first name.
+    personal = 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and low[0] not in _COMPASS and _personal(words)
     # "U.S. Mint", "UK Border Force": a country's abbreviation is nobody's first name.
     late = PERSON if personal and low[0].replace(".", "") not in _STATE_ABBREVIATIONS else NAME
     return None, len(words) <= 3, late
@@ -599,6 +604,7 @@ def _personal(words: list[str]) -> bool:
 
 
 _STATE_ABBREVIATIONS = _words("us usa uk eu un")
+_COMPASS = _words("north south east west northern southern eastern western central")
 
 # Lower-case particles inside people's names (Arabic, Dutch, German; not "de", which starts many Romance firms' names).
 _PARTICLES = _words("al el bin ibn abu van von der den")

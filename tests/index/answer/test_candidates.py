@@ -232,3 +232,10 @@ def test_initials_written_with_or_without_full_stops_are_one_key() -> None:
     assert variant_key("J.K. Rowling") == variant_key("JK Rowling")
     assert variant_key("U.S.") == variant_key("USA") == "united states"
     assert variant_key("St. Louis") == "st. louis"  # one letter and a stop is no initialism
+
+
+def test_vague_quantities_units_and_compass_points_are_no_answers() -> None:
+    found = kinds("Millions of dollars and thousands of jobs went east; it hit 46 degrees Celsius at the East Wing.")
+    assert "millions" not in found and "thousands" not in found and "Millions" not in found
+    assert "Celsius" not in found  # a unit, not a name
+    assert found["East Wing"] != PERSON  # a compass point is nobody's first name
