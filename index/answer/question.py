@@ -192,6 +192,8 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
         # "this country" names its noun at once; "which California city" may put words before it.
         reach = 2 if wh in ("this", "these") else 5
         for i, w in enumerate(words[:reach]):
+            if w in _AUXILIARIES:
+                break  # "What year did President Monroe ...": the asked-for noun comes before the verb
             hit = _NOUNS.get(w)
             possessive = _POSSESSIVE.search(raw[i]) is not None  # "which state's governor" asks for the state
             if hit is None or (not possessive and i + 1 < min(len(words), reach) and words[i + 1] in _NOUNS):

@@ -253,9 +253,10 @@ _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 
 
 def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
-    """True when a number's unit word is one of the question's terms ("1,000 people" for "how many people")."""
+    """True when a number's unit word is one of the asking sentence's terms ("1,000 people" for "how many
+    people"; not "7.0 earthquake" for "An earthquake struck. How many people were killed?")."""
     words = c.text.split()
-    return len(words) > 1 and bool(set(tokenize(words[-1])) & analysis.said)
+    return len(words) > 1 and any(t in analysis.said and t not in analysis.context for t in tokenize(words[-1]))
 
 
 def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:

@@ -125,3 +125,8 @@ def test_the_noun_after_did_is_who_acts_not_what_is_asked() -> None:
     assert analyse("What did the Harbor City council decide about the bridge?").kind == THING
     assert analyse("What will the Norland government do next?").kind != ORG
     assert analyse("What city did the council pick?").kind == PLACE == analyse("Which US state passed it?").kind
+
+
+def test_the_asked_for_noun_comes_before_the_verb() -> None:
+    qa = analyse("Crews began work this week. In what year did President Velma Ash move into the house?")
+    assert qa.kind == DATE  # "President" after "did" is who acts, not what is asked

@@ -212,3 +212,11 @@ def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
     assert {"unit", "state"} <= q.known and "state" not in q.said
     leader = vote(q, ["The pact was signed by 21 governors from 50 states, Norland officials said."], idf_for(question))
     assert leader is not None and leader.text == "21 governors"
+
+
+def test_a_count_s_unit_counts_what_the_asking_sentence_names() -> None:
+    question = "A strong earthquake struck Norland. How many people were killed?"
+    passages = ["The magnitude 7.0 earthquake struck Norland and killed 1,297 people, officials said."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    # "earthquake" is the lead-in's word: "7.0 earthquake" does not count what is asked, "1,297 people" does.
+    assert leader is not None and leader.text == "1,297 people"
