@@ -95,7 +95,8 @@ _ORG_ENDS = _words(
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"
-    " coast street avenue region peninsula sea ocean lake strait gulf"
+    " coast street avenue region peninsula sea ocean lake strait gulf falls springs heights hills harbor harbour canyon"
+    " creek forest village township"
 )
 _PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")
 _NOT_PERSON = _words(

@@ -239,3 +239,8 @@ def test_vague_quantities_units_and_compass_points_are_no_answers() -> None:
     assert "millions" not in found and "thousands" not in found and "Millions" not in found
     assert "Celsius" not in found  # a unit, not a name
     assert found["East Wing"] != PERSON  # a compass point is nobody's first name
+
+
+def test_falls_springs_and_heights_end_places() -> None:
+    found = kinds("Heat hit several cities, including Wichita Falls, Colorado Springs and Golan Heights.")
+    assert found["Wichita Falls"] == found["Colorado Springs"] == found["Golan Heights"] == PLACE
