@@ -21,7 +21,7 @@ from index.answer.short import ShortAnswer, ShortParams, is_clear, vote
 # The classes' defaults are the settings shipped: each setting's value most of the 5 folds chose in
 # bench/answers.py's cross-validation on the dev questions (each fold chose on the other four). The lead-in
 # context weight serves the quote and the vote (one reading of the passages): the quote's folds chose 0.5 five
-# times, the vote's folds 1.0 three times and 0.5 twice, so it is 0.5.
+# times, the vote's folds 0.5 four times and 1.0 once, so it is 0.5.
 QUOTE_PARAMS = QuoteParams()
 SHORT_PARAMS = ShortParams()
 

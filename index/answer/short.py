@@ -40,7 +40,7 @@ class ShortParams:
     rank_decay: float = 0.85
     min_overlap: float = 0.15
     open_support: float = 1.5
-    open_margin: float = 1.3
+    open_margin: float = 1.6
     open_passages: int = 1
     open_far: float = 0.5
 
