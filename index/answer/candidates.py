@@ -91,7 +91,9 @@ _ORG_ENDS = _words(
     " times post news party union association institute foundation agency department ministry council committee"
     " commission club fc network studios entertainment technologies systems holdings media organization"
     " organisation league court congress senate parliament police army navy service services board reserve"
-    " administration"
+    " administration foods brands industries partners energy pharmaceuticals labs laboratories therapeutics"
+    " resources enterprises stores restaurants hotels resorts communications networks software electric petroleum"
+    " oil steel chemicals insurance financial securities investments ventures pictures records"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"

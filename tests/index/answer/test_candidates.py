@@ -244,3 +244,8 @@ def test_vague_quantities_units_and_compass_points_are_no_answers() -> None:
 def test_falls_springs_and_heights_end_places() -> None:
     found = kinds("Heat hit several cities, including Wichita Falls, Colorado Springs and Golan Heights.")
     assert found["Wichita Falls"] == found["Colorado Springs"] == found["Golan Heights"] == PLACE
+
+
+def test_a_company_s_usual_last_word_makes_it_an_organisation() -> None:
+    found = kinds("Velmont Foods halted production, and Harlow Pharmaceuticals and Norland Energy said so.")
+    assert found["Velmont Foods"] == found["Harlow Pharmaceuticals"] == found["Norland Energy"] == ORG
