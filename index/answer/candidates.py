@@ -589,6 +589,8 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
         return PLACE, False, PLACE
+    if _team(low):
+        return ORG, False, ORG
     if len(words) == 1 and _DEMONYM.search(low[0]):
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
@@ -598,6 +600,15 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
     # "U.S. Mint", "UK Border Force": a country's abbreviation is nobody's first name.
     late = PERSON if personal and low[0].replace(".", "") not in _STATE_ABBREVIATIONS else NAME
     return None, len(words) <= 3, late
+
+
+def _team(low: list[str]) -> bool:
+    """True for a place of two words or more and a plural: how teams are named ("Green Bay Packers", "New England
+    Patriots", "Kansas City Chiefs"). One word is not enough: "Georgia Adams", "Jordan Williams" are people."""
+    if len(low) < 3 or not low[-1].endswith("s") or low[-1].endswith("ss"):
+        return False
+    head = low[:-1]
+    return " ".join(head) in _PLACES or head[-1] in _PLACE_ENDS
 
 
 def _personal(words: list[str]) -> bool:

@@ -249,3 +249,9 @@ def test_falls_springs_and_heights_end_places() -> None:
 def test_a_company_s_usual_last_word_makes_it_an_organisation() -> None:
     found = kinds("Velmont Foods halted production, and Harlow Pharmaceuticals and Norland Energy said so.")
     assert found["Velmont Foods"] == found["Harlow Pharmaceuticals"] == found["Norland Energy"] == ORG
+
+
+def test_a_place_of_two_words_and_a_plural_name_a_team() -> None:
+    found = kinds("He left the New England Patriots for the Green Bay Packers; Georgia Adams and Serena Williams cheered.")
+    assert found["New England Patriots"] == found["Green Bay Packers"] == ORG
+    assert found["Georgia Adams"] == found["Serena Williams"] == PERSON  # one word of place is a first name
