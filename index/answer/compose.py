@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from index.answer.choice import CHOICE, ChoiceParams, choice_articles, choose_passages
-from index.answer.parts import AnswerParts, answer_parts
-from index.answer.sentences import Sentence
+from index.answer.parts import QUOTE_PARAMS, AnswerParts, answer_parts
+from index.answer.sentences import Sentence, choose_quote, read_passages, term_weights
 from index.dates import age, as_of_day, published_day
 from index.ingest.split import sentence_spans
 from index.models import Answer, AnswerPassage, Citation, Excerpt, Hit, Query, Quote, Results
@@ -617,6 +617,7 @@ def compose(
             params=choice,
         )
         parts, hits = _renumber(parts, read, chosen), chosen
+        parts = _backing_quote(parts, read, hits, idf or {})
     answer.quote = _quote(hits, parts)
     # The hits the parts read are already split into sentences (a runner-up shown instead is split here).
     split = {id(h): ss for h, ss in zip(read, parts.sentences, strict=False)}
@@ -628,6 +629,27 @@ def compose(
         answer.time_note = time_note(results, as_of)
         _short(answer, parts, hits, len(hits))
     return answer
+
+
+def _backing_quote(parts: AnswerParts, read: list[Hit], shown: list[Hit], idf: Mapping[str, float]) -> AnswerParts:
+    """``parts`` with a quote that backs the short answer from a runner-up the choice shows (an article's lede
+    that writes "$20 million"), when the search's own passages had none that does; else ``parts`` as they are."""
+    short = parts.short
+    extra = [(i, h) for i, h in enumerate(shown) if all(h is not r for r in read)]
+    if short is None or not extra:
+        return parts
+    forms = [f.lower() for f in short.forms or (short.text,)]
+    if parts.quote is not None and any(f in parts.quote.text.lower() for f in forms):
+        return parts
+    qa = parts.analysis
+    texts = [h.text for _, h in extra]
+    weights = term_weights(qa, idf, QUOTE_PARAMS.context_weight)
+    sentences = read_passages(qa, texts, weights, words=[h.words for _, h in extra])
+    lead = short.forms or (short.text,)
+    quote = choose_quote(qa, texts, idf, params=QUOTE_PARAMS, read=sentences, leader=lead, require_leader=True)
+    if quote is None:
+        return parts
+    return replace(parts, quote=replace(quote, passage=extra[quote.passage][0]))
 
 
 def _renumber(parts: AnswerParts, read: list[Hit], shown: list[Hit]) -> AnswerParts:

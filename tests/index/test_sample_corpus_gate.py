@@ -51,6 +51,8 @@ def test_sample_questions_get_their_short_answer(sample_searcher: Searcher, ques
     assert answer.short_answer == short
     cited = answer.passages[answer.short_answer_passage].hit
     assert short.lower() in (cited.text + cited.title).lower()  # the passage cited writes it
+    # The quote backs it, from a runner-up the answer shows when no hit's text writes it ("$20 million").
+    assert answer.quote is not None and short.lower() in answer.quote.text.lower()
 
 
 def test_every_sample_question_with_an_answer_is_answered(sample_searcher: Searcher) -> None:
