@@ -295,10 +295,7 @@ _FOCUS = re.compile(
     r"|in|of|on|at|for|to|from|that|which|who|with|by|after|before|during)\b)",
     re.IGNORECASE,
 )
-_NOT_FOCUS = frozenset(
-    {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
-    | {"may", "might", "should", "the", "a", "an", "this", "that", "it", "they", "he", "she"}
-)
+_NOT_FOCUS = _AUXILIARIES | {"is", "was", "are", "were", "the", "a", "an", "this", "that", "it", "they", "he", "she"}
 
 
 def _open_focus(question: str) -> list[str]:
