@@ -210,8 +210,9 @@ def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
     question = "How many American governors signed the pact?"
     q = analyse(question)
     assert {"unit", "state"} <= q.known and "state" not in q.said
-    leader = vote(q, ["The pact was signed by 21 governors from 50 states, Norland officials said."], idf_for(question))
-    assert leader is not None and leader.text == "21 governors"
+    passages = ["Leaders of 50 states met, and the pact was signed by 21 governors, Norland officials said."]
+    leader = vote(q, passages, idf_for(question))
+    assert leader is not None and leader.text == "21 governors" and leader.margin >= 2.0
 
 
 def test_a_count_s_unit_counts_what_the_asking_sentence_names() -> None:
