@@ -349,6 +349,11 @@ class Postings:
     def _constant(self, weights: list[tuple[int, int]]) -> float:
         return plus_constant(self.bm25, self.idf, weights)
 
+    def constant(self, terms: Sequence[str]) -> float:
+        """What every passage scores for ``terms`` without holding one (BM25Plus's ``delta * idf``; 0 otherwise):
+        :meth:`match` adds it to its scores."""
+        return self._constant(self.weights(terms))
+
     def match(
         self,
         terms: Sequence[str],
@@ -357,6 +362,7 @@ class Postings:
         depth: int = 10,
         exact: bool = False,
         given: np.ndarray | None = None,
+        sample: np.ndarray | None = None,
     ) -> Matches:
         """Score the passages that hold query terms: all of them, or a set sure to hold the best ``depth``.
 
@@ -371,6 +377,9 @@ class Postings:
             exact: return every passage that holds a query term.
             given: passages (any order) whose :meth:`score_given` scores are wanted too (a time window's): when
                 the scan adds every posting into its accumulator, they are read off it, in ``Matches.given``.
+            sample: passages among which ``depth`` eligible ones are likely (those a quoted phrase allows): the
+                threshold is taken from their scores. Any passages give a valid one; without them it comes from
+                the rarest term's, which a strict filter may leave too few of to set one.
 
         Returns:
             The candidates with their scores.
@@ -381,7 +390,7 @@ class Postings:
             return Matches(np.zeros(0, np.int32), np.zeros(0, np.float32), -math.inf, constant)
         if given is not None and not self._positive(weights):
             given = None
-        docs, scores, bound, picked = self._score(weights, eligible, max(depth, 1), exact, given)
+        docs, scores, bound, picked = self._score(weights, eligible, max(depth, 1), exact, given, sample)
         if constant:
             scores = scores + np.float32(constant)
             bound = bound + constant
@@ -404,6 +413,7 @@ class Postings:
         depth: int,
         exact: bool,
         given: np.ndarray | None = None,
+        sample: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
         """The candidates, their scores, the bound, and the accumulated scores of ``given`` (None: not read)."""
         n = self.n_passages
@@ -432,7 +442,7 @@ class Postings:
                 mark[cand] = False
                 return (*_tighten(cand, seg.rescore(cand, by_df), sample, eligible, depth, bound), None)
         lists = [(*self.postings(tid), float(w)) for tid, w in by_df]
-        cand, scores, bound, _, picked = self._scan(lists, eligible, depth, exact, (1.0, 1.0), None, given)
+        cand, scores, bound, _, picked = self._scan(lists, eligible, depth, exact, (1.0, 1.0), None, given, sample)
         return cand, scores, bound, picked
 
     def _scan(
@@ -444,6 +454,7 @@ class Postings:
         margin: tuple[float, float],
         live: np.ndarray | None,
         given: np.ndarray | None = None,
+        hint: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray | None]:
         """All postings added into the accumulator; the candidates sure to hold the best ``depth`` eligible ones.
 
@@ -451,7 +462,8 @@ class Postings:
         ``live`` drops dead passages (a grown generation's approximate lists hold them). Returns the candidates,
         their accumulated scores, the bound, the sample the threshold was taken from, and the accumulated scores
         of the ``given`` passages (None without them): the same float32 sums, in the same term order, that
-        :meth:`score_given` adds, at the cost of one gather instead of a pass over every term's postings.
+        :meth:`score_given` adds, at the cost of one gather instead of a pass over every term's postings. The
+        threshold comes from the ``hint`` passages when given (see :meth:`match`'s ``sample``).
         """
         acc, mark = self._scratch()
         lo, hi = margin
@@ -466,8 +478,8 @@ class Postings:
             if not exact:
                 # Any depth eligible passages give a lower bound for the depth-th best score; the rarest term's
                 # passages are few and score high, so the bound is tight and the threshold scan keeps few.
-                sample = lists[0][0]
-                if len(sample) < 4 * depth:
+                sample = lists[0][0] if hint is None else hint
+                if hint is None and len(sample) < 4 * depth:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
                 if live is not None:
                     sample = sample[np.take(live, sample)]

@@ -154,6 +154,7 @@ def candidates(
     depth: int,
     window: tuple[date, date] | None,
     blend: Blend,
+    sample: np.ndarray | None = None,
 ) -> Matches:
     """The passages the blend re-ranks: the best ``max(depth, blend.pool)`` by BM25, plus the in-window best.
 
@@ -164,6 +165,7 @@ def candidates(
         depth: how many candidates the caller needs at least.
         window: the question's time window (inclusive days), or None.
         blend: the blend settings (pool sizes).
+        sample: passages the main pool's threshold is taken from (``Postings.match``), or None.
 
     Returns:
         The union of both pools, each passage once. ``bound`` is the main pool's: a caller that runs out of
@@ -180,7 +182,9 @@ def candidates(
     narrow = inside is not None and len(inside) <= WINDOW_SCAN_MAX
     # The main scan adds up every posting anyway: it reads the narrow window's scores off its accumulator (the
     # same float32 sums score_passages adds), which saves a second pass over the terms' postings.
-    main = st.match(terms, eligible=eligible, depth=max(depth, blend.pool), given=inside if narrow else None)
+    main = st.match(
+        terms, eligible=eligible, depth=max(depth, blend.pool), given=inside if narrow else None, sample=sample
+    )
     if inside is None or main.exact:
         return main
     if narrow:

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from index.search.postings import _kth
+from index.search.bm25 import BM25Params
+from index.search.postings import Postings, _kth
 
 
 def _reference(scores: np.ndarray, allowed: np.ndarray, depth: int) -> float:
@@ -44,3 +45,29 @@ def test_kth_checks_only_the_best_passages_when_enough_of_them_pass() -> None:
 
     assert _kth(docs, scores, eligible, 10) == 990.0
     assert seen == [20]
+
+
+def test_a_sample_of_any_passages_keeps_the_best_eligible_ones() -> None:
+    """``match(sample=...)`` takes the threshold from the sample's scores: whichever passages it holds (none
+    eligible, a few, the filter's own), the candidates still hold the depth best eligible passages, scored as
+    the exact match scores them."""
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(200)]
+    weights = np.array([1 / (i + 1) for i in range(200)])
+    docs = [list(rng.choice(words, int(rng.integers(3, 40)), p=weights / weights.sum())) for _ in range(3000)]
+    st = Postings.from_tokens(docs, BM25Params())
+    for trial in range(60):
+        terms = list(rng.choice(words[:40], int(rng.integers(2, 7))))
+        allowed = rng.random(len(docs)) < rng.choice([0.01, 0.1, 0.5])
+
+        def eligible(d: np.ndarray, allowed: np.ndarray = allowed) -> np.ndarray:
+            return allowed[d]
+
+        exact = st.match(terms, eligible=eligible, exact=True)
+        keep = allowed[exact.docs]
+        want = sorted(zip(-exact.scores[keep], exact.docs[keep], strict=True))[:50]
+        for sample in (np.flatnonzero(allowed), np.flatnonzero(~allowed)[:100], rng.choice(len(docs), 20)):
+            m = st.match(terms, eligible=eligible, depth=50, sample=sample.astype(np.int32))
+            kept = allowed[m.docs]
+            got = sorted(zip(-m.scores[kept], m.docs[kept], strict=True))[:50]
+            assert got == want, trial
