@@ -205,7 +205,8 @@ def candidates(
             ok = (day >= lo) & (day <= hi)
             return ok & eligible(d) if eligible is not None else ok
 
-        extra = st.match(terms, eligible=in_window, depth=blend.window_pool)
+        # The threshold from the window's own passages: the rarest term's may hold too few of them to set one.
+        extra = st.match(terms, eligible=in_window, depth=blend.window_pool, sample=inside)
         extra_docs, extra_scores = extra.docs, extra.scores
     if len(main.docs) and len(extra_docs):
         # match() returns passage numbers in ascending order: a binary search finds the ones already pooled.
