@@ -72,6 +72,8 @@ def rerank(
     docs = matches.docs
     if not len(docs) or not settings.burst_weight or settings.burst_articles <= 0:
         return matches
+    if as_of_day is not None and _fresh_lead(st, docs, matches.scores, eligible, as_of_day - settings.min_age_days):
+        return matches  # as below, known before the profile is built: its best article is fresh news
     scores = matches.scores.astype(np.float64)
     ref = profile_articles(st, docs, scores, settings.burst_articles, eligible)
     if as_of_day is not None and len(ref):
@@ -81,6 +83,18 @@ def rerank(
             return matches  # fresh news among the best: the blend's recency already points at its days
     factor = 1 + settings.burst_weight * burst_profile(st, docs, scores, settings, ref)
     return Matches(docs, (scores * factor).astype(np.float32), matches.bound, matches.constant)
+
+
+def _fresh_lead(st: Postings, docs: np.ndarray, scores: np.ndarray, eligible: Eligible | None, after: int) -> bool:
+    """True when the best candidate, alone at the top and eligible, is dated after day ``after``: it is the
+    profile's first article, so the profile holds fresh news (a test for the usual case, before the profile)."""
+    best = int(np.argmax(scores))
+    top = scores[best]
+    if np.count_nonzero(scores == top) > 1:
+        return False  # ties: which articles lead is the profile's to say
+    doc = docs[best : best + 1]
+    day = int(st.arrays["doc_day"][doc[0]])
+    return day != UNDATED_DAY and day > after and (eligible is None or bool(eligible(doc)[0]))
 
 
 def burst_profile(st: Postings, docs: np.ndarray, scores: np.ndarray, settings: Rerank, ref: np.ndarray) -> np.ndarray:

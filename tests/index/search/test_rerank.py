@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -126,3 +126,39 @@ def test_nothing_to_profile_changes_nothing(searcher: Searcher) -> None:
     assert np.array_equal(out.scores, m.scores)
     zero = replace(m, scores=np.zeros_like(m.scores))
     assert np.array_equal(rerank(st, zero, as_of_day=LATER.toordinal()).scores, zero.scores)
+
+
+def test_the_fresh_lead_test_decides_as_the_profile_does(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+    """Skipping the profile when the best candidate is fresh changes nothing: over random as-of days, filters and
+    ties, the stage's scores are those it gives when the profile is always built."""
+    import index.search.rerank as stage
+
+    rng = np.random.default_rng(3)
+    months, mdays = rng.integers(0, 12, 80), rng.integers(0, 28, 80)
+    days = [f"2022-{1 + int(m):02d}-{1 + int(d):02d}" for m, d in zip(months, mdays, strict=True)]
+    docs = [
+        Doc(  # lengths vary, so scores rarely tie
+            f"Story {i}",
+            [f"volcano {'eruption ' * int(rng.integers(1, 4))} report {'ash cloud ' * int(rng.integers(0, 40))}"],
+            published=day,
+        )
+        for i, day in enumerate(days)
+    ]
+    with searcher_over(db_path, [*docs, UNDATED]) as s:
+        st = s.postings
+        m = st.match(["volcano", "erupt", "report"], exact=True)
+        settings = Rerank(burst_weight=0.5, burst_power=1.0, min_age_days=56)
+        allowed = rng.random(len(st.arrays["doc_day"])) < 0.7
+        doc_day = st.arrays["doc_day"]
+
+        def old_only(day: int) -> Callable[[np.ndarray], np.ndarray]:
+            return lambda d: doc_day[d] <= day - 60  # the freshest passages are not eligible
+
+        cases = [(day, flt) for day in range(738160, 738760) for flt in (None, lambda d: allowed[d], old_only(day))]
+        fast = [rerank(st, m, settings=settings, eligible=flt, as_of_day=day).scores for day, flt in cases]
+        assert sum(stage._fresh_lead(st, m.docs, m.scores, flt, day - 56) for day, flt in cases) >= 10
+        monkeypatch.setattr(stage, "_fresh_lead", lambda *a: False)
+        slow = [rerank(st, m, settings=settings, eligible=flt, as_of_day=day).scores for day, flt in cases]
+        assert all(np.array_equal(a, b) for a, b in zip(fast, slow, strict=True))
+        assert any(not np.array_equal(a, m.scores) for a in slow)  # some days the stage re-scores
+        assert any(np.array_equal(a, m.scores) for a in slow)  # on others the fresh lead leaves the pool be
