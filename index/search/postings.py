@@ -378,8 +378,8 @@ class Postings:
             given: passages (any order) whose :meth:`score_given` scores are wanted too (a time window's): when
                 the scan adds every posting into its accumulator, they are read off it, in ``Matches.given``.
             sample: passages among which ``depth`` eligible ones are likely (those a quoted phrase allows): the
-                threshold is taken from their scores. Any passages give a valid one; without them it comes from
-                the rarest term's, which a strict filter may leave too few of to set one.
+                threshold is taken from their scores when the rarest terms' passages, which a strict filter may
+                leave too few of, set none. Any passages give a valid threshold.
 
         Returns:
             The candidates with their scores.
@@ -462,8 +462,9 @@ class Postings:
         ``live`` drops dead passages (a grown generation's approximate lists hold them). Returns the candidates,
         their accumulated scores, the bound, the sample the threshold was taken from, and the accumulated scores
         of the ``given`` passages (None without them): the same float32 sums, in the same term order, that
-        :meth:`score_given` adds, at the cost of one gather instead of a pass over every term's postings. The
-        threshold comes from the ``hint`` passages when given (see :meth:`match`'s ``sample``).
+        :meth:`score_given` adds, at the cost of one gather instead of a pass over every term's postings. When
+        the rarest terms' passages set no threshold, it comes from the ``hint`` passages (:meth:`match`'s
+        ``sample``).
         """
         acc, mark = self._scratch()
         lo, hi = margin
@@ -478,12 +479,16 @@ class Postings:
             if not exact:
                 # Any depth eligible passages give a lower bound for the depth-th best score; the rarest term's
                 # passages are few and score high, so the bound is tight and the threshold scan keeps few.
-                sample = lists[0][0] if hint is None else hint
-                if hint is None and len(sample) < 4 * depth:
+                sample = lists[0][0]
+                if len(sample) < 4 * depth:
                     sample = _sorted_union([d for d, _, _ in lists[:3]])
                 if live is not None:
                     sample = sample[np.take(live, sample)]
                 theta = _kth(sample, np.take(acc, sample) * np.float32(lo), eligible, depth)
+                if not theta > 0 and hint is not None:
+                    # A strict filter left too few of them: the hint's passages (more, and costlier to rank).
+                    sample = hint if live is None else hint[np.take(live, hint)]
+                    theta = _kth(sample, np.take(acc, sample) * np.float32(lo), eligible, depth)
             if theta > 0:
                 cut = theta if hi == lo == 1.0 else theta / hi * (1 - 1e-5)
                 cand = np.flatnonzero(acc >= cut).astype(np.int32)
