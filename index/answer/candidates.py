@@ -651,6 +651,15 @@ def full_name(word: str, texts: Collection[str]) -> str | None:
     return max(counts, key=lambda k: (counts[k], -len(k))) if counts else None
 
 
+def on_the_calendar(text: str) -> bool:
+    """True for a date candidate that names its day, month or year ("March 1", "2022"); False for one that counts
+    from the day it was written ("this week", "next month", "in a few days") or says how often ("annually")."""
+    return _CALENDAR.search(text) is not None
+
+
+_CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:19|20)\d{{2}}\b")
+
+
 def place_type(key: str) -> str | None:
     """What the gazetteer knows a place key as: "country", "state", "both" (Georgia) or None (not listed).
 

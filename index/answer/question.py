@@ -59,6 +59,7 @@ _WH = re.compile(r"\b(which|what|whose|this|these)\b(?=((?:\s+[\w’'“”\"-]+
 _AUXILIARIES = frozenset(
     ["did", "does", "do", "will", "would", "can", "could", "should", "has", "have", "had", "may", "might", "must"]
 )
+_COPULAS = frozenset(["is", "was", "are", "were"])
 _MONEY_WORDS = re.compile(
     r"\b(money|cost|costs|worth|pay|paid|spend|spent|price|prices|fund|funding|raise|raised|earn|earned|salary|wage"
     r"|invest|investment|budget|deal|bid|fine|fined|sum|amount|dollars|sell|sold)\b",
@@ -79,7 +80,9 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
             NUMBER,
             "count",
         ),
-        (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (day|date|month|time)\b", DATE, "date"),
+        # "On what date ...": a day of the calendar; "when", "how soon": any time, "next month" too.
+        (r"\b(what|which) (day|date)\b", DATE, "day"),
+        (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (month|time)\b", DATE, "date"),
         (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost)\b", MONEY, "amount"),
         # "Who won ...", "... this week. Who was it?", not "residents who are".
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b", PERSON, "person"),
@@ -103,7 +106,7 @@ class QuestionAnalysis:
         text: the question as asked.
         kind: the kind of answer wanted (one of ``KINDS``): ``THING`` for an open-class "what/which" question
             whose noun the rules do not know ("which menu item"), ``OTHER`` when there is no such question.
-        detail: a finer kind: "country", "city", "state", "islands", "company", "team", "group", "count",
+        detail: a finer kind: "country", "city", "state", "islands", "company", "team", "group", "count", "day",
             "amount", "age", "year", ... (equal to ``kind`` when there is nothing finer).
         focus: the question's words that name the kind ("country" in "which country"), left out of ``terms``
             (an open-class focus, "menu item", stays in them, as does "storm" in "the name of the storm").
@@ -192,8 +195,10 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
         # "this country" names its noun at once; "which California city" may put words before it.
         reach = 2 if wh in ("this", "these") else 5
         for i, w in enumerate(words[:reach]):
-            if w in _AUXILIARIES:
-                break  # "What year did President Monroe ...": the asked-for noun comes before the verb
+            if w in _AUXILIARIES or (i and w in _COPULAS):
+                # "What year did President Monroe ...", "what date is the festival ...": the asked-for noun comes
+                # before the verb ("What is the largest city ..." puts it after a copula that comes first).
+                break
             hit = _NOUNS.get(w)
             possessive = _POSSESSIVE.search(raw[i]) is not None  # "which state's governor" asks for the state
             if hit is None or (not possessive and i + 1 < min(len(words), reach) and words[i + 1] in _NOUNS):
@@ -295,7 +300,7 @@ _FOCUS = re.compile(
     r"|in|of|on|at|for|to|from|that|which|who|with|by|after|before|during)\b)",
     re.IGNORECASE,
 )
-_NOT_FOCUS = _AUXILIARIES | {"is", "was", "are", "were", "the", "a", "an", "this", "that", "it", "they", "he", "she"}
+_NOT_FOCUS = _AUXILIARIES | _COPULAS | {"the", "a", "an", "this", "that", "it", "they", "he", "she"}
 
 
 def _open_focus(question: str) -> list[str]:

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from index.answer.candidates import CANONICAL, Candidate, full_name, place_type
-from index.answer.question import NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
+from index.answer.candidates import CANONICAL, Candidate, full_name, on_the_calendar, place_type
+from index.answer.question import DATE, NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
 
@@ -196,6 +196,9 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
+_RELATIVE_DAY = 0.3  # the weight of a relative date ("next week") for a question asking for a date, as of a wrong place
+
+
 def _fit(
     c: Candidate, analysis: QuestionAnalysis, params: ShortParams, text: str = "", asked: frozenset[str] = frozenset()
 ) -> float:
@@ -208,6 +211,8 @@ def _fit(
         return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
         return params.open_far  # an open-class phrase away from every word of the question
+    if analysis.detail == "day" and c.kind == DATE and not on_the_calendar(c.text):
+        return _RELATIVE_DAY  # "On what date ...?" is not answered by "this week": it depends on when it was written
     return _place_fit(analysis.detail, c)
 
 

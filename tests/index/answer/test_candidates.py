@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.answer.candidates import extract, full_name, phrases, place_type, variant_key
+from index.answer.candidates import extract, full_name, on_the_calendar, phrases, place_type, variant_key
 from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, THING, analyse
 
 
@@ -255,3 +255,10 @@ def test_a_place_of_two_words_and_a_plural_name_a_team() -> None:
     found = kinds("He left the New England Patriots for the Green Bay Packers; Georgia Adams and Ann Williams cheered.")
     assert found["New England Patriots"] == found["Green Bay Packers"] == ORG
     assert found["Georgia Adams"] == found["Ann Williams"] == PERSON  # one word of place is a first name
+
+
+def test_a_date_on_the_calendar_names_its_day_month_or_year() -> None:
+    for text in ("March 1", "Sept. 23", "2022", "May 2023"):
+        assert on_the_calendar(text), text
+    for text in ("this week", "next month", "annually", "in 3 weeks", "a few days"):
+        assert not on_the_calendar(text), text

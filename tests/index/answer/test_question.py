@@ -45,6 +45,10 @@ from index.answer.question import (
         ("What percentage of voters backed the plan?", PERCENT, "percent"),
         ("How much have bread prices risen this year?", NUMBER, "change"),
         ("When will the bridge reopen?", DATE, "date"),
+        ("On what date will the bridge reopen?", DATE, "day"),
+        ("Around what date is the harbour festival expected to begin?", DATE, "day"),  # not the festival's name
+        ("What is the largest city in the valley?", PLACE, "city"),
+        ("In what month did the bridge reopen?", DATE, "date"),
         ("What year did the mill close?", DATE, "year"),
         ("What did the rover find on the moon?", THING, THING),
         ("The harbour board banned the export of what foodstuff?", THING, THING),

@@ -221,3 +221,17 @@ def test_a_count_s_unit_counts_what_the_asking_sentence_names() -> None:
     leader = vote(analyse(question), passages, idf_for(question))
     # "earthquake" is the lead-in's word: "7.0 earthquake" does not count what is asked, "1,297 people" does.
     assert leader is not None and leader.text == "1,297 people"
+
+
+def test_a_question_after_a_date_is_answered_by_the_calendar_not_by_this_week() -> None:
+    question = "Around what date is the Harbor festival expected to begin?"
+    passages = [
+        "The Harbor festival is expected to begin this week, organisers said.",
+        "Organisers expect the Harbor festival to begin this week.",
+        "The Harbor festival is expected to begin on March 1, weather permitting.",
+    ]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "March 1"
+    # "When" asks for any time: "this week" may answer it.
+    when = "When is the Harbor festival expected to begin?"
+    assert vote(analyse(when), passages, idf_for(when)).text == "this week"
