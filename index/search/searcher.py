@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -114,7 +115,7 @@ class _Filters:
     state: Postings
     checks: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list)
     impossible: bool = False
-    phrase_words: list[list[str]] = field(default_factory=list)  # each phrase's words (its passages are few)
+    phrases: list[_Phrase] = field(default_factory=list)
 
     def __call__(self, docs: np.ndarray) -> np.ndarray:
         if len(self.checks) == 1:
@@ -231,11 +232,12 @@ class _Filters:
         if self.impossible:
             return
         # A phrase can only occur where all its words do: in the passage, or in the article's headline.
-        for phrase in phrases:
-            words = list(dict.fromkeys(tokenize(phrase)))
+        for text in phrases:
+            words = list(dict.fromkeys(tokenize(text)))
             if words:
-                self.checks.append(_all_words_check(self.state, words))
-                self.phrase_words.append(words)
+                phrase = _Phrase(self.state, words)
+                self.checks.append(_all_words_check(phrase))
+                self.phrases.append(phrase)
 
     def passages(self, limit: int) -> np.ndarray | None:
         """Every passage that can pass the phrase filters (ascending), when there are at most ``limit``; None
@@ -245,8 +247,8 @@ class _Filters:
         instead of scanning every passage that holds a query word and dropping nearly all of them.
         """
         out: np.ndarray | None = None
-        for words in self.phrase_words:
-            held = _holding_all_words(self.state, words, limit)
+        for phrase in self.phrases:
+            held = _holding_all_words(phrase, limit)
             if held is None:
                 continue
             out = held if out is None else np.intersect1d(out, held, assume_unique=True)
@@ -901,39 +903,66 @@ def _best_first(docs: np.ndarray, scores: np.ndarray) -> Iterator[np.ndarray]:
     yield np.lexsort((docs, -scores))
 
 
-def _all_words_check(st: Postings, words: list[str]) -> Callable[[np.ndarray], np.ndarray]:
-    """Passages holding every word, in their text or in their article's headline."""
-    tids = [st.term_id(w) for w in words]
+class _Phrase:
+    """A quoted phrase's words, and the passages whose text holds them all (found once, for whichever of the
+    search's steps asks first: the direct scoring, the threshold's sample or the filter)."""
+
+    def __init__(self, st: Postings, words: list[str]) -> None:
+        self.state = st
+        self.words = words  # never empty
+
+    @functools.cached_property
+    def in_text(self) -> np.ndarray:
+        """The passages (ascending) whose text holds every word (none when one is unknown)."""
+        st = self.state
+        tids = [st.term_id(w) for w in self.words]
+        if any(t < 0 for t in tids):
+            return np.zeros(0, np.int32)
+        # Rarest first: the other terms are looked up only in the passages that hold it.
+        posts = sorted((st.postings(t)[0] for t in tids), key=len)
+        alive = posts[0]
+        for post in posts[1:]:
+            if not len(alive):
+                break
+            pos = np.searchsorted(post, alive)
+            pos[pos == len(post)] = 0
+            alive = alive[post[pos] == alive]
+        return alive
+
+
+def _all_words_check(phrase: _Phrase) -> Callable[[np.ndarray], np.ndarray]:
+    """Passages holding every word of the phrase, in their text or in their article's headline."""
+    st = phrase.state
     doc_article = st.arrays["doc_article"]
     title_ok = np.ones(st.n_articles, np.bool_)
-    for w in words:
+    for w in phrase.words:
         m = np.zeros(st.n_articles, np.bool_)
         m[st.title_articles(w)] = True
         title_ok &= m
-    held: list[np.ndarray] = []  # the passages holding every word, built on the first call
+    held: list[np.ndarray] = []  # a mask of the passages holding every word, built on the first call
 
     def check(d: np.ndarray) -> np.ndarray:
         # One search calls this on its pools, up to every matching passage: a mask lookup per candidate beats
         # a binary search per candidate and word.
         if not held:
-            held.append(_holding_all(st, tids, len(doc_article)))
+            mask = np.zeros(len(doc_article), np.bool_)
+            mask[phrase.in_text] = True
+            held.append(mask)
         return np.take(held[0], d) | np.take(title_ok, np.take(doc_article, d))
 
     return check
 
 
-def _holding_all_words(st: Postings, words: list[str], limit: int) -> np.ndarray | None:
-    """The passages (ascending) whose text or headline holds every one of ``words``: the passages a phrase of
-    them can be in; None when there are more than ``limit``."""
-    in_text = _text_holding(st, [st.term_id(w) for w in words])
+def _holding_all_words(phrase: _Phrase, limit: int) -> np.ndarray | None:
+    """The passages (ascending) whose text or headline holds every word of the phrase: the passages it can be
+    in; None when there are more than ``limit``."""
+    st, in_text = phrase.state, phrase.in_text
     if st.bm25.title == "every":
         # Every passage's postings hold its headline's words: those under a headline that holds them are in.
         return in_text if len(in_text) <= limit else None
-    arts: np.ndarray | None = None
-    for w in words:
-        found = st.title_articles(w)
-        arts = found if arts is None else np.intersect1d(arts, found, assume_unique=True)
-    assert arts is not None  # words is never empty
+    arts = st.title_articles(phrase.words[0])
+    for w in phrase.words[1:]:
+        arts = np.intersect1d(arts, st.title_articles(w), assume_unique=True)
     first = st.arrays["art_first"]
     starts = np.take(first, arts)
     sizes = np.take(first, arts + 1) - starts
@@ -943,29 +972,6 @@ def _holding_all_words(st: Postings, words: list[str], limit: int) -> np.ndarray
     offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
     in_title = (np.arange(len(offsets)) + offsets).astype(in_text.dtype)
     return np.union1d(in_text, in_title)
-
-
-def _holding_all(st: Postings, tids: list[int], n: int) -> np.ndarray:
-    """A mask over passage numbers: True where the text holds every term id (none when one is unknown)."""
-    mask = np.ones(n, np.bool_) if not tids else np.zeros(n, np.bool_)
-    mask[_text_holding(st, tids)] = True
-    return mask
-
-
-def _text_holding(st: Postings, tids: list[int]) -> np.ndarray:
-    """The passages (ascending) whose text holds every term id (none when one is unknown, or none is given)."""
-    if not tids or any(t < 0 for t in tids):
-        return np.zeros(0, np.int32)
-    # Rarest first: the other terms are looked up only in the passages that hold it.
-    posts = sorted((st.postings(t)[0] for t in tids), key=len)
-    alive = posts[0]
-    for post in posts[1:]:
-        if not len(alive):
-            break
-        pos = np.searchsorted(post, alive)
-        pos[pos == len(post)] = 0
-        alive = alive[post[pos] == alive]
-    return alive
 
 
 def _source_matches(outlet: str | None, domain: str | None, wanted: list[str]) -> bool:

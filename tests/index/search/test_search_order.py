@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers.searchdb import Doc, searcher_over
 
-from index.search.searcher import Searcher, _all_words_check, _best_first, _Filters
+from index.search.searcher import Searcher, _all_words_check, _best_first, _Filters, _Phrase
 
 
 def _walk(chunks) -> list[int]:
@@ -78,7 +78,7 @@ def test_all_words_check_matches_text_or_headline(searcher: Searcher) -> None:
     docs = np.arange(st.n_passages)
     texts = [r["text"].lower() for r in searcher._rows(st, docs.tolist(), with_body=False).values()]
     assert len(texts) == 4
-    check = _all_words_check(st, ["harbour", "bridg"])
+    check = _all_words_check(_Phrase(st, ["harbour", "bridg"]))
     ok = check(docs).tolist()
     rows = searcher._rows(st, docs.tolist(), with_body=False)
     for d in docs.tolist():
@@ -86,4 +86,4 @@ def test_all_words_check_matches_text_or_headline(searcher: Searcher) -> None:
         expected = ("harbour" in text and "bridge" in text) or ("harbour" in title and "bridge" in title)
         assert ok[d] == expected, rows[d]
     assert sum(ok) == 2  # the first article (text and headline), the last (headline only)
-    assert not _all_words_check(st, ["harbour", "zzzunknown"])(docs).any()
+    assert not _all_words_check(_Phrase(st, ["harbour", "zzzunknown"]))(docs).any()
