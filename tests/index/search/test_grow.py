@@ -170,6 +170,9 @@ def test_grown_index_searches_like_a_full_rebuild(base_db: Path, tmp_path: Path)
         "source:new2.example w5",
         "w4 after:2023-03-01 before:2023-06-01",
         "zzz9",
+        '"fresh story" w2',  # quoted phrases: their passages scored directly, through the segment's postings
+        '"renamed harbor" w1',  # in a headline only, since the grown generation's update
+        '"w1 w2" w3',
     ]:
         a = grown.search(query, 10, sort="relevance", annotate=False)
         b = full.search(query, 10, sort="relevance", annotate=False)
