@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, PERCENT, PERSON, PLACE, THING
 from index.tokenize import STOPWORDS, fold, tokenize
@@ -146,8 +146,7 @@ _MONTHS_DAYS = _words(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A phrase that may answer a question.
 
     Attributes:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from index.answer.candidates import Candidate, extract
 from index.answer.question import NAME, ORG, PERSON, PLACE, QuestionAnalysis, accepts
@@ -62,8 +63,7 @@ class QuoteParams:
     length_norm: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """One sentence of a passage, read against a question."""
 
     start: int
@@ -180,7 +180,7 @@ def _definite_leans(analysis: QuestionAnalysis, texts: Sequence[str], read: list
                 continue
             for j, s in enumerate(sentences):
                 if s.start <= at < s.end:
-                    sentences[j] = replace(s, leans=True)
+                    sentences[j] = s._replace(leans=True)
                     break
 
 
