@@ -248,7 +248,7 @@ def read_passage(
     r, last = 0, len(runs)
     for start, end in spans:
         positions: list[tuple[int, str]] = []
-        matched: set[str] = set()  # filled in the order of positions, so the sum below adds in the same order
+        matched: dict[str, None] = {}  # in the order found (a set's order follows the hash seed: so would the sum)
         n = 0
         while r < last:
             run = runs[r]
@@ -257,7 +257,7 @@ def read_passage(
             for term in run[2]:
                 if term in weights:
                     positions.append((n, term))
-                    matched.add(term)
+                    matched[term] = None
                 n += 1
             r += 1
         overlap = closeness = 0.0

@@ -196,7 +196,7 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
-_RELATIVE_DAY = 0.3  # the weight of a relative date ("next week") for a question asking for a date, as of a wrong place
+_RELATIVE_DAY = 0.3  # a relative date ("next week") asked for a date: as little as a wrong type of place weighs
 
 
 def _fit(
