@@ -934,11 +934,13 @@ def _all_words_check(phrase: _Phrase) -> Callable[[np.ndarray], np.ndarray]:
     """Passages holding every word of the phrase, in their text or in their article's headline."""
     st = phrase.state
     doc_article = st.arrays["doc_article"]
-    title_ok = np.ones(st.n_articles, np.bool_)
-    for w in phrase.words:
-        m = np.zeros(st.n_articles, np.bool_)
-        m[st.title_articles(w)] = True
-        title_ok &= m
+    title_ok: np.ndarray | None = None  # articles whose headline holds every word
+    if st.bm25.title != "every":  # with "every", a passage's postings hold its headline's words: in_text has them
+        title_ok = np.ones(st.n_articles, np.bool_)
+        for w in phrase.words:
+            m = np.zeros(st.n_articles, np.bool_)
+            m[st.title_articles(w)] = True
+            title_ok &= m
     held: list[np.ndarray] = []  # a mask of the passages holding every word, built on the first call
 
     def check(d: np.ndarray) -> np.ndarray:
@@ -948,7 +950,8 @@ def _all_words_check(phrase: _Phrase) -> Callable[[np.ndarray], np.ndarray]:
             mask = np.zeros(len(doc_article), np.bool_)
             mask[phrase.in_text] = True
             held.append(mask)
-        return np.take(held[0], d) | np.take(title_ok, np.take(doc_article, d))
+        ok = np.take(held[0], d)
+        return ok if title_ok is None else ok | np.take(title_ok, np.take(doc_article, d))
 
     return check
 
