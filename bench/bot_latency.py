@@ -222,7 +222,9 @@ def table(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="/tmp/rtqa.db", help="indexed database (default /tmp/rtqa.db)")
-    parser.add_argument("--questions", default=str(QUESTIONS), help="JSONL with question and date fields")
+    parser.add_argument(
+        "--questions", help=f"JSONL with question and date fields (default {QUESTIONS}, else 5 stock questions)"
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="interactions arriving at once (default 50)")
     parser.add_argument("--rounds", type=int, default=4, help="bursts to send (default 4)")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between bursts (default 0.5)")
@@ -231,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.questions is None:
+        args.questions = str(QUESTIONS)  # absent (no ../shared): the stock questions, as the summary line says
+    elif not Path(args.questions).is_file():
+        # Named but missing (a path relative to another folder): a lighter workload would pass for the real one.
+        parser.error(f"no question file at {args.questions}; give an existing path, or leave --questions out")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # "voice will NOT be supported"
     result = asyncio.run(run(args))
