@@ -170,13 +170,29 @@ def analyse(question: str) -> QuestionAnalysis:
 
 def _context(question: str) -> frozenset[str]:
     """Terms only in the sentences before the one that asks (the last with "?", a wh-word or "this ...")."""
-    parts = [p for p in _SENTENCES.split(question.strip()) if p.strip()]
+    parts = _sentences(question)
     if len(parts) < 2:
         return frozenset()
-    ask = next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
+    ask = _asking(parts)
     asked = set(tokenize(parts[ask]))
     lead = {t for p in parts[:ask] + parts[ask + 1 :] for t in tokenize(p)}
     return frozenset(lead - asked)
+
+
+def _sentences(question: str) -> list[str]:
+    """The question's sentences (a new one after ".", "?" or "!" and a capital or an opening quote)."""
+    return [p for p in _SENTENCES.split(question.strip()) if p.strip()]
+
+
+def _asking(parts: list[str]) -> int:
+    """Which of a question's sentences asks: the last with "?", a wh-word or "this ..." (the last sentence else)."""
+    return next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
+
+
+def _asking_sentence(question: str) -> str:
+    """The sentence of ``question`` that asks (the question itself when it is one sentence)."""
+    parts = _sentences(question)
+    return parts[_asking(parts)] if len(parts) > 1 else question
 
 
 _SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z“\"])")
@@ -212,20 +228,33 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
             if i > 0 and words[i - 1] == "age":
                 break  # "which age group": an age range, not an organisation
             return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
+    # The sentence that asks first: "A 7.2-magnitude earthquake struck. How many people were killed?" asks for a
+    # count of people, not a magnitude; "... collapsed when a ship hit it. Who was the captain?" for a person.
+    asking = _asking_sentence(question)
+    for text in (asking, question) if asking != question else (question,):
+        found = _by_rules(text, question)
+        if found is not None:
+            return found
+    return OTHER, OTHER, []
+
+
+def _by_rules(text: str, question: str) -> tuple[str, str, list[str]] | None:
+    """(kind, detail, focus words) from the first of the wh-word rules that matches ``text`` (one sentence of
+    ``question``, or all of it); None when none does."""
     for pattern, kind, detail in _RULES:
-        m = pattern.search(question)
+        m = pattern.search(text)
         if not m:
             continue
         if kind == MONEY and m.group(0).lower().startswith("how"):
-            return _how_much(question, m.group(0).split())
+            return _how_much(text, question, m.group(0).split())
         words = m.group(0).split()
-        named = _NAME_OF.match(question, m.end()) if kind == NAME else None
+        named = _NAME_OF.match(text, m.end()) if kind == NAME else None
         if named:
             noun = _BEFORE_CLAUSE.split(named.group(1).lower())[0].split()
             if noun:
                 return kind, detail, ["name", noun[-1]]  # "the name of the new storm": a storm's name
         return kind, detail, [words[0], words[-1]]
-    return OTHER, OTHER, []
+    return None
 
 
 _NAME_OF = re.compile(r"\s+of\s+(?:the|a|an|its|this|that|his|her|their)\s+([A-Za-z-]+(?:\s+[A-Za-z-]+){0,3})")
@@ -326,11 +355,12 @@ def _noun(word: str) -> str:
     return word
 
 
-def _how_much(question: str, phrase: list[str]) -> tuple[str, str, list[str]]:
-    """ "how much/high ...": money when the question talks of money, a percentage for rates, else a number."""
+def _how_much(asking: str, question: str, phrase: list[str]) -> tuple[str, str, list[str]]:
+    """ "how much/high ...": money when the question talks of money, a percentage for rates, else a number; a
+    change only when the sentence that asks is about one ("Prices rose. How much does a gallon cost?": money)."""
     if _RATE.search(question):
         return PERCENT, "percent", phrase
-    if _CHANGE.search(question):
+    if _CHANGE.search(asking):
         return NUMBER, "change", phrase  # "how much have prices risen": a percentage or an amount
     if _MONEY_WORDS.search(question) or "$" in question or "price" in question.lower():
         return MONEY, "amount", phrase

@@ -134,3 +134,15 @@ def test_the_noun_after_did_is_who_acts_not_what_is_asked() -> None:
 def test_the_asked_for_noun_comes_before_the_verb() -> None:
     qa = analyse("Crews began work this week. In what year did President Velma Ash move into the house?")
     assert qa.kind == DATE  # "President" after "did" is who acts, not what is asked
+
+
+def test_the_sentence_that_asks_decides_before_the_lead_in() -> None:
+    # A rule's word in the lead-in ("when", "magnitude", "rose") does not say what the last sentence asks for.
+    assert analyse("The old bridge collapsed when a cargo ship hit it. Who was the ship's captain?").kind == PERSON
+    qa = analyse("A 6.1-magnitude earthquake struck Norland. At least how many people were killed?")
+    assert (qa.kind, qa.detail, qa.focus) == (NUMBER, "count", ("how", "many"))
+    assert "magnitud" in qa.terms  # the lead-in's word is searched for, not taken for the asked-for noun
+    assert analyse("Fuel prices rose again this week. How much does a gallon cost?").kind == MONEY
+    # The lead-in still decides when the sentence that asks matches no rule.
+    assert analyse("Officials said how much the repairs cost. The council approved what?").kind == MONEY
+    assert analyse("What was the magnitude of the quake that struck Norland?").detail == "count"
