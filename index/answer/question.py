@@ -145,9 +145,7 @@ def analyse(question: str) -> QuestionAnalysis:
         Its analysis; ``kind`` is ``THING`` for open-class questions ("What did the rover find?"), ``OTHER``
         when nothing is asked for that the rules know.
     """
-    kind, detail, focus = _kind(question)
-    if kind == OTHER and _OPEN.search(question):
-        kind, detail, focus = THING, THING, _open_focus(question)
+    kind, detail, focus = _what_is_asked(question)
     all_terms = tokenize(question)
     # An open-class focus ("menu item") stays among the terms: passages about the thing often say it.
     focus_terms = set(tokenize(" ".join(focus))) if kind != THING else set()
@@ -199,10 +197,40 @@ _SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z“\"])")
 _ASKS = re.compile(r"\?|\b(who|whom|whose|what|which|when|where|how|this|these)\b", re.IGNORECASE)
 
 
-def _kind(question: str) -> tuple[str, str, list[str]]:
-    """(kind, detail, focus words) from the head noun after which/what/this, else the wh-word rules."""
-    for m in _WH.finditer(question):
+def _what_is_asked(question: str) -> tuple[str, str, list[str]]:
+    """(kind, detail, focus words): from the sentence that asks when it says, else from the whole question.
+
+    A lead-in's words say nothing of what is asked: "The storm, which city officials called the worst in decades,
+    flooded the port. How many homes lost power?" asks for a count, not a city; "A 7.2-magnitude earthquake
+    struck. How many people were killed?" for people, not a magnitude. Only when the sentence that asks names
+    nothing ("What is it?") does the rest decide, by a quiz's "this country" or a rule's words.
+    """
+    asking = _asking_sentence(question)
+    kind, detail, focus = _kind(asking, question)
+    if kind != OTHER:
+        return kind, detail, focus
+    focus = _open_focus(asking)
+    if focus and _OPEN.search(asking):
+        return THING, THING, focus  # "What foodstuff?": open-class, whatever the lead-in says
+    if asking != question:
+        # A lead-in's "which" or "what" is a relative ("The law, which state lawmakers passed, ..."): only its
+        # "this ..." asks.
+        kind, detail, focus = _kind(question, question, only=("this", "these"))
+        if kind != OTHER:
+            return kind, detail, focus
+    if _OPEN.search(question):
+        return THING, THING, _open_focus(asking) or _open_focus(question)
+    return OTHER, OTHER, []
+
+
+def _kind(text: str, question: str, only: tuple[str, ...] = ()) -> tuple[str, str, list[str]]:
+    """(kind, detail, focus words) of ``text`` (the question, or its sentence that asks) from the head noun after
+    which/what/this (only the ``only`` words when given), else the wh-word rules; ``question`` is all of it, for
+    the words that say money or a rate."""
+    for m in _WH.finditer(text):
         wh = m.group(1).lower()
+        if only and wh not in only:
+            continue
         written = m.group(2).split()
         if written[0].lower() in _AUXILIARIES:
             continue  # "What did the council decide": the noun after "did" is who acts, not what is asked
@@ -228,19 +256,6 @@ def _kind(question: str) -> tuple[str, str, list[str]]:
             if i > 0 and words[i - 1] == "age":
                 break  # "which age group": an age range, not an organisation
             return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
-    # The sentence that asks first: "A 7.2-magnitude earthquake struck. How many people were killed?" asks for a
-    # count of people, not a magnitude; "... collapsed when a ship hit it. Who was the captain?" for a person.
-    asking = _asking_sentence(question)
-    for text in (asking, question) if asking != question else (question,):
-        found = _by_rules(text, question)
-        if found is not None:
-            return found
-    return OTHER, OTHER, []
-
-
-def _by_rules(text: str, question: str) -> tuple[str, str, list[str]] | None:
-    """(kind, detail, focus words) from the first of the wh-word rules that matches ``text`` (one sentence of
-    ``question``, or all of it); None when none does."""
     for pattern, kind, detail in _RULES:
         m = pattern.search(text)
         if not m:
@@ -254,7 +269,7 @@ def _by_rules(text: str, question: str) -> tuple[str, str, list[str]] | None:
             if noun:
                 return kind, detail, ["name", noun[-1]]  # "the name of the new storm": a storm's name
         return kind, detail, [words[0], words[-1]]
-    return None
+    return OTHER, OTHER, []
 
 
 _NAME_OF = re.compile(r"\s+of\s+(?:the|a|an|its|this|that|his|her|their)\s+([A-Za-z-]+(?:\s+[A-Za-z-]+){0,3})")
@@ -338,7 +353,9 @@ def _open_focus(question: str) -> list[str]:
     if not m:
         return []
     words = m.group(1).lower().split()
-    return [] if any(w in _NOT_FOCUS for w in words) else words
+    # "Which disease is spreading?": the phrase ends before a verb the pattern took in ("is spreading").
+    cut = next((i for i, w in enumerate(words) if w in _NOT_FOCUS), len(words))
+    return words[:cut]
 
 
 def _is_plural(word: str) -> bool:

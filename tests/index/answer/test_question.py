@@ -146,3 +146,17 @@ def test_the_sentence_that_asks_decides_before_the_lead_in() -> None:
     # The lead-in still decides when the sentence that asks matches no rule.
     assert analyse("Officials said how much the repairs cost. The council approved what?").kind == MONEY
     assert analyse("What was the magnitude of the quake that struck Norland?").detail == "count"
+
+
+def test_a_lead_in_relative_which_is_not_the_question() -> None:
+    # "which city officials called ..." is a relative clause; the question is the sentence that asks.
+    qa = analyse("The storm, which city officials called the worst in decades, flooded the port. How many homes?")
+    assert (qa.kind, qa.detail) == (NUMBER, "count")
+    assert analyse("The museum, which team members toured, reopened. Which artist is featured?").focus == ("artist",)
+    assert analyse("The bill, which state lawmakers passed, is contested. What does it ban?").kind == THING
+    assert analyse("This company bought a rival this week. What was the price?").kind == MONEY
+    # An open-class noun in the sentence that asks wins over a quiz's "this country" before it ...
+    qa = analyse("Officials in this country declared an emergency. Which disease is spreading?")
+    assert (qa.kind, qa.focus) == (THING, ("disease",))
+    # ... and a sentence that asks without naming anything leaves it to the quiz's "this ...".
+    assert analyse("The leader of this country resigned this week. What is it?").detail == "country"
