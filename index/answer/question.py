@@ -23,7 +23,9 @@ for _kind, _detail, _words in (
         "person people man woman who actor actress singer rapper star celebrity director player athlete"
         " president minister leader politician senator governor mayor member mp lawmaker ceo founder billionaire"
         " visionary author writer artist musician comedian host judge official candidate quarterback coach footballer"
-        " royal prince princess king queen pope journalist investor chef model",
+        " royal prince princess king queen pope journalist investor chef model scientist doctor economist activist"
+        " entrepreneur executive lawyer attorney commander officer astronaut golfer boxer swimmer gymnast cyclist"
+        " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),
@@ -40,9 +42,11 @@ for _kind, _detail, _words in (
         "company",
         "company companies firm firms automaker carmaker retailer bank airline brand business"
         " supermarket supermarkets chain manufacturer maker startup giant network newspaper broadcaster publisher"
-        " platform app university college school agency",
+        " platform app university college school agency service streamer website site magazine studio carrier"
+        " insurer lender chipmaker provider operator developer",
     ),
     (ORG, "team", "team teams club clubs side"),
+    (NUMBER, "count", "population toll tally"),  # "What is the population of ...", "the death toll"
     (ORG, "group", "group groups organisation organization party union movement militia"),
     (
         NAME,
@@ -84,8 +88,8 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"\b(what|which) (day|date)\b", DATE, "day"),
         (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (month|time)\b", DATE, "date"),
         (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost)\b", MONEY, "amount"),
-        # "Who won ...", "... this week. Who was it?", not "residents who are".
-        (r"(?:^|[.?!:;,]\s*)who(m|se)?\b", PERSON, "person"),
+        # "Who won ...", "... this week. Who was it?", "... named after whom?", not "residents who are".
+        (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
         # "What was the name of the storm?", "... change its name to what?": a proper name is asked for.
         (r"\b(what|which)\b[^?.]*\bname\b|\bnam(e|ed|ing)\b[^?.]*\bwhat\b", NAME, "name"),
@@ -345,6 +349,8 @@ _FOCUS = re.compile(
     re.IGNORECASE,
 )
 _NOT_FOCUS = _AUXILIARIES | _COPULAS | {"the", "a", "an", "this", "that", "it", "they", "he", "she"}
+_SORTS = frozenset(["type", "kind", "sort", "form", "breed", "species"])
+_OF_NOUN = re.compile(r"\s+of\s+(?:the\s+|an?\s+)?([a-z][\w-]*)", re.IGNORECASE)
 
 
 def _open_focus(question: str) -> list[str]:
@@ -355,7 +361,15 @@ def _open_focus(question: str) -> list[str]:
     words = m.group(1).lower().split()
     # "Which disease is spreading?": the phrase ends before a verb the pattern took in ("is spreading").
     cut = next((i for i, w in enumerate(words) if w in _NOT_FOCUS), len(words))
-    return words[:cut]
+    words = words[:cut]
+    # "What type of animal escaped?", "what kind of cancer was ...": the animal is what the passages name.
+    if len(words) > 2 and words[0] in _SORTS and words[1] == "of":
+        return words[2:]
+    if cut == len(m.group(1).split()) and words and words[-1] in _SORTS:
+        of = _OF_NOUN.match(question, m.end(1))  # the pattern stopped at "of"
+        if of:
+            return [of.group(1).lower()]
+    return words
 
 
 def _is_plural(word: str) -> bool:

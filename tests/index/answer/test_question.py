@@ -160,3 +160,18 @@ def test_a_lead_in_relative_which_is_not_the_question() -> None:
     assert (qa.kind, qa.focus) == (THING, ("disease",))
     # ... and a sentence that asks without naming anything leaves it to the quiz's "this ...".
     assert analyse("The leader of this country resigned this week. What is it?").detail == "country"
+
+
+def test_more_nouns_that_say_what_is_asked() -> None:
+    assert analyse("The new species of frog was named after whom?").kind == PERSON
+    assert analyse("Which streaming service raised its prices this week?").detail == "company"
+    assert analyse("Which scientist shared the prize?").kind == PERSON
+    assert analyse("What is the death toll from the earthquake?").kind == NUMBER
+    assert analyse("What is the population of the world expected to reach?").detail == "count"
+    assert analyse("Residents who fled the fire returned. How many homes burned?").kind == NUMBER
+
+
+def test_a_sort_of_thing_asks_for_the_thing() -> None:
+    assert analyse("What type of animal escaped from the zoo?").focus == ("animal",)
+    assert analyse("What kind of cancer was the king diagnosed with?").focus == ("cancer",)
+    assert analyse("What menu item did the chain drop?").focus == ("menu", "item")
