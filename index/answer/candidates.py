@@ -28,6 +28,14 @@ _NUMBER_WORDS = (
     r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|dozens|hundreds"
     r"|thousands|millions"
 )
+# A count's unit may be two words, a modifier and its plural noun: "77 Christmas trees", "130 school districts",
+# "38,388 career points"; not "75 arrests across": a lower-case unit already plural is whole, and these words are
+# no nouns.
+_HEAD = (
+    r"(?:\s(?-i:(?!(?:across|towards|besides|unless|perhaps|always|sometimes|afterwards|whereas|thus|plus|less"
+    r"|minus|versus|was|has|is|does|says|its|his|hers|this|these|those|as|us|yes|ours|theirs|yours)\b)[a-z]{2,}s)\b)?"
+)
+_UNIT = rf"(?:(?-i:[A-Z][a-z]{{2,}})\b{_HEAD}|(?-i:[a-z]{{2,}}[a-rt-z])\b{_HEAD}|[a-z]{{3,}})"
 # Ordered: earlier patterns claim their text first (money before plain numbers, dates before years).
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Each figure pattern opens with a lookahead for the characters its matches can start with: most positions
@@ -56,9 +64,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             # At a word boundary: digits, or the first letters of the number words.
             r"\b(?=[\dotfsenhdm])(?:"
-            rf"(?:{_NUM}){_SCALE}(?:\s(?!(?:of|and|the|a|to|in|on|at|for|per|percent)\b)[a-z]{{3,}})?"
+            rf"(?:{_NUM}){_SCALE}(?:\s(?!(?:of|and|the|a|to|in|on|at|for|per|percent)\b){_UNIT})?"
             rf"|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*"
-            r"(?:\s(?!(?:of|and|the|a|to|in|on|at|for)\b)[a-z]{3,})?\b)",
+            rf"(?:\s(?!(?:of|and|the|a|to|in|on|at|for)\b){_UNIT})?\b)",
             re.IGNORECASE,
         ),
     ),
@@ -366,9 +374,11 @@ def _cut_after(word: str) -> bool:
 
 
 def _drop_stop_unit(phrase: str) -> str:
-    """ "5 are" -> "5": the number pattern takes the next word as its unit, and a stopword never is one."""
-    head, _, unit = phrase.rpartition(" ")
-    return head if head and unit.lower() in STOPWORDS else phrase
+    """ "5 are" -> "5", "40 more trucks" -> "40": the number pattern takes the next words as its unit, and a
+    stopword is never part of one."""
+    words = phrase.split(" ")
+    cut = next((i for i in range(1, len(words)) if words[i].lower() in STOPWORDS), len(words))
+    return " ".join(words[:cut])
 
 
 _NAMES = frozenset({PERSON, PLACE, ORG, NAME})

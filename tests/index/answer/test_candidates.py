@@ -262,3 +262,11 @@ def test_a_date_on_the_calendar_names_its_day_month_or_year() -> None:
         assert on_the_calendar(text), text
     for text in ("this week", "next month", "annually", "in 3 weeks", "a few days"):
         assert not on_the_calendar(text), text
+
+
+def test_a_count_unit_is_its_plural_noun_with_its_modifier() -> None:
+    found = kinds("There are 77 Christmas trees, 130 school districts and 2,000 Norland Rail workers.")
+    assert found["77 Christmas trees"] == found["130 school districts"] == NUMBER
+    assert "2,000 Norland" in found  # three words is no unit: the name's first word stays, as before
+    found = kinds("At least 75 arrests across the state; 40 more trucks; 3 inches of rain; 12,000 tech jobs were cut.")
+    assert {"75 arrests", "40", "3 inches", "12,000 tech jobs"} <= set(found)
