@@ -82,7 +82,7 @@ _QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
 _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
     " justice chancellor secretary senator governor mayor general gen col lt first mp ceo coach professor speaker"
-    " attorney sheriff director chief deputy commissioner spokesperson spokesman spokeswoman star singer actor"
+    " attorney sheriff director chief deputy commissioner spokesperson spokesman spokeswoman star singer actor leader"
     " actress rapper quarterback striker"
 )
 # Words that may start a capitalised run without being part of the name ("Former President ...").
@@ -101,7 +101,9 @@ _ORG_ENDS = _words(
     " organisation league court congress senate parliament police army navy service services board reserve"
     " administration foods brands industries partners energy pharmaceuticals labs laboratories therapeutics"
     " resources enterprises stores restaurants hotels resorts communications networks software electric petroleum"
-    " oil steel chemicals insurance financial securities investments ventures pictures records"
+    " oil steel chemicals insurance financial securities investments ventures pictures records guild alliance"
+    " federation coalition society authority bureau assembly corps guard force cabinet academy orchestra tribunal"
+    " fund trust caucus"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"
@@ -114,7 +116,7 @@ _NOT_PERSON = _words(
     " center centre museum hospital school airport station office building street tower bridge program programme"
     " project initiative fund month year season series prize festival championship report review plan policy"
     " quarters coin index summit conference forum treaty accord agreement deal law rule order"
-    " hurricane typhoon cyclone storm marathon tournament derby"
+    " hurricane typhoon cyclone storm marathon tournament derby senate majority minority opposition"
 )
 _COUNTRIES = _words(
     # Countries, US states and a few regions and cities: a small, general gazetteer (names, not answers).
@@ -518,6 +520,11 @@ def _named_person(piece: str) -> bool:
 
 
 _WORD = re.compile(r"\S+")
+# "Microsoft-owned LinkedIn", "Iran-backed rebels": a name made an adjective says who, not what is named.
+_ADJECTIVE = re.compile(
+    r"-(?:based|backed|owned|led|born|made|run|funded|controlled|linked|allied|aligned|style|era|bound|friendly"
+    r"|focused|sponsored|affiliated|held|occupied|annexed|supported|registered|flagged)$"
+)
 _COUNT = re.compile(r"\d{1,3}(?:,\d{3})*")
 _LETTER = re.compile(r"[^\W\d_]")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
@@ -543,10 +550,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     i = 0
     while i < len(words):
         low = _POSS.sub("", words[i].group(0).lower()).rstrip(".")
-        if _is_title(low) and i + 1 < len(words):
+        if _is_title(low) and _org_word_after(text, words[i].end(), end):
+            break  # "General Motors", "UN General Assembly": a firm's or a body's word, not a title
+        if _is_title(low):
+            if i + 1 == len(words):
+                return None  # a title alone ("Attorney" of "Attorney General ..."): nobody named
             titled = True
         elif not (
-            low in STOPWORDS or low in _MONTHS_DAYS or low in _LEADING or low in _UNIT_NAMES or _COUNT.fullmatch(low)
+            low in STOPWORDS
+            or low in _MONTHS_DAYS
+            or low in _LEADING
+            or low in _UNIT_NAMES
+            or _COUNT.fullmatch(low)
+            or _ADJECTIVE.search(low)
         ):
             break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
         i += 1
@@ -564,6 +580,12 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     if e <= s or text[s:e].lower() in STOPWORDS or len(text[s:e]) < 2:
         return None
     return s, e, titled
+
+
+def _org_word_after(text: str, at: int, end: int) -> bool:
+    """True when the word after ``at`` (before ``end``) ends an organisation's name ("Motors", "Assembly")."""
+    m = _WORD.search(text, at, end)
+    return m is not None and m.group(0).lower().rstrip(".,’'") in _ORG_ENDS
 
 
 def _is_title(word: str) -> bool:

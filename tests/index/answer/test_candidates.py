@@ -270,3 +270,12 @@ def test_a_count_unit_is_its_plural_noun_with_its_modifier() -> None:
     assert "2,000 Norland" in found  # three words is no unit: the name's first word stays, as before
     found = kinds("At least 75 arrests across the state; 40 more trucks; 3 inches of rain; 12,000 tech jobs were cut.")
     assert {"75 arrests", "40", "3 inches", "12,000 tech jobs"} <= set(found)
+
+
+def test_titles_that_start_a_firm_and_names_made_adjectives() -> None:
+    found = kinds("General Motors and the Norland General Assembly met. Attorney General Ada Voss spoke.")
+    assert found["General Motors"] == found["General Assembly"] == ORG
+    assert found["Ada Voss"] == PERSON and "Attorney" not in found  # a title alone names nobody
+    found = kinds("Microsoft-owned LinkedIn and the Velmont Actors Guild; Majority Leader Tom Reyes.")
+    assert "LinkedIn" in found and not any(k.startswith("Microsoft") for k in found)
+    assert found["Velmont Actors Guild"] == ORG and found["Tom Reyes"] == PERSON
