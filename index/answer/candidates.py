@@ -83,6 +83,7 @@ _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
     " justice chancellor secretary senator governor mayor general gen col lt first mp ceo coach professor speaker"
     " attorney sheriff director chief deputy commissioner spokesperson spokesman spokeswoman star singer actor leader"
+    " chair chairman chairwoman"
     " actress rapper quarterback striker"
 )
 # Words that may start a capitalised run without being part of the name ("Former President ...").
@@ -116,7 +117,7 @@ _NOT_PERSON = _words(
     " center centre museum hospital school airport station office building street tower bridge program programme"
     " project initiative fund month year season series prize festival championship report review plan policy"
     " quarters coin index summit conference forum treaty accord agreement deal law rule order"
-    " hurricane typhoon cyclone storm marathon tournament derby senate majority minority opposition"
+    " hurricane typhoon cyclone storm marathon tournament derby senate majority minority opposition best"
 )
 _COUNTRIES = _words(
     # Countries, US states and a few regions and cities: a small, general gazetteer (names, not answers).
@@ -635,7 +636,10 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
 
 def _team(low: list[str]) -> bool:
     """True for a place of two words or more and a plural: how teams are named ("Green Bay Packers", "New England
-    Patriots", "Kansas City Chiefs"). One word is not enough: "Georgia Adams", "Jordan Williams" are people."""
+    Patriots", "Kansas City Chiefs"). One word is not enough: "Georgia Adams", "Jordan Williams" are people; a
+    team's own name after any place is ("Boston Celtics", "Los Angeles Lakers")."""
+    if len(low) >= 2 and low[-1] in _TEAM_NAMES:
+        return True
     if len(low) < 3 or not low[-1].endswith("s") or low[-1].endswith("ss"):
         return False
     head = low[:-1]
@@ -649,6 +653,17 @@ def _personal(words: list[str]) -> bool:
 
 
 _STATE_ABBREVIATIONS = _words("us usa uk eu un")
+# Major North American teams' own names (a plural after the place: "Browns", not the surname "Brown").
+_TEAM_NAMES = _words(
+    "celtics lakers bulls cowboys broncos rockets seahawks packers steelers ravens patriots chargers raiders"
+    " dolphins colts titans jaguars texans bengals vikings falcons panthers buccaneers commanders eagles chiefs"
+    " warriors knicks nets pistons pacers cavaliers bucks hawks hornets wizards raptors sixers 76ers nuggets"
+    " clippers mavericks spurs grizzlies pelicans timberwolves yankees mets dodgers astros braves cubs phillies"
+    " padres mariners orioles brewers rockies marlins diamondbacks guardians canucks canadiens bruins blackhawks"
+    " penguins flyers leafs oilers flames capitals islanders devils predators avalanche lightning"
+    " 49ers niners browns giants jets bills saints rams bears lions kings reds twins tigers cardinals rangers royals"
+    " pirates nationals angels athletics suns sharks"
+)
 _COMPASS = _words("north south east west northern southern eastern western central")
 
 # Lower-case particles inside people's names (Arabic, Dutch, German; not "de", which starts many Romance firms' names).

@@ -279,3 +279,11 @@ def test_titles_that_start_a_firm_and_names_made_adjectives() -> None:
     found = kinds("Microsoft-owned LinkedIn and the Velmont Actors Guild; Majority Leader Tom Reyes.")
     assert "LinkedIn" in found and not any(k.startswith("Microsoft") for k in found)
     assert found["Velmont Actors Guild"] == ORG and found["Tom Reyes"] == PERSON
+
+
+def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
+    found = kinds("The Norland Celtics beat the Velmont Browns; Best Picture went to Tidewater.")
+    assert found["Norland Celtics"] == found["Velmont Browns"] == ORG
+    assert found["Best Picture"] != PERSON
+    assert kinds("Jordan Williams met Georgia Adams, and Fed Chair Ada Voss spoke.")["Jordan Williams"] == PERSON
+    assert "Ada Voss" in kinds("Fed Chair Ada Voss spoke.")
