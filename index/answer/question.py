@@ -25,6 +25,8 @@ for _kind, _detail, _words in (
         " visionary author writer artist musician comedian host judge official candidate quarterback coach footballer"
         " royal prince princess king queen pope journalist investor chef model scientist doctor economist activist"
         " entrepreneur executive lawyer attorney commander officer astronaut golfer boxer swimmer gymnast cyclist"
+        " secretary undersecretary adviser advisor aide diplomat ambassador envoy admiral chancellor premier monarch"
+        " emperor dictator tycoon mogul banker whistleblower hacker influencer heir"
         " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer",
     ),
     (PLACE, "country", "country countries nation nations"),
@@ -87,7 +89,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         # "On what date ...": a day of the calendar; "when", "how soon": any time, "next month" too.
         (r"\b(what|which) (day|date)\b", DATE, "day"),
         (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (month|time)\b", DATE, "date"),
-        (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost)\b", MONEY, "amount"),
+        (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost|worth)\b", MONEY, "amount"),
         # "Who won ...", "... this week. Who was it?", "... named after whom?", not "residents who are".
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
@@ -267,6 +269,8 @@ def _kind(text: str, question: str, only: tuple[str, ...] = ()) -> tuple[str, st
         if kind == MONEY and m.group(0).lower().startswith("how"):
             return _how_much(text, question, m.group(0).split())
         words = m.group(0).split()
+        if detail == "count" and words[-1].lower() in ("large", "big") and _MONEY_WORDS.search(text):
+            return MONEY, "amount", words  # "How large is the budget?": an amount of money
         named = _NAME_OF.match(text, m.end()) if kind == NAME else None
         if named:
             noun = _BEFORE_CLAUSE.split(named.group(1).lower())[0].split()

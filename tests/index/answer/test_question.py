@@ -175,3 +175,10 @@ def test_a_sort_of_thing_asks_for_the_thing() -> None:
     assert analyse("What type of animal escaped from the zoo?").focus == ("animal",)
     assert analyse("What kind of cancer was the king diagnosed with?").focus == ("cancer",)
     assert analyse("What menu item did the chain drop?").focus == ("menu", "item")
+
+
+def test_money_asked_as_a_size_or_a_worth() -> None:
+    assert analyse("The governor released his plan. How large is the budget it proposes?").kind == MONEY
+    assert analyse("What were the rigged draws worth in total?").kind == MONEY
+    assert analyse("How large was the crowd?").kind == NUMBER
+    assert analyse("Which Education Department undersecretary told a court?").kind == PERSON
