@@ -233,6 +233,11 @@ def _kind(text: str, question: str, only: tuple[str, ...] = ()) -> tuple[str, st
     """(kind, detail, focus words) of ``text`` (the question, or its sentence that asks) from the head noun after
     which/what/this (only the ``only`` words when given), else the wh-word rules; ``question`` is all of it, for
     the words that say money or a rate."""
+    return _by_head_noun(text, only) or _by_rules(text, question)
+
+
+def _by_head_noun(text: str, only: tuple[str, ...]) -> tuple[str, str, list[str]] | None:
+    """(kind, detail, focus words) from the noun after which/what/this ("which state", "this country"), if known."""
     for m in _WH.finditer(text):
         wh = m.group(1).lower()
         if only and wh not in only:
@@ -262,6 +267,11 @@ def _kind(text: str, question: str, only: tuple[str, ...] = ()) -> tuple[str, st
             if i > 0 and words[i - 1] == "age":
                 break  # "which age group": an age range, not an organisation
             return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
+    return None
+
+
+def _by_rules(text: str, question: str) -> tuple[str, str, list[str]]:
+    """(kind, detail, focus words) from the first wh-word rule that matches ``text``; OTHER when none does."""
     for pattern, kind, detail in _RULES:
         m = pattern.search(text)
         if not m:
