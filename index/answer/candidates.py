@@ -83,7 +83,7 @@ _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
     " justice chancellor secretary senator governor mayor general gen col lt first mp ceo coach professor speaker"
     " attorney sheriff director chief deputy commissioner spokesperson spokesman spokeswoman star singer actor leader"
-    " chair chairman chairwoman"
+    " chair chairman chairwoman undersecretary secretary-general ambassador envoy admiral premier"
     " actress rapper quarterback striker"
 )
 # Words that may start a capitalised run without being part of the name ("Former President ...").

@@ -253,7 +253,7 @@ def _holds(text: str, key: str, asked: frozenset[str]) -> bool:
 
 
 _BEFORE = 24  # characters before a name searched for the noun that calls it
-_LAST_WORD = re.compile(r"\b([a-z]+)\s+(?:of\s+)?$")
+_LAST_WORD = re.compile(r"\b([A-Za-z]+)\s+(?:of\s+)?$")
 _NAMED = frozenset({PERSON, PLACE, ORG, NAME})
 
 

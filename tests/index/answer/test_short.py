@@ -205,6 +205,14 @@ def test_a_name_the_asked_for_noun_calls_one_says_it_is_one() -> None:
     assert leader is not None and leader.text == "Chirpy" and leader.margin >= 2.0
 
 
+def test_a_capitalised_title_calls_the_person_what_is_asked() -> None:
+    question = "Which Norland defense secretary met the alliance's secretary-general on Monday?"
+    # Both are people in one sentence; only "Defense Secretary Ada Voss" is called a secretary.
+    passages = ["Alliance Secretary-General Tom Reyes met Norland Defense Secretary Ada Voss on Monday."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "Ada Voss" and leader.margin >= 2.0
+
+
 def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
     # "American" makes the United States known (no answer), but "50 states" does not count what is asked.
     question = "How many American governors signed the pact?"
