@@ -55,7 +55,7 @@ class QuoteParams:
             long sentences hold more of the question's words by chance).
     """
 
-    kind_bonus: float = 1.0
+    kind_bonus: float = 0.5
     rank_decay: float = 0.6
     proximity: float = 0.3
     context_weight: float = 0.5
