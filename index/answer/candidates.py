@@ -104,7 +104,7 @@ _ORG_ENDS = _words(
     " resources enterprises stores restaurants hotels resorts communications networks software electric petroleum"
     " oil steel chemicals insurance financial securities investments ventures pictures records guild alliance"
     " federation coalition society authority bureau assembly corps guard force cabinet academy orchestra tribunal"
-    " fund trust caucus"
+    " fund trust caucus grill cafe diner bistro pizzeria bakery pub tavern steakhouse eatery brewery restaurant"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"

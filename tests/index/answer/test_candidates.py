@@ -287,3 +287,4 @@ def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
     assert found["Best Picture"] != PERSON
     assert kinds("Jordan Williams met Georgia Adams, and Fed Chair Ada Voss spoke.")["Jordan Williams"] == PERSON
     assert "Ada Voss" in kinds("Fed Chair Ada Voss spoke.")
+    assert kinds("The first restaurant was called the Dwarf Grill.")["Dwarf Grill"] == ORG
