@@ -52,11 +52,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             # Every alternative starts at a word boundary, with one of these characters.
             r"\b(?=[JFMASONDnltaeyoiwsf\d])(?:"
-            rf"{_MONTH}\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d{{2}})?\b(?!\s[A-Z])"
+            rf"{_MONTH}\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:1[6-9]|20)\d{{2}})?\b(?!\s[A-Z])"
             r"|(?:next|last|this|later this|early next) (?:week|month|year|spring|summer|fall|autumn|winter)\b"
             r"|(?:annually|yearly|every year|once a year|twice a year)\b"
             r"|(?:in |within )?(?:a few|a couple of|several|\d+|two|three|four|six) (?:days|weeks|months|years)\b"
-            r"|(?:19|20)\d{2}\b(?![,.]?\d))"
+            r"|(?:1[6-9]|20)\d{2}\b(?![,.]?\d))"
         ),
     ),
     (
@@ -703,7 +703,7 @@ def on_the_calendar(text: str) -> bool:
     return _CALENDAR.search(text) is not None
 
 
-_CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:19|20)\d{{2}}\b")
+_CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:1[6-9]|20)\d{{2}}\b")
 
 
 def place_type(key: str) -> str | None:

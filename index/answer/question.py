@@ -49,12 +49,18 @@ for _kind, _detail, _words in (
     ),
     (ORG, "team", "team teams club clubs side"),
     (NUMBER, "count", "population toll tally"),  # "What is the population of ...", "the death toll"
-    (ORG, "group", "group groups organisation organization party union movement militia"),
+    (
+        ORG,
+        "group",
+        "group groups organisation organization party union movement militia institution museum aquarium zoo"
+        " hospital charity nonprofit foundation church",
+    ),
     (
         NAME,
         "title",
         "movie film show series book song album game tournament event award awards festival storm"
-        " hurricane typhoon virus variant rule law bill program programme mission",
+        " hurricane typhoon virus variant rule law bill program programme mission character podcast novel painting"
+        " musical opera documentary sculpture ship vessel spacecraft rocket satellite drug vaccine",
     ),
 ):
     for _w in _words.split():

@@ -196,6 +196,7 @@ _PLACE_FIT: dict[str, dict[str, float]] = {
 }
 
 
+_YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}\b")
 _RELATIVE_DAY = 0.3  # a relative date ("next week") asked for a date: as little as a wrong type of place weighs
 
 
@@ -213,6 +214,8 @@ def _fit(
         return params.open_far  # an open-class phrase away from every word of the question
     if analysis.detail == "day" and c.kind == DATE and not on_the_calendar(c.text):
         return _RELATIVE_DAY  # "On what date ...?" is not answered by "this week": it depends on when it was written
+    if analysis.detail == "year" and c.kind == DATE and not _YEAR.search(c.text):
+        return _RELATIVE_DAY  # "In what year ...?" is not answered by "July" or "last month"
     return _place_fit(analysis.detail, c)
 
 

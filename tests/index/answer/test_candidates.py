@@ -288,3 +288,4 @@ def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
     assert kinds("Jordan Williams met Georgia Adams, and Fed Chair Ada Voss spoke.")["Jordan Williams"] == PERSON
     assert "Ada Voss" in kinds("Fed Chair Ada Voss spoke.")
     assert kinds("The first restaurant was called the Dwarf Grill.")["Dwarf Grill"] == ORG
+    assert kinds("In 1776 the colonies declared independence; 1,700 troops landed.")["1776"] == DATE

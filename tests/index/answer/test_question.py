@@ -182,3 +182,5 @@ def test_money_asked_as_a_size_or_a_worth() -> None:
     assert analyse("What were the rigged draws worth in total?").kind == MONEY
     assert analyse("How large was the crowd?").kind == NUMBER
     assert analyse("Which Education Department undersecretary told a court?").kind == PERSON
+    assert analyse("At which Norland institution did he work before?").kind == ORG
+    assert analyse("Which character did the comedian voice in the film?").kind == NAME

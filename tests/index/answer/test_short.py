@@ -213,6 +213,13 @@ def test_a_capitalised_title_calls_the_person_what_is_asked() -> None:
     assert leader is not None and leader.text == "Ada Voss" and leader.margin >= 2.0
 
 
+def test_what_year_is_not_answered_by_a_month() -> None:
+    question = "Crews began work on the Norland palace. In what year did King Aldo first move into it?"
+    passages = ["Work began in July on the palace, which King Aldo first moved into in 1817, archivists said."]
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None and leader.text == "1817" and leader.margin >= 2.0
+
+
 def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
     # "American" makes the United States known (no answer), but "50 states" does not count what is asked.
     question = "How many American governors signed the pact?"
