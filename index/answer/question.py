@@ -37,7 +37,8 @@ for _kind, _detail, _words in (
         PLACE,
         "place",
         "place region area continent county district park destination location airport port river"
-        " lake mountain sea ocean attraction landmark",
+        " lake mountain sea ocean attraction landmark glacier volcano shelf canal desert forest peninsula strait"
+        " bay gulf channel",
     ),
     (
         ORG,
@@ -60,7 +61,8 @@ for _kind, _detail, _words in (
         "title",
         "movie film show series book song album game tournament event award awards festival storm"
         " hurricane typhoon virus variant rule law bill program programme mission character podcast novel painting"
-        " musical opera documentary sculpture ship vessel spacecraft rocket satellite drug vaccine",
+        " musical opera documentary sculpture ship vessel spacecraft rocket satellite drug vaccine nickname"
+        " codename slogan motto hashtag planet moon asteroid comet",
     ),
 ):
     for _w in _words.split():
@@ -100,7 +102,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
         # "What was the name of the storm?", "... change its name to what?": a proper name is asked for.
-        (r"\b(what|which)\b[^?.]*\bname\b|\bnam(e|ed|ing)\b[^?.]*\bwhat\b", NAME, "name"),
+        (r"\b(what|which)\b[^?.]*\b(re)?name[ds]?\b|\b(re)?nam(e|ed|ing)\b[^?.]*\bwhat\b", NAME, "name"),
     )
 )
 _CHANGE = re.compile(
@@ -194,6 +196,9 @@ def _sentences(question: str) -> list[str]:
     return [p for p in _SENTENCES.split(question.strip()) if p.strip()]
 
 
+_IMPERATIVE = re.compile(r"^(?:name|identify)\s+(?:the|a|an|one)\s+", re.IGNORECASE)
+
+
 def _asking(parts: list[str]) -> int:
     """Which of a question's sentences asks: the last with "?", a wh-word or "this ..." (the last sentence else)."""
     return next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
@@ -217,7 +222,8 @@ def _what_is_asked(question: str) -> tuple[str, str, list[str]]:
     struck. How many people were killed?" for people, not a magnitude. Only when the sentence that asks names
     nothing ("What is it?") does the rest decide, by a quiz's "this country" or a rule's words.
     """
-    asking = _asking_sentence(question)
+    # "Name the country that ...", "Identify the company ...": a command that asks as "which" does.
+    asking = _IMPERATIVE.sub("which ", _asking_sentence(question), count=1)
     kind, detail, focus = _kind(asking, question)
     if kind != OTHER:
         return kind, detail, focus
@@ -287,6 +293,8 @@ def _by_rules(text: str, question: str) -> tuple[str, str, list[str]]:
         words = m.group(0).split()
         if detail == "count" and words[-1].lower() in ("large", "big") and _MONEY_WORDS.search(text):
             return MONEY, "amount", words  # "How large is the budget?": an amount of money
+        if kind == NAME and words[-1].lower().startswith("renam"):
+            return kind, detail, [words[0]]  # "What did it rename Twitter to?": "rename" is a word to search for
         named = _NAME_OF.match(text, m.end()) if kind == NAME else None
         if named:
             noun = _BEFORE_CLAUSE.split(named.group(1).lower())[0].split()
@@ -380,7 +388,8 @@ def _open_focus(question: str) -> list[str]:
         return []
     words = m.group(1).lower().split()
     # "Which disease is spreading?": the phrase ends before a verb the pattern took in ("is spreading").
-    cut = next((i for i, w in enumerate(words) if w in _NOT_FOCUS), len(words))
+    # ... or before a past participle after its noun ("What animal escaped from ...").
+    cut = next((i for i, w in enumerate(words) if w in _NOT_FOCUS or (i and w.endswith("ed"))), len(words))
     words = words[:cut]
     # "What type of animal escaped?", "what kind of cancer was ...": the animal is what the passages name.
     if len(words) > 2 and words[0] in _SORTS and words[1] == "of":

@@ -184,3 +184,13 @@ def test_money_asked_as_a_size_or_a_worth() -> None:
     assert analyse("Which Education Department undersecretary told a court?").kind == PERSON
     assert analyse("At which Norland institution did he work before?").kind == ORG
     assert analyse("Which character did the comedian voice in the film?").kind == NAME
+
+
+def test_commands_renames_and_participles() -> None:
+    assert analyse("Name the country that hosted the 2022 World Cup.").detail == "country"
+    assert analyse("Identify the company that bought the airline.").kind == ORG
+    qa = analyse("What did the billionaire rename the platform to?")
+    assert qa.kind == NAME and "renam" in qa.terms  # the verb stays a word to search for
+    assert analyse("What nickname did fans give the new stadium?").kind == NAME
+    assert analyse("What animal escaped from the Norland zoo?").focus == ("animal",)
+    assert analyse("The iceberg broke away from which ice shelf?").kind == PLACE
