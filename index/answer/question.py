@@ -38,14 +38,14 @@ for _kind, _detail, _words in (
         "place",
         "place region area continent county district park destination location airport port river"
         " lake mountain sea ocean attraction landmark glacier volcano shelf canal desert forest peninsula strait"
-        " bay gulf channel",
+        " bay gulf",
     ),
     (
         ORG,
         "company",
         "company companies firm firms automaker carmaker retailer bank airline brand business"
         " supermarket supermarkets chain manufacturer maker startup giant network newspaper broadcaster publisher"
-        " platform app university college school agency service streamer website site magazine studio carrier"
+        " platform app university college school agency service streamer website magazine studio carrier"
         " insurer lender chipmaker provider operator developer",
     ),
     (ORG, "team", "team teams club clubs side"),
