@@ -109,8 +109,10 @@ _ORG_ENDS = _words(
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"
     " coast street avenue region peninsula sea ocean lake strait gulf falls springs heights hills harbor harbour canyon"
-    " creek forest village township"
+    " creek forest village township strip"
 )
+# First words of place names ("Fort Lauderdale", "Mount Everest", "Isle of Wight"): nobody's first name.
+_PLACE_STARTS = _words("fort mount mt lake port cape isle")
 _PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")
 _NOT_PERSON = _words(
     "house court open cup world national international day week award awards act bill war games olympics"
@@ -145,7 +147,7 @@ _STATES = _words(
 )
 _OTHER_PLACES = _words(
     "Europe|Africa|Asia|Antarctica|"
-    "Latin America|Middle East|Gaza|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
+    "Latin America|Middle East|Gaza|Gaza Strip|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
     "Southwest|Northwest|Southeast|Northeast|Midwest|Pacific Northwest|Deep South|Great Plains|New England",
     "|",
 )
@@ -619,7 +621,7 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
     acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
     if low[-1] in _ORG_ENDS or acronym or any("&" in w for w in low):  # "Procter & Gamble", "U.S. News & World Report"
         return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
-    if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS:
+    if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS or (len(low) > 1 and low[0] in _PLACE_STARTS):
         return PLACE, False, PLACE
     if _team(low):
         return ORG, False, ORG

@@ -289,3 +289,9 @@ def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
     assert "Ada Voss" in kinds("Fed Chair Ada Voss spoke.")
     assert kinds("The first restaurant was called the Dwarf Grill.")["Dwarf Grill"] == ORG
     assert kinds("In 1776 the colonies declared independence; 1,700 troops landed.")["1776"] == DATE
+
+
+def test_places_named_by_their_first_or_last_word() -> None:
+    found = kinds("Flooding hit Fort Velmont, the Norland Strip and the Isle of Tidewater near Mount Aldo.")
+    assert found["Fort Velmont"] == found["Norland Strip"] == found["Isle of Tidewater"] == PLACE
+    assert found["Mount Aldo"] == PLACE
