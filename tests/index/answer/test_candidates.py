@@ -295,5 +295,8 @@ def test_places_named_by_their_first_or_last_word() -> None:
     found = kinds("Flooding hit Fort Velmont, the Norland Strip and the Isle of Tidewater near Mount Aldo.")
     assert found["Fort Velmont"] == found["Norland Strip"] == found["Isle of Tidewater"] == PLACE
     assert found["Mount Aldo"] == PLACE
+
+
+def test_organisations_named_by_their_last_word() -> None:
     found = kinds("Norland Rights Watch, Velmont International and Tidewater Global criticised it.")
     assert found["Norland Rights Watch"] == found["Velmont International"] == found["Tidewater Global"] == ORG
