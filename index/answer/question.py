@@ -54,7 +54,7 @@ for _kind, _detail, _words in (
         ORG,
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
-        " hospital charity nonprofit foundation church",
+        " hospital charity nonprofit foundation church band duo trio choir",
     ),
     (
         NAME,
@@ -62,7 +62,7 @@ for _kind, _detail, _words in (
         "movie film show series book song album game tournament event award awards festival storm"
         " hurricane typhoon virus variant rule law bill program programme mission character podcast novel painting"
         " musical opera documentary sculpture ship vessel spacecraft rocket satellite drug vaccine nickname"
-        " codename slogan motto hashtag planet moon asteroid comet",
+        " codename slogan motto hashtag planet moon asteroid comet title",
     ),
 ):
     for _w in _words.split():
@@ -70,6 +70,7 @@ for _kind, _detail, _words in (
 
 # A lookahead, so that "this week at which show" still finds "which" after "this".
 _WH = re.compile(r"\b(which|what|whose|this|these)\b(?=((?:\s+[\w’'“”\"-]+){1,5}))", re.IGNORECASE)
+_COLLECTIVE = frozenset(["group", "groups", "chain", "set", "pair"])
 _AUXILIARIES = frozenset(
     ["did", "does", "do", "will", "would", "can", "could", "should", "has", "have", "had", "may", "might", "must"]
 )
@@ -97,7 +98,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         # "On what date ...": a day of the calendar; "when", "how soon": any time, "next month" too.
         (r"\b(what|which) (day|date)\b", DATE, "day"),
         (r"\bhow (soon|often)\b|\bwhen\b|\b(what|which) (month|time)\b", DATE, "date"),
-        (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost|worth)\b", MONEY, "amount"),
+        (r"\b(what|which)\b[^?.]*\b(price|amount|wage|sum|cost|worth|fine|fee|salary|bail|ransom)\b", MONEY, "amount"),
         # "Who won ...", "... this week. Who was it?", "... named after whom?", not "residents who are".
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
@@ -270,8 +271,9 @@ def _by_head_noun(text: str, only: tuple[str, ...]) -> tuple[str, str, list[str]
             possessive = _POSSESSIVE.search(raw[i]) is not None  # "which state's governor" asks for the state
             if hit is None or (not possessive and i + 1 < min(len(words), reach) and words[i + 1] in _NOUNS):
                 continue  # in "movie director" the last noun is the head
-            # "which group of islands": the noun after "of" says more than "group".
-            if i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
+            # "which group of islands": the noun after "of" says more than "group" (not "the title of Prince
+            # Harry's memoir", whose noun after "of" is whose it is).
+            if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
                 w = words[i + 2]
                 hit = _NOUNS[w]
             if wh in ("this", "these") and hit[0] not in (PERSON, PLACE, ORG):

@@ -194,3 +194,10 @@ def test_commands_renames_and_participles() -> None:
     assert analyse("What nickname did fans give the new stadium?").kind == NAME
     assert analyse("What animal escaped from the Norland zoo?").focus == ("animal",)
     assert analyse("The iceberg broke away from which ice shelf?").kind == PLACE
+
+
+def test_the_noun_after_of_and_more_money_words() -> None:
+    assert analyse("What is the title of Prince Aldo's memoir?").kind == NAME  # not a prince
+    assert analyse("Which group of islands was hit by the storm?").detail == "islands"
+    assert analyse("What is the maximum fine under the new law?").kind == MONEY
+    assert analyse("Which band announced a farewell tour this week?").kind == ORG
