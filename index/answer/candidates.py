@@ -506,7 +506,9 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
             if ws > start and _is_title(word.lower().rstrip(".")):
                 out.append((start, ws))
                 start = ws
-            if (word.endswith(("’s", "'s", "’", "'")) and we < hi) or (word == "of" and _named_person(text[start:ws])):
+            if (word.endswith(("’s", "'s", "’", "'")) and we < hi and word[:-2].lower() not in _PLURAL_OWNERS) or (
+                word == "of" and _named_person(text[start:ws])
+            ):
                 out.append((start, we))
                 start = we
         out.append((start, hi))
@@ -524,6 +526,8 @@ def _named_person(piece: str) -> bool:
 
 
 _WORD = re.compile(r"\S+")
+# "Women's World Cup", "Children's Hospital", "People's Republic": a plural's possessive inside a name.
+_PLURAL_OWNERS = frozenset(["women", "men", "children", "people"])
 # "Microsoft-owned LinkedIn", "Iran-backed rebels": a name made an adjective says who, not what is named.
 _ADJECTIVE = re.compile(
     r"-(?:based|backed|owned|led|born|made|run|funded|controlled|linked|allied|aligned|style|era|bound|friendly"

@@ -300,3 +300,5 @@ def test_places_named_by_their_first_or_last_word() -> None:
 def test_organisations_named_by_their_last_word() -> None:
     found = kinds("Norland Rights Watch, Velmont International and Tidewater Global criticised it.")
     assert found["Norland Rights Watch"] == found["Velmont International"] == found["Tidewater Global"] == ORG
+    found = kinds("The Norland Women's Cup began; Velmont Children's Hospital and Aldo Reyes’ record.")
+    assert "Norland Women's Cup" in found and "Velmont Children's Hospital" in found and "Aldo Reyes" in found
