@@ -526,6 +526,7 @@ def _named_person(piece: str) -> bool:
 
 
 _WORD = re.compile(r"\S+")
+_ABBREVIATED = frozenset(["jr", "sr", "inc", "co", "corp", "ltd", "bros"])
 # "Women's World Cup", "Children's Hospital", "People's Republic": a plural's possessive inside a name.
 _PLURAL_OWNERS = frozenset(["women", "men", "children", "people"])
 # "Microsoft-owned LinkedIn", "Iran-backed rebels": a name made an adjective says who, not what is named.
@@ -582,6 +583,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     s, e = words[i].start(), words[j - 1].end()
     while e > s and text[e - 1] in ".,’'-":
         e -= 1
+    if text[e : e + 1] == "." and text[s:e].rsplit(None, 1)[-1].lower() in _ABBREVIATED:
+        e += 1  # "Ferdinand Marcos Jr.", "Jelly Belly Candy Co.": the full stop is the name's
     phrase = text[s:e]
     if phrase.endswith(("’s", "'s")):
         e -= 2

@@ -21,7 +21,7 @@ def test_money_percent_numbers_and_dates() -> None:
 def test_people_places_and_organisations() -> None:
     found = kinds("Mayor Dana Whitfield said Lakeview Motors Inc. will build a plant in Portugal, near Braga.")
     assert found["Dana Whitfield"] == PERSON  # the title is not part of the name
-    assert found["Lakeview Motors Inc"] == ORG
+    assert found["Lakeview Motors Inc."] == ORG  # the full stop of "Inc." is the name's
     assert found["Portugal"] == PLACE
     assert found["Braga"] == PLACE  # after "near"
 
