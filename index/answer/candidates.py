@@ -56,6 +56,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|(?:next|last|this|later this|early next) (?:week|month|year|spring|summer|fall|autumn|winter)\b"
             r"|(?:annually|yearly|every year|once a year|twice a year)\b"
             r"|(?:in |within )?(?:a few|a couple of|several|\d+|two|three|four|six) (?:days|weeks|months|years)\b"
+            r"|(?:1[6-9]|20)\d0s\b"  # "the 1940s"
             r"|(?:1[6-9]|20)\d{2}\b(?![,.]?\d))"
         ),
     ),
@@ -503,7 +504,7 @@ def _pieces(text: str, cuts: list[int]) -> list[tuple[int, int]]:
         for w in _WORD.finditer(text, lo, hi):  # offsets into text, as if text[lo:hi] were searched
             word = w.group(0)
             ws, we = w.start(), w.end()
-            if ws > start and _is_title(word.lower().rstrip(".")):
+            if ws > start and _is_title(word.lower().rstrip(".")) and not _surname_after(text, we, hi):
                 out.append((start, ws))
                 start = ws
             if (word.endswith(("’s", "'s", "’", "'")) and we < hi and word[:-2].lower() not in _PLURAL_OWNERS) or (
@@ -593,6 +594,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     return s, e, titled
 
 
+def _surname_after(text: str, at: int, end: int) -> bool:
+    """True when a title word ending at ``at`` is someone's surname: the run's last word ("Stephen King"), or
+    before "Jr." ("Martin Luther King Jr.")."""
+    m = _WORD.search(text, at, end)
+    return m is None or m.group(0).lower().rstrip(".,") in ("jr", "sr")
+
+
 def _org_word_after(text: str, at: int, end: int) -> bool:
     """True when the word after ``at`` (before ``end``) ends an organisation's name ("Motors", "Assembly")."""
     m = _WORD.search(text, at, end)
@@ -676,8 +684,9 @@ _TEAM_NAMES = _words(
 )
 _COMPASS = _words("north south east west northern southern eastern western central")
 
-# Lower-case particles inside people's names (Arabic, Dutch, German; not "de", which starts many Romance firms' names).
-_PARTICLES = _words("al el bin ibn abu van von der den")
+# Lower-case particles inside people's names (Arabic, Dutch, German, Iberian, Italian; not "de", which starts many
+# Romance firms' names).
+_PARTICLES = _words("al el bin ibn abu van von der den da del della dos das di du")
 
 
 def full_name(word: str, texts: Collection[str]) -> str | None:

@@ -302,3 +302,11 @@ def test_organisations_named_by_their_last_word() -> None:
     assert found["Norland Rights Watch"] == found["Velmont International"] == found["Tidewater Global"] == ORG
     found = kinds("The Norland Women's Cup began; Velmont Children's Hospital and Aldo Reyes’ record.")
     assert "Norland Women's Cup" in found and "Velmont Children's Hospital" in found and "Aldo Reyes" in found
+
+
+def test_surnames_that_are_titles_particles_and_decades() -> None:
+    found = kinds("Stephen Vale King wrote it; Mira da Costa and Aldo del Rio met in the 1940s.")
+    assert found["Stephen Vale King"] == PERSON  # a title word last in a run is a surname
+    assert found["Mira da Costa"] == found["Aldo del Rio"] == PERSON
+    assert found["1940s"] == DATE
+    assert "Tom Reyes King Jr. Day" in kinds("Tom Reyes King Jr. Day is a holiday.")  # no title before "Jr."
