@@ -116,6 +116,7 @@ _PLACE_ENDS = _words(
 # First words of place names ("Fort Lauderdale", "Mount Everest", "Isle of Wight"): nobody's first name.
 _PLACE_STARTS = _words("fort mount mt lake port cape isle")
 _PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")
+_PERSON_BEFORE_TOO = _words("to from at")
 _NOT_PERSON = _words(
     "house court open cup world national international day week award awards act bill war games olympics"
     " center centre museum hospital school airport station office building street tower bridge program programme"
@@ -150,6 +151,13 @@ _STATES = _words(
 _OTHER_PLACES = _words(
     "Europe|Africa|Asia|Antarctica|"
     "Latin America|Middle East|Gaza|Gaza Strip|West Bank|Crimea|Kyiv|Moscow|Beijing|London|Paris|Tokyo|"
+    # Cities of two words or more that read like a person's name.
+    "Los Angeles|San Francisco|San Diego|San Jose|San Antonio|Las Vegas|New Orleans|Des Moines|St. Louis|"
+    "Santa Monica|Santa Barbara|Santa Fe|Tel Aviv|Buenos Aires|Rio de Janeiro|Sao Paulo|São Paulo|New Delhi|"
+    "Abu Dhabi|Kuala Lumpur|Khan Younis|Camp David|Palm Springs|Baton Rouge|El Paso|Corpus Christi|"
+    # Cities whose names teams carry ("Seattle Storm", "Chicago Sky").
+    "Seattle|Chicago|Atlanta|Dallas|Houston|Phoenix|Miami|Orlando|Boston|Denver|Detroit|Toronto|Portland|"
+    "Sacramento|Memphis|Charlotte|Cleveland|Milwaukee|Philadelphia|Brooklyn|Pittsburgh|Baltimore|Tampa Bay|"
     "Southwest|Northwest|Southeast|Northeast|Midwest|Pacific Northwest|Deep South|Great Plains|New England",
     "|",
 )
@@ -623,7 +631,14 @@ def _settled(text: str, start: int, kind: str | None, short: bool, late: str) ->
     if kind is not None:
         return kind
     before = text[max(0, start - 12) : start].split()
-    if short and before and before[-1].lower() in _PLACE_BEFORE:
+    # After "to", "from" or "at" a person's name stays one ("awarded the prize to Narges Mohammadi", "a letter
+    # from Joe Biden"); one word ("flew to Kyiv") or a name no person has ("to Fort Myers") is a place.
+    if (
+        short
+        and before
+        and before[-1].lower() in _PLACE_BEFORE
+        and not (late == PERSON and before[-1].lower() in _PERSON_BEFORE_TOO)
+    ):
         return PLACE
     return late
 
@@ -656,7 +671,7 @@ def _team(low: list[str]) -> bool:
     """True for a place of two words or more and a plural: how teams are named ("Green Bay Packers", "New England
     Patriots", "Kansas City Chiefs"). One word is not enough: "Georgia Adams", "Jordan Williams" are people; a
     team's own name after any place is ("Boston Celtics", "Los Angeles Lakers")."""
-    if len(low) >= 2 and low[-1] in _TEAM_NAMES:
+    if len(low) >= 2 and (low[-1] in _TEAM_NAMES or (low[-1] in _TEAM_WORDS and " ".join(low[:-1]) in _PLACES)):
         return True
     if len(low) < 3 or not low[-1].endswith("s") or low[-1].endswith("ss"):
         return False
@@ -682,6 +697,8 @@ _TEAM_NAMES = _words(
     " 49ers niners browns giants jets bills saints rams bears lions kings reds twins tigers cardinals rangers royals"
     " pirates nationals angels athletics suns sharks"
 )
+# Teams' own names that are also words ("Seattle Storm", "Miami Heat"; not "Tropical Storm"): after a place only.
+_TEAM_WORDS = _words("storm heat magic sky sun liberty fever dream mercury lynx sparks mystics wings aces thunder jazz")
 _COMPASS = _words("north south east west northern southern eastern western central")
 
 # Lower-case particles inside people's names (Arabic, Dutch, German, Iberian, Italian; not "de", which starts many

@@ -165,10 +165,14 @@ def test_open_class_extraction_gives_phrases_and_quoted_titles_only() -> None:
 
 
 def test_a_name_cached_from_one_sentence_still_reads_the_word_before_it_in_another() -> None:
-    # The words of a capitalised run are read once (cached); "to" before it makes it a place only where it is.
+    # The words of a capitalised run are read once (cached); "in" before it makes it a place only where it is.
     assert kinds("Lakeview Gardens opened a shop.")["Lakeview Gardens"] == PERSON
-    assert kinds("Fans flew to Lakeview Gardens on Monday.")["Lakeview Gardens"] == PLACE
+    assert kinds("Fans gathered in Lakeview Gardens on Monday.")["Lakeview Gardens"] == PLACE
     assert kinds("Lakeview Gardens opened a shop.")["Lakeview Gardens"] == PERSON
+    # After "to", "from" or "at", a name a person could have stays a person's; one word is still a place.
+    assert kinds("The prize went to Narges Aldo on Friday.")["Narges Aldo"] == PERSON
+    assert kinds("Fans flew to Velmont and to Las Vegas.")["Velmont"] == PLACE
+    assert kinds("The Velmont Storm beat the Seattle Storm.")["Seattle Storm"] == ORG
 
 
 def test_a_demonym_names_its_country_wherever_its_run_was_first_read() -> None:
