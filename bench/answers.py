@@ -149,7 +149,9 @@ def objective(m: dict[str, float]) -> float:
     """What the short answer's thresholds are chosen for: right answers shown minus wrong ones shown (a wrong
     short answer misleads as much as a right one helps: "show none rather than a wrong one")."""
     wrong = m["short_shown"] - m["short@1"]
-    return m["short@1"] - wrong
+    # Rounded: equal counts must tie exactly, so that the grid's order breaks ties as it is meant to (the last
+    # bits of these float differences otherwise pick among equals by rounding noise).
+    return round(m["short@1"] - wrong, 9)
 
 
 def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> list[dict[str, Any]]:
