@@ -439,7 +439,9 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
     for m in _QUOTED.finditer(text):
         words = m.group(1).split()
         if len(words) <= 8 and sum(w[:1].isupper() for w in words) * 2 >= len(words):
-            out.append((m.start(1), m.end(1), NAME))
+            # "beating “Oppenheimer.”": American quotes close after the sentence's stop, which is not the title's.
+            end = m.start(1) + len(m.group(1).rstrip(".,;:"))
+            out.append((m.start(1), end, NAME))
             taken = [*taken, (m.start(), m.end())]
     for m in _NAME.finditer(text):
         at = m.start()

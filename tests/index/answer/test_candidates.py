@@ -314,3 +314,8 @@ def test_surnames_that_are_titles_particles_and_decades() -> None:
     assert found["Mira da Costa"] == found["Aldo del Rio"] == PERSON
     assert found["1940s"] == DATE
     assert "Tom Reyes King Jr. Day" in kinds("Tom Reyes King Jr. Day is a holiday.")  # no title before "Jr."
+
+
+def test_a_quoted_title_leaves_the_sentence_s_stop_outside() -> None:
+    found = kinds("The film beat “Tidewater.” Critics called it “Norland Nights,” a hit.")
+    assert found["Tidewater"] == found["Norland Nights"] == NAME
