@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.answer.candidates import extract, full_name, on_the_calendar, phrases, place_type, variant_key
-from index.answer.question import DATE, MONEY, NUMBER, ORG, PERCENT, PERSON, PLACE, THING, analyse
+from index.answer.question import DATE, MONEY, NAME, NUMBER, ORG, PERCENT, PERSON, PLACE, THING, analyse
 
 
 def kinds(text: str, known: frozenset[str] = frozenset()) -> dict[str, str]:
