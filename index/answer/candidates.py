@@ -662,8 +662,15 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:
         return PERSON, False, PERSON
-    # "East Wing", "North Field": a compass point is nobody's first name.
-    personal = 2 <= len(words) <= 4 and not set(low) & _NOT_PERSON and low[0] not in _COMPASS and _personal(words)
+    # "East Wing", "North Field": a compass point is nobody's first name; "GAME RECAP", "LAST DANCE": words in
+    # capitals are a label or a headline's, not how prose writes a person.
+    personal = (
+        2 <= len(words) <= 4
+        and not set(low) & _NOT_PERSON
+        and low[0] not in _COMPASS
+        and _personal(words)
+        and not phrase.isupper()
+    )
     # "U.S. Mint", "UK Border Force": a country's abbreviation is nobody's first name.
     late = PERSON if personal and low[0].replace(".", "") not in _STATE_ABBREVIATIONS else NAME
     return None, len(words) <= 3, late

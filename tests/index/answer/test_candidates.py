@@ -319,3 +319,8 @@ def test_surnames_that_are_titles_particles_and_decades() -> None:
 def test_a_quoted_title_leaves_the_sentence_s_stop_outside() -> None:
     found = kinds("The film beat “Tidewater.” Critics called it “Norland Nights,” a hit.")
     assert found["Tidewater"] == found["Norland Nights"] == NAME
+
+
+def test_words_in_capitals_are_no_person() -> None:
+    assert kinds("GAME RECAP: the Velmont side won.")["GAME RECAP"] != PERSON
+    assert kinds("Game Recap writer Ada Voss said.")["Ada Voss"] == PERSON
