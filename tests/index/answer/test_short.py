@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from index.answer.question import analyse
-from index.answer.short import ShortParams, short_answer, vote
+from index.answer.short import ShortAnswer, ShortParams, short_answer, vote
 
 QUESTION = "Which country did the Velmont volcano eruption cover in ash?"
 
 
 def idf_for(question: str) -> dict[str, float]:
     return {t: 4.0 for t in analyse(question).terms}
+
+
+def leader_of(question: str, passages: list[str]) -> ShortAnswer:
+    """The vote's leader for ``question`` over ``passages`` (there must be one)."""
+    leader = vote(analyse(question), passages, idf_for(question))
+    assert leader is not None
+    return leader
 
 
 def test_the_answer_most_passages_support_wins_and_cites_its_best_passage() -> None:
@@ -151,8 +158,8 @@ def test_a_person_is_shown_by_the_full_name_the_passages_introduce() -> None:
         "Quillon, whose record at the Kite awards now stands at 11, was glad.",
         "Mara Quillon grew up in Leeds.",
     ]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Mara Quillon"
+    leader = leader_of(question, passages)
+    assert leader.text == "Mara Quillon"
     assert "Quillon" in leader.forms
 
 
@@ -163,8 +170,8 @@ def test_a_person_named_in_full_where_the_question_is_answered_wins_by_the_full_
         "Quillon, whose record at the Kite awards now stands at 11, was glad.",
         "Director Mara Quillon has produced 11 films.",
     ]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Mara Quillon" and leader.passages == 2
+    leader = leader_of(question, passages)
+    assert leader.text == "Mara Quillon" and leader.passages == 2
 
 
 def test_a_figure_in_a_sentence_with_less_of_the_question_still_votes() -> None:
@@ -173,8 +180,8 @@ def test_a_figure_in_a_sentence_with_less_of_the_question_still_votes() -> None:
     question = "How many reservists will the Dunmore army call up for the mobilization?"
     filler = "The Dunmore army mobilization will call up reservists, officials said of the mobilization plan."
     passages = [" ".join([filler] * 10) + " The defense minister said 300,000 reservists.", filler]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "300,000 reservists"
+    leader = leader_of(question, passages)
+    assert leader.text == "300,000 reservists"
 
 
 def test_a_name_that_holds_the_asked_for_noun_says_it_is_one() -> None:
@@ -193,31 +200,31 @@ def test_a_name_that_holds_the_asked_for_noun_says_it_is_one() -> None:
 def test_the_name_of_a_storm_is_a_name_that_says_storm() -> None:
     question = "A storm hit Norland this week. What was the name of the storm?"
     passages = ["Tropical Storm Velma hit Norland as a Category 1 storm this week."]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Tropical Storm Velma" and leader.margin >= 2.0
+    leader = leader_of(question, passages)
+    assert leader.text == "Tropical Storm Velma" and leader.margin >= 2.0
 
 
 def test_a_name_the_asked_for_noun_calls_one_says_it_is_one() -> None:
     question = "Which social media app did the Norland senate ban on state phones?"
     # Both are names in one sentence; only "the video app Chirpy" is called an app.
     passages = ["The Norland senate banned the video app Chirpy on state phones, Velmontia said."]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Chirpy" and leader.margin >= 2.0
+    leader = leader_of(question, passages)
+    assert leader.text == "Chirpy" and leader.margin >= 2.0
 
 
 def test_a_capitalised_title_calls_the_person_what_is_asked() -> None:
     question = "Which Norland defense secretary met the alliance's secretary-general on Monday?"
     # Both are people in one sentence; only "Defense Secretary Ada Voss" is called a secretary.
     passages = ["Alliance Secretary-General Tom Reyes met Norland Defense Secretary Ada Voss on Monday."]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "Ada Voss" and leader.margin >= 2.0
+    leader = leader_of(question, passages)
+    assert leader.text == "Ada Voss" and leader.margin >= 2.0
 
 
 def test_what_year_is_not_answered_by_a_month() -> None:
     question = "Crews began work on the Norland palace. In what year did King Aldo first move into it?"
     passages = ["Work began in July on the palace, which King Aldo first moved into in 1817, archivists said."]
-    leader = vote(analyse(question), passages, idf_for(question))
-    assert leader is not None and leader.text == "1817" and leader.margin >= 2.0
+    leader = leader_of(question, passages)
+    assert leader.text == "1817" and leader.margin >= 2.0
 
 
 def test_a_country_the_question_only_implies_is_no_count_s_unit() -> None:
