@@ -160,7 +160,10 @@ def analyse(question: str) -> QuestionAnalysis:
         Its analysis; ``kind`` is ``THING`` for open-class questions ("What did the rover find?"), ``OTHER``
         when nothing is asked for that the rules know.
     """
-    kind, detail, focus = _what_is_asked(question)
+    parts = _sentences(question)
+    ask = _asking(parts)
+    # The sentence that asks (the question itself when it is one sentence), read once for the kind and the context.
+    kind, detail, focus = _what_is_asked(question, parts[ask] if len(parts) > 1 else question)
     all_terms = tokenize(question)
     # An open-class focus ("menu item") stays among the terms: passages about the thing often say it.
     focus_terms = set(tokenize(" ".join(focus))) if kind != THING else set()
@@ -175,18 +178,16 @@ def analyse(question: str) -> QuestionAnalysis:
         tuple(focus),
         terms or tuple(dict.fromkeys(all_terms)),
         frozenset(all_terms) | _countries_named(question),
-        _context(question),
+        _context(parts, ask),
         _PLURAL.search(question) is not None or any(_is_plural(w) for w in focus),
         frozenset(all_terms),
     )
 
 
-def _context(question: str) -> frozenset[str]:
-    """Terms only in the sentences before the one that asks (the last with "?", a wh-word or "this ...")."""
-    parts = _sentences(question)
+def _context(parts: list[str], ask: int) -> frozenset[str]:
+    """Terms only in the sentences other than ``parts[ask]``, the one that asks."""
     if len(parts) < 2:
         return frozenset()
-    ask = _asking(parts)
     asked = set(tokenize(parts[ask]))
     lead = {t for p in parts[:ask] + parts[ask + 1 :] for t in tokenize(p)}
     return frozenset(lead - asked)
@@ -205,17 +206,11 @@ def _asking(parts: list[str]) -> int:
     return next((i for i in range(len(parts) - 1, -1, -1) if _ASKS.search(parts[i])), len(parts) - 1)
 
 
-def _asking_sentence(question: str) -> str:
-    """The sentence of ``question`` that asks (the question itself when it is one sentence)."""
-    parts = _sentences(question)
-    return parts[_asking(parts)] if len(parts) > 1 else question
-
-
 _SENTENCES = re.compile(r"(?<=[.?!])\s+(?=[A-Z“\"])")
 _ASKS = re.compile(r"\?|\b(who|whom|whose|what|which|when|where|how|this|these)\b", re.IGNORECASE)
 
 
-def _what_is_asked(question: str) -> tuple[str, str, list[str]]:
+def _what_is_asked(question: str, asking: str) -> tuple[str, str, list[str]]:
     """(kind, detail, focus words): from the sentence that asks when it says, else from the whole question.
 
     A lead-in's words say nothing of what is asked: "The storm, which city officials called the worst in decades,
@@ -224,7 +219,7 @@ def _what_is_asked(question: str) -> tuple[str, str, list[str]]:
     nothing ("What is it?") does the rest decide, by a quiz's "this country" or a rule's words.
     """
     # "Name the country that ...", "Identify the company ...": a command that asks as "which" does.
-    asking = _IMPERATIVE.sub("which ", _asking_sentence(question), count=1)
+    asking = _IMPERATIVE.sub("which ", asking, count=1)
     kind, detail, focus = _kind(asking, question)
     if kind != OTHER:
         return kind, detail, focus
