@@ -106,7 +106,7 @@ _ORG_ENDS = _words(
     " oil steel chemicals insurance financial securities investments ventures pictures records guild alliance"
     " federation coalition society authority bureau assembly corps guard force cabinet academy orchestra tribunal"
     " fund trust caucus grill cafe diner bistro pizzeria bakery pub tavern steakhouse eatery brewery restaurant"
-    " watch international global bros worldwide capital"
+    " watch international global bros worldwide capital movement front brigade brigades militia"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"

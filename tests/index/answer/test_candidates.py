@@ -285,6 +285,12 @@ def test_titles_that_start_a_firm_and_names_made_adjectives() -> None:
     assert found["Velmont Actors Guild"] == ORG and found["Tom Reyes"] == PERSON
 
 
+def test_armed_groups_and_movements_are_organisations() -> None:
+    found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
+    assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
+    assert found["Norland Liberation Front"] == found["Velmont Militia"] == ORG
+
+
 def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
     found = kinds("The Norland Celtics beat the Velmont Browns; Best Picture went to Tidewater.")
     assert found["Norland Celtics"] == found["Velmont Browns"] == ORG
