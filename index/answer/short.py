@@ -156,6 +156,7 @@ def vote(
         read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     asked = _asked(analysis)
+    surnames = _surnames(read) if NAME in wanted else frozenset()
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
         for i, s in enumerate(sentences):
@@ -165,7 +166,11 @@ def vote(
             text = passages[p] if i < own[p] else (titles or ())[p]
             for c in s.candidates:
                 fit = _fit(c, analysis, params, text, asked)
-                vote = wanted[c.kind] * fit * (s.overlap / top) * params.rank_decay**p
+                # A surname is its person: it weighs as a person does, nothing where no person answers.
+                kind = PERSON if c.kind == NAME and c.key in surnames else c.kind
+                if kind not in wanted:
+                    continue
+                vote = wanted[kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
         for key, (vote, c) in votes.items():
@@ -184,6 +189,19 @@ def vote(
         if longer:
             winner = replace(winner, text=longer, forms=(longer, *winner.forms))
     return winner
+
+
+def _surnames(read: Sequence[list[Sentence]]) -> frozenset[str]:
+    """The keys of the last words of the people the passages name ("zawahiri", "al zawahiri" for "Ayman
+    al-Zawahiri"): news names a person in full once, then by surname, which alone reads as any name."""
+    out: set[str] = set()
+    for sentences in read:
+        for s in sentences:
+            for c in s.candidates:
+                if c.kind == PERSON:
+                    words = c.key.split()
+                    out.update(" ".join(words[i:]) for i in range(1, len(words)))
+    return frozenset(out)
 
 
 # How much a listed place of each type answers a question after a finer kind of place: "which city" is seldom

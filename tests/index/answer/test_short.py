@@ -56,6 +56,20 @@ def test_surname_votes_merge_into_the_full_name() -> None:
     assert answer is not None and answer.text == "Dana Whitfield"
 
 
+def test_a_surname_weighs_as_its_person_where_a_group_is_asked() -> None:
+    question = "The drone strike killed a wanted militant who led which group?"
+    passages = [
+        "The strike killed Omar Talvani, the leader of the Red Dawn Movement, officials said.",
+        "Talvani, the wanted militant, was killed in the drone strike.",
+        "The drone strike that killed Talvani was months in the planning.",
+        "The Red Dawn Movement said its leader was killed in the drone strike.",
+    ]
+    # Alone, "Talvani" could be any name (it counted half, as a group's name might, and tied the vote); it is the
+    # person's surname, who answers "which group" as little as the full name does.
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "Red Dawn Movement"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
