@@ -124,6 +124,12 @@ _NOT_PERSON = _words(
     " quarters coin index summit conference forum treaty accord agreement deal law rule order"
     " hurricane typhoon cyclone storm marathon tournament derby senate majority minority opposition best"
 )
+# Words that make a name an event's or a document's ("World War II", "Super Bowl", "Paris Agreement"): never
+# a place, even after "in" ("served in World War II"), nor a person.
+_EVENTS = _words(
+    "war wars olympics paralympics games cup bowl series championship championships tournament open marathon"
+    " derby festival summit conference awards prix expo act treaty accord agreement protocol plan"
+)
 _COUNTRIES = _words(
     # Countries, US states and a few regions and cities: a small, general gazetteer (names, not answers).
     "Afghanistan|Albania|Algeria|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|"
@@ -658,6 +664,8 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
         return PLACE, False, PLACE
     if _team(low):
         return ORG, False, ORG
+    if not set(low).isdisjoint(_EVENTS):
+        return NAME, False, NAME
     if len(words) == 1 and _DEMONYM.search(low[0]):
         return NAME, False, NAME  # "Iranian", "Japanese": about a place, not the place
     if titled:

@@ -291,6 +291,12 @@ def test_armed_groups_and_movements_are_organisations() -> None:
     assert found["Norland Liberation Front"] == found["Velmont Militia"] == ORG
 
 
+def test_events_and_documents_are_neither_places_nor_people() -> None:
+    found = kinds("He fought in World War II, sang at the Super Bowl and spoke in the Velmont Accord's defence.")
+    assert found["World War II"] == found["Super Bowl"] == found["Velmont Accord"] == NAME
+    assert kinds("She played in the Norland Open in Tidewater.")["Norland Open"] == NAME
+
+
 def test_a_team_is_named_by_its_place_and_its_own_name() -> None:
     found = kinds("The Norland Celtics beat the Velmont Browns; Best Picture went to Tidewater.")
     assert found["Norland Celtics"] == found["Velmont Browns"] == ORG
