@@ -225,7 +225,9 @@ def _fit(
     ``text`` is what the candidate's offsets are into; ``asked``, the terms of the noun the question asks for
     (:func:`_asked`)."""
     if c.kind == NUMBER and _counts_what_is_asked(c, analysis):
-        return 2.0  # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not
+        # "How many people ...": "1,000 people" counts what is asked, "215 killed" may not; "1,000 people have been
+        # arrested" counts what the question says was done to them, "215 people have been killed" may not.
+        return 3.0 if _does_what_is_asked(c, text, analysis) else 2.0
     if asked and c.kind in _NAMED and _says_what_is_asked(c, text, asked):
         return 2.0  # "Which university ...": "Columbia University" says it is one, as a count says its unit
     if not c.near:
@@ -283,6 +285,28 @@ def _counts_what_is_asked(c: Candidate, analysis: QuestionAnalysis) -> bool:
     people"; not "7.0 earthquake" for "An earthquake struck. How many people were killed?")."""
     words = c.text.split()
     return len(words) > 1 and any(t in analysis.said and t not in analysis.context for t in tokenize(words[-1]))
+
+
+_AFTER = 30  # characters after a count's unit searched for what the question says was done to them
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _does_what_is_asked(c: Candidate, text: str, analysis: QuestionAnalysis) -> bool:
+    """True when the word the question puts after its unit ("arrested" in "how many people have been arrested")
+    stands just after the count's unit as well: "1,000 people have been arrested", not "215 people have been
+    killed"."""
+    unit = tokenize(c.text.split()[-1])
+    done = _done_to(analysis.text, unit[-1]) if unit else None
+    return done is not None and done in tokenize(text[c.end : c.end + _AFTER])
+
+
+@lru_cache(maxsize=4096)
+def _done_to(question: str, unit: str) -> str | None:
+    """The first term after ``unit`` in what follows the question's "how many", else None."""
+    m = _HOW_MANY.search(question)
+    # "per" is a preposition to this (the stopword list keeps it as a term): "steps per day" says how often.
+    terms = [t for t in tokenize(m.group(1)) if t != "per"] if m else []
+    return terms[terms.index(unit) + 1] if unit in terms[:-1] else None
 
 
 def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:

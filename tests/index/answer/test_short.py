@@ -70,6 +70,20 @@ def test_a_surname_weighs_as_its_person_where_a_group_is_asked() -> None:
     assert answer is not None and answer.text == "Red Dawn Movement"
 
 
+def test_a_count_of_what_the_question_says_was_done_outvotes_another_count_of_the_same_unit() -> None:
+    question = "How many people have been arrested during the Velmont protests?"
+    passages = [
+        "At least 215 people have been killed during the Velmont protests, rights groups say.",
+        "More than 1,000 people have been arrested during the Velmont protests, state media said.",
+        "The Velmont protests continued on Sunday.",
+    ]
+    # Both count people; only one counts the people arrested (alone, the higher passage's count nearly tied it).
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "1,000 people"
+    steps = "Walking how many steps per day cuts the Velmont risk?"
+    assert leader_of(steps, ["Walking 4,000 steps a day cuts the Velmont risk."]).text == "4,000 steps"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
