@@ -113,6 +113,12 @@ _PLACE_ENDS = _words(
     " coast street avenue region peninsula sea ocean lake strait gulf falls springs heights hills harbor harbour canyon"
     " creek forest village township strip"
 )
+# The last words of places that are no city ("Lauderdale County", "Arizona State", "Staten Island"): they answer
+# "which city" as seldom as a state does.
+NOT_CITY_ENDS = _words(
+    "county state states province region republic kingdom coast peninsula island islands valley river lake sea"
+    " ocean bay gulf strait mountains forest park"
+)
 # First words of place names ("Fort Lauderdale", "Mount Everest", "Isle of Wight"): nobody's first name.
 _PLACE_STARTS = _words("fort mount mt lake port cape isle")
 _PLACE_BEFORE = _words("in from to at across near into throughout outside inside around")

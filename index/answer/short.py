@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from index.answer.candidates import CANONICAL, Candidate, full_name, on_the_calendar, place_type
+from index.answer.candidates import CANONICAL, NOT_CITY_ENDS, Candidate, full_name, on_the_calendar, place_type
 from index.answer.question import DATE, NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
@@ -245,6 +245,8 @@ def _place_fit(detail: str, c: Candidate) -> float:
     if not fit:
         return 1.0
     kind = place_type(c.key)
+    if kind is None and detail == "city" and c.key.rsplit(" ", 1)[-1] in NOT_CITY_ENDS and " " in c.key:
+        return fit["state"]
     return fit.get(kind, 1.0) if kind else 1.0
 
 

@@ -84,6 +84,16 @@ def test_a_count_of_what_the_question_says_was_done_outvotes_another_count_of_th
     assert leader_of(steps, ["Walking 4,000 steps a day cuts the Velmont risk."]).text == "4,000 steps"
 
 
+def test_a_county_or_an_island_answers_which_city_as_seldom_as_a_state() -> None:
+    question = "Which city hosted the Velmont games?"
+    passages = [
+        "The Velmont games were hosted by Aldo County this year.",
+        "The Velmont games were hosted in Tidewater, near Aldo County.",
+        "Aldo County hosted the Velmont games again.",
+    ]
+    assert leader_of(question, passages).text == "Tidewater"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
