@@ -588,6 +588,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
             if i + 1 == len(words):
                 return None  # a title alone ("Attorney" of "Attorney General ..."): nobody named
             titled = True
+            i = _past_portfolio(words, i + 1) - 1
         elif not (
             low in STOPWORDS
             or low in _MONTHS_DAYS
@@ -614,6 +615,17 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
     if e <= s or text[s:e].lower() in STOPWORDS or len(text[s:e]) < 2:
         return None
     return s, e, titled
+
+
+def _past_portfolio(words: list[re.Match[str]], i: int) -> int:
+    """Where the name starts after a title's "of" and its one-word portfolio ("Secretary of State Antony Blinken",
+    "Chancellor of the Exchequer Jeremy Hunt"); ``i`` itself when no name follows them."""
+    j = i
+    if j < len(words) and words[j].group(0) == "of":
+        j += 1 + (j + 1 < len(words) and words[j + 1].group(0) == "the")
+        if j + 1 < len(words):  # the portfolio, then at least one word of a name
+            return j + 1
+    return i
 
 
 def _surname_after(text: str, at: int, end: int) -> bool:

@@ -285,6 +285,13 @@ def test_titles_that_start_a_firm_and_names_made_adjectives() -> None:
     assert found["Velmont Actors Guild"] == ORG and found["Tom Reyes"] == PERSON
 
 
+def test_a_title_with_its_portfolio_is_not_part_of_the_name() -> None:
+    found = kinds("US Secretary of State Ada Voss met Minister of Defence Tom Reyes and Mayor of Velmont Lee Harlow.")
+    assert found["Ada Voss"] == found["Tom Reyes"] == found["Lee Harlow"] == PERSON
+    assert not any(k.startswith(("State", "Defence", "Velmont")) for k in found)
+    assert kinds("Secretary of State Voss spoke.")["Voss"] == PERSON  # a surname after the portfolio
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
