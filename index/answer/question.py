@@ -109,6 +109,13 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 _CHANGE = re.compile(
     r"\b(increase[sd]?|rise[ns]?|rose|grow[ns]?|grew|fall[ens]*|fell|drop(ped|s)?|climb(ed|s)?)\b", re.I
 )
+# "How much rain fell": a noun after "how much" is what is measured, not a change (a verb or "more" comes there
+# in "how much have prices risen", "how much did rents rise", "how much more ...").
+_MEASURED = re.compile(
+    r"\bhow much (?!(?:did|does|do|has|have|had|is|was|are|were|will|would|could|can|more|less|higher|lower|of)\b)"
+    r"[a-z]+\b",
+    re.I,
+)
 _POSSESSIVE = re.compile(r"[’']s?$")
 _RATE = re.compile(r"\b(rate|rates|percent|inflation|interest)\b", re.IGNORECASE)
 
@@ -417,7 +424,7 @@ def _how_much(asking: str, question: str, phrase: list[str]) -> tuple[str, str, 
     change only when the sentence that asks is about one ("Prices rose. How much does a gallon cost?": money)."""
     if _RATE.search(question):
         return PERCENT, "percent", phrase
-    if _CHANGE.search(asking):
+    if _CHANGE.search(asking) and not _MEASURED.search(asking):
         return NUMBER, "change", phrase  # "how much have prices risen": a percentage or an amount
     if _MONEY_WORDS.search(question) or "$" in question or "price" in question.lower():
         return MONEY, "amount", phrase

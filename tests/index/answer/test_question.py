@@ -44,6 +44,8 @@ from index.answer.question import (
         ("How much money did the town raise?", MONEY, "amount"),
         ("What percentage of voters backed the plan?", PERCENT, "percent"),
         ("How much have bread prices risen this year?", NUMBER, "change"),
+        ("How much rain fell on Velmont in two days?", NUMBER, "amount"),  # what fell is measured, not a change
+        ("How much did rents rise in Velmont?", NUMBER, "change"),
         ("When will the bridge reopen?", DATE, "date"),
         ("On what date will the bridge reopen?", DATE, "day"),
         ("Around what date is the harbour festival expected to begin?", DATE, "day"),  # not the festival's name
