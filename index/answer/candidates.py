@@ -106,12 +106,13 @@ _ORG_ENDS = _words(
     " oil steel chemicals insurance financial securities investments ventures pictures records guild alliance"
     " federation coalition society authority bureau assembly corps guard force cabinet academy orchestra tribunal"
     " fund trust caucus grill cafe diner bistro pizzeria bakery pub tavern steakhouse eatery brewery restaurant"
-    " watch international global bros worldwide capital movement front brigade brigades militia"
+    " watch international global bros worldwide capital movement front brigade brigades militia cf fc sc afc"
+    " soccer baseball football hockey basketball tribune journal herald gazette chronicle telegraph"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"
     " coast street avenue region peninsula sea ocean lake strait gulf falls springs heights hills harbor harbour canyon"
-    " creek forest village township strip"
+    " creek forest village township strip castle abbey cathedral palace temple mosque chapel stadium arena"
 )
 # The last words of places that are no city ("Lauderdale County", "Arizona State", "Staten Island"): they answer
 # "which city" as seldom as a state does.
@@ -133,7 +134,7 @@ _NOT_PERSON = _words(
 # Words that make a name an event's or a document's ("World War II", "Super Bowl", "Paris Agreement"): never
 # a place, even after "in" ("served in World War II"), nor a person.
 _EVENTS = _words(
-    "war wars olympics paralympics games cup bowl series championship championships tournament open marathon"
+    "war wars olympics paralympics games cup bowl series championship championships tournament open marathon tour"
     " derby festival summit conference awards prix expo act treaty accord agreement protocol plan"
 )
 _COUNTRIES = _words(
@@ -441,6 +442,9 @@ _FIGURE = re.compile(
 )
 
 
+_TITLE_OF = re.compile(r"\b([A-Z][a-z]+) of (?:the )?$")
+
+
 def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in taken)
 
@@ -456,8 +460,13 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             out.append((m.start(1), end, NAME))
             taken = [*taken, (m.start(), m.end())]
     for m in _NAME.finditer(text):
-        at = m.start()
-        for lo, hi, kind, short, late, country in _run_names(m.group()):
+        at, run = m.start(), m.group()
+        title = _TITLE_OF.search(text, max(0, at - 24), at)
+        if title and _is_title(title.group(1).lower()) and run.count(" ") >= 2:
+            # "Speaker of the House Kevin McCarthy": the run starts with the title's portfolio, not the name.
+            cut = run.index(" ") + 1
+            at, run = at + cut, run[cut:]
+        for lo, hi, kind, short, late, country in _run_names(run):
             start, end = at + lo, at + hi
             if _overlaps(start, end, taken):
                 continue
@@ -656,7 +665,7 @@ def _settled(text: str, start: int, kind: str | None, short: bool, late: str) ->
     follows "in", "from" ... ("in Tonga": the word before is outside the name's run), else ``late``."""
     if kind is not None:
         return kind
-    before = text[max(0, start - 12) : start].split()
+    before = text[max(0, start - 13) : start].split()
     # After "to", "from" or "at" a person's name stays one ("awarded the prize to Narges Mohammadi", "a letter
     # from Joe Biden"); one word ("flew to Kyiv") or a name no person has ("to Fort Myers") is a place.
     if (
@@ -664,6 +673,7 @@ def _settled(text: str, start: int, kind: str | None, short: bool, late: str) ->
         and before
         and before[-1].lower() in _PLACE_BEFORE
         and not (late == PERSON and before[-1].lower() in _PERSON_BEFORE_TOO)
+        and [w.lower() for w in before[-2:]] != ["according", "to"]  # a source: "according to Pollstar"
     ):
         return PLACE
     return late

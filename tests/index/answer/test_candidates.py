@@ -292,6 +292,24 @@ def test_a_title_with_its_portfolio_is_not_part_of_the_name() -> None:
     assert kinds("Secretary of State Voss spoke.")["Voss"] == PERSON  # a surname after the portfolio
 
 
+def test_a_portfolio_before_the_run_is_not_part_of_the_name() -> None:
+    assert "Ada Voss" in kinds("Speaker of the House Ada Voss said on Tuesday that the vote would go ahead.")
+    assert "Tom Reyes" in kinds("The Chancellor of the Exchequer Tom Reyes spoke.")
+    assert "Bank of Velmont Savings" in kinds("The Bank of Velmont Savings unit closed.")  # no title before "of"
+
+
+def test_a_source_after_according_to_is_no_place() -> None:
+    assert kinds("Sales topped $1 billion, according to Pollstar.")["Pollstar"] == NAME
+    assert kinds("The team flew to Velmont.")["Velmont"] == PLACE
+
+
+def test_venues_newspapers_leagues_and_tours_say_what_they_are() -> None:
+    found = kinds("She died at Velmont Castle; the Norland Tribune said the Aldo Arena hosted the Velmont Tour.")
+    assert found["Velmont Castle"] == found["Aldo Arena"] == PLACE
+    assert found["Norland Tribune"] == ORG and found["Velmont Tour"] == NAME
+    assert kinds("He joined Norland United of the Velmont Soccer league.")["Velmont Soccer"] == ORG
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
