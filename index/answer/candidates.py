@@ -787,6 +787,15 @@ def on_the_calendar(text: str) -> bool:
 _CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:1[6-9]|20)\d{{2}}\b")
 
 
+_DURATION = re.compile(r"(?:in |within )?\d[\d,]* (?:days|weeks|months|years)")
+
+
+def as_count(c: Candidate) -> Candidate:
+    """A span of time written with a figure ("25 years", "within 30 days") as the count it also is; any other
+    candidate as it is."""
+    return c._replace(kind=NUMBER) if c.kind == DATE and _DURATION.fullmatch(c.text) else c
+
+
 def place_type(key: str) -> str | None:
     """What the gazetteer knows a place key as: "country", "state", "both" (Georgia) or None (not listed).
 

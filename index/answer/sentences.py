@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from index.answer.candidates import Candidate, extract
-from index.answer.question import NAME, ORG, PERSON, PLACE, QuestionAnalysis, accepts
+from index.answer.candidates import Candidate, as_count, extract
+from index.answer.question import DATE, NAME, NUMBER, ORG, PERSON, PLACE, QuestionAnalysis, accepts
 from index.ingest.split import sentence_spans
 from index.tokenize import tokenize_spans
 
@@ -157,8 +157,7 @@ def read_passages(
         s, text = read[-p][-i], texts[-p]
         if s.overlap < least:
             continue
-        found = extract(text[s.start : s.end], analysis.known, pairs=analysis.plural, kinds=wanted)
-        cands = tuple(_shift(c, s.start) for c in found if c.kind in wanted)
+        cands = tuple(_shift(c, s.start) for c in _wanted(text[s.start : s.end], analysis, wanted, analysis.plural))
         fit = max((wanted[c.kind] for c in cands), default=0.0)
         leans = s.leans or (analysis.kind == PERSON and -i > 0 and _surname(cands, text, read[-p][-i - 1]))
         # Made directly: dataclasses.replace costs three times as much, for each of a dozen sentences.
@@ -268,13 +267,22 @@ def read_passage(
         cands: tuple[Candidate, ...] = ()
         fit = 0.0
         if wanted and matched and overlap >= floor:
-            found = extract(text[start:end], analysis.known)
-            cands = tuple(_shift(c, start) for c in found if c.kind in wanted)
+            cands = tuple(_shift(c, start) for c in _wanted(text[start:end], analysis, wanted))
             fit = max((wanted[c.kind] for c in cands), default=0.0)
         leans = _LEANS_AT.match(text, start, end) is not None
         restates = n >= _SHORT_WORDS and len(positions) >= _RESTATES * n and overlap >= _RESTATES
         out.append(Sentence(start, end, n, overlap, closeness, fit, cands, leans, restates))
     return out
+
+
+def _wanted(text: str, analysis: QuestionAnalysis, wanted: Mapping[str, float], pairs: bool = False) -> list[Candidate]:
+    """The candidates of the wanted kinds in one sentence; for a count, spans of time written with a figure too
+    ("sentenced to 25 years" answers "how many years", though "25 years" is a date's to "when")."""
+    if NUMBER in wanted and DATE not in wanted:
+        found = [as_count(c) for c in extract(text, analysis.known, pairs=pairs, kinds=(*wanted, DATE))]
+    else:
+        found = extract(text, analysis.known, pairs=pairs, kinds=wanted)
+    return [c for c in found if c.kind in wanted]
 
 
 def _shift(c: Candidate, by: int) -> Candidate:

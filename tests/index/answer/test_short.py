@@ -94,6 +94,16 @@ def test_a_county_or_an_island_answers_which_city_as_seldom_as_a_state() -> None
     assert leader_of(question, passages).text == "Tidewater"
 
 
+def test_a_span_of_time_written_with_a_figure_answers_how_many() -> None:
+    question = "How many years in prison was the Velmont banker sentenced to?"
+    passages = [
+        "The Velmont banker was sentenced to 25 years in prison on Friday.",
+        "A judge sentenced the Velmont banker to 25 years in prison.",
+    ]
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "25 years" and answer.kind == "number"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
