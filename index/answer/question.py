@@ -27,7 +27,8 @@ for _kind, _detail, _words in (
         " entrepreneur executive lawyer attorney commander officer astronaut golfer boxer swimmer gymnast cyclist"
         " secretary undersecretary adviser advisor aide diplomat ambassador envoy admiral chancellor premier monarch"
         " emperor dictator tycoon mogul banker whistleblower hacker influencer heir"
-        " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer",
+        " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer"
+        " administrator suffragist",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),
@@ -38,7 +39,7 @@ for _kind, _detail, _words in (
         "place",
         "place region area continent county district park destination location airport port river"
         " lake mountain sea ocean attraction landmark glacier volcano shelf canal desert forest peninsula strait"
-        " bay gulf",
+        " bay gulf water waters waterway",
     ),
     (
         ORG,
@@ -54,7 +55,8 @@ for _kind, _detail, _words in (
         ORG,
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
-        " hospital charity nonprofit foundation church band duo trio choir",
+        " hospital charity nonprofit foundation church band duo trio choir department ministry body legislature"
+        " parliament court commission committee council bureau regulator watchdog tribunal panel board",
     ),
     (
         NAME,
@@ -70,7 +72,7 @@ for _kind, _detail, _words in (
 
 # A lookahead, so that "this week at which show" still finds "which" after "this".
 _WH = re.compile(r"\b(which|what|whose|this|these)\b(?=((?:\s+[\w’'“”\"-]+){1,5}))", re.IGNORECASE)
-_COLLECTIVE = frozenset(["group", "groups", "chain", "set", "pair"])
+_COLLECTIVE = frozenset(["group", "groups", "chain", "set", "pair", "body"])
 _AUXILIARIES = frozenset(
     ["did", "does", "do", "will", "would", "can", "could", "should", "has", "have", "had", "may", "might", "must"]
 )
@@ -103,7 +105,13 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
         # "What was the name of the storm?", "... change its name to what?": a proper name is asked for.
-        (r"\b(what|which)\b[^?.]*\b(re)?name[ds]?\b|\b(re)?nam(e|ed|ing)\b[^?.]*\bwhat\b", NAME, "name"),
+        # "What is it now called?": the same.
+        (
+            r"\b(what|which)\b[^?.]*\b(re)?name[ds]?\b|\b(re)?nam(e|ed|ing)\b[^?.]*\bwhat\b"
+            r"|\bwhat\b[^?.]*\b(called|known as)\s*\?",
+            NAME,
+            "name",
+        ),
     )
 )
 _CHANGE = re.compile(
@@ -263,27 +271,51 @@ def _by_head_noun(text: str, only: tuple[str, ...]) -> tuple[str, str, list[str]
         raw = [w.lower().strip('“”"') for w in written]
         words = [_noun(w) for w in raw]
         # "this country" names its noun at once; "which California city" may put words before it.
-        reach = 2 if wh in ("this", "these") else 5
-        for i, w in enumerate(words[:reach]):
-            if w in _AUXILIARIES or (i and w in _COPULAS):
-                # "What year did President Monroe ...", "what date is the festival ...": the asked-for noun comes
-                # before the verb ("What is the largest city ..." puts it after a copula that comes first).
-                break
-            hit = _NOUNS.get(w)
-            possessive = _POSSESSIVE.search(raw[i]) is not None  # "which state's governor" asks for the state
-            if hit is None or (not possessive and i + 1 < min(len(words), reach) and words[i + 1] in _NOUNS):
-                continue  # in "movie director" the last noun is the head
-            # "which group of islands": the noun after "of" says more than "group" (not "the title of Prince
-            # Harry's memoir", whose noun after "of" is whose it is).
-            if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
-                w = words[i + 2]
-                hit = _NOUNS[w]
-            if wh in ("this", "these") and hit[0] not in (PERSON, PLACE, ORG):
-                break
-            if i > 0 and words[i - 1] == "age":
-                break  # "which age group": an age range, not an organisation
-            return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
+        found = _head(words, raw, 2 if wh in ("this", "these") else 5)
+        if found is None:
+            continue
+        i, w, hit = found
+        if wh in ("this", "these") and hit[0] not in (PERSON, PLACE, ORG):
+            continue
+        if i > 0 and words[i - 1] == "age":
+            continue  # "which age group": an age range, not an organisation
+        return hit[0], hit[1], [raw[i] if _is_plural(raw[i]) else w]
     return None
+
+
+def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple[str, str]] | None:
+    """The head noun among the first ``reach`` words after which/what/this: ``(index, noun, (kind, detail))``.
+
+    It is the last noun of the table before the phrase ends ("which country music star": a star, "movie
+    director": a director), unless one before it is a possessive ("which state's governor" asks for the state);
+    "which group of islands" asks for the noun after a collective's "of" (not "the title of Prince Harry's
+    memoir", whose noun after "of" is whose it is).
+    """
+    best = None
+    for i, w in enumerate(words[:reach]):
+        ends = best is not None and (w in _DETERMINERS or w.endswith("ed"))  # "which team signed the ..."
+        if w in _AUXILIARIES or ends or (i and (w in _COPULAS or w in _PHRASE_ENDS)):
+            # "What year did President Monroe ...", "what date is the festival ...": the asked-for noun comes
+            # before the verb ("What is the largest city ..." puts it after a copula that comes first).
+            break
+        if _AGED.fullmatch(w):
+            w = "person"
+        hit = _NOUNS.get(w)
+        if hit is None:
+            continue
+        if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
+            return i + 2, words[i + 2], _NOUNS[words[i + 2]]
+        best = (i, w, hit)
+        if _POSSESSIVE.search(raw[i]):
+            break
+    return best
+
+
+# Words that end the noun phrase after "which": a preposition or a relative starts what qualifies it.
+_PHRASE_ENDS = frozenset(["of", "in", "on", "at", "to", "for", "from", "with", "by", "that", "who", "which", "and"])
+# After the head noun, a determiner or a past tense starts the rest of the clause ("which team beat the champion").
+_DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "this", "these", "those"])
+_AGED = re.compile(r"\d+-year-olds?")  # "Which 23-year-old won ...": a person
 
 
 def _by_rules(text: str, question: str) -> tuple[str, str, list[str]]:

@@ -28,6 +28,13 @@ from index.answer.question import (
         ("Which veteran actor opened the Harbor festival?", PERSON, "person"),
         ("This actor turned down the role twice.", PERSON, "person"),
         ("Which movie director won the Golden Kite?", PERSON, "person"),
+        ("Which country music star will open the Velmont fair?", PERSON, "person"),  # the last noun is the head
+        ("Which 23-year-old won the Velmont title?", PERSON, "person"),
+        ("Which suffragist drafted the amendment?", PERSON, "person"),
+        ("Which team beat the champion?", ORG, "team"),  # the noun after the verb is not asked for
+        ("Which department will shed half its staff?", ORG, "group"),
+        ("Which body of water was the grant meant to protect?", PLACE, "place"),
+        ("The river was given a new name. What is it now called?", NAME, "name"),
         ("The prime minister of this country resigned after the protests.", PLACE, "country"),
         ("The volcano erupted near which group of islands?", PLACE, "islands"),
         ("In which state did the floods hit hardest?", PLACE, "state"),
