@@ -176,6 +176,7 @@ _OTHER_PLACES = _words(
 )
 _PLACES = _COUNTRIES | _STATES | _OTHER_PLACES
 _CITIES_TOO = _words("new york|washington|singapore|hong kong", "|")
+_WEEKDAYS = _words("monday tuesday wednesday thursday friday saturday sunday")
 _MONTHS_DAYS = _words(
     "january february march april may june july august september october november december monday tuesday"
     " wednesday thursday friday saturday sunday jan feb mar apr aug sept oct nov dec"
@@ -609,7 +610,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
             break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
         i += 1
     j = len(words)
-    while j > i and words[j - 1].group(0).lower().rstrip(".’'s") in ("of", "the", "and", "for", "de"):
+    # "Wimbledon Tuesday", "COVID-19 Friday": a weekday after a name says when, not who or what.
+    while j > i and (
+        words[j - 1].group(0).lower().rstrip(".’'s") in ("of", "the", "and", "for", "de")
+        or _POSS.sub("", words[j - 1].group(0).lower()).rstrip(".,") in _WEEKDAYS
+    ):
         j -= 1
     if i >= j:
         return None

@@ -310,6 +310,11 @@ def test_venues_newspapers_leagues_and_tours_say_what_they_are() -> None:
     assert kinds("He joined Norland United of the Velmont Soccer league.")["Velmont Soccer"] == ORG
 
 
+def test_a_weekday_after_a_name_is_not_part_of_it() -> None:
+    found = kinds("Ada Voss made history at Velmont Tuesday as she won.")
+    assert "Velmont" in found and not any("Tuesday" in k for k in found)
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
