@@ -298,9 +298,8 @@ def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple
             # "What year did President Monroe ...", "what date is the festival ...": the asked-for noun comes
             # before the verb ("What is the largest city ..." puts it after a copula that comes first).
             break
-        if _AGED.fullmatch(w):
-            w = "person"
-        hit = _NOUNS.get(w)
+        # "Which 23-year-old ...": a person, whom the passages may call "the 23-year-old" too.
+        hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) else None)
         if hit is None:
             continue
         if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
