@@ -210,3 +210,8 @@ def test_the_noun_after_of_and_more_money_words() -> None:
     assert analyse("Which group of islands was hit by the storm?").detail == "islands"
     assert analyse("What is the maximum fine under the new law?").kind == MONEY
     assert analyse("Which band announced a farewell tour this week?").kind == ORG
+
+
+def test_an_age_asks_for_a_person_by_the_words_the_passages_call_them() -> None:
+    qa = analyse("Which 23-year-old won the Velmont title?")
+    assert qa.kind == PERSON and qa.focus == ("23-year-old",)  # "the 23-year-old Ada Voss" says she is the one
