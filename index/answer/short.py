@@ -336,7 +336,28 @@ def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
         t, src = merged[into], tallies[key]
         t.weight += src.weight
         t.passages = max(t.passages, src.passages)
-    return merged
+    return _fold_acronyms(merged)
+
+
+def _fold_acronyms(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
+    """Fold an acronym into the one name the passages spell it out as ("IOC" -> "International Olympic
+    Committee", "EPA" -> "Environmental Protection Agency"): one organisation, not two splitting its vote."""
+    spelt: dict[str, list[str]] = defaultdict(list)
+    for key in tallies:
+        words = [w for w in key.split() if w not in _CONNECTORS]
+        if len(words) >= 2:
+            spelt["".join(w[0] for w in words)].append(key)
+    for key in [k for k in tallies if len(spelt.get(k, ())) == 1]:
+        t = tallies[key]
+        if 2 <= len(key) <= 6 and any(f.isupper() for f in t.forms):
+            into = tallies[spelt[key][0]]
+            into.weight += t.weight
+            into.passages = max(into.passages, t.passages)
+            del tallies[key]
+    return tallies
+
+
+_CONNECTORS = frozenset(["of", "and", "for", "the", "&", "on", "in"])
 
 
 def _decide(tallies: dict[str, _Tally], passages: Sequence[str]) -> ShortAnswer | None:

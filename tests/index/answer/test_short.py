@@ -104,6 +104,20 @@ def test_a_span_of_time_written_with_a_figure_answers_how_many() -> None:
     assert answer is not None and answer.text == "25 years" and answer.kind == "number"
 
 
+def test_an_acronym_votes_with_the_name_it_abbreviates() -> None:
+    question = "Which body will issue new guidance on Velmont athletes?"
+    passages = [
+        "The Velmont Sports Council will issue new guidance on Velmont athletes, officials said.",
+        "The Norland Athletics Federation will issue new guidance on Velmont athletes.",
+        "The NAF will issue new guidance on Velmont athletes after the games.",
+        "The NAF said new guidance on Velmont athletes is due.",
+        "The Velmont Sports Council backed new guidance on Velmont athletes.",
+    ]
+    # Apart, the acronym's two passages and the name's one would lose to the council's two.
+    answer = short_answer(analyse(question), passages, idf_for(question))
+    assert answer is not None and answer.text == "Norland Athletics Federation"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
