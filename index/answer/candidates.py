@@ -78,7 +78,11 @@ _CAP_WORD = r"(?:(?:al-|el-|van-|de-)?[A-Z][\w’'&.-]*|\d+[A-Za-z]*)"
 # Proper names: capitalised words, joined by a few lower-case particles ("Bank of America", "Jill Biden") or an
 # ampersand ("Procter & Gamble"). The lookahead lets most positions fail at once (a capital, a digit, or a
 # particle's first letter).
-_NAME = re.compile(rf"(?=[A-Z\daevd]){_CAP_WORD}(?:\s(?:(?:of|de|del|da|van|von|der|al|bin|for|the|&)\s)?{_CAP_WORD})*")
+# Names join on "of", "for" and particles; "the" only after "of" ("Bank of the West"): alone it starts
+# another name ("told USA TODAY the Department of Education").
+_NAME = re.compile(
+    rf"(?=[A-Z\daevd]){_CAP_WORD}(?:\s(?:(?:of(?:\sthe)?|for|de|del|da|van|von|der|al|bin|&)\s)?{_CAP_WORD})*"
+)
 _QUOTED = re.compile(r"[“\"]([A-Z][^“”\"]{1,60})[”\"]")
 _TITLES = _words(
     "mr mrs ms dr rep sen gov president prime minister sir dame lord lady king queen prince princess pope judge"
@@ -693,6 +697,11 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
     acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
     if low[-1] in _ORG_ENDS or acronym or any("&" in w for w in low):  # "Procter & Gamble", "U.S. News & World Report"
         return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
+    of = low.index("of") if "of" in low[1:-1] else 0
+    if of and (low[of - 1] in _ORG_ENDS or low[of - 1] in ("museum", "office")):
+        return ORG, False, ORG  # "Department of Education", "Federal Reserve Bank of New York"
+    if of and low[of - 1] in _PLACE_ENDS:
+        return PLACE, False, PLACE  # "Gulf of Mexico", "Republic of Korea"
     if phrase.lower() in _PLACES or low[-1] in _PLACE_ENDS or (len(low) > 1 and low[0] in _PLACE_STARTS):
         return PLACE, False, PLACE
     if _team(low):

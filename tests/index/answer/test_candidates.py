@@ -315,6 +315,18 @@ def test_a_weekday_after_a_name_is_not_part_of_it() -> None:
     assert "Velmont" in found and not any("Tuesday" in k for k in found)
 
 
+def test_a_name_with_of_is_what_the_word_before_of_says() -> None:
+    found = kinds("The Department of Velmont Affairs and the Bank of Norland met in the Gulf of Tidewater.")
+    assert found["Department of Velmont Affairs"] == found["Bank of Norland"] == ORG
+    assert found["Gulf of Tidewater"] == PLACE
+
+
+def test_the_joins_a_name_only_after_of() -> None:
+    found = kinds("An official told VELMONT NEWS the Department of Norland Affairs would close the Bank of the West.")
+    assert "Department of Norland Affairs" in found and "Bank of the West" in found
+    assert not any(k.startswith("VELMONT NEWS the") for k in found)
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
