@@ -56,7 +56,7 @@ for _kind, _detail, _words in (
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
         " hospital charity nonprofit foundation church band duo trio choir department ministry body legislature"
-        " parliament court commission committee council bureau regulator watchdog tribunal panel board",
+        " parliament commission committee bureau regulator watchdog tribunal",
     ),
     (
         NAME,
