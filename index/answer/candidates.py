@@ -111,7 +111,7 @@ _ORG_ENDS = _words(
     " federation coalition society authority bureau assembly corps guard force cabinet academy orchestra tribunal"
     " fund trust caucus grill cafe diner bistro pizzeria bakery pub tavern steakhouse eatery brewery restaurant"
     " watch international global bros worldwide capital movement front brigade brigades militia cf fc sc afc"
-    " soccer baseball football hockey basketball tribune journal herald gazette chronicle telegraph"
+    " soccer baseball football hockey basketball tribune journal herald gazette chronicle telegraph technology"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"
@@ -695,6 +695,8 @@ def _kind_parts(name: str, titled: bool) -> tuple[str | None, bool, str]:
     words = phrase.split()
     low = [w.lower().strip(".’'") for w in words]
     acronym = len(words) == 1 and words[0].isupper() and words[0].isalpha() and 2 <= len(words[0]) <= 5
+    if len(low) == 1 and (low[0] in _ORG_ENDS or low[0] in _PLACE_ENDS) and not acronym:
+        return NAME, False, NAME  # "News outlets", "Cabinet positions": the word alone names no one body
     if low[-1] in _ORG_ENDS or acronym or any("&" in w for w in low):  # "Procter & Gamble", "U.S. News & World Report"
         return (PLACE if phrase.lower() in _PLACES else ORG), False, ORG
     of = low.index("of") if "of" in low[1:-1] else 0

@@ -327,6 +327,11 @@ def test_the_joins_a_name_only_after_of() -> None:
     assert not any(k.startswith("VELMONT NEWS the") for k in found)
 
 
+def test_a_body_s_word_alone_names_no_body() -> None:
+    assert kinds("News outlets reported that Cabinet posts were open.") == {"News": NAME, "Cabinet": NAME}
+    assert kinds("He chairs Velmont Wide Technology; the FBI agreed.") == {"Velmont Wide Technology": ORG, "FBI": ORG}
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
