@@ -79,7 +79,8 @@ _AUXILIARIES = frozenset(
 _COPULAS = frozenset(["is", "was", "are", "were"])
 _MONEY_WORDS = re.compile(
     r"\b(money|cost|costs|worth|pay|paid|spend|spent|price|prices|fund|funding|raise|raised|earn|earned|salary|wage"
-    r"|invest|investment|budget|deal|bid|fine|fined|sum|amount|dollars|sell|sold)\b",
+    r"|invest|investment|budget|deal|bid|fine|fined|sum|amount|dollars|sell|sold|save|saved|savings|owe|owed|debt"
+    r"|revenue|profit|profits|income|earnings|tax|taxes|rent)\b",
     re.IGNORECASE,
 )
 # Ordered: the first rule that matches decides. Each is (pattern, kind, detail).

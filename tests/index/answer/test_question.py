@@ -49,6 +49,8 @@ from index.answer.question import (
         ("How old was the oldest rower?", NUMBER, "age"),
         ("How much is the deal worth?", MONEY, "amount"),
         ("How much money did the town raise?", MONEY, "amount"),
+        ("How much had Velmont's retirees saved on average?", MONEY, "amount"),
+        ("How much revenue did the Velmont fair bring in?", MONEY, "amount"),
         ("What percentage of voters backed the plan?", PERCENT, "percent"),
         ("How much have bread prices risen this year?", NUMBER, "change"),
         ("How much rain fell on Velmont in two days?", NUMBER, "amount"),  # what fell is measured, not a change
