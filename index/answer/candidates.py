@@ -447,6 +447,7 @@ _FIGURE = re.compile(
 )
 
 
+_OF = ("of ", "of the ")
 _TITLE_OF = re.compile(r"\b([A-Z][a-z]+) of (?:the )?$")
 
 
@@ -466,7 +467,8 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]
             taken = [*taken, (m.start(), m.end())]
     for m in _NAME.finditer(text):
         at, run = m.start(), m.group()
-        title = _TITLE_OF.search(text, max(0, at - 24), at)
+        # The cheap test first: most names follow no "of".
+        title = _TITLE_OF.search(text, max(0, at - 24), at) if text.endswith(_OF, 0, at) else None
         if title and _is_title(title.group(1).lower()) and run.count(" ") >= 2:
             # "Speaker of the House Kevin McCarthy": the run starts with the title's portfolio, not the name.
             cut = run.index(" ") + 1

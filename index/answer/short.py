@@ -342,18 +342,21 @@ def _merge(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
 def _fold_acronyms(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
     """Fold an acronym into the one name the passages spell it out as ("IOC" -> "International Olympic
     Committee", "EPA" -> "Environmental Protection Agency"): one organisation, not two splitting its vote."""
+    short = {k for k, t in tallies.items() if 2 <= len(k) <= 6 and " " not in k and any(f.isupper() for f in t.forms)}
+    if not short:
+        return tallies  # most votes: an open-class question's hundred phrases are lower case
     spelt: dict[str, list[str]] = defaultdict(list)
     for key in tallies:
-        words = [w for w in key.split() if w not in _CONNECTORS]
-        if len(words) >= 2:
-            spelt["".join(w[0] for w in words)].append(key)
-    for key in [k for k in tallies if len(spelt.get(k, ())) == 1]:
-        t = tallies[key]
-        if 2 <= len(key) <= 6 and any(f.isupper() for f in t.forms):
-            into = tallies[spelt[key][0]]
-            into.weight += t.weight
-            into.passages = max(into.passages, t.passages)
-            del tallies[key]
+        if " " in key:
+            words = [w for w in key.split() if w not in _CONNECTORS]
+            initials = "".join(w[0] for w in words)
+            if len(words) >= 2 and initials in short:
+                spelt[initials].append(key)
+    for key, into in spelt.items():
+        if len(into) == 1:  # one name spelt so: an acronym two names share says neither
+            t, long = tallies.pop(key), tallies[into[0]]
+            long.weight += t.weight
+            long.passages = max(long.passages, t.passages)
     return tallies
 
 
