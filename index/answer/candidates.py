@@ -610,7 +610,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool] | None:
             or low in _MONTHS_DAYS
             or low in _LEADING
             or low in _UNIT_NAMES
-            or _COUNT.fullmatch(low)
+            or low.replace(",", "").isdigit()  # "227 of Iran's ...", "the 2022 World Cup"
             or _ADJECTIVE.search(low)
         ):
             break  # a count ahead of a name is not part of it: "227 of Iran's 290 lawmakers"
@@ -806,6 +806,11 @@ _CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:1[6-9]|20)\d{{2}}\b")
 
 
 _DURATION = re.compile(r"(?:in |within )?\d[\d,]* (?:days|weeks|months|years)")
+
+
+def is_event(key: str) -> bool:
+    """True for a name an event's or a document's word makes ("world cup", "super bowl", "paris agreement")."""
+    return not _EVENTS.isdisjoint(key.split())
 
 
 def as_count(c: Candidate) -> Candidate:

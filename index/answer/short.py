@@ -8,7 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from index.answer.candidates import CANONICAL, NOT_CITY_ENDS, Candidate, full_name, on_the_calendar, place_type
+from index.answer.candidates import (
+    CANONICAL,
+    NOT_CITY_ENDS,
+    Candidate,
+    full_name,
+    is_event,
+    on_the_calendar,
+    place_type,
+)
 from index.answer.question import DATE, NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
 from index.tokenize import tokenize
@@ -157,6 +165,7 @@ def vote(
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     asked = _asked(analysis)
     surnames = _surnames(read) if NAME in wanted else frozenset()
+    named = analysis.kind in (PERSON, PLACE, ORG)
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
         for i, s in enumerate(sentences):
@@ -168,8 +177,8 @@ def vote(
                 fit = _fit(c, analysis, params, text, asked)
                 # A surname is its person: it weighs as a person does, nothing where no person answers.
                 kind = PERSON if c.kind == NAME and c.key in surnames else c.kind
-                if kind not in wanted:
-                    continue
+                if kind not in wanted or (kind == NAME and named and is_event(c.key)):
+                    continue  # "the Women's World Cup" is no team, place or person
                 vote = wanted[kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)

@@ -332,6 +332,12 @@ def test_a_body_s_word_alone_names_no_body() -> None:
     assert kinds("He chairs Velmont Wide Technology; the FBI agreed.") == {"Velmont Wide Technology": ORG, "FBI": ORG}
 
 
+def test_a_year_before_a_name_is_not_part_of_it() -> None:
+    found = kinds("Norland won the 2022 Velmont Cup; the 2024 Aldo Open starts soon.")
+    assert found["2022"] == found["2024"] == DATE
+    assert found["Velmont Cup"] == found["Aldo Open"] == NAME  # the name was lost with the year
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG

@@ -118,6 +118,16 @@ def test_an_acronym_votes_with_the_name_it_abbreviates() -> None:
     assert answer is not None and answer.text == "Norland Athletics Federation"
 
 
+def test_an_event_answers_no_which_team() -> None:
+    question = "Which team won the opening match of the Velmont tournament?"
+    passages = [
+        "The Velmont Cup opened with a win for the Norland Rovers, who won the opening match 2-0.",
+        "The Velmont Cup's opening match was a rout.",
+        "The Velmont Cup began on Sunday; the Norland Rovers won the opening match.",
+    ]
+    assert leader_of(question, passages).text == "Norland Rovers"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
