@@ -28,7 +28,7 @@ for _kind, _detail, _words in (
         " secretary undersecretary adviser advisor aide diplomat ambassador envoy admiral chancellor premier monarch"
         " emperor dictator tycoon mogul banker whistleblower hacker influencer heir"
         " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer"
-        " administrator suffragist",
+        " administrator suffragist justice",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),
@@ -47,7 +47,7 @@ for _kind, _detail, _words in (
         "company companies firm firms automaker carmaker retailer bank airline brand business"
         " supermarket supermarkets chain manufacturer maker startup giant network newspaper broadcaster publisher"
         " platform app university college school agency service streamer website magazine studio carrier"
-        " insurer lender chipmaker provider operator developer",
+        " insurer lender chipmaker provider operator developer exchange conglomerate outlet",
     ),
     (ORG, "team", "team teams club clubs side"),
     (NUMBER, "count", "population toll tally"),  # "What is the population of ...", "the death toll"
@@ -56,7 +56,7 @@ for _kind, _detail, _words in (
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
         " hospital charity nonprofit foundation church band duo trio choir department ministry body legislature"
-        " parliament commission committee bureau regulator watchdog tribunal",
+        " parliament commission committee bureau regulator watchdog tribunal union league alliance coalition",
     ),
     (
         NAME,

@@ -31,6 +31,9 @@ from index.answer.question import (
         ("Which country music star will open the Velmont fair?", PERSON, "person"),  # the last noun is the head
         ("Which 23-year-old won the Velmont title?", PERSON, "person"),
         ("Which suffragist drafted the amendment?", PERSON, "person"),
+        ("Which Supreme Court justice will retire?", PERSON, "person"),
+        ("Which cryptocurrency exchange filed for bankruptcy?", ORG, "company"),
+        ("Which union called the Velmont strike?", ORG, "group"),
         ("Which team beat the champion?", ORG, "team"),  # the noun after the verb is not asked for
         ("Which department will shed half its staff?", ORG, "group"),
         ("Which body of water was the grant meant to protect?", PLACE, "place"),
