@@ -28,7 +28,8 @@ for _kind, _detail, _words in (
         " secretary undersecretary adviser advisor aide diplomat ambassador envoy admiral chancellor premier monarch"
         " emperor dictator tycoon mogul banker whistleblower hacker influencer heir"
         " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer"
-        " administrator suffragist justice",
+        " administrator suffragist justice donor megadonor philanthropist businessman businesswoman congressman"
+        " congresswoman spokesman spokeswoman chairman chairwoman superstar co-founder cofounder",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),

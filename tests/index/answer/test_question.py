@@ -32,6 +32,7 @@ from index.answer.question import (
         ("Which 23-year-old won the Velmont title?", PERSON, "person"),
         ("Which suffragist drafted the amendment?", PERSON, "person"),
         ("Which Supreme Court justice will retire?", PERSON, "person"),
+        ("Which Republican megadonor did he meet in Velmont?", PERSON, "person"),
         ("Which cryptocurrency exchange filed for bankruptcy?", ORG, "company"),
         ("Which union called the Velmont strike?", ORG, "group"),
         ("Which team beat the champion?", ORG, "team"),  # the noun after the verb is not asked for
