@@ -29,7 +29,19 @@ for _kind, _detail, _words in (
         " emperor dictator tycoon mogul banker whistleblower hacker influencer heir"
         " nominee winner champion suspect presenter anchor composer designer novelist poet filmmaker producer"
         " administrator suffragist justice donor megadonor philanthropist businessman businesswoman congressman"
-        " congresswoman spokesman spokeswoman chairman chairwoman superstar co-founder cofounder",
+        " congresswoman spokesman spokeswoman chairman chairwoman superstar co-founder cofounder democrat republican"
+        " boss chief manager referee umpire pilot soldier nurse teacher student priest rabbi imam bishop cardinal"
+        " archbishop legislator representative delegate commissioner inventor explorer mountaineer climber runner"
+        " sprinter skier skater pitcher goalkeeper striker defender captain owner heiress socialite magnate"
+        " youtuber podcaster comedienne dancer painter sculptor photographer architect engineer physicist chemist"
+        " biologist historian professor researcher analyst expert prosecutor detective sheriff contender challenger"
+        " incumbent survivor victim hostage prisoner defendant plaintiff gunman shooter attacker killer assassin spy"
+        " veteran sergeant lieutenant colonel marshal negotiator sultan emir sheikh duke duchess grandson"
+        " granddaughter son daughter wife husband widow mother father brother sister boy girl teen teenager"
+        " protester campaigner reporter columnist editor correspondent critic blogger icon legend idol guitarist"
+        " drummer pianist violinist conductor rocker songwriter vocalist frontman screenwriter playwright showrunner"
+        " cartoonist illustrator restaurateur baker farmer worker employee staffer consultant strategist pollster"
+        " lobbyist surgeon physician psychologist cosmonaut sailor crooner",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),
@@ -106,6 +118,8 @@ _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         # "Who won ...", "... this week. Who was it?", "... named after whom?", not "residents who are".
         (r"(?:^|[.?!:;,]\s*)who(m|se)?\b|\bwho(m|se)?(?=\s*\?)", PERSON, "person"),
         (r"\bwhere\b", PLACE, "place"),
+        # "The board named who as its chair?": "who" inside a question that asks nothing else.
+        (r"^(?!.*\b(?:what|which|when|where|how|why)\b)(?=[^?]*\?)[^?]*?\bwho(m|se)?\b", PERSON, "person"),
         # "What was the name of the storm?", "... change its name to what?": a proper name is asked for.
         # "What is it now called?": the same.
         (
@@ -300,8 +314,9 @@ def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple
             # "What year did President Monroe ...", "what date is the festival ...": the asked-for noun comes
             # before the verb ("What is the largest city ..." puts it after a copula that comes first).
             break
-        # "Which 23-year-old ...": a person, whom the passages may call "the 23-year-old" too.
-        hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) else None)
+        # "Which 23-year-old ...": a person, whom the passages may call "the 23-year-old" too; so is one who
+        # practises an "-ist" ("suffragist", "environmentalist").
+        hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) or _IST.fullmatch(w) else None)
         if hit is None:
             continue
         if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
@@ -316,6 +331,10 @@ def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple
 _PHRASE_ENDS = frozenset(["of", "in", "on", "at", "to", "for", "from", "with", "by", "that", "who", "which", "and"])
 # After the head noun, a determiner or a past tense starts the rest of the clause ("which team beat the champion").
 _DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "this", "these", "those"])
+_IST = re.compile(
+    r"(?!(?:\w*(?:play|check|wait|black|short|wish|watch|set|track|hit|guest|bucket|white)lists?"
+    r"|(?:as|in|re|per|con|de|sub|ex)sists?)$)[a-z]{3,}ists?"
+)
 _AGED = re.compile(r"\d+-year-olds?")  # "Which 23-year-old won ...": a person
 
 
@@ -335,8 +354,13 @@ def _by_rules(text: str, question: str) -> tuple[str, str, list[str]]:
         named = _NAME_OF.match(text, m.end()) if kind == NAME else None
         if named:
             noun = _BEFORE_CLAUSE.split(named.group(1).lower())[0].split()
+            hit = _NOUNS.get(_noun(noun[-1])) if noun else None
+            if hit and hit[0] in (PERSON, PLACE, ORG):
+                return hit[0], hit[1], [noun[-1]]  # "the name of the astronaut who ...": a person
             if noun:
                 return kind, detail, ["name", noun[-1]]  # "the name of the new storm": a storm's name
+        if kind == PERSON:
+            return kind, detail, words[-1:]  # "who", not the words before it ("The board named who ...")
         return kind, detail, [words[0], words[-1]]
     return OTHER, OTHER, []
 
@@ -445,10 +469,15 @@ def _is_plural(word: str) -> bool:
 
 
 def _noun(word: str) -> str:
-    """The word as a key of the noun table: no possessive, and singular when only the singular is listed."""
+    """The word as a key of the noun table: no possessive, singular when only the singular is listed, the noun
+    of a prefixed one ("ex-president", "vice-chancellor")."""
     word = _POSSESSIVE.sub("", word)
     if word not in _NOUNS and word.endswith("s") and word[:-1] in _NOUNS:
         return word[:-1]
+    if word not in _NOUNS and "-" in word:
+        last = word.rsplit("-", 1)[1]
+        if last in _NOUNS and _NOUNS[last][0] == PERSON:
+            return last
     return word
 
 

@@ -33,6 +33,13 @@ from index.answer.question import (
         ("Which suffragist drafted the amendment?", PERSON, "person"),
         ("Which Supreme Court justice will retire?", PERSON, "person"),
         ("Which Republican megadonor did he meet in Velmont?", PERSON, "person"),
+        ("Which goalkeeper saved three penalties?", PERSON, "person"),
+        ("Which ex-president spoke at the Velmont rally?", PERSON, "person"),  # the noun after a prefix
+        ("Which environmentalist won the Velmont prize?", PERSON, "person"),  # one who practises an "-ist"
+        ("Which playlist topped the Velmont chart?", THING, THING),  # but a list is no person
+        ("The Velmont board named who as its new chair?", PERSON, "person"),  # "who" inside the question
+        ("What is the name of the astronaut who flew to Velmont?", PERSON, "person"),
+        ("What is the name of the company that bought Velmont Rail?", ORG, "company"),
         ("Which cryptocurrency exchange filed for bankruptcy?", ORG, "company"),
         ("Which union called the Velmont strike?", ORG, "group"),
         ("Which team beat the champion?", ORG, "team"),  # the noun after the verb is not asked for
