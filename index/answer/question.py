@@ -52,7 +52,9 @@ for _kind, _detail, _words in (
         "place",
         "place region area continent county district park destination location airport port river"
         " lake mountain sea ocean attraction landmark glacier volcano shelf canal desert forest peninsula strait"
-        " bay gulf water waters waterway",
+        " bay gulf water waters waterway neighborhood neighbourhood borough suburb territory enclave emirate"
+        " kingdom republic valley canyon coast coastline beach resort stadium venue arena prison base campus"
+        " street road highway bridge tunnel harbor harbour",
     ),
     (
         ORG,
@@ -60,7 +62,8 @@ for _kind, _detail, _words in (
         "company companies firm firms automaker carmaker retailer bank airline brand business"
         " supermarket supermarkets chain manufacturer maker startup giant network newspaper broadcaster publisher"
         " platform app university college school agency service streamer website magazine studio carrier"
-        " insurer lender chipmaker provider operator developer exchange conglomerate outlet",
+        " insurer lender chipmaker provider operator developer exchange conglomerate outlet store restaurant hotel"
+        " station label lab laboratory institute",
     ),
     (ORG, "team", "team teams club clubs side"),
     (NUMBER, "count", "population toll tally"),  # "What is the population of ...", "the death toll"
@@ -69,7 +72,8 @@ for _kind, _detail, _words in (
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
         " hospital charity nonprofit foundation church band duo trio choir department ministry body legislature"
-        " parliament commission committee bureau regulator watchdog tribunal union league alliance coalition",
+        " parliament commission committee bureau regulator watchdog tribunal union league alliance coalition cartel"
+        " gang",
     ),
     (
         NAME,

@@ -36,6 +36,8 @@ from index.answer.question import (
         ("Which goalkeeper saved three penalties?", PERSON, "person"),
         ("Which ex-president spoke at the Velmont rally?", PERSON, "person"),  # the noun after a prefix
         ("Which environmentalist won the Velmont prize?", PERSON, "person"),  # one who practises an "-ist"
+        ("Which stadium will host the Velmont final?", PLACE, "place"),
+        ("Which record label signed the Velmont band?", ORG, "company"),
         ("Which playlist topped the Velmont chart?", THING, THING),  # but a list is no person
         ("The Velmont board named who as its new chair?", PERSON, "person"),  # "who" inside the question
         ("What is the name of the astronaut who flew to Velmont?", PERSON, "person"),
