@@ -72,7 +72,7 @@ for _kind, _detail, _words in (
         "group",
         "group groups organisation organization party union movement militia institution museum aquarium zoo"
         " hospital charity nonprofit foundation church band duo trio choir department ministry body legislature"
-        " parliament commission committee bureau regulator watchdog tribunal union league alliance coalition cartel"
+        " parliament commission committee bureau regulator watchdog tribunal league alliance coalition cartel"
         " gang",
     ),
     (
@@ -337,7 +337,7 @@ _PHRASE_ENDS = frozenset(["of", "in", "on", "at", "to", "for", "from", "with", "
 _DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "this", "these", "those"])
 _IST = re.compile(
     r"(?!(?:\w*(?:play|check|wait|black|short|wish|watch|set|track|hit|guest|bucket|white)lists?"
-    r"|(?:as|in|re|per|con|de|sub|ex)sists?)$)[a-z]{3,}ists?"
+    r"|(?:as|in|re|per|con|de|sub)sists?)$)[a-z]{3,}ists?"
 )
 _AGED = re.compile(r"\d+-year-olds?")  # "Which 23-year-old won ...": a person
 

@@ -174,11 +174,11 @@ def vote(
             # A headline's sentences come after the passage's, their offsets into the headline.
             text = passages[p] if i < own[p] else (titles or ())[p]
             for c in s.candidates:
-                fit = _fit(c, analysis, params, text, asked)
                 # A surname is its person: it weighs as a person does, nothing where no person answers.
                 kind = PERSON if c.kind == NAME and c.key in surnames else c.kind
                 if kind not in wanted or (kind == NAME and named and is_event(c.key)):
                     continue  # "the Women's World Cup" is no team, place or person
+                fit = _fit(c, analysis, params, text, asked)
                 vote = wanted[kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
