@@ -41,7 +41,9 @@ for _kind, _detail, _words in (
         " protester campaigner reporter columnist editor correspondent critic blogger icon legend idol guitarist"
         " drummer pianist violinist conductor rocker songwriter vocalist frontman screenwriter playwright showrunner"
         " cartoonist illustrator restaurateur baker farmer worker employee staffer consultant strategist pollster"
-        " lobbyist surgeon physician psychologist cosmonaut sailor crooner",
+        " lobbyist surgeon physician psychologist cosmonaut sailor crooner personality entertainer performer creator"
+        " dj scholar academic ruler lady laureate astronomer racer driver jockey rookie outfielder shortstop"
+        " linebacker midfielder winger pioneer hero heroine villain",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),

@@ -34,6 +34,7 @@ from index.answer.question import (
         ("Which Supreme Court justice will retire?", PERSON, "person"),
         ("Which Republican megadonor did he meet in Velmont?", PERSON, "person"),
         ("Which goalkeeper saved three penalties?", PERSON, "person"),
+        ("Which TV personality opened the Velmont fair?", PERSON, "person"),
         ("Which ex-president spoke at the Velmont rally?", PERSON, "person"),  # the noun after a prefix
         ("Which environmentalist won the Velmont prize?", PERSON, "person"),  # one who practises an "-ist"
         ("Which stadium will host the Velmont final?", PLACE, "place"),
