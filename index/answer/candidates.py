@@ -808,6 +808,17 @@ _CALENDAR = re.compile(rf"\b{_MONTH}\b|\b(?:1[6-9]|20)\d{{2}}\b")
 _DURATION = re.compile(r"(?:in |within )?\d[\d,]* (?:days|weeks|months|years)")
 
 
+def title_before(text: str, start: int) -> str | None:
+    """The title that stands just before a name at ``start`` ("Russian President Vladimir Putin": "president"),
+    lower-cased, else None."""
+    m = _WORD_BEFORE.search(text, max(0, start - 24), start)
+    word = m.group(1).lower().rstrip(".") if m else ""
+    return word if word and _is_title(word) else None
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z.-]+)\s+$")
+
+
 def is_event(key: str) -> bool:
     """True for a name an event's or a document's word makes ("world cup", "super bowl", "paris agreement")."""
     return not _EVENTS.isdisjoint(key.split())

@@ -16,6 +16,7 @@ from index.answer.candidates import (
     is_event,
     on_the_calendar,
     place_type,
+    title_before,
 )
 from index.answer.question import DATE, NAME, NUMBER, ORG, PERSON, PLACE, THING, QuestionAnalysis, accepts
 from index.answer.sentences import Sentence, read_passages, term_weights
@@ -162,10 +163,31 @@ def vote(
         least = params.min_overlap * top
         heads = read_passages(analysis, [t or "" for t in titles], weights, limit=_TITLE_LIMIT, least=least)
         read = [ss + hs for ss, hs in zip(read, heads, strict=False)]
+    tallies, described = _tally(analysis, read, passages, titles, own, top, params)
+    merged = _merge(tallies)
+    for key in described & merged.keys():
+        # "Russia's president claimed ... Which Bolshevik leader did he say ...?": the president is who speaks.
+        merged[key].weight *= _DESCRIBED
+    return _as_shown(_decide(merged, passages), analysis, passages)
+
+
+def _tally(
+    analysis: QuestionAnalysis,
+    read: Sequence[list[Sentence]],
+    passages: Sequence[str],
+    titles: Sequence[str] | None,
+    own: Sequence[int],
+    top: float,
+    params: ShortParams,
+) -> tuple[dict[str, _Tally], set[str]]:
+    """Each candidate's votes (each passage votes once per candidate, its strongest mention), and the people
+    the passages title as the question's lead-in calls someone else (:func:`_described`)."""
+    wanted = accepts(analysis)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     asked = _asked(analysis)
     surnames = _surnames(read) if NAME in wanted else frozenset()
     named = analysis.kind in (PERSON, PLACE, ORG)
+    described: set[str] = set()
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
         for i, s in enumerate(sentences):
@@ -178,6 +200,8 @@ def vote(
                 kind = PERSON if c.kind == NAME and c.key in surnames else c.kind
                 if kind not in wanted or (kind == NAME and named and is_event(c.key)):
                     continue  # "the Women's World Cup" is no team, place or person
+                if c.kind == PERSON and asked and analysis.context and _described(c, text, analysis, asked):
+                    described.add(c.key)
                 fit = _fit(c, analysis, params, text, asked)
                 vote = wanted[kind] * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
@@ -189,7 +213,11 @@ def vote(
             t.forms.add(c.text)
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
-    winner = _decide(_merge(tallies), passages)
+    return tallies, described
+
+
+def _as_shown(winner: ShortAnswer | None, analysis: QuestionAnalysis, passages: Sequence[str]) -> ShortAnswer | None:
+    """The winner as it is shown: an open-class one marked so, a person by the full name the passages give."""
     if winner is not None and analysis.kind == THING:
         winner = replace(winner, open_class=True)
     if winner is not None and analysis.kind == PERSON and " " not in winner.text:
@@ -198,6 +226,20 @@ def vote(
         if longer:
             winner = replace(winner, text=longer, forms=(longer, *winner.forms))
     return winner
+
+
+_DESCRIBED = 0.5
+
+
+def _described(c: Candidate, text: str, analysis: QuestionAnalysis, asked: frozenset[str]) -> bool:
+    """True when the passage titles a person as the question's lead-in calls someone ("President Vladimir Putin"
+    for "Russia's president claimed ..."), and the title is not what is asked: the lead-in's person, not the
+    answer."""
+    title = title_before(text, c.start)
+    if title is None:
+        return False
+    terms = set(tokenize(title))
+    return not terms.isdisjoint(analysis.context) and terms.isdisjoint(asked)
 
 
 def _surnames(read: Sequence[list[Sentence]]) -> frozenset[str]:

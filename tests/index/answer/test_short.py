@@ -128,6 +128,18 @@ def test_an_event_answers_no_which_team() -> None:
     assert leader_of(question, passages).text == "Norland Rovers"
 
 
+def test_the_person_the_lead_in_describes_is_not_the_answer() -> None:
+    question = "In a speech, Velmont's president claimed a sailor founded the city. Which explorer did he name?"
+    passages = [
+        "President Ada Voss claimed in a speech that the city was founded by Tom Reyes.",
+        "President Ada Voss gave a speech this week about the city.",
+        "In the speech, Voss claimed the city was founded by Reyes.",
+    ]
+    # The president is who speaks (the passages title her as the lead-in does); the explorer is who is asked for.
+    assert leader_of(question, passages).text == "Tom Reyes"
+    assert leader_of("Velmont's president gave a speech this week. Who was it?", passages).text == "Ada Voss"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
