@@ -83,7 +83,7 @@ for _kind, _detail, _words in (
         "movie film show series book song album game tournament event award awards festival storm"
         " hurricane typhoon virus variant rule law bill program programme mission character podcast novel painting"
         " musical opera documentary sculpture ship vessel spacecraft rocket satellite drug vaccine nickname"
-        " codename slogan motto hashtag planet moon asteroid comet title",
+        " codename slogan motto hashtag planet moon asteroid comet title journal",
     ),
 ):
     for _w in _words.split():

@@ -59,6 +59,7 @@ from index.answer.question import (
         ("Which team won the river cup?", ORG, "team"),
         ("Which rebel group claimed the attack?", ORG, "group"),
         ("Which show was renewed for a third season?", NAME, "title"),
+        ("In which Velmont Heart Society journal was the study published?", NAME, "title"),
         ("How many people were evacuated?", NUMBER, "count"),
         ("How old was the oldest rower?", NUMBER, "age"),
         ("How much is the deal worth?", MONEY, "amount"),
