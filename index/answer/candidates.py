@@ -236,6 +236,9 @@ def extract(
     # "WASHINGTON (CNN) —": a dateline names where the story was filed, not an answer.
     dateline = _dateline(text)
     taken: list[tuple[int, int]] = [(0, dateline)] if dateline else []
+    if "%" in text:
+        # "members%27 duty", "Oct. 1%3B": a page's URL-encoded apostrophes and semicolons are no figures.
+        taken += [m.span() for m in _ENCODED.finditer(text)]
     figures = kinds is None or not _FIGURES.isdisjoint(kinds)
     for kind, pattern in _PATTERNS:
         if kind != DATE and not figures:
@@ -263,6 +266,7 @@ def extract(
 
 
 _FIGURES = frozenset({NUMBER, MONEY, PERCENT})
+_ENCODED = re.compile(r"(?<=\S)%[0-9A-F]{2}|%[0-9A-F]{2}(?=[A-Za-z])")
 
 # Open-class candidates: runs of lower-case content words (noun phrases, roughly) between stopwords,
 # punctuation, names, figures and the question's own words.

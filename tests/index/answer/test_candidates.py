@@ -338,6 +338,12 @@ def test_a_year_before_a_name_is_not_part_of_it() -> None:
     assert found["Velmont Cup"] == found["Aldo Open"] == NAME  # the name was lost with the year
 
 
+def test_url_encoded_characters_are_no_figures() -> None:
+    found = kinds("Velmont says the GOP%27s %22plan%22 is members%27 duty since Oct. 1%3B prices rose 5% in May.")
+    assert not {"27", "22", "1%"} & set(found)
+    assert found["5%"] == PERCENT
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
