@@ -96,7 +96,8 @@ _LEADING = _words(
     "former outgoing incoming late democratic republican tory labour conservative"
     # Words that open a sentence, capitalised only for that: "Many Americans", "Now", "Still".
     " many several another every much now still even yet also already however meanwhile instead today yesterday"
-    " tomorrow earlier later since though although despite according"
+    " tomorrow earlier later since though although despite according prior throughout following during amid"
+    " while whether besides beyond nearly almost roughly about"
 )
 # Capitalised words that are units, not names ("46 degrees Celsius").
 _UNIT_NAMES = _words("celsius fahrenheit kelvin richter")
@@ -112,6 +113,7 @@ _ORG_ENDS = _words(
     " fund trust caucus grill cafe diner bistro pizzeria bakery pub tavern steakhouse eatery brewery restaurant"
     " watch international global bros worldwide capital movement front brigade brigades militia cf fc sc afc"
     " soccer baseball football hockey basketball tribune journal herald gazette chronicle telegraph technology"
+    " aquarium zoo"
 )
 _PLACE_ENDS = _words(
     "city county island islands state states province republic kingdom valley beach park square bay river mountains"

@@ -344,6 +344,12 @@ def test_url_encoded_characters_are_no_figures() -> None:
     assert found["5%"] == PERCENT
 
 
+def test_sentence_openers_are_not_names_and_zoos_are_organisations() -> None:
+    found = kinds("Prior to joining the Velmont Zoo, Ada Voss worked at the Norland Aquarium.")
+    assert found == {"Velmont Zoo": ORG, "Ada Voss": PERSON, "Norland Aquarium": ORG}
+    assert "Throughout" not in kinds("Throughout the decade, she voiced Tidewater.")
+
+
 def test_armed_groups_and_movements_are_organisations() -> None:
     found = kinds("The Red Dawn Movement, the Kavar Brigades and the Norland Liberation Front met the Velmont Militia.")
     assert found["Red Dawn Movement"] == found["Kavar Brigades"] == ORG
