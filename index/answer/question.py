@@ -325,12 +325,20 @@ def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple
         hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) or _IST.fullmatch(w) else None)
         if hit is None:
             continue
+        if best is not None and not _same_phrase(words, best[0], i):
+            break  # "which union represents Velmont's actors": a verb between, the union is asked for
         if w in _COLLECTIVE and i + 2 < len(words) and words[i + 1] == "of" and words[i + 2] in _NOUNS:
             return i + 2, words[i + 2], _NOUNS[words[i + 2]]
         best = (i, w, hit)
         if _POSSESSIVE.search(raw[i]):
             break
     return best
+
+
+def _same_phrase(words: list[str], i: int, j: int) -> bool:
+    """True when nouns ``i`` and ``j`` are one phrase: next to each other ("team owner"), or with one word between
+    that does not end in "s" ("country music star"; "union represents actors" has a verb between)."""
+    return j == i + 1 or (j == i + 2 and not words[i + 1].endswith("s"))
 
 
 # Words that end the noun phrase after "which": a preposition or a relative starts what qualifies it.

@@ -46,6 +46,8 @@ from index.answer.question import (
         ("Which cryptocurrency exchange filed for bankruptcy?", ORG, "company"),
         ("Which union called the Velmont strike?", ORG, "group"),
         ("Which team beat the champion?", ORG, "team"),  # the noun after the verb is not asked for
+        ("Which union represents Velmont's actors?", ORG, "group"),  # a verb between the nouns
+        ("Which city council member resigned?", PERSON, "person"),
         ("Which department will shed half its staff?", ORG, "group"),
         ("Which body of water was the grant meant to protect?", PLACE, "place"),
         ("The river was given a new name. What is it now called?", NAME, "name"),
