@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -188,6 +189,7 @@ def _tally(
     surnames = _surnames(read) if NAME in wanted else frozenset()
     named = analysis.kind in (PERSON, PLACE, ORG)
     described: set[str] = set()
+    aliases: dict[str, str] = {}
     for p, sentences in enumerate(read):
         votes: dict[str, tuple[float, Candidate]] = {}
         for i, s in enumerate(sentences):
@@ -195,6 +197,7 @@ def _tally(
                 continue
             # A headline's sentences come after the passage's, their offsets into the headline.
             text = passages[p] if i < own[p] else (titles or ())[p]
+            aliases.update(_bracketed(s.candidates, text))
             for c in s.candidates:
                 # A surname is its person: it weighs as a person does, nothing where no person answers.
                 kind = PERSON if c.kind == NAME and c.key in surnames else c.kind
@@ -213,7 +216,27 @@ def _tally(
             t.forms.add(c.text)
             if t.best is None or vote > t.best[0]:
                 t.best = (vote, p, c)
+    for short, name in aliases.items():
+        # "the Screen Actors Guild (SAG-AFTRA)": the bracketed name is the one before it, and votes with it.
+        if short in tallies and name in tallies and short != name:
+            t, into = tallies.pop(short), tallies[name]
+            into.weight += t.weight
+            into.passages = max(into.passages, t.passages)
     return tallies, described
+
+
+def _bracketed(cands: Sequence[Candidate], text: str) -> dict[str, str]:
+    """Abbreviations a sentence gives in brackets after a name ("Screen Actors Guild (SAG-AFTRA)", "The Writers
+    Guild (WGA)"): bracketed key -> the name's key."""
+    out = {}
+    for a, b in itertools.pairwise(cands):
+        if b.start == a.end + 2 and text[a.end : b.start] == " (" and text[b.end : b.end + 1] == ")":
+            # Only what abbreviates it ("SAG-AFTRA" starts with S, A, G): "... and Television Producers
+            # (AMPTP)" brackets a longer name's abbreviation after the part of it that was read as a name.
+            initials = "".join(w[0] for w in a.key.split() if w not in _CONNECTORS)
+            if b.text.upper().startswith(initials.upper()):
+                out[b.key] = a.key
+    return out
 
 
 def _as_shown(winner: ShortAnswer | None, analysis: QuestionAnalysis, passages: Sequence[str]) -> ShortAnswer | None:

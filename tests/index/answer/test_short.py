@@ -140,6 +140,19 @@ def test_the_person_the_lead_in_describes_is_not_the_answer() -> None:
     assert leader_of("Velmont's president gave a speech this week. Who was it?", passages).text == "Ada Voss"
 
 
+def test_a_bracketed_abbreviation_votes_with_the_name_before_it() -> None:
+    question = "Which union represents Velmont's actors?"
+    passages = [
+        "Talks between the Norland Performers Alliance (NPA-TV) and the studios ended; it represents Velmont's actors.",
+        "The NPA-TV represents Velmont's actors in the talks.",
+        "The NPA-TV said it represents Velmont's actors.",
+        "The Tidewater Guild said it represents Velmont's actors too.",
+        "The Tidewater Guild also represents Velmont's actors, it says.",
+    ]
+    # Apart, the abbreviation's two passages and the name's one would tie with the guild's two.
+    assert leader_of(question, passages).text == "Norland Performers Alliance"
+
+
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
     question = "Why did the Velmont rover stop?"
     assert short_answer(analyse(question), ["The Velmont rover stopped on Carbon Ridge."], idf_for(question)) is None
