@@ -43,7 +43,8 @@ for _kind, _detail, _words in (
         " cartoonist illustrator restaurateur baker farmer worker employee staffer consultant strategist pollster"
         " lobbyist surgeon physician psychologist cosmonaut sailor crooner personality entertainer performer creator"
         " dj scholar academic ruler lady laureate astronomer racer driver jockey rookie outfielder shortstop"
-        " linebacker midfielder winger pioneer hero heroine villain",
+        " linebacker midfielder winger pioneer hero heroine villain chair hopeful frontrunner contestant"
+        " appointee newcomer",
     ),
     (PLACE, "country", "country countries nation nations"),
     (PLACE, "city", "city cities town towns capital village"),
@@ -321,8 +322,8 @@ def _head(words: list[str], raw: list[str], reach: int) -> tuple[int, str, tuple
             # before the verb ("What is the largest city ..." puts it after a copula that comes first).
             break
         # "Which 23-year-old ...": a person, whom the passages may call "the 23-year-old" too; so is one who
-        # practises an "-ist" ("suffragist", "environmentalist").
-        hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) or _IST.fullmatch(w) else None)
+        # practises an "-ist" or an "-ian" ("suffragist", "technician").
+        hit = _NOUNS.get(w) or ((PERSON, "person") if _AGED.fullmatch(w) or _AGENT.fullmatch(w) else None)
         if hit is None:
             continue
         if best is not None and not _same_phrase(words, best[0], i):
@@ -345,9 +346,10 @@ def _same_phrase(words: list[str], i: int, j: int) -> bool:
 _PHRASE_ENDS = frozenset(["of", "in", "on", "at", "to", "for", "from", "with", "by", "that", "who", "which", "and"])
 # After the head noun, a determiner or a past tense starts the rest of the clause ("which team beat the champion").
 _DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "this", "these", "those"])
-_IST = re.compile(
+# One who practises an "-ist" or an "-ian" ("suffragist", "technician", "Olympian"), not a list or a median.
+_AGENT = re.compile(
     r"(?!(?:\w*(?:play|check|wait|black|short|wish|watch|set|track|hit|guest|bucket|white)lists?"
-    r"|(?:as|in|re|per|con|de|sub)sists?)$)[a-z]{3,}ists?"
+    r"|(?:as|in|re|per|con|de|sub)sists?|medians?|meridians?)$)[a-z]{3,}(?:ists?|ians?)"
 )
 _AGED = re.compile(r"\d+-year-olds?")  # "Which 23-year-old won ...": a person
 

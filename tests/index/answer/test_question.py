@@ -40,6 +40,9 @@ from index.answer.question import (
         ("Which stadium will host the Velmont final?", PLACE, "place"),
         ("Which record label signed the Velmont band?", ORG, "company"),
         ("Which playlist topped the Velmont chart?", THING, THING),  # but a list is no person
+        ("Which technician was arrested in Velmont?", PERSON, "person"),  # nor is an "-ian"
+        ("Which Italian city hosted the Velmont games?", PLACE, "city"),
+        ("Which GOP hopeful dropped out in Velmont?", PERSON, "person"),
         ("The Velmont board named who as its new chair?", PERSON, "person"),  # "who" inside the question
         ("What is the name of the astronaut who flew to Velmont?", PERSON, "person"),
         ("What is the name of the company that bought Velmont Rail?", ORG, "company"),
