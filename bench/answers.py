@@ -43,6 +43,7 @@ SHOWN = 3  # passages the answer shows (ask's default)
 DEPTH = 10  # hits searched and cached
 CONTEXT = (0.5, 1.0)  # the lead-in context weight the vote reads with
 FAR = (1.0, 0.5, 0.25)  # open-class phrases far from the question's words: their vote's weight
+ORG_NAME = (0.5, 0.75)  # a name of no known kind, for a question asking for an organisation
 VOTE = 5  # hits the short answer votes over (index.answer.compose.VOTE_DEPTH: the 3 shown and 2 more)
 
 
@@ -132,14 +133,23 @@ def grid() -> tuple[list[QuoteParams], list[ShortParams]]:
         )
     ]
     shorts = [
-        ShortParams(min_support=s, min_margin=m, open_support=os, open_margin=om, open_passages=op, open_far=far)
-        for s, m, os, om, op, far in itertools.product(
+        ShortParams(
+            min_support=s,
+            min_margin=m,
+            open_support=os,
+            open_margin=om,
+            open_passages=op,
+            open_far=far,
+            org_name=on,
+        )
+        for s, m, os, om, op, far, on in itertools.product(
             (0.5, 0.75, 1.0, 1.5, 2.0),
             (1.0, 1.3, 1.6, 2.0),
             (math.inf, 3.0, 2.0, 1.5, 1.0, 0.75),  # inf: never shown; first, so that ties show less
             (1.3, 1.6, 2.0, 3.0),
             (1, 2),
             FAR,
+            ORG_NAME,
         )
     ]
     return quotes, shorts
@@ -168,12 +178,15 @@ def cross_validate(items: list[dict[str, Any]], folds: int, seed: int = 7) -> li
     # setting's thresholds. The vote reads the passages with the quote's term weights (one reading serves
     # both), so the lead-in context weight is chosen for the vote among CONTEXT too, on the same folds.
     leaders = {
-        (far, c): score_new(items, replace(QUOTE_PARAMS, context_weight=c), replace(SHORT_PARAMS, open_far=far))[0]
+        (far, on, c): score_new(
+            items, replace(QUOTE_PARAMS, context_weight=c), replace(SHORT_PARAMS, open_far=far, org_name=on)
+        )[0]
         for far in FAR
+        for on in ORG_NAME
         for c in CONTEXT
     }
     settings = [(p, c) for p in shorts for c in CONTEXT]
-    s_rows = {(p, c): [_threshold(r, p) for r in leaders[(p.open_far, c)]] for p, c in settings}
+    s_rows = {(p, c): [_threshold(r, p) for r in leaders[(p.open_far, p.org_name, c)]] for p, c in settings}
     out = []
     for f, test in enumerate(parts):
         train = [i for i in order if i not in set(test)]
@@ -283,7 +296,7 @@ def report_folds(folds: list[dict[str, Any]], k: int) -> None:
             f" prox={f['quote']['proximity']} len={f['quote']['length_norm']}"
             f"  support={f['short']['min_support']} margin={f['short']['min_margin']}"
             f" open={f['short']['open_support']}/{f['short']['open_margin']}/{f['short']['open_passages']}"
-            f"/{f['short']['open_far']} vote_context={f['vote_context']}"
+            f"/{f['short']['open_far']} org_name={f['short']['org_name']} vote_context={f['vote_context']}"
         )
     for key in ("quote@1", "short@1", "short_shown", "short_precision"):
         print(f"  mean {key}: {statistics.mean(f[key] for f in folds):.3f}")

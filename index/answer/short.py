@@ -43,6 +43,8 @@ class ShortParams:
             one passage's phrase is as likely any of its nouns).
         open_far: an open-class phrase far from every question word in its sentence votes this much
             (``Candidate.near``).
+        org_name: what a name of no known kind ("Toyota", "Mercedes": a lone capitalised word may be a
+            surname, a product or a firm) weighs for a question that asks for an organisation.
     """
 
     min_support: float = 0.5
@@ -53,6 +55,7 @@ class ShortParams:
     open_margin: float = 1.6
     open_passages: int = 1
     open_far: float = 0.5
+    org_name: float = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,8 @@ def _tally(
                 if c.kind == PERSON and asked and analysis.context and _described(c, text, analysis, asked):
                     described.add(c.key)
                 fit = _fit(c, analysis, params, text, asked)
-                vote = wanted[kind] * fit * (s.overlap / top) * params.rank_decay**p
+                weight = params.org_name if kind == NAME and analysis.kind == ORG else wanted[kind]
+                vote = weight * fit * (s.overlap / top) * params.rank_decay**p
                 if c.key not in votes or vote > votes[c.key][0]:
                     votes[c.key] = (vote, c)
         for key, (vote, c) in votes.items():

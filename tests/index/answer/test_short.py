@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.answer.question import analyse
 from index.answer.short import ShortAnswer, ShortParams, short_answer, vote
 
@@ -151,6 +153,22 @@ def test_a_bracketed_abbreviation_votes_with_the_name_before_it() -> None:
     ]
     # Apart, the abbreviation's two passages and the name's one would tie with the guild's two.
     assert leader_of(question, passages).text == "Norland Performers Alliance"
+
+
+def test_a_name_of_no_known_kind_counts_three_quarters_for_an_organisation() -> None:
+    question = "Which carmaker unveiled the Velmont concept car?"
+    passages = [
+        "Norlandia unveiled the Velmont concept car on Monday.",
+        "The Velmont concept car from Norlandia can drive 600 miles.",
+        "The Velmont concept car was shown in Tidewater.",
+    ]
+    analysis = analyse(question)
+    leader = vote(analysis, passages, idf_for(question))
+    assert leader is not None and leader.text == "Norlandia"
+    # Its first passage's vote is three quarters of a named organisation's, not half ("from Norlandia" reads as
+    # a place, whose weight stays).
+    half = vote(analysis, passages, idf_for(question), params=ShortParams(org_name=0.5))
+    assert half is not None and leader.support - half.support == pytest.approx(0.25 * 1.0)
 
 
 def test_questions_of_unknown_kind_get_no_short_answer() -> None:
